@@ -1,0 +1,37 @@
+"""Errors a user can act on.
+
+Every problem with user input (a scenario file, a ``--set`` override, the fact base) is raised as an
+:class:`InputError` carrying the file, the key, the offending value and what was expected. The CLI
+turns it into one line on stderr and exit code 2; nothing else should reach the user as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class InputError(Exception):
+    """Bad user input: names the file, the key, the value and what was expected."""
+
+    message: str
+    file: str | None = None
+    key: str | None = None
+    value: Any = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(str(self.file))
+        if self.key:
+            parts.append(f"key '{self.key}'")
+        head = ": ".join(parts)
+        text = self.message
+        if self.value is not None:
+            text += f" (got {self.value!r}"
+            text += f"; expected {self.expected})" if self.expected else ")"
+        elif self.expected:
+            text += f" (expected {self.expected})"
+        return f"{head}: {text}" if head else text

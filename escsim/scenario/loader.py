@@ -1,0 +1,521 @@
+"""Load a scenario: read TOML, follow ``extends``, apply overrides, fill defaults, validate.
+
+This is the only module that reads scenario TOML. It works in three steps, after Ciw's
+``import_params`` (fill out, then validate):
+
+1. *read*: each file becomes a tree whose leaves are :class:`Leaf` (value + provenance + file);
+   a value may be written bare or as ``{ value = ..., fact = "ID" }`` /
+   ``{ value = ..., assumption = "why" }`` (optionally with ``note``);
+2. *fill*: ``scenarios/defaults.toml`` is the root of every ``extends`` chain; the US policy
+   preset's values from ``scenarios/presets/us_policy.toml`` sit under the scenario's overrides;
+   ``--set KEY=VALUE`` overrides go on top;
+3. *validate and freeze*: one walk over the schema checks keys, types, ranges and cross-references
+   and builds the frozen :class:`~escsim.scenario.schema.Scenario`.
+
+Every problem raises :class:`~escsim.errors.InputError` naming file, key, value and expectation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from escsim.errors import InputError
+from escsim.facts import Fact, bundled_facts
+from escsim.paths import scenarios_dir
+from escsim.scenario.conditions import ConditionError, parse_condition
+from escsim.scenario.schema import OUTCOME_CLASSES, Scenario, USPolicy
+
+DEFAULTS_NAME = "defaults"
+_PROVENANCE_KEYS = {"fact", "assumption", "note"}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One parameter value with where it came from."""
+
+    value: Any
+    file: str
+    fact: str | None = None
+    assumption: str | None = None
+    note: str | None = None
+
+    def describe(self, facts: dict[str, Fact]) -> str:
+        if self.fact:
+            f = facts[self.fact]
+            text = f"fact {f.id} ({f.figure()}, {f.when()}): {f.paraphrase} [{f.source}]"
+        elif self.assumption:
+            text = f"assumption: {self.assumption}"
+        else:
+            text = "unsourced"
+        if self.note:
+            text += f"; {self.note}"
+        return f"{text} -- set in {self.file}"
+
+
+Tree = dict[str, Any]
+
+
+# ----------------------------------------------------------------------------------- reading ---
+def bundled_scenarios() -> dict[str, Path]:
+    """Names and paths of the bundled scenarios (``defaults`` excluded)."""
+    return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if p.stem != DEFAULTS_NAME}
+
+
+def resolve_scenario_path(ref: str | Path, relative_to: Path | None = None) -> Path:
+    """A scenario reference is a path to a TOML file or the name of a bundled scenario."""
+    text = str(ref)
+    candidates = []
+    p = Path(text)
+    if relative_to is not None and not p.is_absolute():
+        candidates.append(relative_to / p)
+        if p.suffix != ".toml":
+            candidates.append(relative_to / f"{text}.toml")
+    candidates.append(p)
+    if p.suffix != ".toml" and "/" not in text:
+        candidates.append(scenarios_dir() / f"{text}.toml")
+    for c in candidates:
+        if c.is_file():
+            return c
+    names = sorted(bundled_scenarios()) + [DEFAULTS_NAME]
+    close = difflib.get_close_matches(text, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; bundled: {', '.join(names)}"
+    raise InputError("scenario file not found" + hint, file=text)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        root = scenarios_dir().resolve()
+        try:
+            return "scenarios/" + str(path.resolve().relative_to(root))
+        except ValueError:
+            return str(path)
+
+
+def _is_wrapper(obj: Any) -> bool:
+    return isinstance(obj, dict) and "value" in obj and set(obj) - {"value"} <= _PROVENANCE_KEYS \
+        and len(obj) > 1
+
+
+def _to_tree(raw: Any, file: str, key: str) -> Any:
+    """Turn parsed TOML into a tree of dicts whose leaves are :class:`Leaf`."""
+    if _is_wrapper(raw):
+        if "fact" in raw and "assumption" in raw:
+            raise InputError("give either fact or assumption, not both", file=file, key=key)
+        for k in ("fact", "assumption", "note"):
+            if k in raw and not (isinstance(raw[k], str) and raw[k].strip()):
+                raise InputError(f"'{k}' must be non-empty text", file=file, key=f"{key}.{k}",
+                                 value=raw[k], expected="a fact id or a reason")
+        return Leaf(raw["value"], file, raw.get("fact"), raw.get("assumption"), raw.get("note"))
+    if isinstance(raw, dict):
+        return {k: _to_tree(v, file, f"{key}.{k}" if key else k) for k, v in raw.items()}
+    return Leaf(raw, file)
+
+
+def _read_toml(path: Path) -> Tree:
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=shown) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", file=shown) from None
+    return _to_tree(raw, shown, "")
+
+
+def _merge(base: Tree, top: Tree) -> Tree:
+    out = dict(base)
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _load_chain(path: Path, stack: tuple[Path, ...] = ()) -> Tree:
+    """Read ``path`` and everything it extends, merged (child over parent)."""
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(_display(p) for p in (*stack, resolved))
+        raise InputError(f"'extends' cycle: {chain}", file=_display(path), key="extends",
+                         expected="a chain of scenarios that ends at defaults")
+    tree = _read_toml(path)
+    parent_leaf = tree.pop("extends", None)
+    if parent_leaf is None:
+        if path.stem == DEFAULTS_NAME and path.parent.resolve() == scenarios_dir().resolve():
+            return tree
+        parent_ref: str = DEFAULTS_NAME
+        parent_path = scenarios_dir() / f"{DEFAULTS_NAME}.toml"
+    else:
+        if not isinstance(parent_leaf, Leaf) or not isinstance(parent_leaf.value, str):
+            raise InputError("'extends' must name one scenario", file=_display(path),
+                             key="extends", value=getattr(parent_leaf, "value", parent_leaf),
+                             expected="a scenario name or path")
+        parent_ref = parent_leaf.value
+        try:
+            parent_path = resolve_scenario_path(parent_ref, relative_to=path.parent)
+        except InputError as exc:
+            raise InputError(exc.message, file=_display(path), key="extends",
+                             value=parent_ref, expected="an existing scenario") from None
+    return _merge(_load_chain(parent_path, (*stack, resolved)), tree)
+
+
+# --------------------------------------------------------------------------------- overrides ---
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` from ``--set``; VALUE is read as a TOML value, else as text."""
+    if "=" not in text:
+        raise InputError("override must look like KEY=VALUE", file="--set", value=text,
+                         expected="e.g. militias.iraq_factions.base_rate_per_day=1.2")
+    key, _, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    if not key:
+        raise InputError("override has no key", file="--set", value=text, expected="KEY=VALUE")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _apply_override(tree: Tree, key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = tree
+    for i, part in enumerate(parts[:-1]):
+        nxt = node.get(part)
+        if isinstance(nxt, Leaf) and isinstance(nxt.value, dict):
+            nxt = _to_tree(nxt.value, nxt.file, ".".join(parts[: i + 1]))
+            node[part] = nxt
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = Leaf(value, "--set")
+
+
+# ---------------------------------------------------------------------------------- presets ---
+def _presets_tree() -> Tree:
+    return _read_toml(scenarios_dir() / "presets" / "us_policy.toml")
+
+
+def _fill_policy(tree: Tree) -> None:
+    policy = tree.get("us_policy")
+    if not isinstance(policy, dict) or "preset" not in policy:
+        return  # validation reports the missing table or key
+    leaf = policy["preset"]
+    presets = _presets_tree()
+    name = leaf.value if isinstance(leaf, Leaf) else leaf
+    if not isinstance(name, str) or name not in presets:
+        close = difflib.get_close_matches(str(name), list(presets), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError("unknown US policy preset" + hint, file=getattr(leaf, "file", None),
+                         key="us_policy.preset", value=name, expected=" | ".join(presets))
+    overrides = {k: v for k, v in policy.items() if k != "preset"}
+    tree["us_policy"] = _merge(_merge(presets[name], overrides), {"preset": leaf})
+
+
+# ------------------------------------------------------------------------------- validation ---
+class _Builder:
+    """Walk the schema, check the tree against it and build frozen dataclasses."""
+
+    def __init__(self, facts: dict[str, Fact], main_file: str):
+        self.facts = facts
+        self.main_file = main_file
+        self.provenance: dict[str, str] = {}
+
+    def build(self, cls: type, node: Any, key: str) -> Any:
+        if isinstance(node, Leaf) and isinstance(node.value, dict):
+            node = _to_tree(node.value, node.file, key)
+        if not isinstance(node, dict):
+            raise InputError("expected a table", file=self._file(node), key=key or "(top)",
+                             value=getattr(node, "value", node), expected=f"[{key}] table")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        for k, v in node.items():
+            if k not in fields:
+                close = difflib.get_close_matches(k, list(fields), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise InputError("unknown key" + hint, file=self._file(v),
+                                 key=f"{key}.{k}" if key else k,
+                                 expected="one of " + ", ".join(fields))
+        values = {}
+        for name, f in fields.items():
+            full = f"{key}.{name}" if key else name
+            if name not in node:
+                if f.metadata.get("optional"):
+                    values[name] = f.metadata.get("default")
+                    continue
+                raise InputError("missing key", file=self.main_file, key=full,
+                                 expected=f"{f.metadata.get('doc', '')} ({_type_name(hints[name])})")
+            values[name] = self.convert(hints[name], node[name], full, f.metadata)
+        return cls(**values)
+
+    def convert(self, tp: Any, node: Any, key: str, meta: Any) -> Any:
+        origin = typing.get_origin(tp)
+        if origin in (types.UnionType, typing.Union):  # "X | None": optional field
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+            origin = typing.get_origin(tp)
+        if dataclasses.is_dataclass(tp):
+            return self.build(tp, node, key)
+        if origin is dict:
+            _, item_tp = typing.get_args(tp)
+            if isinstance(node, Leaf) and isinstance(node.value, dict):
+                node = _to_tree(node.value, node.file, key)
+            if not isinstance(node, dict):
+                raise InputError("expected a table", file=self._file(node), key=key,
+                                 value=getattr(node, "value", node), expected="a TOML table")
+            return {k: self.convert(item_tp, v, f"{key}.{k}", meta) for k, v in node.items()}
+        if isinstance(node, dict):
+            raise InputError("expected a single value, found a table", file=self.main_file,
+                             key=key, expected=_type_name(tp))
+        leaf: Leaf = node
+        if leaf.fact is not None and leaf.fact not in self.facts:
+            close = difflib.get_close_matches(leaf.fact, list(self.facts), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError("unknown fact id" + hint, file=leaf.file, key=key, value=leaf.fact,
+                             expected="an id from seeds/")
+        value = _coerce(tp, leaf, key)
+        _check_range(value, leaf, key, meta)
+        if leaf.fact is None and leaf.assumption is None and _is_structural(key):
+            self.provenance[key] = f"definition (structure, not a measured value) -- set in " \
+                                   f"{leaf.file}"
+        else:
+            self.provenance[key] = leaf.describe(self.facts)
+        return value
+
+    def _file(self, node: Any) -> str:
+        return node.file if isinstance(node, Leaf) else self.main_file
+
+
+_STRUCTURAL = re.compile(
+    r"^(scenario\.(name|description)|sites\.[^.]+\.country|militias\.[^.]+\.home_country"
+    r"|ladder\..+|events\.[^.]+\.(kind|regime|site|preset|posture))$")
+
+
+def _is_structural(key: str) -> bool:
+    """Keys that define the scenario's structure (names, labels, the ladder's definition)
+    rather than a measured or assumed quantity; they need no fact or assumption."""
+    return bool(_STRUCTURAL.match(key))
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp)).replace("NoneType", "").strip(" |")
+
+
+def _coerce(tp: Any, leaf: Leaf, key: str) -> Any:
+    v = leaf.value
+    bad = InputError("wrong type", file=leaf.file, key=key, value=v, expected=_type_name(tp))
+    if tp is bool:
+        if not isinstance(v, bool):
+            raise bad
+        return v
+    if tp is float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise InputError("wrong type", file=leaf.file, key=key, value=v, expected="a number")
+        if v != v or v in (float("inf"), float("-inf")):
+            raise InputError("not a finite number", file=leaf.file, key=key, value=v,
+                             expected="a finite number")
+        return float(v)
+    if tp is int:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise InputError("wrong type", file=leaf.file, key=key, value=v,
+                             expected="a whole number")
+        return v
+    if tp is str:
+        if not isinstance(v, str):
+            raise InputError("wrong type", file=leaf.file, key=key, value=v, expected="text")
+        return v
+    if tp is dt.date:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise InputError("not a date", file=leaf.file, key=key, value=v, expected="YYYY-MM-DD")
+    if typing.get_origin(tp) is tuple:
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise InputError("wrong type", file=leaf.file, key=key, value=v,
+                             expected="a list of names")
+        return tuple(v)
+    raise bad  # pragma: no cover - a schema type the loader does not know
+
+
+def _check_range(value: Any, leaf: Leaf, key: str, meta: Any) -> None:
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            low = "-inf" if lo is None else f"{lo:g}"
+            high = "inf" if hi is None else f"{hi:g}"
+            unit = f" {meta['unit']}" if meta.get("unit") else ""
+            raise InputError("value out of range", file=leaf.file, key=key, value=value,
+                             expected=f"{low} <= value <= {high}{unit}")
+    if choices and value is not None and value not in choices:
+        close = difflib.get_close_matches(str(value), list(choices), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError("unknown choice" + hint, file=leaf.file, key=key, value=value,
+                         expected=" | ".join(choices))
+
+
+def _cross_check(s: Scenario, prov_file: dict[str, str]) -> None:
+    """Checks that span several keys: references between tables, ordered pairs."""
+
+    def fail(key: str, message: str, value: Any, expected: str) -> None:
+        raise InputError(message, file=prov_file.get(key), key=key, value=value,
+                         expected=expected)
+
+    if s.scenario.initial_regime not in s.regimes:
+        fail("scenario.initial_regime", "unknown regime", s.scenario.initial_regime,
+             " | ".join(s.regimes))
+    for name, g in s.militias.items():
+        for w in g.weapon_mix:
+            if w not in s.weapons:
+                fail(f"militias.{name}.weapon_mix.{w}", "unknown weapon", w,
+                     " | ".join(s.weapons))
+        if sum(g.weapon_mix.values()) <= 0:
+            fail(f"militias.{name}.weapon_mix", "weapon shares sum to zero", g.weapon_mix,
+                 "positive shares")
+        for site in g.reach:
+            if site not in s.sites:
+                fail(f"militias.{name}.reach", "unknown site", site, " | ".join(s.sites))
+    p = s.us_policy
+    if set(p.respond_prob) != set(OUTCOME_CLASSES):
+        missing = sorted(set(OUTCOME_CLASSES) - set(p.respond_prob))
+        extra = sorted(set(p.respond_prob) - set(OUTCOME_CLASSES))
+        fail("us_policy.respond_prob", f"outcome classes wrong (missing {missing}, unknown "
+             f"{extra})", sorted(p.respond_prob), " | ".join(OUTCOME_CLASSES))
+    for k, v in p.respond_prob.items():
+        if not 0 <= v <= 1:
+            fail(f"us_policy.respond_prob.{k}", "value out of range", v, "0 <= value <= 1")
+    if p.delay_min_days > p.delay_max_days:
+        fail("us_policy.delay_max_days", "delay range reversed", p.delay_max_days,
+             f">= delay_min_days ({p.delay_min_days:g})")
+    if p.targets_min > p.targets_max:
+        fail("us_policy.targets_max", "target range reversed", p.targets_max,
+             f">= targets_min ({p.targets_min})")
+    if s.iran.direct_attack_weapon not in s.weapons:
+        fail("iran.direct_attack_weapon", "unknown weapon", s.iran.direct_attack_weapon,
+             " | ".join(s.weapons))
+    if s.iran.direct_attack_site not in s.sites:
+        fail("iran.direct_attack_site", "unknown site", s.iran.direct_attack_site,
+             " | ".join(s.sites))
+    for name, e in s.events.items():
+        k = f"events.{name}"
+        need = {"regime": ["regime"], "shock": ["until", "militia_rate_multiplier",
+                                                "iran_escalation_multiplier"],
+                "troops": ["site", "troops"], "policy": ["preset"],
+                "iran_posture": ["posture"]}[e.kind]
+        for field_name in need:
+            if getattr(e, field_name) is None:
+                fail(f"{k}.{field_name}", f"a '{e.kind}' event needs {field_name}", None,
+                     f"{field_name} for kind '{e.kind}'")
+        if e.kind == "regime" and e.regime not in s.regimes:
+            fail(f"{k}.regime", "unknown regime", e.regime, " | ".join(s.regimes))
+        if e.kind == "troops" and e.site not in s.sites:
+            fail(f"{k}.site", "unknown site", e.site, " | ".join(s.sites))
+        if e.kind == "policy" and e.preset not in _presets_tree():
+            fail(f"{k}.preset", "unknown US policy preset", e.preset,
+                 " | ".join(_presets_tree()))
+        if e.until is not None and e.until < e.date:
+            fail(f"{k}.until", "event ends before it starts", str(e.until),
+                 f"a date on or after {e.date}")
+    levels: dict[int, str] = {}
+    for name, r in s.ladder.items():
+        if r.level in levels:
+            fail(f"ladder.{name}.level", f"level already used by rung '{levels[r.level]}'",
+                 r.level, "one rung per level")
+        levels[r.level] = name
+        if r.level == 0:
+            fail(f"ladder.{name}.level", "level 0 is 'no incident' and needs no rung", 0,
+                 "a level of 1 or more")
+        try:
+            parse_condition(r.condition)
+        except ConditionError as exc:
+            fail(f"ladder.{name}.condition", str(exc), r.condition, "a ladder condition")
+
+
+def _preset_policy(name: str, facts: dict[str, Fact]) -> USPolicy:
+    tree = _merge(_presets_tree()[name], {"preset": Leaf(name, "presets/us_policy.toml")})
+    policy: USPolicy = _Builder(facts, "presets/us_policy.toml").build(USPolicy, tree, "us_policy")
+    return policy
+
+
+def param_hash(s: Scenario) -> str:
+    """Hash of the parameter values (provenance and names of files excluded)."""
+    data = dataclasses.asdict(s)
+    data.pop("provenance", None)
+    for internal in ("param_hash", "source", "overrides"):  # alt_policies stay: they act
+        data.pop(internal, None)
+    blob = json.dumps(data, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None = None,
+                  facts: dict[str, Fact] | None = None) -> Scenario:
+    """Load, fill and validate a scenario.
+
+    Args:
+        ref: a path to a TOML file or the name of a bundled scenario (``escsim scenarios``).
+        overrides: ``["key=value", ...]`` as given to ``--set``, or a ``{dotted_key: value}``
+            mapping (from a notebook).
+        facts: the fact base to resolve citations against (default: the bundled ``seeds/``).
+
+    Raises:
+        InputError: anything wrong with the input, naming file, key, value and expectation.
+    """
+    facts = bundled_facts() if facts is None else facts
+    path = resolve_scenario_path(ref)
+    tree = _load_chain(path)
+    items = overrides.items() if isinstance(overrides, dict) else \
+        (parse_override(o) for o in (overrides or []))
+    policy_overrides = []
+    for key, value in items:
+        if key == "us_policy.preset" or not key.startswith("us_policy."):
+            _apply_override(tree, key, value)
+        else:
+            policy_overrides.append((key, value))
+    _fill_policy(tree)
+    for key, value in policy_overrides:
+        _apply_override(tree, key, value)
+    builder = _Builder(facts, _display(path))
+    scenario = builder.build(Scenario, tree, "")
+    prov_file = {k: v.rsplit(" -- set in ", 1)[-1] for k, v in builder.provenance.items()}
+    _cross_check(scenario, prov_file)
+    alt = {e.preset: _preset_policy(e.preset, facts) for e in scenario.events.values()
+           if e.kind == "policy" and e.preset}
+    scenario = dataclasses.replace(scenario, provenance=builder.provenance, alt_policies=alt,
+                                   source=str(path.resolve()), overrides=tuple(
+                                       parse_override(o) if isinstance(o, str) else o
+                                       for o in (overrides.items() if isinstance(overrides, dict)
+                                                 else overrides or [])))
+    return dataclasses.replace(scenario, param_hash=param_hash(scenario))
+
+
+def with_overrides(s: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A copy of a loaded scenario with some dotted keys changed, validated like the file.
+
+    For notebooks: ``with_overrides(s, {"us_policy.preset": "punitive"})``. The scenario is
+    re-read from its file with the earlier and the new overrides, so provenance stays exact.
+    """
+    merged = dict(s.overrides)
+    merged.update(overrides)
+    return load_scenario(s.source, merged)

@@ -1,0 +1,253 @@
+"""The scenario schema: every parameter the model reads, as frozen dataclasses.
+
+This module is the one description of a scenario. The loader validates TOML against it, the
+model reads the dataclasses it produces, and the reference documentation is generated from the
+field metadata (type, range, unit, meaning). Default *values* are not here: they live, each with
+its provenance, in ``scenarios/defaults.toml`` and the policy presets in ``scenarios/presets/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Outcome classes of an attack on US forces, from least to most severe.
+OUTCOME_CLASSES = ("intercepted", "miss", "damage", "injuries", "fatalities")
+#: Iran's postures toward its partners.
+IRAN_POSTURES = ("restraining", "permissive", "encouraging")
+#: Kinds of dated events in a scenario's timeline.
+EVENT_KINDS = ("regime", "shock", "troops", "policy", "iran_posture")
+
+
+def param(doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
+          choices: tuple[str, ...] | None = None, optional: bool = False,
+          default: Any = None) -> Any:
+    """A schema field: its meaning, unit and admissible range, kept as dataclass metadata.
+
+    ``optional`` fields may be left out (they are ``None`` or ``default``); all others must be
+    given, by the scenario or by what it extends.
+    """
+    meta = {"doc": doc, "unit": unit, "lo": lo, "hi": hi, "choices": choices,
+            "optional": optional, "default": default}
+    if optional:
+        return field(default=default, metadata=meta)
+    return field(metadata=meta)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What the scenario is and the question it answers."""
+
+    name: str = param("Short identifier of the scenario.")
+    description: str = param("What the scenario represents and the question it answers.")
+    start_date: dt.date = param("Calendar date of day 0.", unit="date")
+    horizon_days: float = param("Length of each replication.", unit="days", lo=1, hi=3650)
+    initial_regime: str = param("Conflict regime at day 0 (a key of [regimes]).")
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A period of the wider conflict that scales every militia group's base rate."""
+
+    rate_multiplier: float = param("Factor on militia base rates while the regime holds.",
+                                   unit="ratio", lo=0, hi=20)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A US site (or a cluster of sites in one country)."""
+
+    country: str = param("Country of the site.", choices=("iraq", "syria", "jordan"))
+    troops: int = param("US personnel present at the start.", unit="personnel", lo=0, hi=200000)
+    target_weight: float = param("Relative attractiveness as a militia target (per site, "
+                                 "before troop presence).", unit="weight", lo=0)
+
+
+@dataclass(frozen=True)
+class Weapon:
+    """A weapon type: what happens when it is fired at a US site."""
+
+    intercept_prob: float = param("Probability the attack is intercepted.", "probability", 0, 1)
+    damage_prob: float = param("Probability an attack that is not intercepted hits and does "
+                               "damage (otherwise a miss).", "probability", 0, 1)
+    casualty_prob: float = param("Probability a damaging hit wounds or kills personnel, at the "
+                                 "site's starting troop level.", "probability", 0, 1)
+    wounded_mean: float = param("Mean number wounded in an attack with casualties.",
+                                "personnel/attack", 1, 500)
+    wounded_dispersion: float = param("Negative-binomial shape of the wounded count (small = "
+                                      "heavy tail).", "shape", 0.01, 1000)
+    fatal_prob: float = param("Probability an attack with casualties kills someone.",
+                              "probability", 0, 1)
+    killed_mean: float = param("Mean number killed in a fatal attack.", "personnel/attack", 1, 100)
+
+
+@dataclass(frozen=True)
+class MilitiaGroup:
+    """An Iran-aligned militia group (or a coalition of factions acting together)."""
+
+    home_country: str = param("Where the group is based and struck.", choices=("iraq", "syria"))
+    base_rate_per_day: float = param("Attack rate without excitation, at full capability, in a "
+                                     "regime with multiplier 1.", "attacks/day", 0, 100)
+    weapon_mix: dict[str, float] = param("Share of attacks by weapon (keys name weapons).",
+                                         "weights")
+    reach: tuple[str, ...] = param("Sites the group can target (names of sites).")
+    excitation_per_round: float = param("Jump in attack rate after each US strike round on the "
+                                        "group (tit-for-tat).", "attacks/day", 0, 100)
+    excitation_per_target: float = param("Extra jump per target struck in the round.",
+                                         "attacks/day", 0, 10)
+    excitation_leader_bonus: float = param("Extra jump when a leader is killed.", "attacks/day",
+                                           0, 100)
+    excitation_decay_days: float = param("Mean lifetime of an excitation jump (exponential "
+                                         "decay).", "days", 0.1, 365)
+    excitation_cap_per_day: float = param("Ceiling on the excited part of the rate.",
+                                          "attacks/day", 0, 1000)
+    capability_loss_per_target: float = param("Fraction of launch capability destroyed per "
+                                              "target struck.", "fraction", 0, 1)
+    capability_floor: float = param("Lowest capability strikes can leave.", "fraction", 0, 1)
+    regeneration_days: float = param("Mean time to rebuild lost capability (exponential "
+                                     "recovery).", "days", 0.1, 3650)
+    restraint_compliance: float = param("Fraction of attacks withheld while Iran orders a pause.",
+                                        "fraction", 0, 1)
+    baghdad_influence: float = param("How strongly Baghdad's pressure (0-1) cuts the group's "
+                                     "rate: rate x (1 - influence x pressure).", "fraction", 0, 1)
+
+
+@dataclass(frozen=True)
+class USPolicy:
+    """The US retaliation policy: a named preset (a policy class) and its parameters."""
+
+    preset: str = param("Name of the retaliation policy class.",
+                        choices=("restraint", "proportional", "punitive", "decapitation"))
+    respond_prob: dict[str, float] = param("Probability of ordering a strike round after an "
+                                           "attack, by the attack's outcome class.", "probability")
+    min_days_between_rounds: float = param("Rounds are not ordered closer than this (except after "
+                                           "fatalities).", "days", 0, 365)
+    delay_min_days: float = param("Shortest delay from attack to strike.", "days", 0, 60)
+    delay_max_days: float = param("Longest delay from attack to strike.", "days", 0, 60)
+    targets_min: int = param("Fewest targets in a routine round.", "targets", 1, 500)
+    targets_max: int = param("Most targets in a routine round.", "targets", 1, 500)
+    large_package_targets: int = param("Targets in the package ordered after US fatalities.",
+                                       "targets", 1, 1000)
+    major_round_targets: int = param("A round with at least this many targets counts as major "
+                                     "US retaliation.", "targets", 1, 1000)
+    killed_per_target_mean: float = param("Militia members killed per target in a routine round.",
+                                          "killed/target", 0, 100)
+    large_package_killed_per_target: float = param("Militia members killed per target in a "
+                                                   "large package.", "killed/target", 0, 100)
+    iraq_strike_prob: float = param("Probability a round against an Iraq-based group strikes "
+                                    "inside Iraq (else its facilities in Syria).", "probability",
+                                    0, 1)
+    leadership_strike_prob: float = param("Probability a round includes a leadership strike.",
+                                          "probability", 0, 1)
+    strike_iran_prob: float = param("Probability of striking Iranian territory after an Iranian "
+                                    "direct attack on US forces.", "probability", 0, 1)
+    withdrawal_after_fatalities: float = param("Fraction of troops withdrawn from a site after "
+                                               "fatalities there.", "fraction", 0, 1)
+
+
+@dataclass(frozen=True)
+class Iran:
+    """Iran's posture and the event-driven rules that move it."""
+
+    initial_posture: str = param("Posture at day 0.", choices=IRAN_POSTURES)
+    encouraging_rate_multiplier: float = param("Factor on militia rates while Iran encourages "
+                                               "attacks.", "ratio", 0, 20)
+    pause_after_us_killed_prob: float = param("Probability Iran (with Baghdad) orders a pause "
+                                              "after US service members are killed.",
+                                              "probability", 0, 1)
+    pause_after_major_strike_prob: float = param("Probability of a pause order after a major US "
+                                                 "strike package.", "probability", 0, 1)
+    pause_mean_days: float = param("Mean length of a pause order (exponential).", "days", 1, 3650)
+    irgc_killed_prob_per_syria_round: float = param("Probability a US round in Syria kills "
+                                                    "Iranian (IRGC) personnel.", "probability",
+                                                    0, 1)
+    retaliate_personnel_prob: float = param("Probability Iran strikes US forces directly after "
+                                            "its personnel are killed.", "probability", 0, 1)
+    retaliate_territory_prob: float = param("Probability Iran strikes US forces directly after US "
+                                            "strikes on Iranian territory.", "probability", 0, 1)
+    retaliation_delay_days: float = param("Mean delay of an Iranian direct attack "
+                                          "(exponential).", "days", 0, 365)
+    direct_attack_weapon: str = param("Weapon (from [weapons]) of an Iranian direct salvo.")
+    direct_attack_site: str = param("Site an Iranian salvo targets.")
+
+
+@dataclass(frozen=True)
+class Baghdad:
+    """The Iraqi government's political pressure on US strikes in Iraq."""
+
+    pressure_per_iraq_round: float = param("Pressure added by each US round in Iraq.",
+                                           "pressure (0-1)", 0, 1)
+    pressure_per_leadership_strike: float = param("Extra pressure from a leadership strike in "
+                                                  "Iraq.", "pressure (0-1)", 0, 1)
+    pressure_decay_days: float = param("Mean lifetime of pressure (exponential decay).", "days",
+                                       0.1, 3650)
+    drawdown_threshold: float = param("Pressure at which a coalition drawdown is brought "
+                                      "forward.", "pressure (0-1)", 0, 1)
+    drawdown_fraction: float = param("Fraction of troops in Iraq withdrawn by that drawdown.",
+                                     "fraction", 0, 1)
+    drawdown_delay_days: float = param("Delay from the pressure peak to the drawdown.", "days",
+                                       0, 3650)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated exogenous event. Which fields apply depends on ``kind``."""
+
+    kind: str = param("What the event does.", choices=EVENT_KINDS)
+    date: dt.date = param("When it happens.", unit="date")
+    probability: float = param("Chance the event happens at all in a replication.",
+                               "probability", 0, 1, optional=True, default=1.0)
+    until: dt.date | None = param("regime/shock: when it ends (regime reverts to the previous "
+                                  "one).", unit="date", optional=True)
+    regime: str | None = param("regime: the regime that starts.", optional=True)
+    militia_rate_multiplier: float | None = param("shock: factor on militia rates during the "
+                                                  "shock.", "ratio", 0, 20, optional=True)
+    iran_escalation_multiplier: float | None = param("shock: factor on Iran's retaliation "
+                                                     "probabilities during the shock.", "ratio",
+                                                     0, 20, optional=True)
+    site: str | None = param("troops: the site whose troop level changes.", optional=True)
+    troops: int | None = param("troops: the new troop level.", "personnel", 0, 200000,
+                               optional=True)
+    preset: str | None = param("policy: the US policy preset switched to.", optional=True)
+    posture: str | None = param("iran_posture: Iran's new posture.", choices=IRAN_POSTURES,
+                                optional=True)
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A rung of the escalation ladder: a level and the condition that reaches it."""
+
+    level: int = param("Height of the rung (0 is no incident).", "level", 0, 100)
+    condition: str = param("Conjunction of 'counter[window]>=N' terms, e.g. "
+                           "'iran_direct_attacks[60d] >= 2 and us_strikes_on_iran >= 1'.")
+    ends_run: bool = param("Stop the replication when this rung is reached.", optional=True,
+                           default=False)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved, validated scenario: what the model receives."""
+
+    scenario: Meta
+    regimes: dict[str, Regime] = param("Named conflict regimes.")
+    sites: dict[str, Site] = param("US sites.")
+    weapons: dict[str, Weapon] = param("Weapon types.")
+    militias: dict[str, MilitiaGroup] = param("Militia groups.")
+    us_policy: USPolicy = param("US retaliation policy.")
+    iran: Iran = param("Iran.")
+    baghdad: Baghdad = param("Baghdad.")
+    events: dict[str, Event] = param("Dated exogenous events.")
+    ladder: dict[str, Rung] = param("Escalation ladder rungs.")
+    #: Where every value came from (dotted key -> text); not a model parameter.
+    provenance: dict[str, str] = field(default_factory=dict, compare=False, repr=False,
+                                       metadata={"internal": True})
+    #: Short hash of the parameter values (not provenance), to tag results.
+    param_hash: str = field(default="", compare=False, metadata={"internal": True})
+    #: Resolved US policies for the presets that `policy` events switch to (preset -> policy).
+    alt_policies: dict[str, USPolicy] = field(default_factory=dict, compare=False, repr=False,
+                                              metadata={"internal": True})
+    #: The file it was loaded from and the overrides applied, so it can be re-derived.
+    source: str = field(default="", compare=False, repr=False, metadata={"internal": True})
+    overrides: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False,
+                                                   metadata={"internal": True})
