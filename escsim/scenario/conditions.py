@@ -15,7 +15,7 @@ from dataclasses import dataclass
 #: Counters a ladder condition may test; the model increments them as events happen.
 LADDER_COUNTERS = (
     "attacks",
-    "us_strike_rounds",
+    "us_strikes",
     "us_wounded",
     "us_killed",
     "major_us_strikes",

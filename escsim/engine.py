@@ -1,0 +1,114 @@
+"""One replication, and the seeds of many.
+
+:func:`run_replication` is the one pure, picklable entry point that every executor maps: given a
+scenario and a seed it builds a fresh world with its own ``numpy.random.Generator`` and returns a
+flat :class:`RunRecord`. Nothing here reads files or touches global state.
+
+Seeds are derived, never counted: replication ``r`` of sweep point ``p`` under root seed ``S``
+gets ``SeedSequence(S, spawn_key=(p, r))``, so results do not depend on how the work is split.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from escsim.model.draws import Draws
+from escsim.model.world import World
+from escsim.scenario.schema import Scenario
+
+#: The run columns every record has, in order (ladder and per-weapon columns follow).
+BASE_COLUMNS = (
+    "scenario", "param_hash", "point", "replication", "seed", "end_day",
+    "attacks", "attacks_in_iraq", "attacks_in_syria", "attacks_in_jordan", "intercepted",
+    "us_wounded", "us_killed", "us_casualties", "us_strikes", "us_targets_struck",
+    "leadership_strikes", "major_us_strikes", "militia_killed", "iran_personnel_killed",
+    "iran_direct_attacks", "us_strikes_on_iran", "restraint_orders", "days_under_restraint",
+    "troops_end", "max_rung",
+)
+
+
+def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
+    """The seed of replication ``replication`` of sweep point ``point`` under ``root_seed``."""
+    ss = np.random.SeedSequence(root_seed, spawn_key=(point, replication))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # fits a signed int64
+
+
+def run_columns(scenario: Scenario) -> list[str]:
+    """Column names of the records of ``scenario`` (weapons and ladder levels vary)."""
+    weapons = [f"attacks_weapon_{w}" for w in sorted(scenario.weapons)]
+    rungs = [f"day_rung_{r.level}" for r in sorted(scenario.ladder.values(),
+                                                     key=lambda r: r.level)]
+    return [*BASE_COLUMNS, *weapons, *rungs]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """The report of one replication: a flat row, daily cumulative series, optional event log."""
+
+    row: dict[str, Any]
+    daily: dict[str, np.ndarray] = field(repr=False)
+    log: list[tuple[float, str, str, str, str]] | None = field(default=None, repr=False)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[key]
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: int = 0,
+                    trace: bool = False) -> RunRecord:
+    """Simulate one replication of ``scenario`` from ``seed``.
+
+    Args:
+        scenario: a loaded scenario (:func:`escsim.load_scenario`).
+        seed: the replication's seed (each row of ``runs.csv`` carries its own).
+        replication, point: indices copied into the row, for tables.
+        trace: keep the event log (``escsim trace``).
+    """
+    draws = Draws(np.random.default_rng(seed))
+    world = World(scenario, draws, trace=trace)
+    end_day = world.run()
+    rec = world.recorder
+    counts = rec.tally.counts
+    horizon = int(np.ceil(scenario.scenario.horizon_days))
+    row: dict[str, Any] = {
+        "scenario": scenario.scenario.name,
+        "param_hash": scenario.param_hash,
+        "point": point,
+        "replication": replication,
+        "seed": seed,
+        "end_day": round(end_day, 4),
+        "attacks": counts["attacks"],
+        "attacks_in_iraq": int(rec.extra["attacks_in_iraq"]),
+        "attacks_in_syria": int(rec.extra["attacks_in_syria"]),
+        "attacks_in_jordan": int(rec.extra["attacks_in_jordan"]),
+        "intercepted": int(rec.extra["intercepted"]),
+        "us_wounded": counts["us_wounded"],
+        "us_killed": counts["us_killed"],
+        "us_casualties": counts["us_wounded"] + counts["us_killed"],
+        "us_strikes": counts["us_strikes"],
+        "us_targets_struck": int(rec.extra["us_targets_struck"]),
+        "leadership_strikes": counts["leadership_strikes"],
+        "major_us_strikes": counts["major_us_strikes"],
+        "militia_killed": counts["militia_killed"],
+        "iran_personnel_killed": counts["iran_personnel_killed"],
+        "iran_direct_attacks": counts["iran_direct_attacks"],
+        "us_strikes_on_iran": counts["us_strikes_on_iran"],
+        "restraint_orders": counts["restraint_orders"],
+        "days_under_restraint": round(world.iran.restraining_days(end_day), 4),
+        "troops_end": sum(world.us.troops.values()),
+        "max_rung": rec.tally.max_rung,
+    }
+    for w in sorted(scenario.weapons):
+        row[f"attacks_weapon_{w}"] = int(rec.extra[f"attacks_weapon_{w}"])
+    for r in sorted(scenario.ladder.values(), key=lambda r: r.level):
+        day = rec.tally.rung_day.get(r.level)
+        row[f"day_rung_{r.level}"] = None if day is None else round(day, 4)
+    return RunRecord(row=row, daily=rec.daily(horizon), log=rec.log)
+
+
+def day_to_date(scenario: Scenario, day: float) -> dt.date:
+    """The calendar date of simulation day ``day``."""
+    return scenario.scenario.start_date + dt.timedelta(days=int(day))

@@ -1,0 +1,56 @@
+"""The Iraqi government: political pressure from US strikes on Iraqi soil.
+
+Pressure (0-1) jumps with each US round in Iraq, more for a leadership strike (PR-B7: the Baghdad
+strike drew the sharpest protest), and decays exponentially. It cuts the rate of the groups it has
+influence over, and once it crosses ``drawdown_threshold`` a drawdown of US troops in Iraq is brought
+forward (S-COALITION-END: pressure led to an agreed end of the coalition mission).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from escsim.model.agenda import Agenda
+
+if TYPE_CHECKING:
+    from escsim.model.world import World
+
+
+class BaghdadActor:
+    """Baghdad's pressure and the drawdown it can bring forward."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.p = world.scenario.baghdad
+        self._pressure = 0.0
+        self._pressure_time = 0.0
+        self.drawdown_ordered = False
+        self.agenda = Agenda(world.env, "baghdad")
+
+    def pressure_at(self, now: float) -> float:
+        if self._pressure == 0.0:
+            return 0.0
+        return self._pressure * math.exp(-(now - self._pressure_time) / self.p.pressure_decay_days)
+
+    def iraq_round(self, leadership: bool) -> None:
+        now = self.world.env.now
+        jump = self.p.pressure_per_iraq_round + (self.p.pressure_per_leadership_strike
+                                                 if leadership else 0.0)
+        self._pressure = min(1.0, self.pressure_at(now) + jump)
+        self._pressure_time = now
+        self.world.recorder.note(now, "baghdad", "protests US strike", "us",
+                                 f"pressure {self._pressure:.2f}")
+        if self._pressure >= self.p.drawdown_threshold and not self.drawdown_ordered:
+            self.drawdown_ordered = True
+            self.world.recorder.note(now, "baghdad", "demands drawdown", "us",
+                                     f"in {self.p.drawdown_delay_days:g} days")
+            self.agenda.schedule(self.p.drawdown_delay_days, self._drawdown)
+        # pressure only lowers militia rates, so the groups' thinning bounds stay valid
+
+    def _drawdown(self) -> None:
+        us = self.world.us
+        for site, country in us.country.items():
+            if country == "iraq":
+                us.set_troops(site, round(us.troops[site] * (1 - self.p.drawdown_fraction)),
+                              "drawdown brought forward by Baghdad")

@@ -1,0 +1,181 @@
+"""US forces: sites and troops, the outcome of attacks on them, and the retaliation they order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escsim.model.agenda import Agenda
+from escsim.model.policies import AttackReport, RetaliationPolicy, StrikeOrder, make_policy
+from escsim.scenario.schema import USPolicy, Weapon
+
+if TYPE_CHECKING:
+    from escsim.model.militia import Militia
+    from escsim.model.world import World
+
+
+class USForces:
+    """US sites, attack outcomes, and strike rounds ordered by the retaliation policy."""
+
+    def __init__(self, world: World):
+        self.world = world
+        s = world.scenario
+        self.troops = {name: site.troops for name, site in s.sites.items()}
+        self.initial_troops = dict(self.troops)
+        self.country = {name: site.country for name, site in s.sites.items()}
+        self.policy: RetaliationPolicy = make_policy(s.us_policy)
+        self.last_round_day = -1e9
+        self.attacks_since_last_round = 0
+        self._site_choice: dict[tuple[str, ...], tuple[list[str], list[float]]] = {}
+        self._casualty_prob: dict[tuple[str, str], float] = {}
+        self.agenda = Agenda(world.env, "us")
+
+    # --- posture -----------------------------------------------------------------------------------
+    def set_troops(self, site: str, troops: int, why: str) -> None:
+        before = self.troops[site]
+        self.troops[site] = max(0, troops)
+        self._site_choice.clear()
+        self._casualty_prob.clear()
+        self.world.recorder.note(self.world.env.now, "us", "troop change", site,
+                                 f"{before} -> {self.troops[site]} ({why})")
+
+    def set_policy(self, params: USPolicy) -> None:
+        self.policy = make_policy(params)
+        self.world.recorder.note(self.world.env.now, "us", "policy switch", "", params.preset)
+
+    def choose_site(self, reach: tuple[str, ...]) -> str | None:
+        """A target site among ``reach``, by target weight, only where troops are present."""
+        cached = self._site_choice.get(reach)
+        if cached is None:
+            sites = self.world.scenario.sites
+            names = [n for n in reach if self.troops[n] > 0 and sites[n].target_weight > 0]
+            weights = [sites[n].target_weight for n in names]
+            total = sum(weights)
+            cumulative, acc = [], 0.0
+            for w in weights:
+                acc += w / total
+                cumulative.append(acc)
+            cached = (names, cumulative)
+            self._site_choice[reach] = cached
+        names, cumulative = cached
+        if not names:
+            return None
+        return names[self.world.draws.choice(cumulative)]
+
+    def casualty_prob(self, site: str, weapon_name: str, weapon: Weapon) -> float:
+        """Chance a damaging hit causes casualties: scaled by the troops present, as independent
+        exposure (``1 - (1 - p) ** (troops / starting troops)``)."""
+        key = (site, weapon_name)
+        p = self._casualty_prob.get(key)
+        if p is None:
+            start = self.initial_troops[site]
+            exposure = self.troops[site] / start if start > 0 else 0.0
+            p = 1.0 - (1.0 - weapon.casualty_prob) ** exposure
+            self._casualty_prob[key] = p
+        return p
+
+    # --- attacks -------------------------------------------------------------------------------------
+    def resolve(self, weapon_name: str, site: str) -> tuple[str, int, int]:
+        """Outcome class, wounded and killed of one attack with ``weapon_name`` on ``site``."""
+        draws = self.world.draws
+        w = self.world.scenario.weapons[weapon_name]
+        if draws.uniform() < w.intercept_prob:
+            return "intercepted", 0, 0
+        if draws.uniform() >= w.damage_prob:
+            return "miss", 0, 0
+        if draws.uniform() >= self.casualty_prob(site, weapon_name, w):
+            return "damage", 0, 0
+        wounded = draws.negative_binomial_mean(w.wounded_mean, w.wounded_dispersion)
+        if draws.uniform() < w.fatal_prob:
+            killed = 1 + draws.poisson(w.killed_mean - 1.0)
+            return "fatalities", wounded, killed
+        return "injuries", max(1, wounded), 0
+
+    def record_attack(self, attacker: str, weapon: str, site: str, outcome: str, wounded: int,
+                      killed: int) -> None:
+        world = self.world
+        now = world.env.now
+        rec = world.recorder
+        if attacker != "iran":  # militia attacks are broken down; Iran's salvos counted apart
+            rec.extra[f"attacks_in_{self.country[site]}"] += 1
+            rec.extra[f"attacks_weapon_{weapon}"] += 1
+            if outcome == "intercepted":
+                rec.extra["intercepted"] += 1
+        rec.count("us_wounded", wounded, now)
+        rec.count("us_killed", killed, now)
+        rec.note(now, attacker, f"attack ({weapon})", site,
+                 outcome if outcome in ("intercepted", "miss", "damage")
+                 else f"{outcome}: {wounded} wounded, {killed} killed")
+
+    def receive_attack(self, group: Militia, weapon: str, site: str) -> None:
+        """A militia attack lands (or not); the policy decides a reply."""
+        world = self.world
+        now = world.env.now
+        outcome, wounded, killed = self.resolve(weapon, site)
+        world.recorder.count("attacks", 1, now)
+        self.record_attack(group.name, weapon, site, outcome, wounded, killed)
+        self.attacks_since_last_round += 1
+        if killed:
+            if self.policy.p.withdrawal_after_fatalities > 0:
+                keep = round(self.troops[site] * (1 - self.policy.p.withdrawal_after_fatalities))
+                self.set_troops(site, keep, "withdrawal after fatalities")
+            world.iran.us_killed_by_militia()
+        report = AttackReport(outcome, group.name, group.p.home_country, now,
+                              self.attacks_since_last_round)
+        order = self.policy.respond_to_attack(report, now - self.last_round_day, world.draws)
+        if order is not None:
+            self.order(order)
+
+    def order(self, order: StrikeOrder) -> None:
+        # the spacing rule counts from the decision, so one attack burst yields one round
+        self.last_round_day = self.world.env.now
+        self.attacks_since_last_round = 0
+        self.agenda.schedule(order.delay_days, self.strike, order)
+
+    # --- strikes -------------------------------------------------------------------------------------
+    def strike(self, order: StrikeOrder) -> None:
+        """Carry out a strike round."""
+        world = self.world
+        now = world.env.now
+        rec = world.recorder
+        if order.countries == ("iran",):
+            rec.count("us_strikes_on_iran", 1, now)
+            rec.extra["us_targets_struck"] += order.targets
+            rec.note(now, "us", "strike on Iran", "iran", f"{order.targets} targets")
+            world.iran.territory_struck()
+            return
+        groups = [world.militias[g] for g in order.groups] if order.groups \
+            else list(world.militias.values())
+        killed_total = 0
+        share = max(1, order.targets // len(groups))
+        for group in groups:
+            killed = world.draws.poisson(order.killed_per_target * share)
+            killed_total += killed
+            group.struck(share, killed, leader_killed=order.leadership)
+        rec.count("us_strikes", 1, now)
+        rec.extra["us_targets_struck"] += order.targets
+        rec.count("militia_killed", killed_total, now)
+        if order.leadership:
+            rec.count("leadership_strikes", 1, now)
+        major = order.leadership or order.targets >= self.policy.p.major_round_targets
+        if major:
+            rec.count("major_us_strikes", 1, now)
+        rec.note(now, "us", "leadership strike" if order.leadership else "strike round",
+                 "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
+                 f"{order.targets} targets, {killed_total} militia killed")
+        if "syria" in order.countries:
+            world.iran.syria_round()
+        if "iraq" in order.countries:
+            world.baghdad.iraq_round(order.leadership)
+        if major:
+            world.iran.major_us_strike()
+
+    def iranian_attack(self, weapon: str, site: str) -> None:
+        """An Iranian direct salvo lands; the policy decides whether to strike Iran."""
+        world = self.world
+        now = world.env.now
+        outcome, wounded, killed = self.resolve(weapon, site)
+        world.recorder.count("iran_direct_attacks", 1, now)
+        self.record_attack("iran", weapon, site, outcome, wounded, killed)
+        order = self.policy.respond_to_iran(killed > 0, world.draws)
+        if order is not None:
+            self.agenda.schedule(order.delay_days, self.strike, order)
