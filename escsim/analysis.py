@@ -1,0 +1,125 @@
+"""Summaries of saved run tables: rung probabilities with intervals, quantiles, survival curves.
+
+Everything here takes tables (pandas DataFrames read from ``runs.csv`` / ``daily.csv``), never
+live actors, so a result folder can be re-analysed and re-plotted without re-running.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Counts summarised by default (median and 90% range in the printed table).
+MAIN_COUNTS = ("attacks", "us_wounded", "us_killed", "us_strikes", "militia_killed",
+               "iran_direct_attacks")
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+_RUNG = re.compile(r"^day_rung_(\d+)$")
+
+
+def rung_levels(runs: pd.DataFrame) -> list[int]:
+    """Ladder levels present in a run table (from its ``day_rung_K`` columns)."""
+    return sorted(int(m.group(1)) for c in runs.columns if (m := _RUNG.match(c)))
+
+
+def binomial_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float,
+                                                                                      float]:
+    """Exact (Clopper-Pearson) interval for a proportion."""
+    if trials == 0:
+        return (float("nan"), float("nan"))
+    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence,
+                                                                    method="exact")
+    return (float(ci.low), float(ci.high))
+
+
+def rung_probabilities(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Probability of reaching each rung within the horizon, with a binomial interval."""
+    n = len(runs)
+    rows = []
+    for level in rung_levels(runs):
+        k = int(runs[f"day_rung_{level}"].notna().sum())
+        low, high = binomial_interval(k, n, confidence)
+        rows.append({"rung": level, "runs": n, "reached": k, "probability": k / n if n else
+                     float("nan"), "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
+def count_quantiles(runs: pd.DataFrame, columns: tuple[str, ...] | list[str] | None = None
+                    ) -> pd.DataFrame:
+    """Mean and quantiles of each count column."""
+    columns = list(columns or [c for c in runs.columns if c in _count_columns(runs)])
+    rows = []
+    for c in columns:
+        v = runs[c].to_numpy(dtype=float)
+        q = np.quantile(v, QUANTILES) if len(v) else [float("nan")] * len(QUANTILES)
+        rows.append({"count": c, "mean": float(v.mean()) if len(v) else float("nan"),
+                     **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q,
+                                                                         strict=True)}})
+    return pd.DataFrame(rows)
+
+
+def _count_columns(runs: pd.DataFrame) -> list[str]:
+    skip = {"scenario", "param_hash", "point", "replication", "seed", "end_day"}
+    return [c for c in runs.columns if c not in skip and not _RUNG.match(c)
+            and pd.api.types.is_numeric_dtype(runs[c])]
+
+
+def survival_curve(runs: pd.DataFrame, level: int, horizon_days: float,
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier probability of *not yet* having reached rung ``level`` by each day.
+
+    Runs that never reach the rung are right-censored at their end day (the horizon, or earlier
+    when a rung ended the run). Uses ``scipy.stats.ecdf`` on censored data.
+    """
+    reached = runs[f"day_rung_{level}"]
+    end = runs["end_day"] if "end_day" in runs else pd.Series(horizon_days, index=runs.index)
+    events = reached.dropna().to_numpy(dtype=float)
+    censored = end[reached.isna()].to_numpy(dtype=float)
+    grid = np.arange(0, int(np.ceil(horizon_days)) + 1, dtype=float)
+    if len(events) == 0:
+        ones = np.ones_like(grid)
+        return pd.DataFrame({"rung": level, "day": grid, "survival": ones, "ci_low": ones,
+                             "ci_high": ones})
+    data = stats.CensoredData(uncensored=events, right=censored)
+    sf = stats.ecdf(data).sf
+    ci = sf.confidence_interval(confidence_level=confidence)
+    with np.errstate(invalid="ignore"):
+        low = np.nan_to_num(ci.low.evaluate(grid), nan=0.0)
+        high = np.nan_to_num(ci.high.evaluate(grid), nan=1.0)
+    return pd.DataFrame({"rung": level, "day": grid, "survival": sf.evaluate(grid),
+                         "ci_low": low, "ci_high": high})
+
+
+def daily_bands(daily_by_run: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per day: mean and 5/50/95% quantiles of each cumulative series across runs.
+
+    ``daily_by_run[name]`` is an array of shape (runs, days).
+    """
+    frames = []
+    for name, arr in daily_by_run.items():
+        arr = np.asarray(arr, dtype=float)
+        q = np.quantile(arr, [0.05, 0.5, 0.95], axis=0)
+        frames.append(pd.DataFrame({"day": np.arange(arr.shape[1]), "series": name,
+                                    "mean": arr.mean(axis=0), "q05": q[0], "q50": q[1],
+                                    "q95": q[2]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(runs: pd.DataFrame, horizon_days: float) -> dict[str, Any]:
+    """The JSON-ready summary of a run table: rung probabilities and count quantiles."""
+    probs = rung_probabilities(runs)
+    quant = count_quantiles(runs)
+    median_day = {}
+    for level in rung_levels(runs):
+        days = runs[f"day_rung_{level}"].dropna()
+        median_day[str(level)] = float(days.median()) if len(days) else None
+    return {
+        "runs": int(len(runs)),
+        "horizon_days": horizon_days,
+        "rung_probability": probs.to_dict(orient="records"),
+        "median_day_reached_given_reached": median_day,
+        "count_quantiles": quant.to_dict(orient="records"),
+    }
