@@ -1,3 +1,46 @@
-"""escsim: escalation-risk simulation of US-militia-Iran tit-for-tat exchanges."""
+"""escsim: escalation-risk simulation of US-militia-Iran tit-for-tat exchanges.
+
+The public API, for notebooks and scripts::
+
+    import escsim
+    s = escsim.load_scenario("baseline-2024-11")
+    s2 = escsim.with_overrides(s, {"us_policy.preset": "punitive"})
+    sim = escsim.simulate(s2, runs=300, seed=1)
+    sim.runs            # one row per replication (pandas DataFrame)
+    sim.summary()       # rung probabilities with 95% intervals, count quantiles
+    escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
+
+Results explore the consequences of stated assumptions; they are not forecasts.
+"""
 
 __version__ = "0.1.0"
+
+from escsim.engine import RunRecord, replication_seed, run_replication  # noqa: E402
+from escsim.errors import InputError  # noqa: E402
+from escsim.facts import Fact, load_facts  # noqa: E402
+from escsim.runner import Simulation, simulate, write_simulation  # noqa: E402
+from escsim.scenario import (  # noqa: E402
+    Scenario,
+    bundled_scenarios,
+    load_scenario,
+    with_overrides,
+)
+from escsim.tracing import trace  # noqa: E402
+
+__all__ = [
+    "Fact",
+    "InputError",
+    "RunRecord",
+    "Scenario",
+    "Simulation",
+    "__version__",
+    "bundled_scenarios",
+    "load_facts",
+    "load_scenario",
+    "replication_seed",
+    "run_replication",
+    "simulate",
+    "trace",
+    "with_overrides",
+    "write_simulation",
+]

@@ -67,9 +67,8 @@ def _parse_fact(raw: dict, file: str, index: int) -> Fact:
     where = f"fact[{index}]" + (f" ({raw['id']})" if "id" in raw else "")
     for key in raw:
         if key not in _ALLOWED:
-            raise InputError(
-                "unknown field", file=file, key=f"{where}.{key}", expected=", ".join(sorted(_ALLOWED))
-            )
+            raise InputError("unknown field", file=file, key=f"{where}.{key}",
+                             expected=", ".join(sorted(_ALLOWED)))
     for key in _REQUIRED:
         if not str(raw.get(key, "")).strip():
             raise InputError(f"fact has no {key}", file=file, key=f"{where}.{key}")

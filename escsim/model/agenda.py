@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -38,7 +38,7 @@ class Agenda:
             self._interrupt_pending = True
             self.process.interrupt()
 
-    def _run(self):  # type: ignore[no-untyped-def]
+    def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         while True:
             self._waking_at = self._heap[0][0] if self._heap else float("inf")

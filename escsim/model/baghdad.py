@@ -1,9 +1,9 @@
 """The Iraqi government: political pressure from US strikes on Iraqi soil.
 
 Pressure (0-1) jumps with each US round in Iraq, more for a leadership strike (PR-B7: the Baghdad
-strike drew the sharpest protest), and decays exponentially. It cuts the rate of the groups it has
-influence over, and once it crosses ``drawdown_threshold`` a drawdown of US troops in Iraq is brought
-forward (S-COALITION-END: pressure led to an agreed end of the coalition mission).
+strike drew the sharpest protest), and decays exponentially. It cuts the rate of the groups it
+has influence over, and once it crosses ``drawdown_threshold`` a drawdown of US troops in Iraq is
+brought forward (S-COALITION-END: pressure led to an agreed end of the coalition mission).
 """
 
 from __future__ import annotations

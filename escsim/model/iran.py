@@ -45,7 +45,7 @@ class IranActor:
             return self.p.encouraging_rate_multiplier
         return 1.0
 
-    # --- posture -----------------------------------------------------------------------------------
+    # --- posture ----------------------------------------------------------------------------------
     def set_posture(self, posture: str, why: str) -> None:
         now = self.world.env.now
         if posture == self.posture:
@@ -76,7 +76,7 @@ class IranActor:
         extra = now - self._pause_started if self._pause_started is not None else 0.0
         return self.days_restraining + extra
 
-    # --- triggers from the US side -------------------------------------------------------------------
+    # --- triggers from the US side ----------------------------------------------------------------
     def us_killed_by_militia(self) -> None:
         if self.world.draws.bernoulli(self.p.pause_after_us_killed_prob):
             self.order_pause("after US deaths")

@@ -19,8 +19,9 @@ with probability ``rate / bound``. Anything that can raise the rate wakes the pr
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -98,7 +99,7 @@ class Militia:
             self.process.interrupt()
 
     # --- the process ------------------------------------------------------------------------------
-    def _attacks(self):  # type: ignore[no-untyped-def]
+    def _attacks(self) -> Generator[simpy.Event, Any, None]:
         env = self.world.env
         draws = self.world.draws
         while True:

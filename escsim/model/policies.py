@@ -49,7 +49,8 @@ def register_policy(cls: type[RetaliationPolicy]) -> type[RetaliationPolicy]:
 
 
 class RetaliationPolicy:
-    """Base rule: reply by outcome class, routine rounds spaced out, a large package after deaths."""
+    """Base rule: reply by outcome class, routine rounds spaced out, a large package after
+    deaths."""
 
     name = "base"
     #: How the policy is classified, for tables and docs (after Axelrod's classifier dict).
@@ -58,7 +59,7 @@ class RetaliationPolicy:
     def __init__(self, params: USPolicy):
         self.p = params
 
-    # --- the two decisions -------------------------------------------------------------------------
+    # --- the two decisions ------------------------------------------------------------------------
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:
         """Decide a reply to a militia attack, or ``None``."""
@@ -81,7 +82,7 @@ class RetaliationPolicy:
                                countries=("iran",), groups=())
         return None
 
-    # --- building blocks ---------------------------------------------------------------------------
+    # --- building blocks --------------------------------------------------------------------------
     def delay(self, draws: Draws) -> float:
         return draws.between(self.p.delay_min_days, self.p.delay_max_days)
 

@@ -29,7 +29,7 @@ class USForces:
         self._casualty_prob: dict[tuple[str, str], float] = {}
         self.agenda = Agenda(world.env, "us")
 
-    # --- posture -----------------------------------------------------------------------------------
+    # --- posture ----------------------------------------------------------------------------------
     def set_troops(self, site: str, troops: int, why: str) -> None:
         before = self.troops[site]
         self.troops[site] = max(0, troops)
@@ -73,7 +73,7 @@ class USForces:
             self._casualty_prob[key] = p
         return p
 
-    # --- attacks -------------------------------------------------------------------------------------
+    # --- attacks ----------------------------------------------------------------------------------
     def resolve(self, weapon_name: str, site: str) -> tuple[str, int, int]:
         """Outcome class, wounded and killed of one attack with ``weapon_name`` on ``site``."""
         draws = self.world.draws
@@ -131,7 +131,7 @@ class USForces:
         self.attacks_since_last_round = 0
         self.agenda.schedule(order.delay_days, self.strike, order)
 
-    # --- strikes -------------------------------------------------------------------------------------
+    # --- strikes ----------------------------------------------------------------------------------
     def strike(self, order: StrikeOrder) -> None:
         """Carry out a strike round."""
         world = self.world

@@ -56,6 +56,8 @@ class Leaf:
             text = f"fact {f.id} ({f.figure()}, {f.when()}): {f.paraphrase} [{f.source}]"
         elif self.assumption:
             text = f"assumption: {self.assumption}"
+        elif self.file == "--set":
+            text = "override (--set or with_overrides), no source given"
         else:
             text = "unsourced"
         if self.note:
@@ -259,8 +261,9 @@ class _Builder:
                 if f.metadata.get("optional"):
                     values[name] = f.metadata.get("default")
                     continue
+                doc = f.metadata.get("doc", "")
                 raise InputError("missing key", file=self.main_file, key=full,
-                                 expected=f"{f.metadata.get('doc', '')} ({_type_name(hints[name])})")
+                                 expected=f"{doc} ({_type_name(hints[name])})")
             values[name] = self.convert(hints[name], node[name], full, f.metadata)
         return cls(**values)
 
@@ -270,7 +273,7 @@ class _Builder:
             tp = next(a for a in typing.get_args(tp) if a is not type(None))
             origin = typing.get_origin(tp)
         if dataclasses.is_dataclass(tp):
-            return self.build(tp, node, key)
+            return self.build(typing.cast(type, tp), node, key)
         if origin is dict:
             _, item_tp = typing.get_args(tp)
             if isinstance(node, Leaf) and isinstance(node.value, dict):

@@ -90,7 +90,7 @@ class MilitiaGroup:
     base_rate_per_day: float = param("Attack rate without excitation, at full capability, in a "
                                      "regime with multiplier 1.", "attacks/day", 0, 100)
     weapon_mix: dict[str, float] = param("Share of attacks by weapon (keys name weapons).",
-                                         "weights")
+                                         "weights", 0, 1000)
     reach: tuple[str, ...] = param("Sites the group can target (names of sites).")
     excitation_per_round: float = param("Jump in attack rate after each US strike round on the "
                                         "group (tit-for-tat).", "attacks/day", 0, 100)
@@ -120,7 +120,8 @@ class USPolicy:
     preset: str = param("Name of the retaliation policy class.",
                         choices=("restraint", "proportional", "punitive", "decapitation"))
     respond_prob: dict[str, float] = param("Probability of ordering a strike round after an "
-                                           "attack, by the attack's outcome class.", "probability")
+                                           "attack, by the attack's outcome class.", "probability",
+                                           0, 1)
     min_days_between_rounds: float = param("Rounds are not ordered closer than this (except after "
                                            "fatalities).", "days", 0, 365)
     delay_min_days: float = param("Shortest delay from attack to strike.", "days", 0, 60)

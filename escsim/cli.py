@@ -1,0 +1,286 @@
+"""The ``escsim`` command line: a thin layer over the scenario loader, runner and plots.
+
+Exit codes: 0 success, 1 an unexpected internal error, 2 bad input (a scenario, an override, an
+option, a missing file or an existing output folder), with one message on stderr naming the file,
+the key, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from escsim import __version__
+from escsim.errors import InputError
+
+
+class _Group(click.Group):
+    """Turn :class:`InputError` into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"escsim: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
+@click.version_option(__version__, prog_name="escsim")
+def main() -> None:
+    """Escalation-risk simulation of US-militia-Iran tit-for-tat exchanges.
+
+    Scenarios are TOML files (or names of bundled ones: see `escsim scenarios`). Results explore
+    the consequences of stated assumptions; they are not forecasts.
+    """
+
+
+# ---------------------------------------------------------------------------------- helpers ---
+_set_option = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                           help="Override a parameter by its dotted key (repeatable), e.g. "
+                                "--set us_policy.preset=punitive.")
+
+
+def _load(ref: str, overrides: tuple[str, ...], horizon: float | None = None) -> Any:
+    from escsim.scenario import load_scenario
+
+    items = list(overrides)
+    if horizon is not None:
+        items.append(f"scenario.horizon_days={horizon}")
+    return load_scenario(ref, items)
+
+
+def _jobs(jobs: int | None) -> int:
+    from escsim.executors import available_cores
+
+    return jobs if jobs is not None else available_cores()
+
+
+def _progress(total: int, label: str) -> Any:
+    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
+                             show_eta=True, show_percent=True)
+
+
+def _rung_names(scenario: Any) -> dict[int, str]:
+    return {r.level: name for name, r in scenario.ladder.items()}
+
+
+def _print_summary(sim: Any) -> None:
+    """The compact table: rung probabilities with intervals, median and 90% range of counts."""
+    from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
+
+    names = _rung_names(sim.scenario)
+    click.echo(f"\n{sim.scenario.scenario.name}: {len(sim.runs)} runs, "
+               f"{sim.scenario.scenario.horizon_days:g} days from "
+               f"{sim.scenario.scenario.start_date}, root seed {sim.root_seed}")
+    click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
+    for r in rung_probabilities(sim.runs).itertuples():
+        label = f"{r.rung} {names.get(r.rung, '')}"
+        click.echo(f"  {label:<28}{r.probability:>11.3f}   [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+    click.echo(f"  {'count':<28}{'median':>11}   90% range")
+    for q in count_quantiles(sim.runs, MAIN_COUNTS).itertuples():
+        click.echo(f"  {q.count:<28}{q.q50:>11g}   [{q.q05:g}, {q.q95:g}]")
+
+
+def _default_out(name: str) -> Path:
+    return Path("results") / name
+
+
+# ------------------------------------------------------------------------------------- run ---
+@main.command()
+@click.argument("scenarios", nargs=-1)
+@click.option("--all", "run_all", is_flag=True, help="Run every bundled scenario and compare.")
+@click.option("--runs", "-n", default=500, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Replications per scenario.")
+@click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
+              help="Root seed; replication seeds derive from it.")
+@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
+              help="Override each scenario's horizon (days).")
+@_set_option
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes [default: cores].")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: results/<scenario> or results/compare].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
+        overrides: tuple[str, ...], jobs: int | None, out: Path | None, force: bool,
+        no_plots: bool) -> None:
+    """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
+
+    Writes runs.csv, daily.csv, summary.json and plots/ into the output folder; with several
+    scenarios, one subfolder each plus a side-by-side comparison.
+    """
+    from escsim.executors import make_executor
+    from escsim.results import atomic_folder, write_rows_csv
+    from escsim.runner import simulate, write_simulation
+    from escsim.scenario import bundled_scenarios
+
+    refs = list(scenarios)
+    if run_all:
+        refs += [name for name in bundled_scenarios() if name not in refs]
+    if not refs:
+        raise click.UsageError("give at least one SCENARIO, or --all")
+    loaded = [_load(r, overrides, horizon) for r in refs]  # validate all before running any
+    names = [s.scenario.name for s in loaded]
+    if len(set(names)) != len(names):
+        raise InputError("two scenarios share a name", value=names,
+                         expected="distinct scenario.name values")
+    target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
+    if target.exists() and not force:
+        raise InputError("output folder exists; use --force to replace it or --out to choose "
+                         "another", file=str(target))
+    workers = _jobs(jobs)
+    executor = make_executor("process", workers)
+    sims = []
+    try:
+        with _progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
+            for s in loaded:
+                sims.append(simulate(s, runs, seed, executor, progress=bar.update))
+    finally:
+        executor.close()
+    if len(sims) == 1:
+        write_simulation(sims[0], target, force=force, plots=not no_plots)
+        _print_summary(sims[0])
+    else:
+        from escsim.compare import comparison_table
+
+        with atomic_folder(target, force=force) as tmp:
+            for sim in sims:
+                write_simulation(sim, tmp / sim.scenario.scenario.name, plots=not no_plots)
+            table = comparison_table({s.scenario.scenario.name: s.runs for s in sims})
+            write_rows_csv(tmp / "comparison.csv", list(table.columns),
+                           table.to_dict(orient="records"))
+            if not no_plots:
+                from escsim.plotting import plot_comparison_folder
+
+                plot_comparison_folder(tmp, {s.scenario.scenario.name: s.runs for s in sims},
+                                       max(s.scenario.scenario.horizon_days for s in sims))
+        for sim in sims:
+            _print_summary(sim)
+        click.echo(f"\ncomparison: {target / 'comparison.csv'}")
+    click.echo(f"results: {target}")
+
+
+# ---------------------------------------------------------------------------------- trace ---
+@main.command()
+@click.argument("scenario")
+@click.option("--seed", "-s", required=True, type=click.IntRange(0),
+              help="A replication seed (the seed column of runs.csv).")
+@_set_option
+@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
+              help="Override the scenario's horizon (days).")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: results/trace-<scenario>-<seed>].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float | None,
+          out: Path | None, force: bool) -> None:
+    """Write one replication's event log (trace.csv) and a timeline plot (timeline.png)."""
+    from escsim.plotting import plot_trace_timeline
+    from escsim.results import atomic_folder
+    from escsim.tracing import trace as make_trace
+
+    s = _load(scenario, overrides, horizon)
+    target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
+    with atomic_folder(target, force=force) as tmp:
+        table = make_trace(s, seed)
+        table.to_csv(tmp / "trace.csv", index=False)
+        fig = plot_trace_timeline(table, s.scenario.start_date,
+                                  title=f"{s.scenario.name}, seed {seed}")
+        fig.savefig(tmp / "timeline.png", dpi=150, bbox_inches="tight")
+    row = table.attrs["row"]
+    click.echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "
+               f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
+               f"highest rung {row['max_rung']}")
+    click.echo(f"results: {target}")
+
+
+# ------------------------------------------------------------------------------ scenarios ---
+@main.command("scenarios")
+def list_scenarios() -> None:
+    """List the bundled scenarios and the question each answers."""
+    from escsim.scenario import bundled_scenarios, load_scenario
+
+    for name in bundled_scenarios():
+        s = load_scenario(name)
+        first = " ".join(s.scenario.description.split())
+        click.echo(f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d  "
+                   f"{first}")
+
+
+@main.command()
+@click.argument("scenario")
+@_set_option
+@click.option("--key", "prefix", default="", metavar="PREFIX",
+              help="Show only keys starting with PREFIX (e.g. militias.iraq_factions).")
+@click.option("--brief", is_flag=True, help="Values only, no provenance.")
+def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
+    """Print the fully resolved SCENARIO with the provenance of every value."""
+    s = _load(scenario, overrides)
+    click.echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
+    for key, value in _flatten(s):
+        if not key.startswith(prefix):
+            continue
+        click.echo(f"{key} = {_fmt(value)}")
+        if not brief:
+            click.echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
+
+
+def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    import dataclasses
+
+    out: list[tuple[str, Any]] = []
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            if f.metadata.get("internal"):
+                continue
+            out += _flatten(getattr(obj, f.name), f"{prefix}{f.name}.")
+        return out
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out += _flatten(v, f"{prefix}{k}.")
+        return out
+    return [(prefix[:-1], obj)]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if "\n" not in value else repr(" ".join(value.split()))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return repr(list(value))
+    return repr(value)
+
+
+@main.command()
+@click.option("--id", "fact_id", default="", help="Show one fact in full.")
+def facts(fact_id: str) -> None:
+    """List the fact base (seeds/): id, figure, date and paraphrase."""
+    import difflib
+
+    from escsim.facts import bundled_facts
+
+    all_facts = bundled_facts()
+    if fact_id:
+        if fact_id not in all_facts:
+            close = difflib.get_close_matches(fact_id, list(all_facts), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError("unknown fact id" + hint, key="--id", value=fact_id,
+                             expected="an id from `escsim facts`")
+        f = all_facts[fact_id]
+        for label, value in (("id", f.id), ("figure", f.figure()), ("when", f.when()),
+                             ("source", f.source), ("paraphrase", f.paraphrase),
+                             ("file", f.file), ("note", f.note or "")):
+            click.echo(f"{label:>10}: {value}")
+        return
+    for f in all_facts.values():
+        click.echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

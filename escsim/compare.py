@@ -1,0 +1,26 @@
+"""Scenarios side by side: one tidy table of rung probabilities and count quantiles."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
+
+
+def comparison_table(runs_by_scenario: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Long table: one row per (scenario, measure) with estimate and interval.
+
+    Measures are ``P(rung>=K)`` rows (probability with its 95% binomial interval) and one row
+    per main count (median with the 5-95% range).
+    """
+    rows = []
+    for name, runs in runs_by_scenario.items():
+        for r in rung_probabilities(runs).itertuples():
+            rows.append({"scenario": name, "measure": f"rung_{r.rung}_reached",
+                         "estimate": r.probability, "low": r.ci_low, "high": r.ci_high,
+                         "interval": "95% Clopper-Pearson", "runs": r.runs})
+        for q in count_quantiles(runs, MAIN_COUNTS).itertuples():
+            rows.append({"scenario": name, "measure": f"{q.count}_median", "estimate": q.q50,
+                         "low": q.q05, "high": q.q95, "interval": "5-95% of runs",
+                         "runs": len(runs)})
+    return pd.DataFrame(rows)
