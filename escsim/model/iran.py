@@ -36,6 +36,11 @@ class IranActor:
         self.escalation_multiplier = 1.0  # raised by external shocks
         self._pause_id = 0
         self.agenda = Agenda(world.env, "iran")
+        if self.posture == "restraining":
+            # a pause already in force at day 0: exponential lengths are memoryless, so its
+            # remaining length has the same distribution as a new pause's
+            self.agenda.schedule(self.p.pause_mean_days * world.draws.exponential(),
+                                 self._end_pause, self._pause_id)
 
     def militia_factor(self, compliance: float) -> float:
         """Factor on a group's rate under the current posture."""
