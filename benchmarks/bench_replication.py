@@ -1,0 +1,195 @@
+"""Cost of one replication in units of the engine's own floor, a bare SimPy timeout.
+
+Run::
+
+    python benchmarks/bench_replication.py            # print the figures
+    python benchmarks/bench_replication.py --check    # exit 1 if the goal is missed
+    python benchmarks/bench_replication.py --profile  # also write a pyinstrument profile
+
+The reference replication is ``surge-2023`` run for 365 days under the proportional policy.
+Everything is measured in this one process and reported as ratios, so the figures carry from one
+machine to another: each round times a loop of bare ``env.timeout(1)`` events, then a batch of
+replications, then the bare loop again, and the ratio of that round is taken against the mean of
+the two bare timings. The figure reported is the median over rounds, which shrugs off other
+programs that share the machine.
+
+Events are counted in a separate pass (with ``Environment.step`` wrapped), so the timed passes run
+the model exactly as ``escsim run`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import simpy
+import simpy.core
+
+import escsim
+
+#: The goal: at most this many bare-timeout equivalents per simulated attack.
+GOAL_PER_ATTACK = 4.0
+REFERENCE = ("surge-2023", ["scenario.horizon_days=365"])
+
+
+def reference_scenario() -> escsim.Scenario:
+    name, overrides = REFERENCE
+    return escsim.load_scenario(name, overrides)
+
+
+def bare_timeout_seconds(n: int) -> float:
+    """Mean wall time of one bare SimPy timeout: a process yielding ``env.timeout(1)`` n times."""
+    env = simpy.Environment()
+
+    def loop(env: simpy.Environment, n: int) -> Iterator[simpy.Event]:
+        timeout = env.timeout
+        for _ in range(n):
+            yield timeout(1)
+
+    env.process(loop(env, n))
+    start = time.perf_counter()
+    env.run()
+    return (time.perf_counter() - start) / n
+
+
+def replications_seconds(scenario: escsim.Scenario, seeds: list[int]) -> float:
+    """Mean wall time of one replication over ``seeds`` (the engine's own entry point)."""
+    run = escsim.run_replication
+    start = time.perf_counter()
+    for r, seed in enumerate(seeds):
+        run(scenario, seed, replication=r)
+    return (time.perf_counter() - start) / len(seeds)
+
+
+@contextmanager
+def counting_steps() -> Iterator[list[int]]:
+    """Count every SimPy event processed while the block runs."""
+    counter = [0]
+    original = simpy.core.Environment.step
+
+    def step(self: simpy.core.Environment) -> None:
+        counter[0] += 1
+        original(self)
+
+    simpy.core.Environment.step = step  # type: ignore[method-assign]
+    try:
+        yield counter
+    finally:
+        simpy.core.Environment.step = original  # type: ignore[method-assign]
+
+
+def model_counts(scenario: escsim.Scenario, seeds: list[int]) -> dict[str, float]:
+    """Mean SimPy events, attacks and strike rounds per replication over ``seeds``."""
+    attacks = strikes = 0
+    with counting_steps() as events:
+        for r, seed in enumerate(seeds):
+            row = escsim.run_replication(scenario, seed, replication=r).row
+            attacks += row["attacks"]
+            strikes += row["us_strikes"]
+    n = len(seeds)
+    return {"events": events[0] / n, "attacks": attacks / n, "us_strikes": strikes / n}
+
+
+def measure(rounds: int, reps: int, bare_n: int, root_seed: int = 2024) -> dict[str, Any]:
+    scenario = reference_scenario()
+    seeds = [escsim.replication_seed(root_seed, r) for r in range(reps)]
+    counts = model_counts(scenario, seeds)
+    replications_seconds(scenario, seeds[: max(1, reps // 10)])  # warm caches and imports
+    ratios, rep_times, bare_times = [], [], []
+    for _ in range(rounds):
+        before = bare_timeout_seconds(bare_n)
+        rep = replications_seconds(scenario, seeds)
+        after = bare_timeout_seconds(bare_n)
+        bare = (before + after) / 2
+        ratios.append(rep / bare)
+        rep_times.append(rep)
+        bare_times.append(bare)
+    per_replication = statistics.median(ratios)
+    return {
+        "rounds": rounds,
+        "replications_per_round": reps,
+        "bare_timeout_us": statistics.median(bare_times) * 1e6,
+        "replication_ms": statistics.median(rep_times) * 1e3,
+        "timeouts_per_replication": per_replication,
+        "timeouts_per_replication_spread": (min(ratios), max(ratios)),
+        "events_per_replication": counts["events"],
+        "attacks_per_replication": counts["attacks"],
+        "strikes_per_replication": counts["us_strikes"],
+        "timeouts_per_attack": per_replication / counts["attacks"],
+        "timeouts_per_event": per_replication / counts["events"],
+    }
+
+
+def report(m: dict[str, Any]) -> str:
+    lo, hi = m["timeouts_per_replication_spread"]
+    lines = [
+        f"machine: {platform.machine()} {cpu_model()}, Python {platform.python_version()}, "
+        f"SimPy {simpy.__version__}, escsim {escsim.__version__}",
+        f"reference: {REFERENCE[0]} {' '.join(REFERENCE[1])}, proportional policy; "
+        f"{m['rounds']} rounds x {m['replications_per_round']} replications, medians",
+        f"bare SimPy timeout            {m['bare_timeout_us']:8.3f} us   (the unit)",
+        f"replication                   {m['replication_ms']:8.3f} ms",
+        f"replication / bare timeout    {m['timeouts_per_replication']:8.1f}      "
+        f"(rounds {lo:.1f}-{hi:.1f})",
+        f"SimPy events per replication  {m['events_per_replication']:8.1f}",
+        f"attacks per replication       {m['attacks_per_replication']:8.1f}",
+        f"US strike rounds per rep.     {m['strikes_per_replication']:8.1f}",
+        f"bare timeouts per event       {m['timeouts_per_event']:8.2f}",
+        f"bare timeouts per attack      {m['timeouts_per_attack']:8.2f}   "
+        f"(goal <= {GOAL_PER_ATTACK:g})",
+    ]
+    return "\n".join(lines)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def profile(reps: int, path: str) -> None:
+    from pyinstrument import Profiler
+
+    scenario = reference_scenario()
+    seeds = [escsim.replication_seed(7, r) for r in range(reps)]
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    replications_seconds(scenario, seeds)
+    profiler.stop()
+    with open(path, "w") as f:
+        f.write(profiler.output_text(unicode=False, color=False, show_all=False))
+    print(f"profile written to {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds (median taken)")
+    ap.add_argument("--reps", type=int, default=100, help="replications per round")
+    ap.add_argument("--bare", type=int, default=200_000, help="bare timeouts per measurement")
+    ap.add_argument("--check", action="store_true", help="exit 1 if the goal is missed")
+    ap.add_argument("--profile", metavar="FILE", help="also write a pyinstrument text profile")
+    args = ap.parse_args(argv)
+    m = measure(args.rounds, args.reps, args.bare)
+    print(report(m))
+    if args.profile:
+        profile(args.reps, args.profile)
+    if args.check and m["timeouts_per_attack"] > GOAL_PER_ATTACK:
+        print(f"FAIL: {m['timeouts_per_attack']:.2f} bare timeouts per attack > "
+              f"{GOAL_PER_ATTACK:g}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
