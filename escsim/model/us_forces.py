@@ -63,12 +63,11 @@ class USForces:
 
     def casualty_prob(self, site: str, weapon_name: str, weapon: Weapon) -> float:
         """Chance a damaging hit causes casualties: scaled by the troops present, as independent
-        exposure (``1 - (1 - p) ** (troops / starting troops)``)."""
+        exposure (``1 - (1 - p) ** (troops / calibration troops)``)."""
         key = (site, weapon_name)
         p = self._casualty_prob.get(key)
         if p is None:
-            start = self.initial_troops[site]
-            exposure = self.troops[site] / start if start > 0 else 0.0
+            exposure = self.troops[site] / self.world.scenario.sites[site].calibration_troops
             p = 1.0 - (1.0 - weapon.casualty_prob) ** exposure
             self._casualty_prob[key] = p
         return p

@@ -62,6 +62,10 @@ class Site:
     troops: int = param("US personnel present at the start.", unit="personnel", lo=0, hi=200000)
     target_weight: float = param("Relative attractiveness as a militia target (per site, "
                                  "before troop presence).", unit="weight", lo=0)
+    calibration_troops: int = param("Troops present when the weapons' casualty probabilities "
+                                    "were calibrated (the 2023-24 surge); exposure scales with "
+                                    "troops / calibration_troops.", unit="personnel", lo=1,
+                                    hi=200000)
 
 
 @dataclass(frozen=True)
