@@ -1,0 +1,243 @@
+"""The scenario of each sweep point, built cheaply and validated like a loaded one.
+
+Loading a scenario from TOML costs several replications' worth of time, so a sweep of many
+one-replication points must not load one per point. Swept keys come in two kinds:
+
+* *patchable* keys name an existing number (or flag) of the scenario, outside the ladder (the
+  ladder decides the table's columns). A point's value is checked by the loader's own type and
+  range checks and its cross-key checks, then set with :func:`dataclasses.replace`; the point's
+  ``param_hash`` is the loader's hash of the patched values.
+* every other key (a policy preset, a name, a date, a new table) goes through
+  :func:`~escsim.scenario.load_scenario`, once per distinct combination of such values.
+
+So ``point_scenario(...)`` equals ``load_scenario(ref, overrides + point)`` -- same values, same
+``param_hash`` -- at a small fraction of the cost (``tests/test_sweep_design.py`` pins this).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from escsim.errors import InputError
+from escsim.scenario import load_scenario, parse_override
+from escsim.scenario import loader as _loader
+from escsim.scenario.schema import Scenario
+
+Patch = tuple[tuple[str, Any], ...]
+_PATCHABLE_TYPES = (float, int, bool)
+_INTERNAL = ("provenance", "param_hash", "source", "overrides")  # as loader.param_hash drops
+
+
+@dataclasses.dataclass(frozen=True)
+class LeafInfo:
+    """The schema type and metadata (range, unit, meaning) of one dotted key."""
+
+    type: Any
+    meta: Any
+
+    @property
+    def unit(self) -> str:
+        return str(self.meta.get("unit", "") or "")
+
+    @property
+    def doc(self) -> str:
+        return str(self.meta.get("doc", "") or "")
+
+
+def _strip_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return args[0] if len(args) == 1 else tp
+    return tp
+
+
+@lru_cache(maxsize=64)
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def leaf_info(scenario: Any, key: str) -> LeafInfo | None:
+    """Type and metadata of the value at dotted ``key`` of ``scenario``; ``None`` if the key
+    names no single existing value (a table, or nothing)."""
+    obj: Any = scenario
+    tp: Any = None
+    meta: Any = {}
+    for part in key.split("."):
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            fields = {f.name: f for f in dataclasses.fields(obj)
+                      if not f.metadata.get("internal")}
+            if part not in fields:
+                return None
+            tp = _strip_optional(_hints(type(obj))[part])
+            meta = fields[part].metadata
+            obj = getattr(obj, part)
+        elif isinstance(obj, dict) and typing.get_origin(tp) is dict:
+            if part not in obj:
+                return None
+            tp = _strip_optional(typing.get_args(tp)[1])
+            obj = obj[part]
+        else:
+            return None
+    if dataclasses.is_dataclass(tp) or typing.get_origin(tp) is dict:
+        return None
+    return LeafInfo(tp, meta)
+
+
+def is_patchable(scenario: Scenario, key: str) -> bool:
+    """Whether a swept ``key`` can be set on a loaded ``scenario`` without reloading it."""
+    if key.split(".")[0] == "ladder":
+        return False
+    info = leaf_info(scenario, key)
+    return info is not None and info.type in _PATCHABLE_TYPES
+
+
+def _set(obj: Any, parts: list[str], value: Any) -> Any:
+    head, rest = parts[0], parts[1:]
+    if isinstance(obj, dict):
+        return {**obj, head: value if not rest else _set(obj[head], rest, value)}
+    new = value if not rest else _set(getattr(obj, head), rest, value)
+    return dataclasses.replace(obj, **{head: new})
+
+
+def check_patch(base: Scenario, patch: Patch) -> Patch:
+    """Check patch values with the loader's type, range and cross-key checks; return them
+    coerced (``1`` -> ``1.0`` for a number key) so hashes match a loaded scenario."""
+    coerced = []
+    for key, value in patch:
+        info = leaf_info(base, key)
+        assert info is not None, key
+        leaf = _loader.Leaf(value, "--vary")
+        v = _loader._coerce(info.type, leaf, key)
+        _loader._check_range(v, leaf, key, info.meta)
+        coerced.append((key, v))
+    out = tuple(coerced)
+    patched = apply_patch(base, out)
+    # The events' checks read the policy presets from disk and involve no number a patch can
+    # change, so they are left to the base scenario's load.
+    _loader._cross_check(dataclasses.replace(patched, events={}), {k: "--vary" for k, _ in out})
+    return out
+
+
+def apply_patch(base: Scenario, patch: Patch, param_hash: str | None = None) -> Scenario:
+    """``base`` with the (checked) values of ``patch`` set; provenance and overrides follow."""
+    s = base
+    for key, value in patch:
+        s = _set(s, key.split("."), value)
+    if not patch:
+        return base
+    describe = _loader.Leaf(None, "--set").describe({})
+    return dataclasses.replace(s, provenance={**base.provenance, **{k: describe for k, _ in patch}},
+                               overrides=(*base.overrides, *patch),
+                               param_hash=param_hash if param_hash is not None else base.param_hash)
+
+
+_BASE_DATA: dict[str, dict[str, Any]] = {}
+
+
+def _base_data(base: Scenario) -> dict[str, Any]:
+    """The loader's hashed view of ``base`` (values without provenance), cached per process."""
+    data = _BASE_DATA.get(base.param_hash)
+    if data is None:
+        data = dataclasses.asdict(base)
+        for k in _INTERNAL:
+            data.pop(k, None)
+        if len(_BASE_DATA) > 32:
+            _BASE_DATA.clear()
+        _BASE_DATA[base.param_hash] = data
+    return data
+
+
+def patched_hash(base: Scenario, patch: Patch) -> str:
+    """:func:`escsim.scenario.loader.param_hash` of ``apply_patch(base, patch)``, computed from
+    the base's cached values with only the patched path copied."""
+    if not patch:
+        return base.param_hash
+    data = dict(_base_data(base))
+    for key, value in patch:
+        node = data
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node[p] = dict(node[p])
+            node = node[p]
+        node[parts[-1]] = value
+    blob = json.dumps(data, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def build_point(base: Scenario, patch: Patch) -> Scenario:
+    """The scenario of a point: ``base`` with a checked patch, and its own ``param_hash``."""
+    return apply_patch(base, patch, patched_hash(base, patch))
+
+
+class PointBuilder:
+    """Builds and checks the scenario of every point of a sweep.
+
+    Args:
+        refs: scenario references (bundled names or paths).
+        overrides: ``--set`` items applied to every point (before the swept values).
+        keys: the swept dotted keys, in design order.
+    """
+
+    def __init__(self, refs: Sequence[str], overrides: Sequence[str], keys: Sequence[str]):
+        self.refs = list(refs)
+        self.keys = list(keys)
+        self.overrides = dict(parse_override(o) for o in overrides)
+        self.scenarios = [load_scenario(r, self.overrides) for r in self.refs]
+        self.patchable = [frozenset(k for k in self.keys if is_patchable(s, k))
+                          for s in self.scenarios]
+        self._bases: dict[tuple[int, tuple[tuple[str, Any], ...]], Scenario] = {}
+
+    def info(self, key: str) -> LeafInfo | None:
+        """Type and metadata of ``key`` in the first scenario that has it."""
+        for s in self.scenarios:
+            i = leaf_info(s, key)
+            if i is not None:
+                return i
+        return None
+
+    def integer_keys(self) -> frozenset[str]:
+        return frozenset(k for k in self.keys if (i := self.info(k)) is not None
+                         and i.type is int)
+
+    def split(self, ref_index: int, values: Sequence[Any]) -> tuple[Patch, Patch]:
+        """(reload part, patch part) of a point's values."""
+        fast = self.patchable[ref_index]
+        slow = tuple((k, v) for k, v in zip(self.keys, values, strict=True) if k not in fast)
+        patch = tuple((k, v) for k, v in zip(self.keys, values, strict=True) if k in fast)
+        return slow, patch
+
+    def base(self, ref_index: int, slow: Patch) -> Scenario:
+        """The loaded scenario for one combination of the values that need a reload."""
+        if not slow:
+            return self.scenarios[ref_index]
+        cache_key = (ref_index, tuple((k, repr(v)) for k, v in slow))
+        s = self._bases.get(cache_key)
+        if s is None:
+            try:
+                s = load_scenario(self.refs[ref_index], {**self.overrides, **dict(slow)})
+            except InputError as exc:
+                if exc.key in self.keys and exc.file == "--set":
+                    exc.file = "--vary"
+                raise
+            if len(self._bases) > 256:
+                self._bases.clear()
+            self._bases[cache_key] = s
+        return s
+
+    def resolve(self, ref_index: int, values: Sequence[Any]) -> tuple[Scenario, Patch]:
+        """Check a point; return its base scenario and its coerced patch."""
+        slow, patch = self.split(ref_index, values)
+        base = self.base(ref_index, slow)
+        return base, check_patch(base, patch)
+
+    def scenario(self, ref_index: int, values: Sequence[Any]) -> Scenario:
+        """The full scenario of one point (for notebooks and tests)."""
+        base, patch = self.resolve(ref_index, values)
+        return build_point(base, patch)
