@@ -54,7 +54,9 @@ def count_quantiles(runs: pd.DataFrame, columns: tuple[str, ...] | list[str] | N
     rows = []
     for c in columns:
         v = runs[c].to_numpy(dtype=float)
-        q = np.quantile(v, QUANTILES) if len(v) else [float("nan")] * len(QUANTILES)
+        # counts are whole numbers: report observed values, not interpolations between them
+        q = (np.quantile(v, QUANTILES, method="inverted_cdf") if len(v)
+             else [float("nan")] * len(QUANTILES))
         rows.append({"count": c, "mean": float(v.mean()) if len(v) else float("nan"),
                      **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q,
                                                                          strict=True)}})
@@ -86,10 +88,15 @@ def survival_curve(runs: pd.DataFrame, level: int, horizon_days: float,
     data = stats.CensoredData(uncensored=events, right=censored)
     sf = stats.ecdf(data).sf
     ci = sf.confidence_interval(confidence_level=confidence)
+    estimate = sf.evaluate(grid)
     with np.errstate(invalid="ignore"):
-        low = np.nan_to_num(ci.low.evaluate(grid), nan=0.0)
-        high = np.nan_to_num(ci.high.evaluate(grid), nan=1.0)
-    return pd.DataFrame({"rung": level, "day": grid, "survival": sf.evaluate(grid),
+        low = ci.low.evaluate(grid)
+        high = ci.high.evaluate(grid)
+    # where the interval is undefined (e.g. once every run has reached the rung and the estimate
+    # is 0 with no one left at risk) collapse it onto the estimate rather than invent a band
+    low = np.where(np.isnan(low), estimate, low)
+    high = np.where(np.isnan(high), estimate, high)
+    return pd.DataFrame({"rung": level, "day": grid, "survival": estimate,
                          "ci_low": low, "ci_high": high})
 
 
@@ -101,7 +108,7 @@ def daily_bands(daily_by_run: dict[str, np.ndarray]) -> pd.DataFrame:
     frames = []
     for name, arr in daily_by_run.items():
         arr = np.asarray(arr, dtype=float)
-        q = np.quantile(arr, [0.05, 0.5, 0.95], axis=0)
+        q = np.quantile(arr, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
         frames.append(pd.DataFrame({"day": np.arange(arr.shape[1]), "series": name,
                                     "mean": arr.mean(axis=0), "q05": q[0], "q50": q[1],
                                     "q95": q[2]}))

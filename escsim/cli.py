@@ -159,7 +159,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                 from escsim.plotting import plot_comparison_folder
 
                 plot_comparison_folder(tmp, {s.scenario.scenario.name: s.runs for s in sims},
-                                       max(s.scenario.scenario.horizon_days for s in sims))
+                                       max(s.scenario.scenario.horizon_days for s in sims),
+                                       rung_names=_rung_names(sims[0].scenario))
         for sim in sims:
             _print_summary(sim)
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
@@ -190,7 +191,7 @@ def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float |
         table = make_trace(s, seed)
         table.to_csv(tmp / "trace.csv", index=False)
         fig = plot_trace_timeline(table, s.scenario.start_date,
-                                  title=f"{s.scenario.name}, seed {seed}")
+                                  horizon_days=s.scenario.horizon_days)
         fig.savefig(tmp / "timeline.png", dpi=150, bbox_inches="tight")
     row = table.attrs["row"]
     click.echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "

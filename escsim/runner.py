@@ -14,7 +14,7 @@ import pandas as pd
 from escsim import __version__
 from escsim.analysis import daily_bands, summarize
 from escsim.engine import run_columns
-from escsim.executors import SerialExecutor, chunks_for, run_chunk
+from escsim.executors import ParameterDraws, SerialExecutor, chunks_for, run_chunk
 from escsim.model.recorder import DAILY_SERIES
 from escsim.results import atomic_folder, write_json, write_rows_csv
 from escsim.scenario.schema import Scenario
@@ -49,28 +49,33 @@ class Simulation:
             "wall_seconds": round(self.wall_seconds, 3),
             "executor": self.executor,
             "workers": self.workers,
+            "rung_names": {r.level: name for name, r in self.scenario.ladder.items()},
         })
         return s
 
 
 def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any = None,
-             progress: Callable[[int], None] | None = None) -> Simulation:
+             progress: Callable[[int], None] | None = None,
+             parameters: ParameterDraws | None = None) -> Simulation:
     """Run ``runs`` replications of ``scenario`` under root seed ``seed``.
 
     Results are identical whatever the executor or its number of workers: each replication's
     seed derives from (``seed``, replication index) and rows are sorted by replication.
+    ``parameters`` (an :class:`escsim.uncertainty.ParameterSampler`) draws each replication's
+    uncertain parameters from its seed; the drawn values are extra ``param_*`` columns.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
     executor = executor or SerialExecutor()
     started = time.perf_counter()
     records = []
-    for result in executor.map_unordered(run_chunk, chunks_for(scenario, runs, seed)):
+    chunks = chunks_for(scenario, runs, seed, parameters=parameters)
+    for result in executor.map_unordered(run_chunk, chunks):
         records.extend(result.records)
         if progress is not None:
             progress(len(result.records))
     records.sort(key=lambda r: r.row["replication"])
-    columns = run_columns(scenario)
+    columns = run_columns(scenario) + list(getattr(parameters, "columns", []))
     table = pd.DataFrame([r.row for r in records], columns=columns)
     daily = {name: np.stack([r.daily[name] for r in records]) for name in DAILY_SERIES}
     return Simulation(scenario, seed, table, daily, time.perf_counter() - started,
