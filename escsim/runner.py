@@ -37,6 +37,40 @@ class Simulation:
         """Per day: mean and 5/50/95% quantiles of each cumulative series."""
         return daily_bands(self.daily_by_run)
 
+    @property
+    def rung_names(self) -> dict[int, str]:
+        """Ladder level -> rung name, for labels."""
+        return {r.level: name for name, r in self.scenario.ladder.items()}
+
+    # --- plots (thin wrappers over escsim.plotting, for notebooks) -------------------------
+    def plot_rungs(self, ax: Any = None) -> Any:
+        """Probability of reaching each rung, with 95% intervals (a matplotlib Figure)."""
+        from escsim.plotting import plot_rung_probabilities
+
+        return plot_rung_probabilities(self.runs, ax, rung_names=self.rung_names,
+                                       horizon_days=self.scenario.scenario.horizon_days)
+
+    def plot_counts(self, counts: Any = None) -> Any:
+        """Distributions of the main counts (a matplotlib Figure)."""
+        from escsim.plotting import plot_count_distributions
+
+        return plot_count_distributions(self.runs, counts) if counts else \
+            plot_count_distributions(self.runs)
+
+    def plot_survival(self, levels: Any = None, ax: Any = None) -> Any:
+        """Time to each rung (Kaplan-Meier, censored at the horizon) (a matplotlib Figure)."""
+        from escsim.plotting import plot_survival
+
+        return plot_survival(self.runs, self.scenario.scenario.horizon_days, levels, ax,
+                             rung_names=self.rung_names,
+                             start_date=self.scenario.scenario.start_date)
+
+    def plot_daily(self) -> Any:
+        """Cumulative counts by day with 5-95% bands (a matplotlib Figure)."""
+        from escsim.plotting import plot_daily_bands
+
+        return plot_daily_bands(self.daily, self.scenario.scenario.start_date)
+
     def summary(self) -> dict[str, Any]:
         """Rung probabilities with 95% intervals, count quantiles and run metadata."""
         s = summarize(self.runs, self.scenario.scenario.horizon_days)
@@ -49,7 +83,7 @@ class Simulation:
             "wall_seconds": round(self.wall_seconds, 3),
             "executor": self.executor,
             "workers": self.workers,
-            "rung_names": {r.level: name for name, r in self.scenario.ladder.items()},
+            "rung_names": self.rung_names,
         })
         return s
 
