@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -119,9 +120,10 @@ def check_patch(base: Scenario, patch: Patch) -> Patch:
         coerced.append((key, v))
     out = tuple(coerced)
     patched = apply_patch(base, out)
-    # The events' checks read the policy presets from disk and involve no number a patch can
-    # change, so they are left to the base scenario's load.
-    _loader._cross_check(dataclasses.replace(patched, events={}), {k: "--vary" for k, _ in out})
+    # The events' and the ladder's checks involve no value a patch can change (and the events'
+    # read the policy presets from disk): the base scenario's load made them.
+    _loader._cross_check(dataclasses.replace(patched, events={}, ladder={}),
+                         {k: "--vary" for k, _ in out})
     return out
 
 
@@ -138,37 +140,48 @@ def apply_patch(base: Scenario, patch: Patch, param_hash: str | None = None) -> 
                                param_hash=param_hash if param_hash is not None else base.param_hash)
 
 
-_BASE_DATA: dict[str, dict[str, Any]] = {}
+_TEMPLATES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
 
 
-def _base_data(base: Scenario) -> dict[str, Any]:
-    """The loader's hashed view of ``base`` (values without provenance), cached per process."""
-    data = _BASE_DATA.get(base.param_hash)
-    if data is None:
+def _template(base: Scenario, keys: tuple[str, ...]) -> list[str]:
+    """The loader's JSON view of ``base`` cut at the values of ``keys``, cached per process.
+
+    The values go in sorted-key order, so a point's JSON is these pieces joined with its
+    values, byte for byte what :func:`escsim.scenario.loader.param_hash` would serialise.
+    """
+    cache_key = (base.param_hash, keys)
+    pieces = _TEMPLATES.get(cache_key)
+    if pieces is None:
         data = dataclasses.asdict(base)
         for k in _INTERNAL:
             data.pop(k, None)
-        if len(_BASE_DATA) > 32:
-            _BASE_DATA.clear()
-        _BASE_DATA[base.param_hash] = data
-    return data
+        marks = [f"@@escsim-patch-{i}@@" for i in range(len(keys))]
+        for key, mark in zip(keys, marks, strict=True):
+            node = data
+            parts = key.split(".")
+            for p in parts[:-1]:
+                node = node[p]
+            node[parts[-1]] = mark
+        text = json.dumps(data, sort_keys=True, default=str)
+        pieces = re.split(r'"@@escsim-patch-(\d+)@@"', text)
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        _TEMPLATES[cache_key] = pieces
+    return pieces
 
 
 def patched_hash(base: Scenario, patch: Patch) -> str:
-    """:func:`escsim.scenario.loader.param_hash` of ``apply_patch(base, patch)``, computed from
-    the base's cached values with only the patched path copied."""
+    """:func:`escsim.scenario.loader.param_hash` of ``apply_patch(base, patch)``, from a cached
+    template of the base's values (a sweep point costs one hash, not one serialisation)."""
     if not patch:
         return base.param_hash
-    data = dict(_base_data(base))
-    for key, value in patch:
-        node = data
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node[p] = dict(node[p])
-            node = node[p]
-        node[parts[-1]] = value
-    blob = json.dumps(data, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:12]
+    keys = tuple(k for k, _ in patch)
+    pieces = _template(base, keys)
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        out.append(json.dumps(patch[int(pieces[i])][1]))
+        out.append(pieces[i + 1])
+    return hashlib.sha256("".join(out).encode()).hexdigest()[:12]
 
 
 def build_point(base: Scenario, patch: Patch) -> Scenario:

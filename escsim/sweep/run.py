@@ -121,6 +121,9 @@ class SweepPlan:
     points: list[tables.PointInfo]
     ladders: dict[str, dict[str, int]]
     design_extra: dict[str, Any] = field(default_factory=dict)
+    #: Per point: (index into ``bases``, checked patch), so chunks need no second check.
+    resolved: list[tuple[int, Patch]] = field(default_factory=list, repr=False)
+    bases: list[Scenario] = field(default_factory=list, repr=False)
 
     @property
     def n_points(self) -> int:
@@ -142,6 +145,10 @@ class SweepPlan:
         return 0 if self.spec.seeds == "common" else self.point_of(point)[1]
 
     def resolve(self, point: int) -> tuple[Scenario, Patch]:
+        """The base scenario and checked patch of a point."""
+        if self.resolved:
+            b, patch = self.resolved[point]
+            return self.bases[b], patch
         ref, d = self.point_of(point)
         return self.builder.resolve(ref, self.design_points[d])
 
@@ -224,7 +231,9 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
     weapon_cols: set[str] = set()
     rung_levels: set[int] = set()
     ladders: dict[str, dict[str, int]] = {}
-    seen_bases: set[int] = set()
+    bases: list[Scenario] = []
+    base_index: dict[str, int] = {}
+    resolved: list[tuple[int, Patch]] = []
     n_design = len(points_list)
     for ref in range(len(spec.scenarios)):
         for d, values in enumerate(points_list):
@@ -232,12 +241,14 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
                 raise InputError("a design point has the wrong number of values", value=values,
                                  expected=f"{len(keys)} values")
             base, patch = builder.resolve(ref, values)
-            if id(base) not in seen_bases:
-                seen_bases.add(id(base))
+            if base.param_hash not in base_index:
+                base_index[base.param_hash] = len(bases)
+                bases.append(base)
                 cols = run_columns(base)
                 weapon_cols.update(c for c in cols if c.startswith("attacks_weapon_"))
                 rung_levels.update(r.level for r in base.ladder.values())
                 ladders[base.scenario.name] = {n: r.level for n, r in base.ladder.items()}
+            resolved.append((base_index[base.param_hash], patch))
             horizon = dict(patch).get("scenario.horizon_days", base.scenario.horizon_days)
             infos.append(tables.PointInfo(ref * n_design + d, base.scenario.name, d,
                                           tuple(values), float(horizon),
@@ -246,7 +257,7 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
         [f"day_rung_{r}" for r in sorted(rung_levels)]
     columns = ["point", "design_point", *keys, *run_cols]
     return SweepPlan(spec, axes, keys, points_list, builder, columns, run_cols, infos, ladders,
-                     extra)
+                     extra, resolved, bases)
 
 
 # ------------------------------------------------------------------------------- the work ---
@@ -555,7 +566,7 @@ def _read_chunk_log(out: Path) -> list[dict[str, Any]]:
 def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int) -> None:
     """Build runs.csv and summary.csv from the parts; mark the manifest complete."""
     tables.assemble_runs(out, n_chunks, plan.columns)
-    cols, rows = tables.build_summary(tables.iter_point_groups(out, n_chunks), plan.points,
+    cols, rows = tables.build_summary(tables.iter_point_blocks(out, n_chunks), plan.points,
                                       plan.keys, plan.rungs)
     tables.write_table(out / tables.SUMMARY, cols, rows)
     chunks = _read_chunk_log(out)

@@ -131,17 +131,19 @@ def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str]) -> None:
     _stream_write(folder / RUNS, pieces())
 
 
-def iter_point_groups(folder: Path, n_chunks: int) -> Iterator[pd.DataFrame]:
-    """The runs of each point in turn, read part by part (memory: one part + one point)."""
+def iter_point_blocks(folder: Path, n_chunks: int) -> Iterator[pd.DataFrame]:
+    """The runs, part by part, cut so that no point is split across blocks (memory: about
+    one part plus one point)."""
     carry: pd.DataFrame | None = None
     for i in range(n_chunks):
         part = pd.read_csv(part_path(folder, i))
         if carry is not None:
             part = pd.concat([carry, part], ignore_index=True)
         last = part["point"].iloc[-1]
-        for _, group in part[part["point"] != last].groupby("point", sort=False):
-            yield group
-        carry = part[part["point"] == last]
+        whole = part["point"] != last
+        if whole.any():
+            yield part[whole]
+        carry = part[~whole]
     if carry is not None and len(carry):
         yield carry
 
@@ -167,36 +169,42 @@ def summary_columns(keys: Sequence[str], rungs: Sequence[int]) -> list[str]:
     return cols
 
 
-def build_summary(groups: Iterable[pd.DataFrame], points: Sequence[PointInfo],
+def build_summary(blocks: Iterable[pd.DataFrame], points: Sequence[PointInfo],
                   keys: Sequence[str], rungs: Sequence[int], confidence: float = 0.95
                   ) -> tuple[list[str], list[list[Any]]]:
-    """Per point: runs, rung probabilities with exact intervals, count mean and quantiles."""
-    reached = np.full((len(points), len(rungs)), np.nan)
+    """Per point: runs, rung probabilities with exact intervals, count mean and quantiles.
+
+    ``blocks`` are run tables that each hold whole points (:func:`iter_point_blocks`).
+    """
+    reached = np.zeros((len(points), len(rungs)))
     n = np.zeros(len(points))
-    counts: list[list[Any]] = [[] for _ in points]
-    for g in groups:
-        p = int(g["point"].iloc[0])
-        n[p] = len(g)
+    counts = np.full((len(points), 4 * len(MAIN_COUNTS)), np.nan)
+    for block in blocks:
+        g = block.groupby("point", sort=True)
+        idx = g.size().index.to_numpy(dtype=int)
+        n[idx] = g.size().to_numpy()
         for j, r in enumerate(rungs):
             col = f"day_rung_{r}"
-            if r in points[p].rungs and col in g:
-                reached[p, j] = g[col].notna().sum()
-        for c in MAIN_COUNTS:
-            v = pd.to_numeric(g[c], errors="coerce").to_numpy(dtype=float) if c in g else \
-                np.array([np.nan])
-            q = np.quantile(v, [0.05, 0.5, 0.95])
-            counts[p] += [_r(v.mean()), _r(q[0]), _r(q[1]), _r(q[2])]
-    lo, hi = clopper_pearson(np.nan_to_num(reached), n[:, None], confidence)
+            if col in block:
+                reached[idx, j] = block[col].notna().groupby(block["point"]).sum().to_numpy()
+        for j, c in enumerate(MAIN_COUNTS):
+            if c not in block:
+                continue
+            v = pd.to_numeric(block[c], errors="coerce").astype(float).groupby(block["point"])
+            q = v.quantile([0.05, 0.5, 0.95]).unstack()
+            counts[idx, 4 * j] = v.mean().to_numpy()
+            counts[idx, 4 * j + 1:4 * j + 4] = q.to_numpy()
+    lo, hi = clopper_pearson(reached, n[:, None], confidence)
     rows = []
     for i, info in enumerate(points):
         row: list[Any] = [info.point, info.design_point, info.scenario, *info.values,
                           info.horizon_days, int(n[i])]
-        for j in range(len(rungs)):
-            if np.isnan(reached[i, j]) or n[i] == 0:
+        for j, r in enumerate(rungs):
+            if r not in info.rungs or n[i] == 0:
                 row += [None, None, None]
             else:
                 row += [_r(reached[i, j] / n[i]), _r(lo[i, j]), _r(hi[i, j])]
-        rows.append(row + (counts[i] or [None] * (4 * len(MAIN_COUNTS))))
+        rows.append(row + [_r(x) for x in counts[i]])
     return summary_columns(keys, rungs), rows
 
 
