@@ -23,25 +23,27 @@ class BaghdadActor:
     def __init__(self, world: World):
         self.world = world
         self.p = world.scenario.baghdad
-        self._pressure = 0.0
-        self._pressure_time = 0.0
+        #: Pressure as of ``pressure_day``; it decays exponentially from there.
+        self.pressure = 0.0
+        self.pressure_day = 0.0
+        self.decay_per_day = 1.0 / self.p.pressure_decay_days
         self.drawdown_ordered = False
         self.agenda = Agenda(world.env, "baghdad")
 
     def pressure_at(self, now: float) -> float:
-        if self._pressure == 0.0:
+        if self.pressure == 0.0:
             return 0.0
-        return self._pressure * math.exp(-(now - self._pressure_time) / self.p.pressure_decay_days)
+        return self.pressure * math.exp((self.pressure_day - now) * self.decay_per_day)
 
     def iraq_round(self, leadership: bool) -> None:
         now = self.world.env.now
         jump = self.p.pressure_per_iraq_round + (self.p.pressure_per_leadership_strike
                                                  if leadership else 0.0)
-        self._pressure = min(1.0, self.pressure_at(now) + jump)
-        self._pressure_time = now
+        self.pressure = min(1.0, self.pressure_at(now) + jump)
+        self.pressure_day = now
         self.world.recorder.note(now, "baghdad", "protests US strike", "us",
-                                 f"pressure {self._pressure:.2f}")
-        if self._pressure >= self.p.drawdown_threshold and not self.drawdown_ordered:
+                                 f"pressure {self.pressure:.2f}")
+        if self.pressure >= self.p.drawdown_threshold and not self.drawdown_ordered:
             self.drawdown_ordered = True
             self.world.recorder.note(now, "baghdad", "demands drawdown", "us",
                                      f"in {self.p.drawdown_delay_days:g} days")

@@ -2,13 +2,14 @@
 
 The :class:`Tally` holds every counter of the run (attacks, US wounded, strike rounds, ...). Each
 increment goes through :meth:`Tally.add`, which checks only the rungs that watch that counter and
-are not yet reached, so a counter whose rungs are all reached costs one dict lookup.
+are not yet reached, so a counter whose rungs are all reached costs a dict update and a set lookup.
+Conditions are parsed once per text, not once per replication.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
+from functools import lru_cache
 
 from escsim.scenario.conditions import LADDER_COUNTERS, Term, parse_condition
 from escsim.scenario.schema import Rung
@@ -20,8 +21,13 @@ class _CompiledRung:
     def __init__(self, name: str, rung: Rung):
         self.name = name
         self.level = rung.level
-        self.terms: tuple[Term, ...] = parse_condition(rung.condition)
+        self.terms: tuple[Term, ...] = _parsed(rung.condition)
         self.ends_run = rung.ends_run
+
+
+@lru_cache(maxsize=1024)
+def _parsed(condition: str) -> tuple[Term, ...]:
+    return parse_condition(condition)
 
 
 class Tally:
@@ -32,26 +38,32 @@ class Tally:
         self.rungs = sorted((_CompiledRung(n, r) for n, r in ladder.items()),
                             key=lambda r: r.level)
         self.rung_day: dict[int, float] = {}
-        self._watch: dict[str, list[_CompiledRung]] = defaultdict(list)
+        self._watch: dict[str, list[_CompiledRung]] = {}
         self._stamps: dict[str, list[tuple[float, int]]] = {}
         for rung in self.rungs:
             for term in rung.terms:
-                self._watch[term.counter].append(rung)
+                self._watch.setdefault(term.counter, []).append(rung)
                 if term.window_days is not None:
                     self._stamps.setdefault(term.counter, [])
+        #: Counters some unreached rung still watches: only these need more than the count.
+        self.live: set[str] = set(self._watch)
         self._on_end = on_end
 
     def add(self, counter: str, amount: int, now: float) -> None:
         """Increase ``counter`` by ``amount`` at time ``now`` and check the rungs watching it."""
         self.counts[counter] += amount
+        if counter in self.live:
+            self.check(counter, amount, now)
+
+    def check(self, counter: str, amount: int, now: float) -> None:
+        """After ``counter`` rose by ``amount``: stamp it if a window needs it, and reach the
+        rungs that now hold (only for counters in :attr:`live`)."""
         stamps = self._stamps.get(counter)
         if stamps is not None:
             stamps.append((now, amount))
-        watching = self._watch.get(counter)
-        if watching:
-            for rung in list(watching):
-                if self._holds(rung, now):
-                    self._reach(rung, now)
+        for rung in list(self._watch[counter]):
+            if self._holds(rung, now):
+                self._reach(rung, now)
 
     def _count(self, term: Term, now: float) -> int:
         if term.window_days is None:
@@ -68,6 +80,9 @@ class Tally:
             watchers = self._watch[term.counter]
             if rung in watchers:
                 watchers.remove(rung)
+            if not watchers:
+                # nothing watches the counter any more; its stamps would never be read
+                self.live.discard(term.counter)
         if rung.ends_run:
             self._on_end()
 

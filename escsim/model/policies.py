@@ -10,14 +10,15 @@ then names it in ``us_policy.preset`` (its values come from a preset table of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from escsim.model.draws import Draws
 from escsim.scenario.schema import USPolicy
 
 
-@dataclass(frozen=True)
-class AttackReport:
-    """What the US knows of an attack when deciding a reply."""
+class AttackReport(NamedTuple):
+    """What the US knows of an attack when deciding a reply (a flat record: cheap to build for
+    the hundreds of attacks of a replication)."""
 
     outcome: str  # one of OUTCOME_CLASSES
     group: str
@@ -59,7 +60,23 @@ class RetaliationPolicy:
     def __init__(self, params: USPolicy):
         self.p = params
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "respond_to_attack" in cls.__dict__ and "could_respond" not in cls.__dict__:
+            # a new decision rule: the screen of the rule it replaces may not apply
+            cls.could_respond = RetaliationPolicy._may_always_respond  # type: ignore[method-assign]
+
     # --- the two decisions ------------------------------------------------------------------------
+    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
+        """Cheap screen before :meth:`respond_to_attack`: ``False`` only where that would return
+        ``None`` without drawing a random number, so the US side skips building a report for the
+        many attacks no rule could answer. A subclass that overrides ``respond_to_attack`` without
+        this screen is never screened."""
+        return outcome == "fatalities" or days_since_last_round >= self.p.min_days_between_rounds
+
+    def _may_always_respond(self, outcome: str, days_since_last_round: float) -> bool:  # noqa: ARG002
+        return True
+
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:
         """Decide a reply to a militia attack, or ``None``."""
@@ -126,6 +143,10 @@ class Restraint(RetaliationPolicy):
     name = "restraint"
     classifier = {"replies_to_harmless_attacks": False, "size": "minimal", "leadership": "never"}
 
+    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
+        return outcome in ("injuries", "fatalities") and super().could_respond(
+            outcome, days_since_last_round)
+
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:
         if report.outcome not in ("injuries", "fatalities"):
@@ -152,6 +173,9 @@ class Punitive(RetaliationPolicy):
 
     name = "punitive"
     classifier = {"replies_to_harmless_attacks": True, "size": "escalating", "leadership": "some"}
+
+    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
+        return outcome == "injuries" or super().could_respond(outcome, days_since_last_round)
 
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:

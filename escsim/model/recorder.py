@@ -23,19 +23,35 @@ class Recorder:
         self.tally = Tally(ladder, on_end)
         self.start_date = start_date
         self.extra: dict[str, float] = defaultdict(float)  # by country, by weapon, ...
+        # time stamps (and amounts) of the daily series
         self._stamps: dict[str, list[float]] = {k: [] for k in DAILY_SERIES}
         self._amounts: dict[str, list[int]] = {k: [] for k in DAILY_SERIES}
+        self._attack_days = self._stamps["attacks"]  # attacks come one at a time: no amounts
         self.log: list[tuple[float, str, str, str, str]] | None = [] if trace else None
+        #: Whether the event log is kept; callers skip formatting log text when it is not.
+        self.tracing = trace
 
     def count(self, counter: str, amount: int, now: float) -> None:
         """A ladder counter (and, for the daily series, its time stamp)."""
         if amount <= 0:
             return
-        self.tally.add(counter, amount, now)
+        tally = self.tally
+        tally.counts[counter] += amount
+        if counter in tally.live:
+            tally.check(counter, amount, now)
         stamps = self._stamps.get(counter)
         if stamps is not None:
             stamps.append(now)
-            self._amounts[counter].append(amount)
+            if counter != "attacks":
+                self._amounts[counter].append(amount)
+
+    def attack(self, now: float) -> None:
+        """One more attack: :meth:`count` for ``attacks``, specialised for the hot path."""
+        tally = self.tally
+        tally.counts["attacks"] += 1
+        if "attacks" in tally.live:
+            tally.check("attacks", 1, now)
+        self._attack_days.append(now)
 
     def note(self, now: float, actor: str, action: str, target: str, outcome: str) -> None:
         """One line of the event log (kept only when tracing)."""
@@ -44,11 +60,18 @@ class Recorder:
 
     def daily(self, horizon_days: int) -> dict[str, np.ndarray]:
         """Cumulative count at the end of each day 0..horizon_days-1, per daily series."""
+        last = horizon_days - 1
         out = {}
         for name in DAILY_SERIES:
-            days = np.minimum(np.asarray(self._stamps[name], dtype=float).astype(np.int64),
-                              horizon_days - 1)
-            per_day = np.bincount(days, weights=np.asarray(self._amounts[name], dtype=float),
-                                  minlength=horizon_days)
+            stamps = self._stamps[name]
+            if not stamps:
+                out[name] = np.zeros(horizon_days, dtype=np.int32)
+                continue
+            days = np.minimum(np.asarray(stamps, dtype=float).astype(np.int64), last)
+            if name == "attacks":
+                per_day = np.bincount(days, minlength=horizon_days)
+            else:
+                per_day = np.bincount(days, weights=np.asarray(self._amounts[name], dtype=float),
+                                      minlength=horizon_days)
             out[name] = np.cumsum(per_day).astype(np.int32)
         return out

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from escsim.model.agenda import Agenda
+from escsim.model.draws import RESERVE
 from escsim.model.policies import AttackReport, RetaliationPolicy, StrikeOrder, make_policy
 from escsim.scenario.schema import USPolicy, Weapon
 
 if TYPE_CHECKING:
     from escsim.model.militia import Militia
     from escsim.model.world import World
+
+
+# outcomes without casualties, shared rather than built per attack
+_INTERCEPTED = ("intercepted", 0, 0)
+_MISS = ("miss", 0, 0)
+_DAMAGE = ("damage", 0, 0)
 
 
 class USForces:
@@ -28,6 +36,15 @@ class USForces:
         self._site_choice: dict[tuple[str, ...], tuple[list[str], list[float]]] = {}
         self._casualty_prob: dict[tuple[str, str], float] = {}
         self.agenda = Agenda(world.env, "us")
+        # constants of the hot path: weapons' outcome probabilities, the recorder's keys
+        self._env = world.env
+        self._draws = world.draws
+        self._pool = world.draws.uniforms
+        self._recorder = world.recorder
+        self._weapons = {name: (w.intercept_prob, w.damage_prob, w)
+                         for name, w in s.weapons.items()}
+        self._where_key = {name: f"attacks_in_{c}" for name, c in self.country.items()}
+        self._weapon_key = {name: f"attacks_weapon_{name}" for name in s.weapons}
 
     # --- posture ----------------------------------------------------------------------------------
     def set_troops(self, site: str, troops: int, why: str) -> None:
@@ -35,8 +52,9 @@ class USForces:
         self.troops[site] = max(0, troops)
         self._site_choice.clear()
         self._casualty_prob.clear()
-        self.world.recorder.note(self.world.env.now, "us", "troop change", site,
-                                 f"{before} -> {self.troops[site]} ({why})")
+        if self._recorder.tracing:
+            self._recorder.note(self._env.now, "us", "troop change", site,
+                                f"{before} -> {self.troops[site]} ({why})")
 
     def set_policy(self, params: USPolicy) -> None:
         self.policy = make_policy(params)
@@ -54,12 +72,15 @@ class USForces:
             for w in weights:
                 acc += w / total
                 cumulative.append(acc)
-            cached = (names, cumulative)
+            cached = (names, cumulative[:-1])  # bisect in all but the last: index 0..n-1
             self._site_choice[reach] = cached
-        names, cumulative = cached
-        if not names:
-            return None
-        return names[self.world.draws.choice(cumulative)]
+        names, cuts = cached
+        if not cuts:  # one site or none: nothing to draw
+            return names[0] if names else None
+        pool = self._pool
+        if len(pool) < RESERVE:
+            self._draws.top_up()
+        return names[bisect_right(cuts, pool.pop())]
 
     def casualty_prob(self, site: str, weapon_name: str, weapon: Weapon) -> float:
         """Chance a damaging hit causes casualties: scaled by the troops present, as independent
@@ -75,52 +96,61 @@ class USForces:
     # --- attacks ----------------------------------------------------------------------------------
     def resolve(self, weapon_name: str, site: str) -> tuple[str, int, int]:
         """Outcome class, wounded and killed of one attack with ``weapon_name`` on ``site``."""
-        draws = self.world.draws
-        w = self.world.scenario.weapons[weapon_name]
-        if draws.uniform() < w.intercept_prob:
-            return "intercepted", 0, 0
-        if draws.uniform() >= w.damage_prob:
-            return "miss", 0, 0
-        if draws.uniform() >= self.casualty_prob(site, weapon_name, w):
-            return "damage", 0, 0
+        pool = self._pool
+        if len(pool) < RESERVE:
+            self._draws.top_up()
+        intercept_prob, damage_prob, w = self._weapons[weapon_name]
+        if pool.pop() < intercept_prob:
+            return _INTERCEPTED
+        if pool.pop() >= damage_prob:
+            return _MISS
+        if pool.pop() >= self.casualty_prob(site, weapon_name, w):
+            return _DAMAGE
+        draws = self._draws
         wounded = draws.negative_binomial_mean(w.wounded_mean, w.wounded_dispersion)
-        if draws.uniform() < w.fatal_prob:
+        if pool.pop() < w.fatal_prob:
             killed = 1 + draws.poisson(w.killed_mean - 1.0)
             return "fatalities", wounded, killed
         return "injuries", max(1, wounded), 0
 
     def record_attack(self, attacker: str, weapon: str, site: str, outcome: str, wounded: int,
                       killed: int) -> None:
-        world = self.world
-        now = world.env.now
-        rec = world.recorder
+        rec = self._recorder
+        now = self._env.now
         if attacker != "iran":  # militia attacks are broken down; Iran's salvos counted apart
-            rec.extra[f"attacks_in_{self.country[site]}"] += 1
-            rec.extra[f"attacks_weapon_{weapon}"] += 1
+            extra = rec.extra
+            extra[self._where_key[site]] += 1
+            extra[self._weapon_key[weapon]] += 1
             if outcome == "intercepted":
-                rec.extra["intercepted"] += 1
-        rec.count("us_wounded", wounded, now)
-        rec.count("us_killed", killed, now)
-        rec.note(now, attacker, f"attack ({weapon})", site,
-                 outcome if outcome in ("intercepted", "miss", "damage")
-                 else f"{outcome}: {wounded} wounded, {killed} killed")
+                extra["intercepted"] += 1
+        if wounded:
+            rec.count("us_wounded", wounded, now)
+        if killed:
+            rec.count("us_killed", killed, now)
+        if rec.tracing:
+            rec.note(now, attacker, f"attack ({weapon})", site,
+                     outcome if outcome in ("intercepted", "miss", "damage")
+                     else f"{outcome}: {wounded} wounded, {killed} killed")
 
     def receive_attack(self, group: Militia, weapon: str, site: str) -> None:
         """A militia attack lands (or not); the policy decides a reply."""
-        world = self.world
-        now = world.env.now
+        now = self._env.now
         outcome, wounded, killed = self.resolve(weapon, site)
-        world.recorder.count("attacks", 1, now)
+        self._recorder.attack(now)
         self.record_attack(group.name, weapon, site, outcome, wounded, killed)
         self.attacks_since_last_round += 1
         if killed:
             if self.policy.p.withdrawal_after_fatalities > 0:
                 keep = round(self.troops[site] * (1 - self.policy.p.withdrawal_after_fatalities))
                 self.set_troops(site, keep, "withdrawal after fatalities")
-            world.iran.us_killed_by_militia()
+            self.world.iran.us_killed_by_militia()
+        days_since_last_round = now - self.last_round_day
+        policy = self.policy
+        if not policy.could_respond(outcome, days_since_last_round):
+            return  # the policy would decide nothing, and draw nothing, for this attack
         report = AttackReport(outcome, group.name, group.p.home_country, now,
                               self.attacks_since_last_round)
-        order = self.policy.respond_to_attack(report, now - self.last_round_day, world.draws)
+        order = policy.respond_to_attack(report, days_since_last_round, self._draws)
         if order is not None:
             self.order(order)
 
@@ -158,9 +188,10 @@ class USForces:
         major = order.leadership or order.targets >= self.policy.p.major_round_targets
         if major:
             rec.count("major_us_strikes", 1, now)
-        rec.note(now, "us", "leadership strike" if order.leadership else "strike round",
-                 "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
-                 f"{order.targets} targets, {killed_total} militia killed")
+        if rec.tracing:
+            rec.note(now, "us", "leadership strike" if order.leadership else "strike round",
+                     "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
+                     f"{order.targets} targets, {killed_total} militia killed")
         if "syria" in order.countries:
             world.iran.syria_round()
         if "iraq" in order.countries:

@@ -24,7 +24,8 @@ class World:
         self.end = self.env.event()
         self.recorder = Recorder(scenario.ladder, scenario.scenario.start_date, self._end_run,
                                  trace=trace)
-        # order matters only for construction-time draws (the timeline's probabilistic events)
+        # order matters only for construction-time draws (the timeline's probabilistic events,
+        # then each group's first candidate attack)
         self.iran = IranActor(self)
         self.baghdad = BaghdadActor(self)
         self.us = USForces(self)
@@ -32,6 +33,7 @@ class World:
         self.timeline = Timeline(self)
         self.env.timeout(scenario.scenario.horizon_days).callbacks.append(
             lambda _: self._end_run())
+        self.militia_factors_changed()  # sets each group's factor and starts its attacks
 
     def _end_run(self) -> None:
         if not self.end.triggered:
@@ -46,8 +48,13 @@ class World:
         return factor
 
     def militia_factors_changed(self) -> None:
-        """A regime, shock or posture change: every group redraws its next attack."""
-        for group in getattr(self, "militias", {}).values():
+        """A regime, shock or posture change: every group takes its new factor and redraws its
+        next attack."""
+        militias = getattr(self, "militias", None)
+        if militias is None or not hasattr(self, "timeline"):
+            return  # still being built: the groups start once every actor exists
+        for group in militias.values():
+            group.factor = self.rate_factor(group, with_baghdad=False)
             group.wake()
 
     def run(self) -> float:
