@@ -9,6 +9,7 @@ a fact without a source is an error.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,9 +78,11 @@ def _parse_fact(raw: dict, file: str, index: int) -> Fact:
     rng = None
     if "range" in raw:
         r = raw["range"]
-        if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, int | float) for x in r)):
+        if not (isinstance(r, list) and len(r) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                        for x in r)):
             raise InputError("bad range", file=file, key=f"{where}.range", value=r,
-                             expected="[low, high] numbers")
+                             expected="[low, high] finite numbers")
         if r[0] > r[1]:
             raise InputError("range low above high", file=file, key=f"{where}.range", value=r,
                              expected="low <= high")
@@ -111,9 +114,13 @@ def load_facts(folder: Path | None = None) -> dict[str, Fact]:
     for path in sorted(folder.glob("*.toml")):
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"invalid TOML: {exc}", file=str(path)) from None
-        for i, raw in enumerate(doc.get("fact", [])):
+        entries = doc.get("fact", [])
+        if not (isinstance(entries, list) and all(isinstance(e, dict) for e in entries)):
+            raise InputError("facts must be [[fact]] tables", file=path.name, key="fact",
+                             expected="an array of tables, [[fact]]")
+        for i, raw in enumerate(entries):
             fact = _parse_fact(raw, path.name, i)
             if fact.id in facts:
                 raise InputError("duplicate fact id", file=path.name, key=fact.id,

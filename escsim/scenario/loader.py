@@ -126,12 +126,31 @@ def _to_tree(raw: Any, file: str, key: str) -> Any:
     return Leaf(raw, file)
 
 
+def _expand(leaf: Leaf, key: str) -> Tree:
+    """A table written as one wrapped value (``{ value = { ... }, fact = "ID" }``): its items
+    inherit the wrapper's fact or assumption (and note) unless they carry their own."""
+
+    def inherit(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: inherit(v) for k, v in node.items()}
+        if node.fact is None and node.assumption is None:
+            return dataclasses.replace(node, fact=leaf.fact, assumption=leaf.assumption,
+                                       note=node.note or leaf.note)
+        return node
+
+    tree: Tree = inherit(_to_tree(leaf.value, leaf.file, key))
+    return tree
+
+
 def _read_toml(path: Path) -> Tree:
     shown = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", file=shown) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=shown,
+                         expected="a UTF-8 encoded TOML file") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -200,7 +219,7 @@ def _apply_override(tree: Tree, key: str, value: Any) -> None:
     for i, part in enumerate(parts[:-1]):
         nxt = node.get(part)
         if isinstance(nxt, Leaf) and isinstance(nxt.value, dict):
-            nxt = _to_tree(nxt.value, nxt.file, ".".join(parts[: i + 1]))
+            nxt = _expand(nxt, ".".join(parts[: i + 1]))
             node[part] = nxt
         if not isinstance(nxt, dict):
             nxt = {}
@@ -241,7 +260,7 @@ class _Builder:
 
     def build(self, cls: type, node: Any, key: str) -> Any:
         if isinstance(node, Leaf) and isinstance(node.value, dict):
-            node = _to_tree(node.value, node.file, key)
+            node = _expand(node, key)
         if not isinstance(node, dict):
             raise InputError("expected a table", file=self._file(node), key=key or "(top)",
                              value=getattr(node, "value", node), expected=f"[{key}] table")
@@ -277,7 +296,7 @@ class _Builder:
         if origin is dict:
             _, item_tp = typing.get_args(tp)
             if isinstance(node, Leaf) and isinstance(node.value, dict):
-                node = _to_tree(node.value, node.file, key)
+                node = _expand(node, key)
             if not isinstance(node, dict):
                 raise InputError("expected a table", file=self._file(node), key=key,
                                  value=getattr(node, "value", node), expected="a TOML table")
@@ -379,12 +398,24 @@ def _check_range(value: Any, leaf: Leaf, key: str, meta: Any) -> None:
                          expected=" | ".join(choices))
 
 
-def _cross_check(s: Scenario, prov_file: dict[str, str]) -> None:
+def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None = None) -> None:
     """Checks that span several keys: references between tables, ordered pairs."""
 
+    def file_of(key: str) -> str | None:
+        # a whole table (weapon_mix) or a missing key has no provenance of its own: name the
+        # file that set the nearest keys below or beside it
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in prov_file:
+                return prov_file[prefix]
+            below = [f for k, f in prov_file.items() if k.startswith(prefix + ".")]
+            if below:
+                return below[-1]
+        return main_file
+
     def fail(key: str, message: str, value: Any, expected: str) -> None:
-        raise InputError(message, file=prov_file.get(key), key=key, value=value,
-                         expected=expected)
+        raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
 
     if s.scenario.initial_regime not in s.regimes:
         fail("scenario.initial_regime", "unknown regime", s.scenario.initial_regime,
@@ -401,11 +432,16 @@ def _cross_check(s: Scenario, prov_file: dict[str, str]) -> None:
             if site not in s.sites:
                 fail(f"militias.{name}.reach", "unknown site", site, " | ".join(s.sites))
     p = s.us_policy
-    if set(p.respond_prob) != set(OUTCOME_CLASSES):
-        missing = sorted(set(OUTCOME_CLASSES) - set(p.respond_prob))
-        extra = sorted(set(p.respond_prob) - set(OUTCOME_CLASSES))
-        fail("us_policy.respond_prob", f"outcome classes wrong (missing {missing}, unknown "
-             f"{extra})", sorted(p.respond_prob), " | ".join(OUTCOME_CLASSES))
+    for k in p.respond_prob:
+        if k not in OUTCOME_CLASSES:
+            close = difflib.get_close_matches(k, OUTCOME_CLASSES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            fail(f"us_policy.respond_prob.{k}", "unknown outcome class" + hint, k,
+                 " | ".join(OUTCOME_CLASSES))
+    missing = [k for k in OUTCOME_CLASSES if k not in p.respond_prob]
+    if missing:
+        fail("us_policy.respond_prob", f"outcome classes missing: {', '.join(missing)}",
+             sorted(p.respond_prob), " | ".join(OUTCOME_CLASSES))
     for k, v in p.respond_prob.items():
         if not 0 <= v <= 1:
             fail(f"us_policy.respond_prob.{k}", "value out of range", v, "0 <= value <= 1")
@@ -502,7 +538,7 @@ def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None 
     builder = _Builder(facts, _display(path))
     scenario = builder.build(Scenario, tree, "")
     prov_file = {k: v.rsplit(" -- set in ", 1)[-1] for k, v in builder.provenance.items()}
-    _cross_check(scenario, prov_file)
+    _cross_check(scenario, prov_file, builder.main_file)
     alt = {e.preset: _preset_policy(e.preset, facts) for e in scenario.events.values()
            if e.kind == "policy" and e.preset}
     scenario = dataclasses.replace(scenario, provenance=builder.provenance, alt_policies=alt,
