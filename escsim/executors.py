@@ -17,10 +17,18 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from escsim.engine import RunRecord, replication_seed, run_replication
 from escsim.scenario.schema import Scenario
+
+
+class ParameterDraws(Protocol):
+    """Draws a replication's uncertain parameters from its seed (see escsim.uncertainty)."""
+
+    def scenario_for(self, scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, float]]:
+        """The replication's scenario and the drawn values (extra run-table columns)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,8 @@ class Chunk:
     stop: int
     chunk_id: int = 0
     keep_daily: bool = True
+    #: Optional: draw each replication's uncertain parameters (``--parameter-uncertainty``).
+    parameters: ParameterDraws | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,12 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     records = []
     for r in range(chunk.start, chunk.stop):
         seed = replication_seed(chunk.root_seed, r, chunk.point)
-        rec = run_replication(chunk.scenario, seed, replication=r, point=chunk.point)
+        scenario, drawn = chunk.scenario, None
+        if chunk.parameters is not None:
+            scenario, drawn = chunk.parameters.scenario_for(chunk.scenario, seed)
+        rec = run_replication(scenario, seed, replication=r, point=chunk.point)
+        if drawn:
+            rec.row.update(drawn)
         if not chunk.keep_daily:
             rec = RunRecord(row=rec.row, daily={})
         records.append(rec)
@@ -123,8 +138,9 @@ def make_executor(kind: str = "process", workers: int | None = None,
 
 def chunks_for(scenario: Scenario, runs: int, root_seed: int, point: int = 0,
                chunk_size: int | None = None, keep_daily: bool = True,
-               first_id: int = 0) -> list[Chunk]:
+               first_id: int = 0, parameters: ParameterDraws | None = None) -> list[Chunk]:
     """Split ``runs`` replications of one point into chunks."""
     size = chunk_size or max(1, min(200, runs // 16 or 1))
-    return [Chunk(scenario, root_seed, point, s, min(s + size, runs), first_id + i, keep_daily)
+    return [Chunk(scenario, root_seed, point, s, min(s + size, runs), first_id + i, keep_daily,
+                  parameters)
             for i, s in enumerate(range(0, runs, size))]

@@ -1,0 +1,480 @@
+"""Parameter uncertainty: priors over a scenario's uncertain parameters, and per-replication draws.
+
+A *priors file* (``scenarios/priors/<scenario>.toml``) names the parameters a calibration fits and
+the researcher is unsure of, each with a ``scipy.stats`` distribution and the reason for it::
+
+    [parameters."militias.iraq_factions.base_rate_per_day"]
+    dist = "uniform"
+    loc = 0.3          # scipy's loc/scale and the distribution's shape parameters
+    scale = 1.4
+    reason = "PR-A1: 170 attacks in 111 days; how much of it was excited is uncertain"
+
+    [parameters.casualty_scale]          # one draw applied to several keys
+    keys = ["weapons.rocket.casualty_prob", "weapons.drone.casualty_prob"]
+    mode = "scale"                       # multiply the scenario's own values (default: "set")
+    dist = "uniform"
+    loc = 0.5
+    scale = 1.0
+    reason = "..."
+
+Loading checks every key against the scenario (suggesting the closest key), every distribution
+and its parameters, and that every value the distribution can produce is a valid value of the
+parameter (its support lies inside the schema's range), so a draw can never make an invalid
+scenario. A ``[calibrate]`` table holds the settings of ``escsim calibrate``
+(:mod:`escsim.calibration`).
+
+:class:`ParameterSampler` draws one parameter vector per replication -- from the priors, or from
+a posterior sample written by ``escsim calibrate`` -- from a stream derived from the
+replication's seed, so draws do not depend on the executor or the number of workers. It is the
+``parameters`` hook of :func:`escsim.runner.simulate` (``--parameter-uncertainty``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from escsim.errors import InputError
+from escsim.paths import scenarios_dir
+from escsim.scenario.schema import Scenario
+
+#: Spawn key of the parameter stream, apart from the replication's own stream
+#: (``default_rng(seed)``): ``SeedSequence(seed, spawn_key=(PARAMETER_STREAM,))``.
+PARAMETER_STREAM = 0x70617261  # "para"
+MODES = ("set", "scale")
+PRIORS_FOLDER = "priors"
+COLUMN_PREFIX = "param_"
+#: Files of a calibration folder that ``--posterior`` reads.
+POSTERIOR_FILE, PRIORS_COPY = "posterior.csv", "priors.toml"
+_ENTRY_KEYS = {"keys", "mode", "dist", "reason"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a prior's value goes: a dotted key, the schema's range, the scenario's own value."""
+
+    key: str
+    parts: tuple[str, ...]
+    lo: float | None
+    hi: float | None
+    integer: bool
+    base: float
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The distribution of one uncertain parameter (applied to one or more scenario keys)."""
+
+    name: str
+    keys: tuple[str, ...]
+    mode: str
+    dist: str
+    params: tuple[tuple[str, float], ...]
+    reason: str
+
+    @cached_property
+    def frozen(self) -> Any:
+        """The frozen ``scipy.stats`` distribution."""
+        return getattr(stats, self.dist)(**dict(self.params))
+
+    @property
+    def column(self) -> str:
+        return COLUMN_PREFIX + self.name
+
+    def support(self) -> tuple[float, float]:
+        lo, hi = self.frozen.support()
+        return float(lo), float(hi)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function (uniform priors, the common case, skip scipy's overhead)."""
+        if self.dist == "uniform":
+            p = dict(self.params)
+            return p.get("loc", 0.0) + p.get("scale", 1.0) * np.asarray(u, dtype=float)
+        return np.asarray(self.frozen.ppf(u), dtype=float)
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        return f"{self.dist}({args})"
+
+
+@dataclass(frozen=True)
+class PriorSet:
+    """The priors of a scenario's uncertain parameters, checked against that scenario."""
+
+    priors: tuple[Prior, ...]
+    file: str
+    targets: tuple[tuple[Target, ...], ...] = field(repr=False)
+    settings: dict[str, Any] = field(default_factory=dict, repr=False)
+    text: str = field(default="", repr=False)
+
+    def __len__(self) -> int:
+        return len(self.priors)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.priors]
+
+    @property
+    def columns(self) -> list[str]:
+        return [p.column for p in self.priors]
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws, shape (n, parameters)."""
+        u = rng.random((n, len(self.priors)))
+        return np.column_stack([p.ppf(u[:, j]) for j, p in enumerate(self.priors)]) \
+            if self.priors else np.empty((n, 0))
+
+    def logpdf(self, theta: np.ndarray) -> np.ndarray:
+        """Log prior density of each row of ``theta`` (-inf outside the support)."""
+        theta = np.atleast_2d(theta)
+        out = np.zeros(len(theta))
+        with np.errstate(divide="ignore"):
+            for j, p in enumerate(self.priors):
+                out += p.frozen.logpdf(theta[:, j])
+        return np.where(np.isnan(out), -np.inf, out)
+
+    def quantiles(self, q: list[float]) -> np.ndarray:
+        """Prior quantiles, shape (len(q), parameters)."""
+        return np.column_stack([p.frozen.ppf(q) for p in self.priors])
+
+    def apply(self, scenario: Scenario, theta: np.ndarray | list[float]) -> Scenario:
+        """``scenario`` with the parameter values ``theta`` (one per prior) put in place.
+
+        Cheap (frozen dataclasses are replaced along each key's path; nothing is re-read), and
+        safe: the priors were checked at load so every value in their support is valid. The
+        result keeps the base scenario's ``param_hash``; the drawn values go in the run rows.
+        """
+        changes: dict[str, Any] = {}
+        for prior, targets, x in zip(self.priors, self.targets, theta, strict=True):
+            for t in targets:
+                value = float(x) * _get_path(scenario, t.parts) if prior.mode == "scale" \
+                    else float(x)
+                if (t.lo is not None and value < t.lo) or (t.hi is not None and value > t.hi):
+                    raise InputError("drawn value outside the parameter's range", file=self.file,
+                                     key=f"parameters.{prior.name} -> {t.key}", value=value,
+                                     expected=f"{t.lo} <= value <= {t.hi}")
+                node = changes
+                for part in t.parts[:-1]:
+                    node = node.setdefault(part, {})
+                node[t.parts[-1]] = round(value) if t.integer else value
+        return typing.cast(Scenario, _replace_tree(scenario, changes))
+
+    def overrides(self, scenario: Scenario, theta: np.ndarray | list[float]) -> dict[str, Any]:
+        """The same values as ``--set`` overrides (for :func:`escsim.load_scenario`)."""
+        out: dict[str, Any] = {}
+        for prior, targets, x in zip(self.priors, self.targets, theta, strict=True):
+            for t in targets:
+                value = float(x) * _get_path(scenario, t.parts) if prior.mode == "scale" \
+                    else float(x)
+                out[t.key] = round(value) if t.integer else value
+        return out
+
+
+# --------------------------------------------------------------------------- scenario paths ---
+def _get_path(obj: Any, parts: tuple[str, ...]) -> float:
+    for part in parts:
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return float(obj)
+
+
+def _replace_tree(obj: Any, changes: dict[str, Any]) -> Any:
+    """``obj`` (frozen dataclasses and dicts) with the leaves of the nested ``changes``
+    replaced, each container copied once."""
+    new = {k: _replace_tree(obj[k] if isinstance(obj, dict) else getattr(obj, k), v)
+           if isinstance(v, dict) else v for k, v in changes.items()}
+    if isinstance(obj, dict):
+        return {**obj, **new}
+    return dataclasses.replace(obj, **new)
+
+
+def numeric_keys(scenario: Scenario) -> dict[str, Target]:
+    """Every numeric parameter of a scenario by dotted key, with its schema range."""
+    out: dict[str, Target] = {}
+
+    def walk(obj: Any, parts: tuple[str, ...], meta: Any) -> None:
+        if dataclasses.is_dataclass(obj):
+            hints = typing.get_type_hints(type(obj))
+            for f in dataclasses.fields(obj):
+                if f.metadata.get("internal"):
+                    continue
+                walk(getattr(obj, f.name), (*parts, f.name),
+                     {**f.metadata, "int": hints[f.name] is int})
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, (*parts, k), meta)
+        elif isinstance(obj, int | float) and not isinstance(obj, bool):
+            key = ".".join(parts)
+            out[key] = Target(key, parts, meta.get("lo"), meta.get("hi"),
+                              bool(meta.get("int")), float(obj))
+
+    walk(scenario, (), {})
+    return out
+
+
+# ---------------------------------------------------------------------------------- loading ---
+def default_priors_path(scenario_name: str) -> Path:
+    """``scenarios/priors/<scenario>.toml``."""
+    return scenarios_dir() / PRIORS_FOLDER / f"{scenario_name}.toml"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _hint(value: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _parse_prior(name: str, raw: Any, file: str, keys_of: dict[str, Target]
+                 ) -> tuple[Prior, tuple[Target, ...]]:
+    where = f"parameters.{name}"
+    if not isinstance(raw, dict):
+        raise InputError("a prior must be a table", file=file, key=where, value=raw,
+                         expected='{ dist = "uniform", loc = ..., scale = ..., reason = "..." }')
+    keys = raw.get("keys", [name])
+    if isinstance(keys, str):
+        keys = [keys]
+    if not (isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys)):
+        raise InputError("keys must be a list of dotted scenario keys", file=file,
+                         key=f"{where}.keys", value=keys, expected='["militias.NAME.KEY", ...]')
+    targets = []
+    for k in keys:
+        if k not in keys_of:
+            raise InputError("unknown scenario key" + _hint(k, list(keys_of)), file=file,
+                             key=f"{where}.keys" if "keys" in raw else where, value=k,
+                             expected="a numeric key of the scenario (escsim show SCENARIO)")
+        targets.append(keys_of[k])
+    mode = raw.get("mode", "set")
+    if mode not in MODES:
+        raise InputError("unknown mode" + _hint(str(mode), list(MODES)), file=file,
+                         key=f"{where}.mode", value=mode, expected=" | ".join(MODES))
+    dist_name = raw.get("dist")
+    dist = getattr(stats, dist_name, None) if isinstance(dist_name, str) else None
+    if not isinstance(dist, stats.rv_continuous):
+        continuous = [n for n in dir(stats) if isinstance(getattr(stats, n), stats.rv_continuous)]
+        raise InputError("unknown distribution" + _hint(str(dist_name), continuous), file=file,
+                         key=f"{where}.dist", value=dist_name,
+                         expected="a continuous distribution of scipy.stats (uniform, beta, "
+                                  "truncnorm, loguniform, ...)")
+    shapes = [s.strip() for s in (dist.shapes or "").split(",") if s.strip()]
+    allowed = [*shapes, "loc", "scale"]
+    params = {k: v for k, v in raw.items() if k not in _ENTRY_KEYS}
+    for k, v in params.items():
+        if k not in allowed:
+            raise InputError(f"unknown parameter of {dist_name}" + _hint(k, allowed), file=file,
+                             key=f"{where}.{k}", expected=", ".join(allowed))
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError("distribution parameter must be a finite number", file=file,
+                             key=f"{where}.{k}", value=v, expected="a number")
+    missing = [s for s in shapes if s not in params]
+    if missing:
+        raise InputError(f"{dist_name} needs shape parameter(s) " + ", ".join(missing),
+                         file=file, key=where, expected=", ".join(allowed))
+    reason = raw.get("reason")
+    if not (isinstance(reason, str) and reason.strip()):
+        raise InputError("a prior needs a reason", file=file, key=f"{where}.reason",
+                         expected="why this distribution (facts it rests on, or the assumption)")
+    prior = Prior(name, tuple(keys), mode, str(dist_name), tuple((k, float(v)) for k, v in
+                                                             params.items()), reason.strip())
+    with np.errstate(all="ignore"):
+        median = float(prior.frozen.ppf(0.5))
+    if not math.isfinite(median):
+        raise InputError(f"invalid parameters for {dist_name}", file=file, key=where,
+                         value=dict(prior.params), expected="parameters scipy.stats accepts "
+                         "(e.g. scale > 0)")
+    _check_support(prior, tuple(targets), file)
+    return prior, tuple(targets)
+
+
+def _check_support(prior: Prior, targets: tuple[Target, ...], file: str) -> None:
+    """Every value the prior can produce must be a valid value of every key it sets."""
+    lo, hi = prior.support()
+    for t in targets:
+        ends = (lo * t.base, hi * t.base) if prior.mode == "scale" else (lo, hi)
+        low, high = min(ends), max(ends)
+        if (t.lo is not None and low < t.lo) or (t.hi is not None and high > t.hi):
+            rng = f"{'-inf' if t.lo is None else f'{t.lo:g}'} to " \
+                  f"{'inf' if t.hi is None else f'{t.hi:g}'}"
+            raise InputError(f"the prior reaches values outside the range of {t.key}", file=file,
+                             key=f"parameters.{prior.name}", value=f"{low:g} to {high:g}",
+                             expected=f"values within {rng}: choose bounded distribution "
+                                      "parameters (uniform, beta, truncnorm, ...)")
+
+
+def load_priors(path: str | Path, scenario: Scenario) -> PriorSet:
+    """Read and check a priors file against ``scenario``.
+
+    Raises:
+        InputError: a missing file, bad TOML, an unknown key or distribution, bad parameters, or
+            a prior whose values fall outside a parameter's range.
+    """
+    path = Path(path)
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("priors file not found", file=shown,
+                         expected=f"a priors TOML, e.g. scenarios/{PRIORS_FOLDER}/"
+                                  "surge-2023.toml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read priors file: {exc}", file=shown) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", file=shown) from None
+    for k in doc:
+        if k not in ("scenario", "parameters", "calibrate"):
+            raise InputError("unknown table" + _hint(k, ["parameters", "calibrate"]), file=shown,
+                             key=k, expected="scenario, [parameters.NAME], [calibrate]")
+    entries = doc.get("parameters")
+    if not isinstance(entries, dict) or not entries:
+        raise InputError("no priors", file=shown, key="parameters",
+                         expected="one [parameters.NAME] table per uncertain parameter")
+    keys_of = numeric_keys(scenario)
+    priors, targets = [], []
+    seen: dict[str, str] = {}
+    for name, raw in entries.items():
+        prior, t = _parse_prior(name, raw, shown, keys_of)
+        for k in prior.keys:
+            if k in seen:
+                raise InputError(f"key already set by prior '{seen[k]}'", file=shown,
+                                 key=f"parameters.{name}", value=k,
+                                 expected="each scenario key in one prior only")
+            seen[k] = name
+        priors.append(prior)
+        targets.append(t)
+    settings = doc.get("calibrate", {})
+    if not isinstance(settings, dict):
+        raise InputError("calibrate must be a table", file=shown, key="calibrate")
+    return PriorSet(tuple(priors), shown, tuple(targets), settings, text)
+
+
+def resolve_priors(scenario: Scenario, path: str | Path | None = None) -> PriorSet:
+    """The priors of ``scenario``: ``path``, else ``scenarios/priors/<scenario name>.toml``."""
+    if path is None:
+        path = default_priors_path(scenario.scenario.name)
+        if not path.is_file():
+            raise InputError(f"no priors for scenario '{scenario.scenario.name}'", file=str(path),
+                             expected="a priors file: give --priors PATH (e.g. "
+                                      f"scenarios/{PRIORS_FOLDER}/surge-2023.toml)")
+    return load_priors(path, scenario)
+
+
+# ------------------------------------------------------------------------------- posterior ---
+@dataclass(frozen=True)
+class PosteriorSample:
+    """A weighted sample of parameter vectors (rows) for the priors' parameters (columns)."""
+
+    values: np.ndarray
+    weights: np.ndarray
+    file: str
+
+
+def default_posterior_path(scenario_name: str) -> Path:
+    """Where ``escsim calibrate`` writes by default: ``results/calibrate-<scenario>``."""
+    return Path("results") / f"calibrate-{scenario_name}"
+
+
+def load_posterior(path: str | Path, scenario: Scenario,
+                   priors_path: str | Path | None = None) -> tuple[PriorSet, PosteriorSample]:
+    """Read a posterior sample written by ``escsim calibrate``.
+
+    ``path`` is the calibration folder or its ``posterior.csv``; the priors (which keys each
+    column sets, and how) come from the folder's ``priors.toml`` unless ``priors_path`` is given.
+    """
+    path = Path(path)
+    csv_path = path / POSTERIOR_FILE if path.is_dir() else path
+    shown = _display(csv_path)
+    if not csv_path.is_file():
+        raise InputError("posterior not found", file=shown,
+                         expected="the folder (or posterior.csv) written by escsim calibrate; "
+                                  "run escsim calibrate first or give --posterior PATH")
+    priors = load_priors(priors_path or csv_path.parent / PRIORS_COPY, scenario)
+    try:
+        table = pd.read_csv(csv_path)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"cannot read posterior: {exc}", file=shown) from None
+    missing = [c for c in [*priors.columns, "weight"] if c not in table.columns]
+    if missing:
+        raise InputError("posterior lacks column(s) " + ", ".join(missing), file=shown,
+                         expected="one param_NAME column per prior and a weight column")
+    values = table[priors.columns].to_numpy(dtype=float)
+    weights = table["weight"].to_numpy(dtype=float)
+    if len(values) == 0 or not np.all(np.isfinite(values)) or np.any(weights < 0) \
+            or not np.isfinite(weights.sum()) or weights.sum() <= 0:
+        raise InputError("posterior sample is empty or has bad values", file=shown,
+                         expected="finite parameter values and non-negative weights")
+    if np.isinf(priors.logpdf(values)).any():
+        raise InputError("posterior has values outside the priors' support", file=shown,
+                         expected=f"values the priors of {priors.file} allow")
+    return priors, PosteriorSample(values, weights / weights.sum(), shown)
+
+
+# --------------------------------------------------------------------------------- sampler ---
+@dataclass(frozen=True)
+class ParameterSampler:
+    """Draws a parameter vector per replication, from the priors or from a posterior sample.
+
+    The draw depends only on the replication's seed (a stream apart from the replication's own),
+    so the same seed gives the same parameters on any executor. Picklable.
+    """
+
+    priors: PriorSet
+    posterior: PosteriorSample | None = None
+
+    @property
+    def mode(self) -> str:
+        return "posterior" if self.posterior is not None else "prior"
+
+    @property
+    def columns(self) -> list[str]:
+        """The extra run-table columns: ``param_<name>`` per uncertain parameter."""
+        return self.priors.columns
+
+    def describe(self) -> str:
+        src = self.posterior.file if self.posterior is not None else self.priors.file
+        return f"{len(self.priors)} parameters drawn per replication from the {self.mode} " \
+               f"({src})"
+
+    def draw(self, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PARAMETER_STREAM,)))
+        if self.posterior is None:
+            return self.priors.sample(rng, 1)[0]
+        i = int(rng.choice(len(self.posterior.weights), p=self.posterior.weights))
+        return self.posterior.values[i]
+
+    def scenario_for(self, scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, float]]:
+        """The scenario of the replication with seed ``seed``, and the values drawn for it."""
+        theta = self.draw(seed)
+        values = {c: float(x) for c, x in zip(self.columns, theta, strict=True)}
+        return self.priors.apply(scenario, theta), values
+
+
+def make_sampler(scenario: Scenario, mode: str, priors: str | Path | None = None,
+                 posterior: str | Path | None = None) -> ParameterSampler | None:
+    """The sampler of ``--parameter-uncertainty MODE`` (``none`` gives ``None``)."""
+    if mode == "none":
+        return None
+    if mode == "prior":
+        return ParameterSampler(resolve_priors(scenario, priors))
+    if mode == "posterior":
+        where = posterior or default_posterior_path(scenario.scenario.name)
+        prior_set, sample = load_posterior(where, scenario, priors)
+        return ParameterSampler(prior_set, sample)
+    raise InputError("unknown parameter-uncertainty mode", key="--parameter-uncertainty",
+                     value=mode, expected="none | prior | posterior")
