@@ -179,8 +179,10 @@ class Punitive(RetaliationPolicy):
 
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:
-        if report.outcome == "injuries" and draws.bernoulli(self.p.respond_prob["injuries"]):
-            return self.routine_round(report, draws)
+        if report.outcome == "injuries":  # one decision, whatever the spacing since the last
+            if draws.bernoulli(self.p.respond_prob["injuries"]):
+                return self.routine_round(report, draws)
+            return None
         return super().respond_to_attack(report, days_since_last_round, draws)
 
     def targets_for(self, report: AttackReport, draws: Draws) -> int:  # noqa: ARG002
