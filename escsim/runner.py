@@ -111,6 +111,9 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
     records.sort(key=lambda r: r.row["replication"])
     columns = run_columns(scenario) + list(getattr(parameters, "columns", []))
     table = pd.DataFrame([r.row for r in records], columns=columns)
+    for c in columns:  # rung days: float with NaN for "never", whatever the run count
+        if c.startswith("day_rung_"):
+            table[c] = pd.to_numeric(table[c]).astype(float)
     daily = {name: np.stack([r.daily[name] for r in records]) for name in DAILY_SERIES}
     return Simulation(scenario, seed, table, daily, time.perf_counter() - started,
                       getattr(executor, "name", "custom"), getattr(executor, "workers", 1))

@@ -159,10 +159,15 @@ def _read_toml(path: Path) -> Tree:
 
 
 def _merge(base: Tree, top: Tree) -> Tree:
+    """``top`` over ``base``. A table of keys overrides key by key (also into a table the parent
+    wrote as one wrapped value); a wrapped value replaces what it overrides as a whole."""
     out = dict(base)
     for k, v in top.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
+        below = out.get(k)
+        if isinstance(v, dict) and isinstance(below, Leaf) and isinstance(below.value, dict):
+            below = _expand(below, k)
+        if isinstance(v, dict) and isinstance(below, dict):
+            out[k] = _merge(below, v)
         else:
             out[k] = v
     return out
