@@ -283,5 +283,12 @@ def facts(fact_id: str) -> None:
         click.echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
 
 
+# ------------------------------------------------------- sweeps, sensitivity, plots, discovery ---
+from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
+
+for _command in (sweep, sensitivity, plot, discover):
+    main.add_command(_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

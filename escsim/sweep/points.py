@@ -91,6 +91,31 @@ def leaf_info(scenario: Any, key: str) -> LeafInfo | None:
     return LeafInfo(tp, meta)
 
 
+def check_key(scenario: Scenario, key: str) -> None:
+    """Catch a misspelt table entry (``militias.iraq_faction.x``) before the loader reads it as
+    a new, incomplete entry and reports a missing key."""
+    import difflib
+
+    obj: Any = scenario
+    for i, part in enumerate(key.split(".")):
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return  # the loader names unknown fields itself
+        elif isinstance(obj, dict):
+            if part not in obj:
+                close = difflib.get_close_matches(part, list(obj), n=1)
+                if close:
+                    table = ".".join(key.split(".")[:i])
+                    raise InputError(f"no '{part}' in [{table}]; did you mean '{close[0]}'?",
+                                     file="--vary", key=key,
+                                     expected=" | ".join(f"{table}.{k}" for k in obj))
+                return
+            obj = obj[part]
+        else:
+            return
+
+
 def is_patchable(scenario: Scenario, key: str) -> bool:
     """Whether a swept ``key`` can be set on a loaded ``scenario`` without reloading it."""
     if key.split(".")[0] == "ladder":

@@ -48,7 +48,7 @@ from escsim.sweep.design import (
     saltelli_points,
     sampled_points,
 )
-from escsim.sweep.points import Patch, PointBuilder, build_point
+from escsim.sweep.points import Patch, PointBuilder, build_point, check_key
 
 DESIGNS = (*SWEEP_DESIGNS, "table", "saltelli", "morris")
 #: Replications per chunk are at most this many (a chunk is also the unit of resume).
@@ -214,6 +214,7 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
     for k in keys:
+        check_key(builder.scenarios[0], k)
         if builder.info(k) is None and k.split(".")[0] not in {
                 f.name for f in dataclasses.fields(Scenario)}:
             raise InputError("unknown key", file="--vary", key=k,
