@@ -336,8 +336,9 @@ BAD_INPUTS = [
     _bad("event-missing-field", SURGE + '[events.cut]\nkind = "troops"\ndate = 2023-12-01\n'
          'site = "iraq"\n', key="events.cut.troops", expected="troops for kind 'troops'",
          message="needs troops"),
-    _bad("weapon-shares-zero", SURGE + "[militias.syria_groups]\nweapon_mix = { rocket = 0.0 }\n",
-         key="militias.syria_groups.weapon_mix", value={"rocket": 0.0},
+    _bad("weapon-shares-zero", SURGE + "[militias.syria_groups]\n"
+         "weapon_mix = { rocket = 0.0, drone = 0.0 }\n",
+         key="militias.syria_groups.weapon_mix", value={"rocket": 0.0, "drone": 0.0},
          expected="positive shares", message="sum to zero"),
     _bad("unknown-outcome-class", SURGE + "[us_policy.respond_prob]\nfatal = 1.0\n",
          key="us_policy.respond_prob.fatal", value="fatal", expected="fatalities",
@@ -474,3 +475,22 @@ def _is_optional_default(s: escsim.Scenario, key: str) -> bool:
         return False
     f = next(f for f in dataclasses.fields(obj) if f.name == parts[-1])
     return bool(f.metadata.get("optional")) and getattr(obj, f.name) == f.metadata.get("default")
+
+
+def test_a_table_of_keys_merges_into_a_parents_wrapped_table(tmp_path: Path) -> None:
+    """defaults.toml writes weapon_mix as one wrapped value; a child overriding one weapon keeps
+    the others (and their provenance), while a child's own wrapped value replaces the whole."""
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "surge-2023"\n[militias.iraq_factions.weapon_mix]\n'
+                     'rocket = { value = 0.9, assumption = "more rockets" }\n')
+    s = escsim.load_scenario(child)
+    parent = escsim.load_scenario("surge-2023")
+    mix = s.militias["iraq_factions"].weapon_mix
+    assert mix["rocket"] == 0.9
+    assert mix["drone"] == parent.militias["iraq_factions"].weapon_mix["drone"]
+    assert "more rockets" in s.provenance["militias.iraq_factions.weapon_mix.rocket"]
+    assert "PR-A7" in s.provenance["militias.iraq_factions.weapon_mix.drone"]
+    whole = tmp_path / "whole.toml"
+    whole.write_text('extends = "surge-2023"\n[militias.iraq_factions]\n'
+                     'weapon_mix = { value = { rocket = 1.0 }, assumption = "rockets only" }\n')
+    assert escsim.load_scenario(whole).militias["iraq_factions"].weapon_mix == {"rocket": 1.0}
