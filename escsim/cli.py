@@ -284,10 +284,13 @@ def facts(fact_id: str) -> None:
 
 
 # ------------------------------------------------------- sweeps, sensitivity, plots, discovery ---
-from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
+# escsim.cli_sweep imports this module's helpers and registers its commands on `main` itself;
+# importing it from here too covers `python -m escsim.cli`, where this module is __main__.
+if "escsim.cli_sweep" not in sys.modules:
+    from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-for _command in (sweep, sensitivity, plot, discover):
-    main.add_command(_command)
+    for _command in (sweep, sensitivity, plot, discover):
+        main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -422,3 +422,13 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     write_table(Path(folder) / "prim-trajectory.csv", list(traj.columns),
                 traj.itertuples(index=False))
     click.echo(f"trajectory: {path}")
+
+
+def _register() -> None:
+    from escsim.cli import main
+
+    for command in (sweep, sensitivity, plot, discover):
+        main.add_command(command)
+
+
+_register()

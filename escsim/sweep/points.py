@@ -147,8 +147,13 @@ def check_patch(base: Scenario, patch: Patch) -> Patch:
     patched = apply_patch(base, out)
     # The events' and the ladder's checks involve no value a patch can change (and the events'
     # read the policy presets from disk): the base scenario's load made them.
-    _loader._cross_check(dataclasses.replace(patched, events={}, ladder={}),
-                         {k: "--vary" for k, _ in out})
+    try:
+        _loader._cross_check(dataclasses.replace(patched, events={}, ladder={}),
+                             {k: "--vary" for k, _ in out})
+    except InputError as exc:  # a pair of values out of order: say which point
+        exc.file = "--vary"
+        exc.message += " at the point " + ", ".join(f"{k}={v!r}" for k, v in out)
+        raise
     return out
 
 
