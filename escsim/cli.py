@@ -107,18 +107,30 @@ def _default_out(name: str) -> Path:
               help="Output folder [default: results/<scenario> or results/compare].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
+              type=click.Choice(["none", "prior", "posterior"]),
+              help="Draw each replication's uncertain parameters from the scenario's priors or "
+                   "from the posterior of escsim calibrate (adds param_* columns).")
+@click.option("--priors", type=click.Path(dir_okay=False, path_type=Path),
+              help="Priors file [default: scenarios/priors/<scenario>.toml].")
+@click.option("--posterior", type=click.Path(path_type=Path),
+              help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], jobs: int | None, out: Path | None, force: bool,
-        no_plots: bool) -> None:
+        no_plots: bool, uncertainty: str = "none", priors: Path | None = None,
+        posterior: Path | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json and plots/ into the output folder; with several
-    scenarios, one subfolder each plus a side-by-side comparison.
+    scenarios, one subfolder each plus a side-by-side comparison. With
+    --parameter-uncertainty, outcome distributions include parameter uncertainty, not only
+    chance (docs/backtest.md).
     """
     from escsim.executors import make_executor
     from escsim.results import atomic_folder, write_rows_csv
     from escsim.runner import simulate, write_simulation
     from escsim.scenario import bundled_scenarios
+    from escsim.uncertainty import make_sampler
 
     refs = list(scenarios)
     if run_all:
@@ -126,6 +138,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if not refs:
         raise click.UsageError("give at least one SCENARIO, or --all")
     loaded = [_load(r, overrides, horizon) for r in refs]  # validate all before running any
+    samplers = [make_sampler(s, uncertainty, priors, posterior) for s in loaded]
     names = [s.scenario.name for s in loaded]
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
@@ -139,8 +152,9 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     sims = []
     try:
         with _progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
-            for s in loaded:
-                sims.append(simulate(s, runs, seed, executor, progress=bar.update))
+            for s, sampler in zip(loaded, samplers, strict=True):
+                sims.append(simulate(s, runs, seed, executor, progress=bar.update,
+                                     parameters=sampler))
     finally:
         executor.close()
     if len(sims) == 1:
@@ -164,6 +178,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         for sim in sims:
             _print_summary(sim)
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
+    for described in sorted({sm.describe() for sm in samplers if sm is not None}):
+        click.echo(f"parameter uncertainty: {described}")
     click.echo(f"results: {target}")
 
 
@@ -291,6 +307,13 @@ if "escsim.cli_sweep" not in sys.modules:
 
     for _command in (sweep, sensitivity, plot, discover):
         main.add_command(_command)
+
+
+# ------------------------------------------------------------------- backtest, calibration ---
+from escsim.cli_backtest import backtest, calibrate  # noqa: E402
+
+main.add_command(backtest)
+main.add_command(calibrate)
 
 
 if __name__ == "__main__":  # pragma: no cover

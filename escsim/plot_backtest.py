@@ -398,3 +398,52 @@ def plot_backtest_folder(folder: str | Path, bands: pd.DataFrame, comparison: pd
         out["distributions"] = save_figure(plot_distributions(simulated, comparison),
                                            folder / "distributions.png")
     return out
+
+
+def plot_summary_statistics(prior_stats: pd.DataFrame, posterior_stats: pd.DataFrame,
+                            observed: dict[str, tuple[float, float]],
+                            weights: Sequence[float] | None = None,
+                            axes: Sequence[Axes] | None = None, *, ncols: int = 4,
+                            title: str | None = None) -> Figure:
+    """Per summary statistic: its prior-predictive distribution (grey), its distribution in the
+    accepted posterior runs (blue) and the observed value or range (black)."""
+    columns = list(posterior_stats.columns)
+    n = len(columns)
+    if axes is None:
+        nrows = max(1, math.ceil(n / ncols))
+        fig = _new_figure(3.0 * ncols, 2.3 * nrows + 0.6)
+        grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for extra in grid[n:]:
+            extra.set_visible(False)
+        axes = list(grid[:n])
+        own = True
+    else:
+        parent = axes[0].get_figure()
+        assert isinstance(parent, Figure)
+        fig, own = parent, False
+    w = None if weights is None else np.asarray(weights, dtype=float)
+    for ax, col in zip(axes, columns, strict=False):
+        pr = prior_stats[col].to_numpy(dtype=float)
+        po = posterior_stats[col].to_numpy(dtype=float)
+        lo, hi = float(min(pr.min(), po.min())), float(max(pr.max(), po.max()))
+        bins: list[float] | int = (np.arange(lo - 0.5, hi + 1.5).tolist() if hi - lo <= 40
+                                   else np.linspace(lo, hi, 31).tolist())
+        ax.hist(pr, bins=bins, density=True, color="0.6", alpha=0.5, label="prior predictive")
+        ax.hist(po, bins=bins, density=True, weights=w, color=_BAND, alpha=0.7,
+                label="posterior (accepted runs)")
+        low, high = observed.get(col.removeprefix("stat_"), (math.nan, math.nan))
+        for x in {low, high}:
+            if math.isfinite(x):
+                ax.axvline(x, color=_INSIDE, lw=1.6)
+        ax.set_title(col.removeprefix("stat_").removeprefix("OBS-"), fontsize=7.5)
+        ax.set_xlabel("value of the statistic", fontsize=7)
+        ax.set_ylabel("density", fontsize=7.5)
+        ax.tick_params(labelsize=7)
+        _style(ax)
+    if len(axes):
+        axes[0].legend(fontsize=6.5, frameon=False)
+    if own:
+        fig.suptitle(title or "Summary statistics: prior predictive, posterior, observed (line)",
+                     fontsize=10.5)
+        _footnote(fig)
+    return fig

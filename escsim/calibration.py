@@ -1,0 +1,578 @@
+"""Calibration: fit a scenario's uncertain parameters to the observed record by ABC-SMC.
+
+Approximate Bayesian computation returns a distribution, not a point: parameter vectors whose
+simulated histories resemble the record, weighted so that they sample (approximately) the
+posterior given the priors and the chosen summary statistics.
+
+* **Summary statistics** are observations of ``seeds/observations.csv`` (their ids listed in the
+  priors file's ``[calibrate]`` table): each is computed on one simulated run exactly as the
+  backtest computes it (:func:`escsim.backtest.window_values`).
+* **Distance** ``d = sqrt(sum_k (gap_k / scale_k)^2)``: ``gap_k`` is how far the simulated value
+  lies outside the observed range (0 inside it), ``scale_k`` the median absolute deviation of
+  the statistic across the prior-predictive runs of the first step (its standard deviation if
+  that is zero, else 1), so no statistic dominates by its units.
+* **Algorithm** (Beaumont, Cornuet, Marin & Robert 2009; adaptive tolerances as in Del Moral,
+  Doucet & Jasra 2012): a rejection step keeps the best ``particles`` of
+  ``particles x oversample`` prior draws; each of ``generations`` SMC steps lowers the tolerance to
+  the ``quantile`` of the last distances, proposes from the weighted particles perturbed by a
+  Gaussian kernel with twice their weighted covariance, keeps proposals within the tolerance and
+  reweights them by prior / proposal density. It stops early when the acceptance rate falls below
+  ``min_acceptance``.
+* **Reproducible and parallel**: proposals are drawn in order in this process from streams derived
+  from the root seed; candidate ``i`` of generation ``t`` is simulated with
+  ``replication_seed(seed, i, point=t)``; batches of candidates are mapped over any executor and
+  accepted in candidate order, so the result does not depend on the executor or the number of
+  workers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp
+
+from escsim.backtest import days_needed, observation_window, series_for, window_values
+from escsim.engine import replication_seed, run_replication
+from escsim.errors import InputError
+from escsim.executors import SerialExecutor
+from escsim.observations import Observation
+from escsim.scenario import with_overrides
+from escsim.scenario.schema import Scenario
+from escsim.uncertainty import PriorSet
+
+#: Spawn key of the proposal streams: ``SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t))``.
+PROPOSAL_STREAM = 0x61626373  # "abcs"
+SUMMARY_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+#: Progress callback: (stage label, done, total).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """How ``escsim calibrate`` runs (the ``[calibrate]`` table of a priors file)."""
+
+    observations: tuple[str, ...]
+    particles: int = 300
+    generations: int = 4
+    oversample: int = 5
+    quantile: float = 0.5
+    min_acceptance: float = 0.03
+    batch_size: int = 25
+
+    @classmethod
+    def from_priors(cls, priors: PriorSet, **overrides: Any) -> CalibrationSettings:
+        """Read and check the ``[calibrate]`` table; keyword arguments (not None) override it."""
+        raw = dict(priors.settings)
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        fields = {f for f in cls.__dataclass_fields__}
+        for k in raw:
+            if k not in fields:
+                raise InputError("unknown calibrate setting", file=priors.file,
+                                 key=f"calibrate.{k}", expected=", ".join(sorted(fields)))
+        obs = raw.get("observations")
+        if not (isinstance(obs, list | tuple) and obs and all(isinstance(o, str) for o in obs)):
+            raise InputError("the observations to fit are not listed", file=priors.file,
+                             key="calibrate.observations", value=obs,
+                             expected="a list of observation ids of seeds/observations.csv")
+        checks = {"particles": (int, 10, 100_000), "generations": (int, 0, 50),
+                  "oversample": (int, 1, 1000), "quantile": (float, 0.05, 0.95),
+                  "min_acceptance": (float, 1e-4, 1.0), "batch_size": (int, 1, 10_000)}
+        values: dict[str, Any] = {"observations": tuple(obs)}
+        for k, (tp, lo, hi) in checks.items():
+            if k not in raw:
+                continue
+            v = raw[k]
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and \
+                (tp is float or float(v).is_integer()) and lo <= v <= hi
+            if not ok:
+                what = "a whole number" if tp is int else "a number"
+                raise InputError("bad calibrate setting", file=priors.file, key=f"calibrate.{k}",
+                                 value=v, expected=f"{what} from {lo:g} to {hi:g}")
+            values[k] = tp(v)
+        return cls(**values)
+
+
+# --------------------------------------------------------------------- summary statistics ---
+def select_observations(observations: Sequence[Observation], ids: Sequence[str],
+                        scenario: Scenario, file: str = "") -> list[Observation]:
+    """The observations used as summary statistics, checked for use with ``scenario``."""
+    by_id = {o.id: o for o in observations}
+    chosen = []
+    start = scenario.scenario.start_date
+    for oid in ids:
+        if oid not in by_id:
+            import difflib
+
+            close = difflib.get_close_matches(oid, list(by_id), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError("unknown observation id" + hint, file=file,
+                             key="calibrate.observations", value=oid,
+                             expected="an id of the observations file")
+        o = by_id[oid]
+        if o.scenario not in (None, scenario.scenario.name):
+            raise InputError(f"observation {oid} belongs to scenario {o.scenario}", file=file,
+                             key="calibrate.observations", value=oid,
+                             expected=f"observations of {scenario.scenario.name}")
+        if not o.is_daily:
+            raise InputError(f"observation {oid} is a run total ({o.measure}); calibration uses "
+                             "daily series only", file=file, key="calibrate.observations",
+                             value=oid, expected="observations of attacks, us_wounded, "
+                             "us_killed, us_casualties or us_strikes")
+        if o.window_start < start:
+            raise InputError(f"observation {oid} starts before the scenario", file=file,
+                             key="calibrate.observations", value=oid,
+                             expected=f"windows from {start} on")
+        chosen.append(o)
+    return chosen
+
+
+def calibration_horizon(scenario: Scenario, observations: Sequence[Observation]) -> int:
+    """Days a run needs to cover every summary statistic."""
+    start = scenario.scenario.start_date
+    return max(math.ceil(scenario.scenario.horizon_days),
+               *(days_needed(o, start) for o in observations)) if observations else \
+        math.ceil(scenario.scenario.horizon_days)
+
+
+def summaries(observations: Sequence[Observation], daily: dict[str, np.ndarray],
+              start: Any) -> np.ndarray:
+    """Summary statistics (one per observation) of runs' daily series: shape (runs, stats).
+
+    ``first_date`` statistics with no event in the window are put on the day after it.
+    """
+    cols = []
+    for o in observations:
+        first, last = observation_window(o, start)
+        v = window_values(o.kind, series_for(o.measure, daily), first, last)
+        v[~np.isfinite(v)] = o.window_days
+        cols.append(v)
+    return np.column_stack(cols)
+
+
+def observed_bounds(observations: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([o.low for o in observations], dtype=float),
+            np.array([o.high for o in observations], dtype=float))
+
+
+def distances(stats: np.ndarray, low: np.ndarray, high: np.ndarray,
+              scales: np.ndarray) -> np.ndarray:
+    """Scaled Euclidean distance of each row of ``stats`` to the observed ranges."""
+    gap = np.maximum(0.0, np.maximum(low - stats, stats - high)) / scales
+    return np.sqrt(np.sum(gap * gap, axis=1))
+
+
+def statistic_scales(stats: np.ndarray) -> np.ndarray:
+    """Median absolute deviation (x1.4826) of each statistic; its SD where that is 0, else 1."""
+    med = np.median(stats, axis=0)
+    mad = 1.4826 * np.median(np.abs(stats - med), axis=0)
+    sd = np.std(stats, axis=0)
+    return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Candidates ``first..first+len(thetas)-1`` of one generation: picklable work unit."""
+
+    scenario: Scenario
+    priors: PriorSet
+    observations: tuple[Observation, ...]
+    thetas: np.ndarray
+    seeds: tuple[int, ...]
+    first: int
+
+
+def simulate_batch(batch: Batch) -> tuple[int, np.ndarray]:
+    """Simulate one run per candidate; return (first index, summary statistics)."""
+    start = batch.scenario.scenario.start_date
+    rows = []
+    for theta, seed in zip(batch.thetas, batch.seeds, strict=True):
+        s = batch.priors.apply(batch.scenario, theta)
+        rec = run_replication(s, seed)
+        rows.append(summaries(batch.observations, rec.daily, start)[0])
+    return batch.first, np.asarray(rows, dtype=float)
+
+
+# ---------------------------------------------------------------------------------- result ---
+@dataclass
+class Calibration:
+    """An ABC-SMC posterior sample and how it was reached."""
+
+    scenario: Scenario
+    priors: PriorSet
+    observations: list[Observation]
+    settings: CalibrationSettings
+    root_seed: int
+    particles: np.ndarray
+    weights: np.ndarray
+    distances: np.ndarray
+    stats: np.ndarray
+    seeds: np.ndarray
+    scales: np.ndarray
+    prior_predictive: np.ndarray = field(repr=False)
+    prior_draws: np.ndarray = field(repr=False)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: str = ""
+    wall_seconds: float = 0.0
+
+    @property
+    def ess(self) -> float:
+        """Effective sample size of the weighted particles."""
+        return float(1.0 / np.sum(self.weights ** 2))
+
+    def table(self) -> pd.DataFrame:
+        """The posterior sample: ``posterior.csv``."""
+        cols: dict[str, Any] = {c: self.particles[:, j] for j, c in
+                                enumerate(self.priors.columns)}
+        cols["weight"] = self.weights
+        cols["distance"] = self.distances
+        cols["seed"] = self.seeds
+        for k, o in enumerate(self.observations):
+            cols[f"stat_{o.id}"] = self.stats[:, k]
+        return pd.DataFrame(cols)
+
+    def summary_table(self) -> pd.DataFrame:
+        """Per parameter: the prior's and the posterior's median and 50%/90% intervals."""
+        base_values = self.base_values()
+        prior_q = self.priors.quantiles(list(SUMMARY_QUANTILES))
+        rows = []
+        for j, p in enumerate(self.priors.priors):
+            post = weighted_quantiles(self.particles[:, j], self.weights, SUMMARY_QUANTILES)
+            rows.append({
+                "parameter": p.name, "keys": ";".join(p.keys), "mode": p.mode,
+                "prior": p.describe(), "scenario_value": base_values[p.column],
+                "prior_q05": prior_q[0, j], "prior_q50": prior_q[2, j],
+                "prior_q95": prior_q[4, j],
+                "posterior_mean": float(np.sum(self.weights * self.particles[:, j])),
+                **{f"posterior_q{int(q * 100):02d}": v for q, v in
+                   zip(SUMMARY_QUANTILES, post, strict=True)},
+                "narrowing_90": (post[4] - post[0]) / (prior_q[4, j] - prior_q[0, j])
+                if prior_q[4, j] > prior_q[0, j] else math.nan,
+            })
+        return pd.DataFrame(rows)
+
+    def base_values(self) -> dict[str, float]:
+        """The scenario's own value of each parameter (1 for 'scale' priors)."""
+        out = {}
+        for p, targets in zip(self.priors.priors, self.priors.targets, strict=True):
+            out[p.column] = 1.0 if p.mode == "scale" else targets[0].base
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "scenario": self.scenario.scenario.name,
+            "scenario_hash": self.scenario.param_hash,
+            "priors_file": self.priors.file,
+            "root_seed": self.root_seed,
+            "method": "ABC-SMC (Beaumont et al. 2009), adaptive tolerance, Gaussian kernel with "
+                      "twice the weighted covariance; scaled Euclidean distance to the observed "
+                      "ranges",
+            "settings": {"particles": s.particles, "generations": s.generations,
+                         "oversample": s.oversample, "quantile": s.quantile,
+                         "min_acceptance": s.min_acceptance, "batch_size": s.batch_size},
+            "summary_statistics": [{"id": o.id, "observed": o.describe_value(),
+                                    "scale": float(sc)} for o, sc in
+                                   zip(self.observations, self.scales, strict=True)],
+            "horizon_days": self.scenario.scenario.horizon_days,
+            "generations": self.history,
+            "stopped_early": self.stopped_early or None,
+            "simulations": int(sum(h["simulations"] for h in self.history)),
+            "effective_sample_size": round(self.ess, 1),
+            "wall_seconds": round(self.wall_seconds, 2),
+        }
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> list[float]:
+    """Quantiles of a weighted sample (inverse of the weighted empirical CDF)."""
+    order = np.argsort(x, kind="stable")
+    xs, ws = x[order], w[order]
+    cdf = np.cumsum(ws) / np.sum(ws)
+    idx = np.searchsorted(cdf, np.asarray(q) - 1e-12, side="left")
+    return [float(xs[min(i, len(xs) - 1)]) for i in idx]
+
+
+def _weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    mean = np.sum(w[:, None] * x, axis=0)
+    d = x - mean
+    cov = (w[:, None] * d).T @ d
+    return np.atleast_2d(cov)
+
+
+def _log_kernel(diff: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """Log density of N(0, L L^T) at the rows of ``diff`` (last axis the parameters)."""
+    k = chol.shape[0]
+    z = np.linalg.solve(chol, diff.reshape(-1, k).T).T.reshape(diff.shape)
+    log_det = 2.0 * np.sum(np.log(np.diag(chol)))
+    return -0.5 * np.sum(z * z, axis=-1) - 0.5 * (k * math.log(2 * math.pi) + log_det)
+
+
+def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarray,
+             chol: np.ndarray, priors: PriorSet, count: int) -> np.ndarray:
+    """``count`` proposals inside the prior's support: a particle drawn by weight, moved by
+    the Gaussian kernel (draws outside the support are redrawn)."""
+    n, k = particles.shape
+    cdf = np.cumsum(weights)
+    out = np.empty((count, k))
+    filled = 0
+    while filled < count:
+        need = count - filled
+        parents = np.minimum(np.searchsorted(cdf, rng.random(need) * cdf[-1]), n - 1)
+        cand = particles[parents] + rng.standard_normal((need, k)) @ chol.T
+        good = cand[np.isfinite(priors.logpdf(cand))]
+        out[filled:filled + len(good)] = good
+        filled += len(good)
+    return out
+
+
+# ------------------------------------------------------------------------------- algorithm ---
+def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
+              settings: CalibrationSettings, seed: int = 0, executor: Any = None,
+              progress: Progress | None = None) -> Calibration:
+    """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
+
+    The scenario runs to the last day any statistic needs. Returns the weighted posterior
+    sample with the tolerance schedule and acceptance rates.
+    """
+    started = time.perf_counter()
+    executor = executor or SerialExecutor()
+    workers = max(1, int(getattr(executor, "workers", 1)))
+    obs = tuple(observations)
+    horizon = calibration_horizon(scenario, obs)
+    if horizon != scenario.scenario.horizon_days:
+        scenario = with_overrides(scenario, {"scenario.horizon_days": horizon})
+    low, high = observed_bounds(obs)
+    n, k = settings.particles, len(priors)
+    batch_size = settings.batch_size
+    wave = batch_size * workers * 2
+
+    def run(thetas: np.ndarray, generation: int, first: int) -> np.ndarray:
+        """Summary statistics of candidates first.. (all of them), in candidate order."""
+        batches = []
+        for b in range(0, len(thetas), batch_size):
+            idx = range(first + b, first + min(b + batch_size, len(thetas)))
+            batches.append(Batch(scenario, priors, obs, thetas[b:b + batch_size],
+                                 tuple(replication_seed(seed, i, generation) for i in idx),
+                                 first + b))
+        out = np.empty((len(thetas), len(obs)))
+        for start_index, stats in executor.map_unordered(simulate_batch, batches):
+            out[start_index - first:start_index - first + len(stats)] = stats
+        return out
+
+    # --- step 0: rejection from the prior ------------------------------------------------------
+    rng0 = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, 0)))
+    m = n * settings.oversample
+    prior_draws = priors.sample(rng0, m)
+    stats0 = np.empty((m, len(obs)))
+    for b in range(0, m, wave):
+        stats0[b:b + wave] = run(prior_draws[b:b + wave], 0, b)
+        if progress:
+            progress("rejection step (prior draws)", min(b + wave, m), m)
+    scales = statistic_scales(stats0)
+    d0 = distances(stats0, low, high, scales)
+    keep = np.argsort(d0, kind="stable")[:n]
+    particles, dist, stats = prior_draws[keep], d0[keep], stats0[keep]
+    seeds = np.array([replication_seed(seed, int(i), 0) for i in keep], dtype=np.int64)
+    weights = np.full(n, 1.0 / n)
+    history = [{"generation": 0, "epsilon": float(dist.max()), "simulations": m,
+                "accepted": n, "acceptance_rate": n / m, "ess": float(n)}]
+    stopped = ""
+
+    # --- SMC steps -------------------------------------------------------------------------------
+    for t in range(1, settings.generations + 1):
+        epsilon = float(np.quantile(dist, settings.quantile))
+        cov = 2.0 * _weighted_cov(particles, weights)
+        cov += np.eye(k) * 1e-12 * max(1.0, float(np.max(np.abs(np.diag(cov)))))
+        try:
+            chol = np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            chol = np.diag(np.sqrt(np.maximum(np.diag(cov), 1e-12)))
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t)))
+        cap = int(math.ceil(n / settings.min_acceptance))
+        acc_theta: list[np.ndarray] = []
+        acc_stats: list[np.ndarray] = []
+        acc_dist: list[float] = []
+        acc_seed: list[int] = []
+        tried = 0
+        while len(acc_theta) < n and tried < cap:
+            # proposals come in blocks of batch_size, so the candidate sequence does not depend
+            # on how many blocks a wave holds (that is, on the number of workers)
+            thetas = np.concatenate([_propose(rng, particles, weights, chol, priors, batch_size)
+                                     for _ in range(wave // batch_size)])
+            count = min(len(thetas), cap - tried)
+            thetas = thetas[:count]
+            st = run(thetas, t, tried)
+            d = distances(st, low, high, scales)
+            for j in range(count):
+                if d[j] <= epsilon:
+                    acc_theta.append(thetas[j])
+                    acc_stats.append(st[j])
+                    acc_dist.append(float(d[j]))
+                    acc_seed.append(replication_seed(seed, tried + j, t))
+                    if len(acc_theta) == n:
+                        tried += j + 1
+                        break
+            else:
+                tried += count
+            if progress:
+                progress(f"generation {t} of {settings.generations} (tolerance {epsilon:.3g})",
+                         len(acc_theta), n)
+        if len(acc_theta) < n:
+            stopped = (f"generation {t}: acceptance below {settings.min_acceptance:g} "
+                       f"({len(acc_theta)} of {tried} proposals within tolerance {epsilon:.3g}); "
+                       f"kept generation {t - 1}")
+            history.append({"generation": t, "epsilon": epsilon, "simulations": tried,
+                            "accepted": len(acc_theta), "acceptance_rate": len(acc_theta) / tried,
+                            "ess": math.nan, "completed": False})
+            break
+        new = np.asarray(acc_theta)
+        log_prior = priors.logpdf(new)
+        log_mix = logsumexp(np.log(weights)[None, :] +
+                            _log_kernel(new[:, None, :] - particles[None, :, :], chol), axis=1)
+        log_w = log_prior - log_mix
+        w = np.exp(log_w - np.max(log_w))
+        particles, stats, dist = new, np.asarray(acc_stats), np.asarray(acc_dist)
+        seeds = np.asarray(acc_seed, dtype=np.int64)
+        weights = w / w.sum()
+        history.append({"generation": t, "epsilon": epsilon, "simulations": tried,
+                        "accepted": n, "acceptance_rate": n / tried,
+                        "ess": float(1.0 / np.sum(weights ** 2))})
+    return Calibration(scenario, priors, list(obs), settings, seed, particles, weights, dist,
+                       stats, seeds, scales, stats0, prior_draws, history, stopped,
+                       time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------------------- the report ---
+def report_markdown(cal: Calibration, figures: dict[str, Any] | None = None,
+                    check: Any = None, command: str | None = None) -> str:
+    """The calibration report (Markdown)."""
+    s = cal.scenario.scenario
+    summ = cal.summary()
+    lines = [f"# Calibration: {s.name}", ""]
+    lines += [f"ABC-SMC with the priors of `{cal.priors.file}`: {len(cal.particles)} particles, "
+              f"{summ['simulations']} simulated runs of {s.horizon_days:g} days, root seed "
+              f"{cal.root_seed}, effective sample size {cal.ess:.0f}."
+              + (f" Stopped early: {cal.stopped_early}." if cal.stopped_early else ""), ""]
+    lines += ["> The posterior is conditional on the model's stylised decision rules and on a "
+              "short, press-reported record: it says which parameter values make the model "
+              "consistent with that record, not what the parameters 'really' are.", ""]
+    lines += ["## Summary statistics", "",
+              "| observation | observed | scale (prior-predictive MAD) |", "|---|---|---|"]
+    for o, sc in zip(cal.observations, cal.scales, strict=True):
+        lines.append(f"| {o.id} ({o.label()}) | {o.describe_value()} | {sc:.3g} |")
+    lines += ["", "## Tolerance schedule", "",
+              "| generation | tolerance | simulations | accepted | acceptance | ESS |",
+              "|---|---|---|---|---|---|"]
+    for h in cal.history:
+        ess = f"{h['ess']:.0f}" if h.get("ess") is not None and math.isfinite(h["ess"]) \
+            else "-"
+        lines.append(f"| {h['generation']} | {h['epsilon']:.3g} | {h['simulations']} | "
+                     f"{h['accepted']} | {h['acceptance_rate']:.3f} | {ess} |")
+    lines += ["", "## Posterior", "",
+              "| parameter | prior | scenario value | prior 90% | posterior median [50%] [90%] | "
+              "90% width / prior's |", "|---|---|---|---|---|---|"]
+    for r in cal.summary_table().itertuples():
+        lines.append(f"| {r.parameter} ({r.mode}) | {r.prior} | {r.scenario_value:.3g} | "
+                     f"[{r.prior_q05:.3g}, {r.prior_q95:.3g}] | {r.posterior_q50:.3g} "
+                     f"[{r.posterior_q25:.3g}, {r.posterior_q75:.3g}] "
+                     f"[{r.posterior_q05:.3g}, {r.posterior_q95:.3g}] | "
+                     f"{r.narrowing_90:.2f} |")
+    lines += ["", "A width ratio near 1 means the record says little about that parameter on "
+              "its own (it may still constrain combinations: see the correlations in "
+              "`posterior.csv`). 'scale' parameters multiply the scenario's values of their "
+              "keys.", ""]
+    corr = _strong_correlations(cal)
+    if corr:
+        lines += ["Strongest posterior correlations (weighted):", ""]
+        lines += [f"- {a} and {b}: {r:+.2f}" for a, b, r in corr]
+        lines.append("")
+    if check is not None:
+        sc = check.score()
+        lines += ["## Posterior predictive check", "",
+                  f"The backtest with each replication's parameters drawn from this posterior "
+                  f"(`check/report.md`): {sc['inside_90']} of {sc['covered']} observations "
+                  f"inside the 90% interval, {sc['inside_50']} inside the 50%."
+                  + (f" Outside: {', '.join(sc['outside_90'])}." if sc["outside_90"] else ""),
+                  ""]
+    if figures:
+        lines += ["## Plots", ""]
+        for name, path in figures.items():
+            lines += [f"![{name}](plots/{Path(path).name})", ""]
+    lines += ["## Using it", "",
+              f"`escsim run {s.name} --parameter-uncertainty posterior --posterior <this "
+              "folder>` draws each replication's parameters from `posterior.csv` (by weight), "
+              "so its outcome distributions include parameter uncertainty as well as chance. "
+              "`priors.toml` is the copy of the priors this posterior belongs to.", ""]
+    if command:
+        lines += ["## Reproduce", "", "```", command, "```", ""]
+    return "\n".join(lines)
+
+
+def _strong_correlations(cal: Calibration, top: int = 4) -> list[tuple[str, str, float]]:
+    x, w = cal.particles, cal.weights
+    if x.shape[1] < 2:
+        return []
+    cov = _weighted_cov(x, w)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    names = cal.priors.names
+    pairs = [(names[i], names[j], float(corr[i, j])) for i in range(len(names))
+             for j in range(i + 1, len(names)) if np.isfinite(corr[i, j])]
+    pairs.sort(key=lambda p: -abs(p[2]))
+    return [p for p in pairs[:top] if abs(p[2]) >= 0.2]
+
+
+def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: bool = True,
+                      check: Any = None, command: str | None = None) -> Path:
+    """Write the calibration folder atomically: ``posterior.csv``, ``posterior_summary.csv``,
+    ``generations.csv``, ``prior_predictive.csv``, ``summary.json``, ``priors.toml``,
+    ``report.md``, ``plots/`` and (given a check) ``check/``."""
+    from escsim.backtest import write_backtest
+    from escsim.results import atomic_folder, atomic_write_text, write_json
+    from escsim.uncertainty import PRIORS_COPY
+
+    out = Path(out)
+    with atomic_folder(out, force=force) as tmp:
+        table = cal.table()
+        table.to_csv(tmp / "posterior.csv", index=False)
+        cal.summary_table().to_csv(tmp / "posterior_summary.csv", index=False)
+        pd.DataFrame(cal.history).to_csv(tmp / "generations.csv", index=False)
+        prior_pred = pd.DataFrame(cal.prior_draws, columns=cal.priors.columns)
+        for k, o in enumerate(cal.observations):
+            prior_pred[f"stat_{o.id}"] = cal.prior_predictive[:, k]
+        prior_pred.to_csv(tmp / "prior_predictive.csv", index=False)
+        write_json(tmp / "summary.json", cal.summary())
+        atomic_write_text(tmp / PRIORS_COPY, cal.priors.text)
+        figures: dict[str, Any] = {}
+        if plots:
+            from escsim.plot_backtest import (
+                plot_prior_posterior,
+                plot_summary_statistics,
+                save_figure,
+            )
+
+            figures["prior_posterior"] = save_figure(
+                plot_prior_posterior(prior_pred, table, cal.priors.columns, cal.weights.tolist(),
+                                     reference=cal.base_values(),
+                                     title=f"{cal.scenario.scenario.name}: prior and ABC "
+                                           "posterior of each uncertain parameter"),
+                tmp / "plots" / "prior_posterior.png")
+            stat_cols = [f"stat_{o.id}" for o in cal.observations]
+            figures["statistics"] = save_figure(
+                plot_summary_statistics(prior_pred[stat_cols], table[stat_cols],
+                                        {o.id: (o.low, o.high) for o in cal.observations},
+                                        cal.weights.tolist()),
+                tmp / "plots" / "statistics.png")
+        if check is not None:
+            write_backtest(check, tmp / "check", plots=plots,
+                           command=(command or "escsim calibrate") + "  # check/ of")
+        atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
+    return out

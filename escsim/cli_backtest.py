@@ -1,0 +1,242 @@
+"""``escsim backtest`` and ``escsim calibrate``: a thin layer over :mod:`escsim.backtest`,
+:mod:`escsim.calibration` and :mod:`escsim.uncertainty`, with the exit codes of :mod:`escsim.cli`
+(2 for bad input, with one message naming the file, the key, the value and what was expected).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from escsim.errors import InputError
+
+#: The calibration scenario: the surge of 17 Oct 2023 - 4 Feb 2024.
+CALIBRATION_SCENARIO = "surge-2023"
+_UNCERTAINTY = click.Choice(["none", "prior", "posterior"])
+
+
+def _load(ref: str, overrides: tuple[str, ...]) -> Any:
+    from escsim.scenario import load_scenario
+
+    return load_scenario(ref, list(overrides))
+
+
+def _executor(jobs: int | None) -> Any:
+    from escsim.executors import available_cores, make_executor
+
+    return make_executor("process", jobs if jobs is not None else available_cores())
+
+
+def _check_out(target: Path, force: bool) -> None:
+    if target.exists() and not force:
+        raise InputError("output folder exists; use --force to replace it or --out to choose "
+                         "another", file=str(target))
+
+
+def _command_line() -> str:
+    return "escsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
+
+
+class _StagedProgress:
+    """A progress bar per stage (label), on stderr: the callback of :func:`calibrate`."""
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if label != self.label:
+            self.close()
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+            self.bar.__enter__()
+            self.label, self.done = label, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar, self.label = None, None
+
+
+_set_option = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                           help="Override a parameter by its dotted key (repeatable).")
+_jobs_option = click.option("--jobs", "-j", type=click.IntRange(1),
+                            help="Worker processes [default: cores].")
+_observations_option = click.option(
+    "--observations", type=click.Path(dir_okay=False, path_type=Path),
+    help="Observations CSV [default: the bundled seeds/observations.csv].")
+_priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_type=Path),
+                              help="Priors file [default: scenarios/priors/<scenario>.toml].")
+
+
+# -------------------------------------------------------------------------------- backtest ---
+@click.command()
+@click.argument("scenario", default=CALIBRATION_SCENARIO)
+@click.option("--runs", "-n", default=1000, show_default=True, type=click.IntRange(10, 10_000_000),
+              help="Replications.")
+@click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
+              help="Root seed; replication seeds derive from it.")
+@click.option("--horizon", type=click.IntRange(1, 3650), metavar="DAYS",
+              help="Simulated days [default: the scenario's horizon, extended to cover the "
+                   "observations of this scenario].")
+@_set_option
+@_observations_option
+@click.option("--parameter-uncertainty", "uncertainty", type=_UNCERTAINTY, default="none",
+              show_default=True,
+              help="Draw each replication's uncertain parameters from the priors or from the "
+                   "posterior of escsim calibrate (posterior: a posterior predictive check).")
+@_priors_option
+@click.option("--posterior", type=click.Path(path_type=Path),
+              help="Calibration folder or its posterior.csv [default: "
+                   "results/calibrate-<scenario>].")
+@_jobs_option
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: results/backtest-<scenario>].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
+             overrides: tuple[str, ...], observations: Path | None, uncertainty: str,
+             priors: Path | None, posterior: Path | None, jobs: int | None, out: Path | None,
+             force: bool, no_plots: bool) -> None:
+    """Run SCENARIO (default: surge-2023, the calibration) over a period that happened and set
+    every observation of the record beside the simulated distribution.
+
+    Prints one verdict per observation and an overall score (share inside the 90% interval,
+    CRPS); writes report.md, comparison.csv, plots/ and the runs into the output folder.
+    """
+    from escsim.backtest import plan_horizons, run_backtest, write_backtest
+    from escsim.observations import default_observations_path, load_observations
+    from escsim.uncertainty import make_sampler
+
+    s = _load(scenario, overrides)
+    obs_path = observations or default_observations_path()
+    obs = load_observations(obs_path)
+    sampler = make_sampler(s, uncertainty, priors, posterior)
+    target = out or Path("results") / f"backtest-{s.scenario.name}"
+    _check_out(target, force)
+    main_days, extra = plan_horizons(s, obs, horizon)
+    executor = _executor(jobs)
+    try:
+        with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr,
+                               label=f"backtest {s.scenario.name}: {runs} runs",
+                               show_pos=True, show_eta=True) as bar:
+            bt = run_backtest(s, obs, runs, seed, executor, horizon, sampler, bar.update,
+                              observations_file=str(obs_path))
+    finally:
+        executor.close()
+    write_backtest(bt, target, force=force, plots=not no_plots, command=_command_line())
+    sc = bt.score()
+    click.echo(f"\nbacktest of {s.scenario.name}: {len(bt.simulation.runs)} runs over "
+               f"{bt.simulation.scenario.scenario.horizon_days:g} days from "
+               f"{s.scenario.start_date}" + (f"; {sampler.describe()}" if sampler else ""))
+    for c in bt.comparisons:
+        click.echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
+                   f"{c.verdict()}")
+    if sc["covered"]:
+        crps = f"; mean CRPS ratio {sc['mean_crps_ratio']:.2f} (1 = as expected were the " \
+               "record a draw from the model)" if sc["mean_crps_ratio"] is not None else ""
+        click.echo(f"score: {sc['inside_90']} of {sc['covered']} inside the 90% interval, "
+                   f"{sc['inside_50']} inside the 50%{crps}; {sc['not_covered']} not covered")
+    click.echo(f"report: {target / 'report.md'}")
+
+
+# ------------------------------------------------------------------------------- calibrate ---
+@click.command()
+@click.argument("scenario", default=CALIBRATION_SCENARIO)
+@_priors_option
+@_observations_option
+@click.option("--particles", type=click.IntRange(10, 100_000), metavar="N",
+              help="Posterior sample size [default: from the priors file].")
+@click.option("--generations", type=click.IntRange(0, 50), metavar="G",
+              help="ABC-SMC generations after the rejection step (0 = rejection ABC) "
+                   "[default: from the priors file].")
+@click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
+              help="Root seed: the same seed gives the same posterior on any executor.")
+@_set_option
+@click.option("--check-runs", default=1000, show_default=True, type=click.IntRange(0),
+              help="Runs of the posterior predictive check (a backtest drawing parameters from "
+                   "the posterior); 0 skips it.")
+@_jobs_option
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: results/calibrate-<scenario>].")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def calibrate(scenario: str, priors: Path | None, observations: Path | None,
+              particles: int | None, generations: int | None, seed: int,
+              overrides: tuple[str, ...], check_runs: int, jobs: int | None, out: Path | None,
+              force: bool, no_plots: bool) -> None:
+    """Fit SCENARIO's uncertain parameters (default: surge-2023) to the observed record by
+    approximate Bayesian computation (ABC-SMC), with the priors of
+    scenarios/priors/<scenario>.toml.
+
+    Writes the posterior sample (posterior.csv), its summary, prior-vs-posterior plots and a
+    posterior predictive check (check/, a backtest drawing parameters from the posterior).
+    Then `escsim run SCENARIO --parameter-uncertainty posterior` draws from it.
+    """
+    from escsim.calibration import CalibrationSettings, select_observations
+    from escsim.calibration import calibrate as fit
+    from escsim.observations import default_observations_path, load_observations
+    from escsim.uncertainty import resolve_priors
+
+    s = _load(scenario, overrides)
+    prior_set = resolve_priors(s, priors)
+    settings = CalibrationSettings.from_priors(prior_set, particles=particles,
+                                               generations=generations)
+    obs_path = observations or default_observations_path()
+    all_obs = load_observations(obs_path)
+    used = select_observations(all_obs, settings.observations, s, prior_set.file)
+    target = out or Path("results") / f"calibrate-{s.scenario.name}"
+    _check_out(target, force)
+    executor = _executor(jobs)
+    stages = _StagedProgress()
+    try:
+        cal = fit(s, prior_set, used, settings, seed, executor, stages)
+        stages.close()
+        check = None
+        if check_runs:
+            check = _posterior_check(s, cal, all_obs, check_runs, seed, executor,
+                                     str(obs_path))
+    finally:
+        stages.close()
+        executor.close()
+    from escsim.calibration import write_calibration
+
+    write_calibration(cal, target, force=force, plots=not no_plots, check=check,
+                      command=_command_line())
+    table = cal.summary_table()
+    click.echo(f"\ncalibration of {s.scenario.name}: {len(cal.particles)} particles, "
+               f"{sum(h['simulations'] for h in cal.history)} simulations, effective sample "
+               f"size {cal.ess:.0f}" + (f"; stopped early: {cal.stopped_early}"
+                                        if cal.stopped_early else ""))
+    click.echo(f"  {'parameter':<46}{'scenario':>9}{'prior 90%':>19}{'posterior median [90%]':>30}")
+    for r in table.itertuples():
+        click.echo(f"  {r.parameter:<46}{r.scenario_value:>9.3g}"
+                   f"{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>19}"
+                   f"{f'{r.posterior_q50:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>30}")
+    if check is not None:
+        sc = check.score()
+        click.echo(f"posterior predictive check: {sc['inside_90']} of {sc['covered']} "
+                   f"observations inside the 90% interval")
+    click.echo(f"report: {target / 'report.md'}")
+
+
+def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: int,
+                     executor: Any, observations_file: str) -> Any:
+    """The backtest of the calibrated scenario with parameters drawn from the posterior."""
+    from escsim.backtest import plan_horizons, run_backtest
+    from escsim.uncertainty import ParameterSampler, PosteriorSample
+
+    sampler = ParameterSampler(cal.priors, PosteriorSample(cal.particles, cal.weights,
+                                                           "this calibration"))
+    _, extra = plan_horizons(base, observations)
+    with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr, show_pos=True,
+                           label="posterior predictive check", show_eta=True) as bar:
+        return run_backtest(base, observations, runs, seed, executor, None, sampler,
+                            bar.update, observations_file=observations_file)
