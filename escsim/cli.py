@@ -110,7 +110,7 @@ def _default_out(name: str) -> Path:
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Draw each replication's uncertain parameters from the scenario's priors or "
-                   "from the posterior of escsim calibrate (adds param_* columns).")
+                   "from the posterior of escsim calibrate (adds drawn_* columns).")
 @click.option("--priors", type=click.Path(dir_okay=False, path_type=Path),
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),

@@ -358,7 +358,7 @@ def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
                 label="posterior")
         if reference and col in reference:
             ax.axvline(reference[col], color=_INSIDE, ls="--", lw=1.2, label="scenario value")
-        ax.set_title(col.removeprefix("param_"), fontsize=7.5)
+        ax.set_title(col.removeprefix("drawn_"), fontsize=7.5)
         ax.set_xlabel("value (units of the key; 'scale' priors: multiplier)", fontsize=6.5)
         ax.set_ylabel("density", fontsize=7.5)
         ax.tick_params(labelsize=7)

@@ -96,7 +96,7 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
     Results are identical whatever the executor or its number of workers: each replication's
     seed derives from (``seed``, replication index) and rows are sorted by replication.
     ``parameters`` (an :class:`escsim.uncertainty.ParameterSampler`) draws each replication's
-    uncertain parameters from its seed; the drawn values are extra ``param_*`` columns.
+    uncertain parameters from its seed; the drawn values are extra ``drawn_*`` columns.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")

@@ -54,7 +54,7 @@ from escsim.scenario.schema import Scenario
 PARAMETER_STREAM = 0x70617261  # "para"
 MODES = ("set", "scale")
 PRIORS_FOLDER = "priors"
-COLUMN_PREFIX = "param_"
+COLUMN_PREFIX = "drawn_"
 #: Files of a calibration folder that ``--posterior`` reads.
 POSTERIOR_FILE, PRIORS_COPY = "posterior.csv", "priors.toml"
 _ENTRY_KEYS = {"keys", "mode", "dist", "reason"}
@@ -412,7 +412,7 @@ def load_posterior(path: str | Path, scenario: Scenario,
     missing = [c for c in [*priors.columns, "weight"] if c not in table.columns]
     if missing:
         raise InputError("posterior lacks column(s) " + ", ".join(missing), file=shown,
-                         expected="one param_NAME column per prior and a weight column")
+                         expected="one drawn_NAME column per prior and a weight column")
     values = table[priors.columns].to_numpy(dtype=float)
     weights = table["weight"].to_numpy(dtype=float)
     if len(values) == 0 or not np.all(np.isfinite(values)) or np.any(weights < 0) \
@@ -443,7 +443,7 @@ class ParameterSampler:
 
     @property
     def columns(self) -> list[str]:
-        """The extra run-table columns: ``param_<name>`` per uncertain parameter."""
+        """The extra run-table columns: ``drawn_<name>`` per uncertain parameter."""
         return self.priors.columns
 
     def describe(self) -> str:
