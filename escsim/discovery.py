@@ -86,7 +86,7 @@ def box_rules(box: Box, full: Box, units: dict[str, str] | None = None) -> list[
     units = units or {}
     rules = []
     for k, lim in box.restricted(full).items():
-        unit = f" {units[k]}" if units.get(k) else ""
+        unit = f" [{units[k]}]" if units.get(k) else ""
         if isinstance(lim, frozenset):
             items = sorted(lim, key=str)
             rules.append(f"{k} in {{{', '.join(map(str, items))}}}")

@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from escsim.analysis import rung_levels, survival_curve
 from escsim.discovery import PrimResult
@@ -126,8 +127,9 @@ def plot_outcomes_along_axis(runs: pd.DataFrame, axis: str, outcomes: Sequence[O
     _style(ax)
     ax.set_xlabel(axis_label(axis, unit), fontsize=_LABEL_PT)
     ax.set_ylabel(_outcome_ylabel(outcomes), fontsize=_LABEL_PT)
-    ax.set_title(title or f"Outcomes along {axis.split('.')[-1]}", fontsize=_TITLE_PT,
-                 loc="left")
+    what = outcomes[0].label(rung_names) if len(outcomes) == 1 else "Outcomes"
+    ax.set_title(title or f"{what[0].upper()}{what[1:]} along {axis.split('.')[-1]}",
+                 fontsize=_TITLE_PT, loc="left")
     ax.legend(fontsize=_TICK_PT - 0.5, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     if created:
@@ -258,7 +260,7 @@ def plot_scenarios(runs: pd.DataFrame, ax: Axes | None = None, *,
     names = list(dict.fromkeys(runs["scenario"]))
     fig, ax, created = _axes(ax, 8.4, 1.3 + len(levels) * (0.22 + 0.12 * len(names)))
     colors = colormaps["tab10"](np.arange(len(names)) % 10)
-    offsets = np.linspace(0.28, -0.28, len(names)) if len(names) > 1 else np.zeros(1)
+    offsets = np.linspace(-0.2, 0.2, len(names)) if len(names) > 1 else np.zeros(1)
     base = np.arange(len(levels), dtype=float)
     for name, off, color in zip(names, offsets, colors, strict=True):
         sub = runs[runs["scenario"] == name]
@@ -335,10 +337,18 @@ def plot_morris(results: pd.DataFrame, outcome: str | None = None, ax: Axes | No
                                       np.maximum(r["mu_star_high"].to_numpy(dtype=float) - mu,
                                                  0)],
                 fmt="o", color="#2b6a99", ms=6, capsize=2.5, lw=1)
-    for m, s, name in zip(mu, r["sigma"], r["parameter"], strict=True):
-        ax.annotate(name.split(".", 1)[-1], (m, s), xytext=(4, 3), textcoords="offset points",
-                    fontsize=_NOTE_PT)
-    top = float(np.nanmax([*mu, *r["sigma"].to_numpy(dtype=float), 1e-9]))
+    sigma = r["sigma"].to_numpy(dtype=float)
+    top = float(np.nanmax([*mu, *sigma, 1e-9]))
+    placed: list[tuple[float, float]] = []  # label anchors, in units of the axes' range
+    for i in np.lexsort((mu, sigma)):
+        x, y = mu[i] / top, sigma[i] / top
+        lift = 0
+        while any(abs(x - px) < 0.3 and abs(y + lift * 0.035 - py) < 0.03 for px, py in placed):
+            lift += 1
+        placed.append((x, y + lift * 0.035))
+        ax.annotate(str(r["parameter"].iloc[i]).split(".")[-1], (mu[i], sigma[i]),
+                    xytext=(4, 3 + 10 * lift), textcoords="offset points", fontsize=_NOTE_PT,
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.5} if lift else None)
     ax.plot([0, top], [0, top], ls="--", color="0.6", lw=0.8, label="sigma = mu*")
     _style(ax, "both")
     ax.set_xlabel("mu* [mean |elementary effect| per unit of normalised range]",
@@ -369,6 +379,8 @@ def plot_prim_trajectory(result: PrimResult, ax: Axes | None = None) -> Figure:
     ax.set_ylabel("density [share of runs inside with the outcome]", fontsize=_LABEL_PT)
     ax.set_title("PRIM peeling trajectory", fontsize=_TITLE_PT, loc="left")
     cbar = fig.colorbar(sc, ax=ax)
+    cbar.locator = MaxNLocator(integer=True)
+    cbar.update_ticks()
     cbar.set_label("swept values restricted", fontsize=_LABEL_PT)
     ax.legend(fontsize=_TICK_PT - 0.5, frameon=False, loc="lower left")
     if created:
