@@ -91,6 +91,15 @@ class SerialExecutor:
         pass
 
 
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
+    stops submitting, keeps what finished and shuts the pool down, without a traceback from
+    every worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessExecutor:
     """A local process pool; at most ``2 x workers`` chunks are in flight, so memory stays flat."""
 
@@ -98,7 +107,8 @@ class ProcessExecutor:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or available_cores()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                         initializer=_leave_ctrl_c_to_the_parent)
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         it = iter(items)
