@@ -35,20 +35,26 @@ class BaghdadActor:
             return 0.0
         return self.pressure * math.exp((self.pressure_day - now) * self.decay_per_day)
 
-    def iraq_round(self, leadership: bool) -> None:
+    def iraq_round(self, leadership: bool, wake: bool = True) -> None:
+        """A US round in Iraq raises the pressure. (``wake=False``: the caller wakes the groups
+        Baghdad influences once it has made every change of the moment.)"""
         now = self.world.env.now
         jump = self.p.pressure_per_iraq_round + (self.p.pressure_per_leadership_strike
                                                  if leadership else 0.0)
         self.pressure = min(1.0, self.pressure_at(now) + jump)
         self.pressure_day = now
-        self.world.recorder.note(now, "baghdad", "protests US strike", "us",
-                                 f"pressure {self.pressure:.2f}")
+        if wake:
+            for group in self.world.militias.values():
+                if group.p.baghdad_influence > 0.0:
+                    group.wake()  # their attacks were drawn under the lower pressure
+        if self.world.recorder.tracing:
+            self.world.recorder.note(now, "baghdad", "protests US strike", "us",
+                                     f"pressure {self.pressure:.2f}")
         if self.pressure >= self.p.drawdown_threshold and not self.drawdown_ordered:
             self.drawdown_ordered = True
             self.world.recorder.note(now, "baghdad", "demands drawdown", "us",
                                      f"in {self.p.drawdown_delay_days:g} days")
             self.agenda.schedule(self.p.drawdown_delay_days, self._drawdown)
-        # pressure only lowers militia rates, so the groups' thinning bounds stay valid
 
     def _drawdown(self) -> None:
         us = self.world.us

@@ -52,7 +52,11 @@ class Draws:
         return -math.log(1.0 - self.uniform())
 
     def bernoulli(self, p: float) -> bool:
-        return self.uniform() < p
+        try:
+            return self.uniforms.pop() < p
+        except IndexError:
+            self.top_up()
+            return self.uniforms.pop() < p
 
     def choice(self, cumulative: list[float]) -> int:
         """Index drawn with probabilities given as a cumulative list ending at 1."""

@@ -20,16 +20,20 @@ capability recovers and Baghdad's pressure fades, so over ``[t0, t0 + W]``::
     bound = factor x capability(t0 + W)+ x baghdad(t0 + W)+ x (base + min(cap, excitation(t0)))
 
 bounds the rate (``x(t0 + W)+`` are upper bounds of the recovering factors at the window's end,
-from ``exp(-x) >= 1 - x``). A candidate time is drawn at rate ``bound`` and kept with probability
-``rate / bound``; a candidate past the window's end is dropped and a new one drawn from there, which
-exponential waiting times allow. ``W`` spans a few candidates, so the bound stays tight (few
-rejected candidates) and windows rarely expire. Anything that can raise the rate (a strike on the
-group, a regime, shock or posture change) wakes the group to redraw.
+from ``exp(-x) >= 1 - x``). ``W`` spans a few candidates, so the bound stays tight. A candidate
+time is drawn at rate ``bound`` and kept with probability ``rate / bound``; a candidate past the
+window's end is dropped and a new one drawn from there, which exponential waiting times allow.
 
-The process is a chain of SimPy timeouts, each a candidate attack whose callback decides it and
-draws the next, rather than a generator: a wake-up then detaches the pending candidate instead of
-interrupting a process (an extra event and a thrown exception per wake-up), and each candidate
-saves the generator's resume.
+The state between two events of the group is a known function of time, so each candidate is
+decided when it is drawn: rejected candidates cost no SimPy event, and the group schedules one
+timeout per attack (or per expired window). Anything that changes the rate before that time -- a
+strike on the group, a regime, shock or posture change, a jump in Baghdad's pressure -- wakes the
+group, which drops the pending timeout and draws again from the new state.
+
+The process is that chain of SimPy timeouts, each with a callback that makes the attack and draws
+the next, rather than a generator: a wake-up then detaches the pending timeout instead of
+interrupting a process (an extra event and a thrown exception per wake-up), and each attack saves
+the generator's resume.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ WINDOW_CANDIDATES = 4.0
 
 _exp = math.exp
 _log = math.log
+_Timeout = simpy.Timeout
 
 
 class Militia:
@@ -62,6 +67,8 @@ class Militia:
         self.world = world
         self.name = name
         self.p = params
+        self.reach = params.reach
+        self.home_country = params.home_country
         self.weapons = list(params.weapon_mix)
         total = sum(params.weapon_mix.values())
         self.weapon_cumulative = [c / total for c in accumulate(params.weapon_mix.values())]
@@ -83,11 +90,13 @@ class Militia:
         self._influence = params.baghdad_influence
         self._excitation_decay = 1.0 / params.excitation_decay_days
         self._regeneration = 1.0 / params.regeneration_days
+        self._pressure_decay = world.baghdad.decay_per_day
         self._weapon_cuts = self.weapon_cumulative[:-1]  # bisect in these: index 0..n-1
-        # the pending candidate and the bound it was drawn under (divided by factor)
-        self._candidate: simpy.Timeout | None = None
-        self._window_end = False  # the pending event ends a window; it is not a candidate
-        self._bound = 0.0
+        self._attack_callback = self._on_attack
+        self._window_callback = self._on_window_end
+        # the pending timeout, and the state at its time (excitation, lost capability, cut)
+        self._pending: simpy.Timeout | None = None
+        self._state_then = (0.0, 0.0, 0.0)
         self._attacking = False  # inside this group's attack: a wake-up waits for its end
         self._woken = False
 
@@ -116,8 +125,9 @@ class Militia:
                 * (self.p.base_rate_per_day + excited))
 
     # --- events from other actors ---------------------------------------------------------------
-    def struck(self, targets: int, killed: int, leader_killed: bool) -> None:
-        """A US strike round hit the group: more anger, less capability."""
+    def struck(self, targets: int, killed: int, leader_killed: bool, wake: bool = True) -> None:
+        """A US strike round hit the group: more anger, less capability. (``wake=False``: the
+        caller wakes the group once it has made every change of the moment.)"""
         now = self._env.now
         p = self.p
         self.excitation = (self.excitation_at(now) + p.excitation_per_round
@@ -129,21 +139,22 @@ class Militia:
         self.capability_lost = 1.0 - capability
         self._capability_time = now
         self.members_killed += killed
-        self.wake()
+        if wake:
+            self.wake()
 
     def wake(self) -> None:
-        """The rate may have risen: drop the pending candidate and draw a new one."""
+        """The rate changed: drop the pending attack and draw again from the state now."""
         if self._attacking:
             self._woken = True  # the attack's own callback redraws when the attack is done
             return
-        candidate = self._candidate
-        if candidate is not None and candidate.callbacks is not None:
-            candidate.callbacks.remove(self._on_candidate)
+        pending = self._pending
+        if pending is not None and pending.callbacks is not None:
+            pending.callbacks.clear()  # it fires as a no-op
         self._redraw(self._env.now)
 
     # --- the process ------------------------------------------------------------------------------
     def _redraw(self, now: float) -> None:
-        """Draw the next candidate from the state at ``now``."""
+        """Draw the next attack from the state at ``now``."""
         excitation = self.excitation
         if excitation:
             excitation *= _exp((self._excitation_time - now) * self._excitation_decay)
@@ -159,77 +170,102 @@ class Militia:
         self._draw(now, excitation, lost, cut)
 
     def _draw(self, now: float, excitation: float, lost: float, cut: float) -> None:
-        """Schedule the next candidate, given excitation, lost capability and Baghdad's cut of
-        the rate (``influence x pressure``), all at ``now``."""
-        bound = self._base + (excitation if excitation < self._cap else self._cap)
-        rate = self.factor * bound
-        if rate <= 0.0:
-            self._candidate = None  # cannot attack until woken
-            return
+        """Thin candidates from ``now`` on, given excitation, lost capability and Baghdad's cut
+        of the rate (``influence x pressure``) at ``now``, and schedule the first kept one (or the
+        end of the window)."""
+        factor = self.factor
+        base = self._base
+        cap = self._cap
         pool = self._pool
-        if len(pool) < RESERVE:
-            self._draws.top_up()
-        delay = -_log(1.0 - pool.pop())
-        if lost or cut:
+        start = now
+        if not (lost or cut):
+            # nothing recovers: the rate only falls, and the bound holds until a wake-up
+            decay = self._excitation_decay
+            while True:
+                bound = base + (excitation if excitation < cap else cap)
+                rate = factor * bound
+                if rate <= 0.0:
+                    self._pending = None  # cannot attack until woken
+                    return
+                if len(pool) < RESERVE:
+                    self._draws.top_up()
+                step = -_log(1.0 - pool.pop()) / rate
+                now += step
+                if not excitation:
+                    break  # a constant rate: every candidate is kept
+                excitation *= _exp(-step * decay)
+                if pool.pop() * bound <= base + (excitation if excitation < cap else cap):
+                    break
+            pending = _Timeout(self._env, now - start)
+            pending.callbacks.append(self._attack_callback)
+            self._pending = pending
+            self._state_then = (excitation, 0.0, 0.0)
+            return
+        decay = self._excitation_decay
+        regeneration = self._regeneration
+        fading = self._pressure_decay
+        while True:
+            bound = base + (excitation if excitation < cap else cap)
+            rate = factor * bound
+            if rate <= 0.0:
+                self._pending = None
+                return
             window = WINDOW_CANDIDATES / rate
+            if lost and window * regeneration < 1.0:
+                bound *= 1.0 - lost * (1.0 - window * regeneration)
+            if cut and window * fading < 1.0:
+                bound *= 1.0 - cut * (1.0 - window * fading)
+            rate = factor * bound
+            if len(pool) < RESERVE:
+                self._draws.top_up()
+            step = -_log(1.0 - pool.pop()) / rate
+            if step > window:
+                pending = _Timeout(self._env, now + window - start)
+                pending.callbacks.append(self._window_callback)
+                self._pending = pending
+                return
+            now += step
+            if excitation:
+                excitation *= _exp(-step * decay)
             if lost:
-                bound *= 1.0 - lost * max(0.0, 1.0 - window * self._regeneration)
+                lost *= _exp(-step * regeneration)
             if cut:
-                bound *= 1.0 - cut * max(0.0, 1.0 - window * self._baghdad.decay_per_day)
-            rate = self.factor * bound
-            self._window_end = rate <= 0.0 or delay > window * rate
-            delay = window if self._window_end else delay / rate
-        else:
-            delay /= rate
-            self._window_end = False
-        self._bound = bound
-        candidate = simpy.Timeout(self._env, delay)
-        candidate.callbacks.append(self._on_candidate)
-        self._candidate = candidate
+                cut *= _exp(-step * fading)
+            if pool.pop() * bound <= (1.0 - lost) * (1.0 - cut) * (
+                    base + (excitation if excitation < cap else cap)):
+                pending = _Timeout(self._env, now - start)
+                pending.callbacks.append(self._attack_callback)
+                self._pending = pending
+                self._state_then = (excitation, lost, cut)
+                return
 
-    def _on_candidate(self, _event: simpy.Event) -> None:
-        """A candidate attack falls due: keep it with probability rate / bound, draw the next."""
+    def _on_window_end(self, _event: simpy.Event) -> None:
+        self._redraw(self._env.now)
+
+    def _on_attack(self, _event: simpy.Event) -> None:
+        """A kept candidate falls due: attack, then draw the next."""
         now = self._env.now
-        if self._window_end:
+        self._attacking = True
+        try:
+            # as attack(), written out: the hot path
+            pool = self._pool
+            if len(pool) < RESERVE:
+                self._draws.top_up()
+            self._us.receive_attack(
+                self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
+        finally:
+            self._attacking = False
+        if self._woken:  # the attack changed the group's state (Iran ordered a pause, ...)
+            self._woken = False
             self._redraw(now)
             return
-        excitation = self.excitation
-        if excitation:
-            excitation *= _exp((self._excitation_time - now) * self._excitation_decay)
-        lost = self.capability_lost
-        if lost:
-            lost *= _exp((self._capability_time - now) * self._regeneration)
-        cut = 0.0
-        if self._influence:
-            baghdad = self._baghdad
-            if baghdad.pressure:
-                cut = self._influence * baghdad.pressure * _exp((baghdad.pressure_day - now)
-                                                                * baghdad.decay_per_day)
-        pool = self._pool
-        if len(pool) < RESERVE:
-            self._draws.top_up()
-        if pool.pop() * self._bound <= (1.0 - lost) * (1.0 - cut) * (
-                self._base + (excitation if excitation < self._cap else self._cap)):
-            self._attacking = True
-            try:
-                self.attack()
-            finally:
-                self._attacking = False
-            if self._woken:  # the attack changed the group's state (Iran ordered a pause, ...)
-                self._woken = False
-                self._redraw(now)
-                return
         # excitation, capability and pressure change only by strikes, which are separate events
-        self._draw(now, excitation, lost, cut)
+        self._draw(now, *self._state_then)
 
-    def attack(self) -> None:
+    def attack(self, now: float | None = None) -> None:
         """Launch an attack: a weapon from the group's mix at a site within reach."""
-        us = self._us
         pool = self._pool
         if len(pool) < RESERVE:
             self._draws.top_up()
         weapon = self.weapons[bisect_right(self._weapon_cuts, pool.pop())]
-        site = us.choose_site(self.p.reach)
-        if site is None:
-            return  # no US troops within reach
-        us.receive_attack(self, weapon, site)
+        self._us.receive_attack(self, weapon, None, self._env.now if now is None else now)

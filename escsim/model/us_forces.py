@@ -33,25 +33,31 @@ class USForces:
         self.policy: RetaliationPolicy = make_policy(s.us_policy)
         self.last_round_day = -1e9
         self.attacks_since_last_round = 0
+        # caches that troop changes clear: target sites by reach (and by group, for the hot
+        # path), casualty probabilities by weapon and site
         self._site_choice: dict[tuple[str, ...], tuple[list[str], list[float]]] = {}
-        self._casualty_prob: dict[tuple[str, str], float] = {}
+        self._group_sites: dict[Militia, tuple[list[str], list[float]]] = {}
+        self._casualty_prob: dict[str, dict[str, float]] = {name: {} for name in s.weapons}
         self.agenda = Agenda(world.env, "us")
-        # constants of the hot path: weapons' outcome probabilities, the recorder's keys
+        # constants of the hot path: each weapon's outcome probabilities, its casualty cache and
+        # the recorder's key for it; the recorder's key for each site's country
         self._env = world.env
         self._draws = world.draws
         self._pool = world.draws.uniforms
         self._recorder = world.recorder
-        self._weapons = {name: (w.intercept_prob, w.damage_prob, w)
+        self._weapons = {name: (w.intercept_prob, w.damage_prob, w, f"attacks_weapon_{name}",
+                                self._casualty_prob[name])
                          for name, w in s.weapons.items()}
         self._where_key = {name: f"attacks_in_{c}" for name, c in self.country.items()}
-        self._weapon_key = {name: f"attacks_weapon_{name}" for name in s.weapons}
 
     # --- posture ----------------------------------------------------------------------------------
     def set_troops(self, site: str, troops: int, why: str) -> None:
         before = self.troops[site]
         self.troops[site] = max(0, troops)
         self._site_choice.clear()
-        self._casualty_prob.clear()
+        self._group_sites.clear()
+        for by_site in self._casualty_prob.values():
+            by_site.clear()
         if self._recorder.tracing:
             self._recorder.note(self._env.now, "us", "troop change", site,
                                 f"{before} -> {self.troops[site]} ({why})")
@@ -62,19 +68,7 @@ class USForces:
 
     def choose_site(self, reach: tuple[str, ...]) -> str | None:
         """A target site among ``reach``, by target weight, only where troops are present."""
-        cached = self._site_choice.get(reach)
-        if cached is None:
-            sites = self.world.scenario.sites
-            names = [n for n in reach if self.troops[n] > 0 and sites[n].target_weight > 0]
-            weights = [sites[n].target_weight for n in names]
-            total = sum(weights)
-            cumulative, acc = [], 0.0
-            for w in weights:
-                acc += w / total
-                cumulative.append(acc)
-            cached = (names, cumulative[:-1])  # bisect in all but the last: index 0..n-1
-            self._site_choice[reach] = cached
-        names, cuts = cached
+        names, cuts = self._site_choice.get(reach) or self._site_table(reach)
         if not cuts:  # one site or none: nothing to draw
             return names[0] if names else None
         pool = self._pool
@@ -82,15 +76,30 @@ class USForces:
             self._draws.top_up()
         return names[bisect_right(cuts, pool.pop())]
 
+    def _site_table(self, reach: tuple[str, ...]) -> tuple[list[str], list[float]]:
+        """Sites of ``reach`` with troops and cumulative weights to bisect (all but the last, so
+        the index is 0..n-1), cached until troops move."""
+        sites = self.world.scenario.sites
+        names = [n for n in reach if self.troops[n] > 0 and sites[n].target_weight > 0]
+        weights = [sites[n].target_weight for n in names]
+        total = sum(weights)
+        cumulative, acc = [], 0.0
+        for w in weights:
+            acc += w / total
+            cumulative.append(acc)
+        table = (names, cumulative[:-1])
+        self._site_choice[reach] = table
+        return table
+
     def casualty_prob(self, site: str, weapon_name: str, weapon: Weapon) -> float:
         """Chance a damaging hit causes casualties: scaled by the troops present, as independent
         exposure (``1 - (1 - p) ** (troops / calibration troops)``)."""
-        key = (site, weapon_name)
-        p = self._casualty_prob.get(key)
+        by_site = self._casualty_prob[weapon_name]
+        p = by_site.get(site)
         if p is None:
             exposure = self.troops[site] / self.world.scenario.sites[site].calibration_troops
             p = 1.0 - (1.0 - weapon.casualty_prob) ** exposure
-            self._casualty_prob[key] = p
+            by_site[site] = p
         return p
 
     # --- attacks ----------------------------------------------------------------------------------
@@ -99,16 +108,20 @@ class USForces:
         pool = self._pool
         if len(pool) < RESERVE:
             self._draws.top_up()
-        intercept_prob, damage_prob, w = self._weapons[weapon_name]
+        intercept_prob, damage_prob, w, _, _ = self._weapons[weapon_name]
         if pool.pop() < intercept_prob:
             return _INTERCEPTED
         if pool.pop() >= damage_prob:
             return _MISS
         if pool.pop() >= self.casualty_prob(site, weapon_name, w):
             return _DAMAGE
+        return self._casualties(w)
+
+    def _casualties(self, w: Weapon) -> tuple[str, int, int]:
+        """Outcome, wounded and killed of a hit that causes casualties."""
         draws = self._draws
         wounded = draws.negative_binomial_mean(w.wounded_mean, w.wounded_dispersion)
-        if pool.pop() < w.fatal_prob:
+        if draws.uniform() < w.fatal_prob:
             killed = 1 + draws.poisson(w.killed_mean - 1.0)
             return "fatalities", wounded, killed
         return "injuries", max(1, wounded), 0
@@ -120,7 +133,7 @@ class USForces:
         if attacker != "iran":  # militia attacks are broken down; Iran's salvos counted apart
             extra = rec.extra
             extra[self._where_key[site]] += 1
-            extra[self._weapon_key[weapon]] += 1
+            extra[self._weapons[weapon][3]] += 1
             if outcome == "intercepted":
                 extra["intercepted"] += 1
         if wounded:
@@ -128,31 +141,79 @@ class USForces:
         if killed:
             rec.count("us_killed", killed, now)
         if rec.tracing:
-            rec.note(now, attacker, f"attack ({weapon})", site,
-                     outcome if outcome in ("intercepted", "miss", "damage")
-                     else f"{outcome}: {wounded} wounded, {killed} killed")
+            self._note_attack(attacker, weapon, site, outcome, wounded, killed, now)
 
-    def receive_attack(self, group: Militia, weapon: str, site: str) -> None:
-        """A militia attack lands (or not); the policy decides a reply."""
-        now = self._env.now
-        outcome, wounded, killed = self.resolve(weapon, site)
-        self._recorder.attack(now)
-        self.record_attack(group.name, weapon, site, outcome, wounded, killed)
+    def _note_attack(self, attacker: str, weapon: str, site: str, outcome: str, wounded: int,
+                     killed: int, now: float) -> None:
+        self._recorder.note(now, attacker, f"attack ({weapon})", site,
+                            outcome if outcome in ("intercepted", "miss", "damage")
+                            else f"{outcome}: {wounded} wounded, {killed} killed")
+
+    def receive_attack(self, group: Militia, weapon: str, site: str | None = None,
+                       now: float | None = None) -> None:
+        """A militia attack with ``weapon`` lands (or not) on ``site`` (by default one the group
+        chooses within its reach); the policy decides a reply.
+
+        The hot path of a replication: :meth:`choose_site`, :meth:`resolve` and
+        :meth:`record_attack` are written out here, to save their calls and look-ups.
+        """
+        if now is None:
+            now = self._env.now
+        pool = self._pool
+        if len(pool) < RESERVE:
+            self._draws.top_up()
+        if site is None:
+            targets = self._group_sites.get(group)
+            if targets is None:
+                targets = self._group_sites[group] = self._site_table(group.reach)
+            names, cuts = targets
+            if cuts:
+                site = names[bisect_right(cuts, pool.pop())]
+            elif names:
+                site = names[0]
+            else:
+                return  # no US troops within reach
+        intercept_prob, damage_prob, w, weapon_key, casualty_prob = self._weapons[weapon]
+        rec = self._recorder
+        rec.attack(now)
+        extra = rec.extra
+        extra[self._where_key[site]] += 1
+        extra[weapon_key] += 1
+        if pool.pop() < intercept_prob:
+            outcome = "intercepted"
+            extra["intercepted"] += 1
+        elif pool.pop() >= damage_prob:
+            outcome = "miss"
+        elif pool.pop() >= (casualty_prob.get(site) or self.casualty_prob(site, weapon, w)):
+            outcome = "damage"
+        else:
+            outcome, wounded, killed = self._casualties(w)
+            rec.count("us_wounded", wounded, now)
+            rec.count("us_killed", killed, now)
+            if rec.tracing:
+                self._note_attack(group.name, weapon, site, outcome, wounded, killed, now)
+            if killed:
+                self._after_fatalities(site)
+        if rec.tracing and outcome != "injuries" and outcome != "fatalities":
+            self._note_attack(group.name, weapon, site, outcome, 0, 0, now)
         self.attacks_since_last_round += 1
-        if killed:
-            if self.policy.p.withdrawal_after_fatalities > 0:
-                keep = round(self.troops[site] * (1 - self.policy.p.withdrawal_after_fatalities))
-                self.set_troops(site, keep, "withdrawal after fatalities")
-            self.world.iran.us_killed_by_militia()
         days_since_last_round = now - self.last_round_day
         policy = self.policy
-        if not policy.could_respond(outcome, days_since_last_round):
-            return  # the policy would decide nothing, and draw nothing, for this attack
-        report = AttackReport(outcome, group.name, group.p.home_country, now,
-                              self.attacks_since_last_round)
-        order = policy.respond_to_attack(report, days_since_last_round, self._draws)
-        if order is not None:
-            self.order(order)
+        if policy.could_respond(outcome, days_since_last_round):
+            order = policy.respond_to_attack(
+                AttackReport(outcome, group.name, group.home_country, now,
+                             self.attacks_since_last_round),
+                days_since_last_round, self._draws)
+            if order is not None:
+                self.order(order)
+        # else the policy would decide nothing, and draw nothing: no report is built
+
+    def _after_fatalities(self, site: str) -> None:
+        withdrawal = self.policy.p.withdrawal_after_fatalities
+        if withdrawal > 0:
+            self.set_troops(site, round(self.troops[site] * (1 - withdrawal)),
+                            "withdrawal after fatalities")
+        self.world.iran.us_killed_by_militia()
 
     def order(self, order: StrikeOrder) -> None:
         # the spacing rule counts from the decision, so one attack burst yields one round
@@ -169,7 +230,8 @@ class USForces:
         if order.countries == ("iran",):
             rec.count("us_strikes_on_iran", 1, now)
             rec.extra["us_targets_struck"] += order.targets
-            rec.note(now, "us", "strike on Iran", "iran", f"{order.targets} targets")
+            if rec.tracing:
+                rec.note(now, "us", "strike on Iran", "iran", f"{order.targets} targets")
             world.iran.territory_struck()
             return
         groups = [world.militias[g] for g in order.groups] if order.groups \
@@ -179,7 +241,7 @@ class USForces:
         for group in groups:
             killed = world.draws.poisson(order.killed_per_target * share)
             killed_total += killed
-            group.struck(share, killed, leader_killed=order.leadership)
+            group.struck(share, killed, leader_killed=order.leadership, wake=False)
         rec.count("us_strikes", 1, now)
         rec.extra["us_targets_struck"] += order.targets
         rec.count("militia_killed", killed_total, now)
@@ -194,8 +256,13 @@ class USForces:
                      f"{order.targets} targets, {killed_total} militia killed")
         if "syria" in order.countries:
             world.iran.syria_round()
-        if "iraq" in order.countries:
-            world.baghdad.iraq_round(order.leadership)
+        in_iraq = "iraq" in order.countries
+        if in_iraq:
+            world.baghdad.iraq_round(order.leadership, wake=False)
+        # each group whose rate changed draws its next attack once, from the new state
+        for group in world.militias.values():
+            if group in groups or (in_iraq and group.p.baghdad_influence > 0.0):
+                group.wake()
         if major:
             world.iran.major_us_strike()
 
