@@ -415,7 +415,8 @@ def plot_sweep_folder(folder: str | Path, outcomes: Sequence[str] = (), rung: in
     out = sweep.path / "plots"
     out.mkdir(exist_ok=True)
     for old in out.glob("*.png"):
-        old.unlink()
+        if old.name != "prim-trajectory.png":  # escsim discover draws that one
+            old.unlink()
     runs = sweep.runs
     units = sweep.units()
     names = sweep.rung_names()
