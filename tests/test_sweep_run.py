@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import escsim
+from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
 from escsim.dask_executor import DaskExecutor
 from escsim.errors import InputError
 from escsim.executors import ProcessExecutor, SerialExecutor
@@ -55,9 +56,21 @@ def test_tables_are_tidy_and_carry_seeds(reference: Path) -> None:
     assert manifest["scenarios"][0]["param_hash"] == escsim.load_scenario("surge-2023").param_hash
     assert len(manifest["chunks"]) == 36 and manifest["sessions"][0]["executor"] == "serial"
     assert not (reference / "parts").exists()
-    # the summary's probability is the share of the point's runs that reached the rung
-    p0 = runs[runs.point == 0]
-    assert s.summary.loc[0, "p_rung_4"] == pytest.approx(p0["day_rung_4"].notna().mean())
+    # the summary per point is escsim.analysis's summary of the point's runs
+    for point in (0, 5):
+        rows = runs[runs.point == point]
+        summary = s.summary.loc[point]
+        probs = rung_probabilities(rows).set_index("rung")
+        for rung in probs.index:
+            assert summary[f"p_rung_{rung}"] == pytest.approx(probs.loc[rung, "probability"],
+                                                               abs=1e-6)
+            assert summary[f"p_rung_{rung}_low"] == pytest.approx(probs.loc[rung, "ci_low"],
+                                                                   abs=1e-6)
+        quant = count_quantiles(rows, MAIN_COUNTS).set_index("count")
+        for c in MAIN_COUNTS:
+            for q in ("mean", "q05", "q50", "q95"):
+                name = f"{q}_{c}"
+                assert summary[name] == pytest.approx(quant.loc[c, q], abs=1e-6), name
 
 
 def test_a_sweep_row_reruns_from_its_seed(reference: Path) -> None:
@@ -246,19 +259,41 @@ def test_summary_matches_a_plain_simulation(reference: Path) -> None:
     pd.testing.assert_frame_equal(p0[cols], sim.runs[cols], check_dtype=False)
 
 
-def test_many_one_run_points_cost_little_more_than_one_point(tmp_path: Path) -> None:
-    """Per-point overhead: 300 points x 1 run vs 1 point x 300 runs, the same model work
-    (a swept key that does not change the dynamics)."""
-    key = "iran.pause_mean_days"
-    many = plan_sweep(SweepSpec(("surge-2023",), (f"{key}=30:30.001",), "lhs", 300, runs=1))
-    one = plan_sweep(SweepSpec(("surge-2023",), (f"{key}=30",), runs=300))
+def test_many_one_run_points_cost_little_more_than_one_point(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep machinery's cost per point (building its scenario and hash, chunking, rows,
+    summary) is small next to one replication: 300 points x 1 run vs 1 point x 300 runs, with
+    the model replaced by a stored record so only the machinery is timed (a shared machine
+    makes whole-run timings too noisy to compare)."""
+    import escsim.sweep.run as sweep_run
 
-    def best_of(plan: Any, name: str) -> float:
+    surge = escsim.load_scenario("surge-2023")
+    template = escsim.run_replication(surge, 1)
+
+    def t_replication() -> float:
+        t = time.perf_counter()
+        for i in range(40):
+            escsim.run_replication(surge, i)
+        return (time.perf_counter() - t) / 40
+
+    per_replication = min(t_replication() for _ in range(3))
+
+    def stored(scenario: Any, seed: int, replication: int = 0, point: int = 0) -> Any:
+        return escsim.RunRecord({**template.row, "seed": seed, "replication": replication,
+                                 "point": point, "param_hash": scenario.param_hash}, {})
+
+    monkeypatch.setattr(sweep_run, "run_replication", stored)
+    key = "iran.pause_mean_days"
+    many = SweepSpec(("surge-2023",), (f"{key}=30:30.001",), "lhs", 300, runs=1)
+    one = SweepSpec(("surge-2023",), (f"{key}=30",), runs=300)
+
+    def best_of(spec: SweepSpec, name: str) -> float:
         times = []
         for i in range(3):
             t = time.perf_counter()
-            run_sweep(plan, tmp_path / f"{name}{i}")
+            run_sweep(plan_sweep(spec), tmp_path / f"{name}{i}")
             times.append(time.perf_counter() - t)
         return min(times)
 
-    assert best_of(many, "many") < 1.6 * best_of(one, "one") + 0.1
+    per_point = (best_of(many, "many") - best_of(one, "one")) / 300
+    assert per_point < 0.6 * per_replication, (per_point, per_replication)

@@ -180,21 +180,23 @@ def build_summary(blocks: Iterable[pd.DataFrame], points: Sequence[PointInfo],
     n = np.zeros(len(points))
     counts = np.full((len(points), 4 * len(MAIN_COUNTS)), np.nan)
     for block in blocks:
-        g = block.groupby("point", sort=True)
-        idx = g.size().index.to_numpy(dtype=int)
-        n[idx] = g.size().to_numpy()
+        point = block["point"].to_numpy(dtype=int)
+        idx, start, size = np.unique(point, return_index=True, return_counts=True)
+        n[idx] = size
         for j, r in enumerate(rungs):
             col = f"day_rung_{r}"
             if col in block:
-                reached[idx, j] = block[col].notna().groupby(block["point"]).sum().to_numpy()
+                reached[idx, j] = np.add.reduceat(block[col].notna().to_numpy(dtype=float),
+                                                  start)
         for j, c in enumerate(MAIN_COUNTS):
-            if c not in block:
-                continue
-            v = pd.to_numeric(block[c], errors="coerce").astype(float).groupby(block["point"])
-            q = v.quantile([0.05, 0.5, 0.95]).unstack()
-            counts[idx, 4 * j] = v.mean().to_numpy()
-            counts[idx, 4 * j + 1:4 * j + 4] = q.to_numpy()
+            if c in block:
+                v = pd.to_numeric(block[c], errors="coerce").to_numpy(dtype=float)
+                counts[idx, 4 * j:4 * j + 4] = _group_stats(point, v, start, size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prob = reached / n[:, None]
     lo, hi = clopper_pearson(reached, n[:, None], confidence)
+    prob_l, lo_l, hi_l = _rounded(prob), _rounded(lo), _rounded(hi)
+    counts_l = _rounded(counts)
     rows = []
     for i, info in enumerate(points):
         row: list[Any] = [info.point, info.design_point, info.scenario, *info.values,
@@ -203,9 +205,29 @@ def build_summary(blocks: Iterable[pd.DataFrame], points: Sequence[PointInfo],
             if r not in info.rungs or n[i] == 0:
                 row += [None, None, None]
             else:
-                row += [_r(reached[i, j] / n[i]), _r(lo[i, j]), _r(hi[i, j])]
-        rows.append(row + [_r(x) for x in counts[i]])
+                row += [prob_l[i][j], lo_l[i][j], hi_l[i][j]]
+        rows.append(row + counts_l[i])
     return summary_columns(keys, rungs), rows
+
+
+def _group_stats(point: np.ndarray, v: np.ndarray, start: np.ndarray, size: np.ndarray
+                 ) -> np.ndarray:
+    """Per run of equal ``point`` values: mean and the 5/50/95% quantiles of ``v`` for all
+    groups at once. Quantiles are values that occurred (the inverted CDF, as
+    :func:`escsim.analysis.count_quantiles`: counts stay whole numbers)."""
+    order = np.lexsort((v, point))
+    x = v[order]
+    out = np.empty((len(start), 4))
+    out[:, 0] = np.add.reduceat(v, start) / size
+    for k, q in enumerate((0.05, 0.5, 0.95), start=1):
+        rank = np.clip(np.ceil(size * q - 1e-12).astype(int) - 1, 0, size - 1)
+        out[:, k] = x[start + rank]
+    return out
+
+
+def _rounded(a: np.ndarray) -> list[list[float | None]]:
+    """Rows of ``a`` as Python floats rounded to :data:`SUMMARY_DIGITS`, NaN as None."""
+    return [[None if x != x else round(x, SUMMARY_DIGITS) for x in row] for row in a.tolist()]
 
 
 def _r(x: float) -> float | None:
