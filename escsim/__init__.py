@@ -25,6 +25,7 @@ from escsim.scenario import (  # noqa: E402
     load_scenario,
     with_overrides,
 )
+from escsim.sweep import read_sweep, sweep  # noqa: E402
 from escsim.tracing import trace  # noqa: E402
 
 __all__ = [
@@ -37,9 +38,11 @@ __all__ = [
     "bundled_scenarios",
     "load_facts",
     "load_scenario",
+    "read_sweep",
     "replication_seed",
     "run_replication",
     "simulate",
+    "sweep",
     "trace",
     "with_overrides",
     "write_simulation",
