@@ -20,17 +20,21 @@ import numpy as np
 BLOCK = 512
 #: Numbers a hot path may pop from ``uniforms`` after checking ``len(uniforms) >= RESERVE``.
 RESERVE = 16
+#: Counts (Poisson, negative binomial) drawn at a time for each parameter value: a replication
+#: draws a few dozen of each, so small blocks save most of the per-call cost and waste little.
+COUNT_BLOCK = 8
 
 
 class Draws:
-    """Uniform and derived variates from ``rng``, drawn ``BLOCK`` uniforms at a time."""
+    """Uniform and derived variates from ``rng``, drawn in blocks."""
 
-    __slots__ = ("rng", "uniforms")
+    __slots__ = ("rng", "uniforms", "_counts")
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
         #: The pool of uniforms on [0, 1); numbers are taken with ``pop()``.
         self.uniforms: list[float] = []
+        self._counts: dict[object, list[int]] = {}  # count pools by parameter value
 
     def top_up(self) -> None:
         """Add a block of uniforms to the pool (in place: references to the list stay valid).
@@ -74,10 +78,22 @@ class Draws:
         return low + min(int(self.uniform() * (high - low + 1)), high - low)
 
     def poisson(self, mean: float) -> int:
-        return int(self.rng.poisson(mean)) if mean > 0 else 0
-
-    def negative_binomial_mean(self, mean: float, shape: float) -> int:
-        """Negative binomial count with the given mean and shape (gamma-Poisson mixture)."""
+        """A Poisson count (drawn ``COUNT_BLOCK`` at a time for each mean)."""
         if mean <= 0:
             return 0
-        return int(self.rng.negative_binomial(shape, shape / (shape + mean)))
+        pool = self._counts.get(mean)
+        if not pool:
+            pool = self._counts[mean] = self.rng.poisson(mean, COUNT_BLOCK).tolist()
+        return pool.pop()
+
+    def negative_binomial_mean(self, mean: float, shape: float) -> int:
+        """Negative binomial count with the given mean and shape (gamma-Poisson mixture), drawn
+        ``COUNT_BLOCK`` at a time for each (mean, shape)."""
+        if mean <= 0:
+            return 0
+        key = (mean, shape)
+        pool = self._counts.get(key)
+        if not pool:
+            pool = self._counts[key] = self.rng.negative_binomial(
+                shape, shape / (shape + mean), COUNT_BLOCK).tolist()
+        return pool.pop()

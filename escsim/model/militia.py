@@ -245,16 +245,15 @@ class Militia:
     def _on_attack(self, _event: simpy.Event) -> None:
         """A kept candidate falls due: attack, then draw the next."""
         now = self._env.now
+        # as attack(), written out: the hot path (an exception here ends the replication, so
+        # the flag needs no try/finally)
         self._attacking = True
-        try:
-            # as attack(), written out: the hot path
-            pool = self._pool
-            if len(pool) < RESERVE:
-                self._draws.top_up()
-            self._us.receive_attack(
-                self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
-        finally:
-            self._attacking = False
+        pool = self._pool
+        if len(pool) < RESERVE:
+            self._draws.top_up()
+        self._us.receive_attack(
+            self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
+        self._attacking = False
         if self._woken:  # the attack changed the group's state (Iran ordered a pause, ...)
             self._woken = False
             self._redraw(now)

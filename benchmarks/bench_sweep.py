@@ -1,0 +1,299 @@
+"""Sweep-level figures, each a ratio of two runs made one after the other on the same machine.
+
+Run::
+
+    python benchmarks/bench_sweep.py ema        # escsim sweep vs EMA Workbench, 2 workers each
+    python benchmarks/bench_sweep.py scaling    # 20,000 runs: 2 workers vs 1
+    python benchmarks/bench_sweep.py memory     # peak RSS: 100,000 runs vs 10,000
+    python benchmarks/bench_sweep.py overhead   # many 1-run points vs the same runs in one point
+    python benchmarks/bench_sweep.py all        # all four (about 15 minutes on 2 idle cores)
+    ... --check                                 # exit 1 if a goal is missed
+
+Every measured command is a fresh process (``escsim sweep ...`` or, for EMA Workbench, this
+script's ``_ema`` mode), timed from outside: wall time, and the CPU time of the process and its
+workers from ``getrusage(RUSAGE_CHILDREN)``; peak memory comes from ``/usr/bin/time -f %M`` (the
+largest resident set of the process tree) and from sampling the tree's summed RSS. Commands
+alternate and repeat, and the medians are compared, so the ratios hold on a machine that others
+share (the load average is printed with each figure).
+
+The replications are always those of ``benchmarks/bench_replication.py``: ``surge-2023`` run for
+365 days under the proportional policy, root seed 2024.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT_SEED = 2024
+SWEEP = [sys.executable, "-m", "escsim.cli", "sweep", "surge-2023", "--horizon", "365",
+         "--seed", str(ROOT_SEED), "--no-plots", "--force"]
+#: A sweep needs a swept key: one point, the reference's own policy.
+ONE_POINT = ("--vary", "us_policy.preset=proportional")
+
+GOALS = {
+    "ema": ("escsim sweep throughput / EMA Workbench throughput", ">=", 1.3),
+    "scaling": ("speed-up of 2 workers over 1", ">=", 1.8),
+    "memory": ("peak RSS of 100,000 runs / 10,000 runs", "<=", 1.25),
+    "overhead": ("per-point overhead / cost of a replication", "<", 0.10),
+}
+
+
+# --- measuring one command ----------------------------------------------------------------------
+def _tree_rss_kb(root: int) -> int:
+    """Summed resident set of ``root`` and its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        p = frontier.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def run_measured(cmd: list[str], sample_memory: bool = False) -> dict[str, float]:
+    """Run ``cmd`` (under ``/usr/bin/time`` when it exists); its wall and CPU seconds and peak
+    memory."""
+    timed = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(timed + cmd, stdout=out, stderr=err,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        peak_tree = [0]
+        if sample_memory:
+            def sample() -> None:
+                while proc.poll() is None:
+                    peak_tree[0] = max(peak_tree[0], _tree_rss_kb(proc.pid))
+                    time.sleep(0.05)
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+        code = proc.wait()
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}):\n{stderr[-3000:]}")
+    max_rss = float("nan")
+    if timed:
+        try:
+            max_rss = float(stderr.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            pass
+    return {
+        "wall": wall,
+        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "max_rss_kb": max_rss,
+        "tree_rss_kb": float(peak_tree[0]),
+    }
+
+
+def alternate(commands: dict[str, Callable[[], list[str]]], repeat: int,
+              sample_memory: bool = False) -> dict[str, dict[str, float]]:
+    """Run each command ``repeat`` times, alternating; medians of each measure."""
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, make in commands.items():
+            results[name].append(run_measured(make(), sample_memory))
+    return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+            for name, rs in results.items()}
+
+
+def sweep_cmd(out: Path, runs: int, jobs: int, *extra: str) -> list[str]:
+    """``escsim sweep`` of the reference scenario (one point unless ``extra`` varies a key)."""
+    return [*SWEEP, "--runs", str(runs), "-j", str(jobs), "-o", str(out),
+            *(extra or ONE_POINT)]
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+# --- the four figures -----------------------------------------------------------------------------
+def bench_ema(runs: int, repeat: int, work: Path) -> dict[str, Any]:
+    """The same replications through escsim sweep and EMA Workbench's MultiprocessingEvaluator,
+    2 workers each."""
+    check_same_replications(work, runs=min(runs, 40))
+    m = alternate({
+        "escsim": lambda: sweep_cmd(work / "escsim", runs, 2),
+        "ema": lambda: [sys.executable, str(Path(__file__).resolve()), "_ema", str(runs),
+                        str(work / "ema.tar.gz")],
+    }, repeat)
+    return {
+        "runs": runs, "repeat": repeat, "load": load(),
+        "escsim_wall_s": m["escsim"]["wall"], "ema_wall_s": m["ema"]["wall"],
+        "escsim_cpu_s": m["escsim"]["cpu"], "ema_cpu_s": m["ema"]["cpu"],
+        "ratio": m["ema"]["wall"] / m["escsim"]["wall"],
+        "cpu_ratio": m["ema"]["cpu"] / m["escsim"]["cpu"],
+    }
+
+
+def check_same_replications(work: Path, runs: int) -> None:
+    """Both tools must run the same replications: compare their attack counts."""
+    import pandas as pd
+
+    run_measured(sweep_cmd(work / "same", runs, 1))
+    escsim_attacks = sorted(pd.read_csv(work / "same" / "runs.csv")["attacks"])
+    sys.path.insert(0, str(HERE))
+    import ema_model
+
+    ema_attacks = sorted(ema_model.replicate(r)["attacks"] for r in range(runs))
+    if escsim_attacks != ema_attacks:
+        raise RuntimeError("escsim sweep and the EMA model run different replications")
+
+
+def ema_main(runs: int, out: str) -> None:
+    """Run the replications through EMA Workbench (2 processes) and save its results."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    sys.path.insert(0, str(HERE))
+    import ema_model
+    from ema_workbench import (
+        IntegerParameter,
+        Model,
+        MultiprocessingEvaluator,
+        ScalarOutcome,
+        Scenario,
+        save_results,
+    )
+
+    model = Model("escsim", function=ema_model.replicate)
+    model.uncertainties = [IntegerParameter("replication", 0, max(1, runs - 1))]
+    model.outcomes = [ScalarOutcome(c) for c in ema_model.outcome_columns()]
+    scenarios = [Scenario(str(r), replication=r) for r in range(runs)]
+    with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
+        results = evaluator.perform_experiments(scenarios=scenarios)
+    save_results(results, out)
+
+
+def bench_scaling(runs: int, repeat: int, work: Path) -> dict[str, Any]:
+    m = alternate({
+        "one": lambda: sweep_cmd(work / "j1", runs, 1),
+        "two": lambda: sweep_cmd(work / "j2", runs, 2),
+    }, repeat)
+    return {"runs": runs, "repeat": repeat, "load": load(),
+            "one_worker_wall_s": m["one"]["wall"], "two_workers_wall_s": m["two"]["wall"],
+            "one_worker_cpu_s": m["one"]["cpu"], "two_workers_cpu_s": m["two"]["cpu"],
+            "ratio": m["one"]["wall"] / m["two"]["wall"]}
+
+
+def bench_memory(small: int, large: int, repeat: int, work: Path) -> dict[str, Any]:
+    m = alternate({
+        "small": lambda: sweep_cmd(work / "small", small, 2),
+        "large": lambda: sweep_cmd(work / "large", large, 2),
+    }, repeat, sample_memory=True)
+    return {"small_runs": small, "large_runs": large, "repeat": repeat, "load": load(),
+            "small_max_rss_mb": m["small"]["max_rss_kb"] / 1024,
+            "large_max_rss_mb": m["large"]["max_rss_kb"] / 1024,
+            "small_tree_rss_mb": m["small"]["tree_rss_kb"] / 1024,
+            "large_tree_rss_mb": m["large"]["tree_rss_kb"] / 1024,
+            "small_wall_s": m["small"]["wall"], "large_wall_s": m["large"]["wall"],
+            "ratio": m["large"]["max_rss_kb"] / m["small"]["max_rss_kb"],
+            "tree_ratio": m["large"]["tree_rss_kb"] / m["small"]["tree_rss_kb"]}
+
+
+def bench_overhead(points: int, repeat: int, work: Path) -> dict[str, Any]:
+    """Serial (one worker), in CPU time: ``points`` points of 1 run, 1 point of ``points`` runs,
+    1 point of ``points // 10`` runs. The marginal cost of a replication comes from the last two
+    (start-up cancels); the per-point overhead from the first two."""
+    key = "iran.pause_mean_days"  # swept over a range too narrow to change the dynamics
+    tenth = max(1, points // 10)
+    m = alternate({
+        "many": lambda: sweep_cmd(work / "many", 1, 1, "--design", "lhs", "--samples",
+                                  str(points), "--vary", f"{key}=540:540.001"),
+        "one": lambda: sweep_cmd(work / "one", points, 1, "--vary", f"{key}=540"),
+        "tenth": lambda: sweep_cmd(work / "tenth", tenth, 1, "--vary", f"{key}=540"),
+    }, repeat)
+    replication = (m["one"]["cpu"] - m["tenth"]["cpu"]) / (points - tenth)
+    per_point = (m["many"]["cpu"] - m["one"]["cpu"]) / (points - 1)
+    return {"points": points, "repeat": repeat, "load": load(),
+            "many_points_cpu_s": m["many"]["cpu"], "one_point_cpu_s": m["one"]["cpu"],
+            "tenth_cpu_s": m["tenth"]["cpu"], "many_points_wall_s": m["many"]["wall"],
+            "one_point_wall_s": m["one"]["wall"],
+            "replication_ms": replication * 1e3, "per_point_overhead_ms": per_point * 1e3,
+            "ratio": per_point / replication}
+
+
+# --- reporting ------------------------------------------------------------------------------------
+def verdict(name: str, ratio: float) -> tuple[str, bool]:
+    text, op, goal = GOALS[name]
+    ok = {">=": ratio >= goal, "<=": ratio <= goal, "<": ratio < goal}[op]
+    return f"{text}: {ratio:.3g} (goal {op} {goal:g}) {'met' if ok else 'NOT met'}", ok
+
+
+def show(name: str, r: dict[str, Any]) -> bool:
+    line, ok = verdict(name, r["ratio"])
+    print(f"== {name}: {line}")
+    for k, v in r.items():
+        if k != "ratio":
+            print(f"   {k:24s} {v:.4g}" if isinstance(v, float) else f"   {k:24s} {v}")
+    sys.stdout.flush()
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=["ema", "scaling", "memory", "overhead", "all", "_ema"])
+    ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    ap.add_argument("--runs", type=int, help="replications (ema: 4000, scaling: 20000)")
+    ap.add_argument("--small", type=int, default=10_000, help="memory: the smaller sweep")
+    ap.add_argument("--large", type=int, default=100_000, help="memory: the larger sweep")
+    ap.add_argument("--points", type=int, default=2000, help="overhead: points of 1 run")
+    ap.add_argument("--repeat", type=int, default=3, help="repeats of each command (median)")
+    ap.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
+    ap.add_argument("--keep", metavar="DIR", help="keep the sweep folders in DIR")
+    a = ap.parse_args(argv)
+    if a.what == "_ema":
+        ema_main(int(a.args[0]), a.args[1])
+        return 0
+    work = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="escsim-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    ok = True
+    try:
+        todo = ["ema", "scaling", "overhead", "memory"] if a.what == "all" else [a.what]
+        for name in todo:
+            if name == "ema":
+                r = bench_ema(a.runs or 4000, a.repeat, work)
+            elif name == "scaling":
+                r = bench_scaling(a.runs or 20_000, max(1, a.repeat - 1), work)
+            elif name == "memory":
+                r = bench_memory(a.small, a.large, 1, work)
+            else:
+                r = bench_overhead(a.points, a.repeat, work)
+            ok = show(name, r) and ok
+    finally:
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok or not a.check else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
