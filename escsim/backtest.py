@@ -283,7 +283,21 @@ class Backtest:
             "median_crps_ratio": float(np.median(ratios)) if ratios else None,
             "crps_ratio_observations": len(ratios),
             "outside_90": [c.observation.id for c in cov if not c.inside_90],
+            **self.tilt(),
         }
+
+    def tilt(self) -> dict[str, Any]:
+        """How many observations lie above / below the simulated median, and a two-sided sign
+        test of "as many above as below" (the observations are correlated -- cumulative counts
+        of a few series -- so read the p-value as a flag, not a test)."""
+        from scipy.stats import binomtest
+
+        pct = [c.percentile for c in self.covered if not c.point_mass]
+        above = sum(p > 50 for p in pct)
+        below = sum(p < 50 for p in pct)
+        p_value = binomtest(above, above + below).pvalue if above + below else None
+        return {"above_median": above, "below_median": below,
+                "sign_test_p": float(p_value) if p_value is not None else None}
 
     def bands(self) -> pd.DataFrame:
         """Per day and daily measure: mean and 5/25/50/75/95% quantiles of the cumulative
@@ -471,6 +485,23 @@ def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
                       "observations with simulated spread: the CRPS divided by its expected "
                       "value were the observation a draw from the model, so ~1 is as good as "
                       "the model can score and values well above 1 flag misses."]
+    if sc["above_median"] + sc["below_median"]:
+        lean = ""
+        if sc["sign_test_p"] is not None and sc["sign_test_p"] < 0.05:
+            if sc["above_median"] > sc["below_median"]:
+                lean = (" The record lies above the simulated median far more often than "
+                        "below: what happened tends to exceed what the model simulates (more "
+                        "events than simulated; first dates later than simulated), even where "
+                        "each observation is inside its interval.")
+            else:
+                lean = (" The record lies below the simulated median far more often than "
+                        "above: the model tends to simulate more than happened (more events; "
+                        "first dates later than observed), even where each observation is "
+                        "inside its interval.")
+        lines += [f"- {sc['above_median']} observations lie above the simulated median, "
+                  f"{sc['below_median']} below (sign test p = {sc['sign_test_p']:.2g}; the "
+                  "observations are cumulative counts of a few series, so they are correlated "
+                  f"and the p-value is a flag, not a test).{lean}"]
     lines += [f"- {sc['not_covered']} observation(s) not covered by this scenario's runs "
               "(listed below).", ""]
     lines += ["## Observation by observation", "",

@@ -155,7 +155,7 @@ def test_weighted_quantiles() -> None:
 def test_settings_and_observations_are_checked(surge: escsim.Scenario) -> None:
     priors = resolve_priors(surge)
     settings = CalibrationSettings.from_priors(priors)
-    assert settings.particles == 300 and "OBS-LULL" in settings.observations
+    assert settings.particles == 200 and "OBS-LULL" in settings.observations
     assert CalibrationSettings.from_priors(priors, particles=50, generations=None).particles == 50
     obs = load_observations()
     chosen = select_observations(obs, settings.observations, surge, priors.file)
