@@ -32,7 +32,16 @@ BASE_COLUMNS = (
 
 
 def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
-    """The seed of replication ``replication`` of sweep point ``point`` under ``root_seed``."""
+    """The seed of one replication, derived (never counted) from the root seed.
+
+    Args:
+        root_seed: the root seed of a simulation or sweep.
+        replication: the replication's index.
+        point: the sweep point's index (0 outside sweeps).
+
+    Returns:
+        ``SeedSequence(root_seed, spawn_key=(point, replication))`` as a non-negative int64.
+    """
     ss = np.random.SeedSequence(root_seed, spawn_key=(point, replication))
     return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # fits a signed int64
 
@@ -47,7 +56,14 @@ def run_columns(scenario: Scenario) -> list[str]:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """The report of one replication: a flat row, daily cumulative series, optional event log."""
+    """The report of one replication: a flat row, daily cumulative series, optional event log.
+
+    Attributes:
+        row: the replication's run-table row (column name -> value); ``record["attacks"]``
+            reads it too.
+        daily: per daily series, the cumulative count at the end of each day.
+        log: the event log as (day, actor, action, target, outcome) tuples, when traced.
+    """
 
     row: dict[str, Any]
     daily: dict[str, np.ndarray] = field(repr=False)
@@ -61,11 +77,18 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
                     trace: bool = False) -> RunRecord:
     """Simulate one replication of ``scenario`` from ``seed``.
 
+    The one pure, picklable entry point every executor maps: it builds a fresh world with its
+    own random generator, reads no files and touches no global state.
+
     Args:
         scenario: a loaded scenario (:func:`escsim.load_scenario`).
         seed: the replication's seed (each row of ``runs.csv`` carries its own).
-        replication, point: indices copied into the row, for tables.
+        replication: index copied into the row, for tables.
+        point: sweep point index copied into the row, for tables.
         trace: keep the event log (``escsim trace``).
+
+    Returns:
+        A :class:`RunRecord`.
     """
     draws = Draws(np.random.default_rng(seed))
     world = World(scenario, draws, trace=trace)

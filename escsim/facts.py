@@ -24,7 +24,20 @@ _ALLOWED = {"id", "value", "range", "unit", "date", "window", "source", "paraphr
 
 @dataclass(frozen=True)
 class Fact:
-    """One documented figure."""
+    """One documented figure of the fact base.
+
+    Attributes:
+        id: the id scenarios cite (``fact = "PR-A1"``).
+        unit: what the figure counts or measures.
+        source: the seed document's file name or a public address.
+        paraphrase: one line, in our own words.
+        value: the figure (a number or text), when it is a single value.
+        range: ``(low, high)``, when sources disagree or give a range.
+        date: the date it refers to (facts about one day).
+        window: the ``(start, end)`` dates it covers (facts about a period).
+        note: how it was derived, when not read directly off the source.
+        file: the ``seeds/`` file it was loaded from.
+    """
 
     id: str
     unit: str
@@ -46,6 +59,7 @@ class Fact:
         return f"{self.value} {self.unit}"
 
     def when(self) -> str:
+        """The date, or the window ``start to end``, as text."""
         if self.window is not None:
             return f"{self.window[0]:%Y-%m-%d} to {self.window[1]:%Y-%m-%d}"
         return f"{self.date:%Y-%m-%d}" if self.date else ""
@@ -106,7 +120,19 @@ def _parse_fact(raw: dict, file: str, index: int) -> Fact:
 
 
 def load_facts(folder: Path | None = None) -> dict[str, Fact]:
-    """Load and check every fact in ``folder`` (default: the bundled ``seeds/``)."""
+    """Load and check every fact of a fact base (``escsim facts``).
+
+    Args:
+        folder: a folder of ``*.toml`` files of ``[[fact]]`` tables (default: the bundled
+            ``seeds/``).
+
+    Returns:
+        Fact id -> :class:`Fact`, in file order.
+
+    Raises:
+        InputError: a missing folder, invalid TOML, a fact without a source, value, date or
+            paraphrase, or a duplicate id.
+    """
     folder = Path(folder) if folder is not None else seeds_dir()
     if not folder.is_dir():
         raise InputError("fact base folder not found", file=str(folder))

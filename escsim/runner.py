@@ -22,7 +22,22 @@ from escsim.scenario.schema import Scenario
 
 @dataclass
 class Simulation:
-    """The runs of one scenario: a tidy table plus the per-run daily series."""
+    """The runs of one scenario: a tidy table plus the per-run daily series.
+
+    Returned by :func:`simulate`; :func:`write_simulation` saves it as a result folder.
+
+    Attributes:
+        scenario: the scenario that was run.
+        root_seed: the root seed every replication's seed derives from.
+        runs: one row per replication (the columns of ``runs.csv``): counts, ``max_rung``, the
+            day each rung K was first reached (``day_rung_K``, NaN if never) and the ``seed``
+            that replays the row with :func:`escsim.trace`.
+        daily_by_run: per daily series (``attacks``, ``us_wounded``, ...), an array of shape
+            (runs, days) of cumulative counts at the end of each day.
+        wall_seconds: how long the runs took.
+        executor: name of the executor that ran them.
+        workers: its number of workers.
+    """
 
     scenario: Scenario
     root_seed: int
@@ -34,7 +49,8 @@ class Simulation:
 
     @property
     def daily(self) -> pd.DataFrame:
-        """Per day: mean and 5/50/95% quantiles of each cumulative series."""
+        """Per day and series: mean and 5/50/95% quantiles of the cumulative counts across runs
+        (the table of ``daily.csv``)."""
         return daily_bands(self.daily_by_run)
 
     @property
@@ -44,21 +60,43 @@ class Simulation:
 
     # --- plots (thin wrappers over escsim.plotting, for notebooks) -------------------------
     def plot_rungs(self, ax: Any = None) -> Any:
-        """Probability of reaching each rung, with 95% intervals (a matplotlib Figure)."""
+        """Probability of reaching each rung within the horizon, with 95% intervals.
+
+        Args:
+            ax: matplotlib axes to draw on; a new figure if omitted.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_rung_probabilities`).
+        """
         from escsim.plotting import plot_rung_probabilities
 
         return plot_rung_probabilities(self.runs, ax, rung_names=self.rung_names,
                                        horizon_days=self.scenario.scenario.horizon_days)
 
     def plot_counts(self, counts: Any = None) -> Any:
-        """Distributions of the main counts (a matplotlib Figure)."""
+        """Histograms of counts across runs, with the median and the 5-95% range.
+
+        Args:
+            counts: run-table columns to draw (default: the main counts).
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_count_distributions`).
+        """
         from escsim.plotting import plot_count_distributions
 
         return plot_count_distributions(self.runs, counts) if counts else \
             plot_count_distributions(self.runs)
 
     def plot_survival(self, levels: Any = None, ax: Any = None) -> Any:
-        """Time to each rung (Kaplan-Meier, censored at the horizon) (a matplotlib Figure)."""
+        """Time to each rung: Kaplan-Meier curves, censored at the horizon.
+
+        Args:
+            levels: rungs to draw (default: every rung some run reached).
+            ax: matplotlib axes to draw on; a new figure if omitted.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_survival`).
+        """
         from escsim.plotting import plot_survival
 
         return plot_survival(self.runs, self.scenario.scenario.horizon_days, levels, ax,
@@ -66,13 +104,25 @@ class Simulation:
                              start_date=self.scenario.scenario.start_date)
 
     def plot_daily(self) -> Any:
-        """Cumulative counts by day with 5-95% bands (a matplotlib Figure)."""
+        """Cumulative counts by day: median, 5-95% band across runs, mean.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_daily_bands`).
+        """
         from escsim.plotting import plot_daily_bands
 
         return plot_daily_bands(self.daily, self.scenario.scenario.start_date)
 
     def summary(self) -> dict[str, Any]:
-        """Rung probabilities with 95% intervals, count quantiles and run metadata."""
+        """Rung probabilities with 95% intervals, count quantiles and run metadata.
+
+        Returns:
+            The content of ``summary.json``: ``rung_probability`` (one dict per rung: rung,
+            runs, reached, probability, ci_low, ci_high; a 95% Clopper-Pearson interval, Monte
+            Carlo uncertainty only), ``median_day_reached_given_reached``, ``count_quantiles``
+            (mean and 5/25/50/75/95% quantiles of every count), ``rung_names`` and the scenario
+            name, hash, start date, root seed, escsim version, wall time and executor.
+        """
         s = summarize(self.runs, self.scenario.scenario.horizon_days)
         s.update({
             "scenario": self.scenario.scenario.name,
@@ -95,8 +145,24 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 
     Results are identical whatever the executor or its number of workers: each replication's
     seed derives from (``seed``, replication index) and rows are sorted by replication.
-    ``parameters`` (an :class:`escsim.uncertainty.ParameterSampler`) draws each replication's
-    uncertain parameters from its seed; the drawn values are extra ``drawn_*`` columns.
+
+    Args:
+        scenario: a loaded scenario (:func:`escsim.load_scenario`).
+        runs: number of replications.
+        seed: the root seed.
+        executor: where the replications run; default in this process
+            (:class:`escsim.executors.SerialExecutor`). Pass
+            ``escsim.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
+        progress: called with the number of replications finished, as chunks finish.
+        parameters: an :class:`escsim.uncertainty.ParameterSampler` that draws each
+            replication's uncertain parameters from its seed; the drawn values become extra
+            ``drawn_*`` columns of the run table.
+
+    Returns:
+        A :class:`Simulation`: the run table, the daily series, ``summary()`` and plots.
+
+    Raises:
+        ValueError: if ``runs`` is below 1.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
@@ -121,8 +187,20 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 
 def write_simulation(sim: Simulation, out: Path, force: bool = False,
                      plots: bool = True) -> Path:
-    """Write ``runs.csv``, ``daily.csv``, ``summary.json`` and ``plots/`` into ``out``,
-    atomically."""
+    """Write a simulation as a result folder, atomically (what ``escsim run`` writes).
+
+    Args:
+        sim: the simulation to write.
+        out: the folder to create: ``runs.csv``, ``daily.csv``, ``summary.json`` and ``plots/``.
+        force: replace ``out`` if it exists.
+        plots: also draw the PNG plots.
+
+    Returns:
+        The folder written.
+
+    Raises:
+        InputError: if ``out`` exists and ``force`` is false.
+    """
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
         rows = sim.runs.astype(object).where(sim.runs.notna(), None).to_dict(orient="records")

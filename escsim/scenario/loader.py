@@ -70,7 +70,11 @@ Tree = dict[str, Any]
 
 # ----------------------------------------------------------------------------------- reading ---
 def bundled_scenarios() -> dict[str, Path]:
-    """Names and paths of the bundled scenarios (``defaults`` excluded)."""
+    """The bundled scenarios (``escsim scenarios``).
+
+    Returns:
+        Scenario name -> path of its TOML file, sorted by name (``defaults`` excluded).
+    """
     return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if p.stem != DEFAULTS_NAME}
 
 
@@ -523,6 +527,10 @@ def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None 
             mapping (from a notebook).
         facts: the fact base to resolve citations against (default: the bundled ``seeds/``).
 
+    Returns:
+        The resolved, validated, frozen :class:`~escsim.scenario.schema.Scenario`, with the
+        provenance of every value in ``.provenance`` (dotted key -> text).
+
     Raises:
         InputError: anything wrong with the input, naming file, key, value and expectation.
     """
@@ -559,6 +567,17 @@ def with_overrides(s: Scenario, overrides: dict[str, Any]) -> Scenario:
 
     For notebooks: ``with_overrides(s, {"us_policy.preset": "punitive"})``. The scenario is
     re-read from its file with the earlier and the new overrides, so provenance stays exact.
+
+    Args:
+        s: a scenario from :func:`load_scenario` (or an earlier ``with_overrides``).
+        overrides: ``{dotted_key: value}``, e.g. ``{"iran.pause_mean_days": 90}``; keys are
+            those of ``docs/reference/scenario-keys.md``.
+
+    Returns:
+        A new scenario; ``s`` is unchanged.
+
+    Raises:
+        InputError: an unknown key, a wrong type or a value out of range.
     """
     merged = dict(s.overrides)
     merged.update(overrides)
