@@ -573,6 +573,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                 tmp / "plots" / "statistics.png")
         if check is not None:
             write_backtest(check, tmp / "check", plots=plots,
-                           command=(command or "escsim calibrate") + "  # check/ of")
+                           command=f"{command or 'escsim calibrate'}\n# (check/ is part of this "
+                                   "calibration's output)")
         atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
     return out

@@ -229,10 +229,15 @@ def default_priors_path(scenario_name: str) -> Path:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path as the user would write it: relative to the working directory, else to the
+    bundled scenarios' parent (``scenarios/priors/...``), else absolute."""
+    resolved = path.resolve()
+    for root in (Path.cwd(), scenarios_dir().resolve().parent):
+        try:
+            return str(resolved.relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _hint(value: str, choices: list[str]) -> str:
