@@ -562,6 +562,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
             figures["prior_posterior"] = save_figure(
                 plot_prior_posterior(prior_pred, table, cal.priors.columns, cal.weights.tolist(),
                                      reference=cal.base_values(),
+                                     xlabels=cal.priors.axis_labels(),
                                      title=f"{cal.scenario.scenario.name}: prior and ABC "
                                            "posterior of each uncertain parameter"),
                 tmp / "plots" / "prior_posterior.png")

@@ -331,9 +331,11 @@ def plot_distributions(simulated: pd.DataFrame, comparison: pd.DataFrame,
 def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
                          columns: Sequence[str], weights: Sequence[float] | None = None,
                          axes: Sequence[Axes] | None = None, *, reference: dict[str, float]
-                         | None = None, ncols: int = 4, title: str | None = None) -> Figure:
+                         | None = None, xlabels: dict[str, str] | None = None, ncols: int = 4,
+                         title: str | None = None) -> Figure:
     """Per parameter: the prior (grey) and the weighted posterior (blue) histograms, with the
-    scenario's own value (``reference``, dashed) for comparison."""
+    scenario's own value (``reference``, dashed) for comparison; ``xlabels`` name each
+    parameter's unit."""
     n = len(columns)
     if axes is None:
         nrows = max(1, math.ceil(n / ncols))
@@ -352,14 +354,14 @@ def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
         pr = prior_draws[col].to_numpy(dtype=float)
         po = posterior[col].to_numpy(dtype=float)
         lo, hi = float(min(pr.min(), po.min())), float(max(pr.max(), po.max()))
-        bins: list[float] | int = np.linspace(lo, hi, 26).tolist() if hi > lo else 10
+        bins: list[float] | int = np.linspace(lo, hi, 16).tolist() if hi > lo else 10
         ax.hist(pr, bins=bins, density=True, color="0.6", alpha=0.5, label="prior")
         ax.hist(po, bins=bins, density=True, weights=w, color=_BAND, alpha=0.7,
                 label="posterior")
         if reference and col in reference:
             ax.axvline(reference[col], color=_INSIDE, ls="--", lw=1.2, label="scenario value")
         ax.set_title(col.removeprefix("drawn_"), fontsize=7.5)
-        ax.set_xlabel("value (units of the key; 'scale' priors: multiplier)", fontsize=6.5)
+        ax.set_xlabel((xlabels or {}).get(col, "value"), fontsize=7)
         ax.set_ylabel("density", fontsize=7.5)
         ax.tick_params(labelsize=7)
         _style(ax)

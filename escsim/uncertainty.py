@@ -70,6 +70,7 @@ class Target:
     hi: float | None
     integer: bool
     base: float
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,15 @@ class PriorSet:
     @property
     def columns(self) -> list[str]:
         return [p.column for p in self.priors]
+
+    def axis_labels(self) -> dict[str, str]:
+        """Per column, what its values measure (for plots)."""
+        out = {}
+        for p, targets in zip(self.priors, self.targets, strict=True):
+            unit = targets[0].unit if targets else ""
+            out[p.column] = ("multiplier of the scenario's values" if p.mode == "scale"
+                             else f"value ({unit})" if unit else "value")
+        return out
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """``n`` independent draws, shape (n, parameters)."""
@@ -216,7 +226,7 @@ def numeric_keys(scenario: Scenario) -> dict[str, Target]:
         elif isinstance(obj, int | float) and not isinstance(obj, bool):
             key = ".".join(parts)
             out[key] = Target(key, parts, meta.get("lo"), meta.get("hi"),
-                              bool(meta.get("int")), float(obj))
+                              bool(meta.get("int")), float(obj), str(meta.get("unit") or ""))
 
     walk(scenario, (), {})
     return out
