@@ -41,9 +41,30 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
           design: str = "grid", samples: int | None = None, runs: int = 100,
           seed: int = 20231017, overrides: Sequence[str] = (), executor: Any = None,
           resume: bool = False, force: bool = False) -> SweepResult:
-    """Plan and run a sweep (serial by default: the notebook default).
+    """Plan and run a sweep (serial by default: the notebook default), like ``escsim sweep``.
 
-    Args mirror ``escsim sweep``; ``executor`` from :func:`escsim.executors.make_executor`.
+    Args:
+        scenarios: one scenario reference (a bundled name or a TOML path) or several.
+        vary: ``KEY=SPEC`` texts, e.g. ``"iran.pause_mean_days=90:1080:5"`` (LO:HI:N) or
+            ``"us_policy.preset=restraint,punitive"`` (a list); sampled designs also take
+            ``LO:HI`` and distributions (see :mod:`escsim.sweep.design`).
+        out: the sweep folder to write.
+        design: ``grid`` (cross the axes), ``lhs`` or ``sobol`` (sample them).
+        samples: points of an ``lhs`` or ``sobol`` design.
+        runs: replications per point.
+        seed: the root seed; every point x replication seed derives from it.
+        overrides: ``KEY=VALUE`` texts applied to every point before the swept values.
+        executor: where chunks run (default: this process); from
+            :func:`escsim.executors.make_executor`.
+        resume: finish an interrupted sweep in ``out``, running only the missing chunks.
+        force: replace an existing ``out``.
+
+    Returns:
+        A :class:`~escsim.sweep.run.SweepResult`; read the tables back with
+        :func:`read_sweep`.
+
+    Raises:
+        InputError: a bad spec, key or value, or an existing ``out`` without ``force``.
     """
     refs = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios)
     spec = SweepSpec(scenarios=refs, vary=tuple(vary), design=design, samples=samples,

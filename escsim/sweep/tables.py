@@ -289,7 +289,19 @@ class SweepFolder:
 
 
 def read_sweep(folder: Path) -> SweepFolder:
-    """Open a finished sweep folder (``escsim sweep`` or ``escsim sensitivity``)."""
+    """Open a finished sweep folder (``escsim sweep`` or ``escsim sensitivity``).
+
+    Args:
+        folder: the folder the sweep wrote.
+
+    Returns:
+        A :class:`SweepFolder`: ``summary`` (one row per point: rung probabilities with 95%
+        intervals, count quantiles), ``points``, ``runs`` (one row per point x replication,
+        read on first use), ``keys``, ``units()`` and ``rung_names()``.
+
+    Raises:
+        InputError: not a sweep folder, or a sweep that has not finished.
+    """
     folder = Path(folder)
     if not (folder / MANIFEST).is_file():
         raise InputError("not a sweep folder (no manifest.json)", file=str(folder),
