@@ -15,9 +15,12 @@ Results explore the consequences of stated assumptions; they are not forecasts.
 
 __version__ = "0.1.0"
 
+from escsim.backtest import run_backtest  # noqa: E402
+from escsim.calibration import calibrate  # noqa: E402
 from escsim.engine import RunRecord, replication_seed, run_replication  # noqa: E402
 from escsim.errors import InputError  # noqa: E402
 from escsim.facts import Fact, load_facts  # noqa: E402
+from escsim.observations import load_observations  # noqa: E402
 from escsim.runner import Simulation, simulate, write_simulation  # noqa: E402
 from escsim.scenario import (  # noqa: E402
     Scenario,
@@ -27,6 +30,7 @@ from escsim.scenario import (  # noqa: E402
 )
 from escsim.sweep import read_sweep, sweep  # noqa: E402
 from escsim.tracing import trace  # noqa: E402
+from escsim.uncertainty import make_sampler  # noqa: E402
 
 __all__ = [
     "Fact",
@@ -36,10 +40,14 @@ __all__ = [
     "Simulation",
     "__version__",
     "bundled_scenarios",
+    "calibrate",
     "load_facts",
+    "load_observations",
     "load_scenario",
+    "make_sampler",
     "read_sweep",
     "replication_seed",
+    "run_backtest",
     "run_replication",
     "simulate",
     "sweep",
