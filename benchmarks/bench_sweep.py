@@ -205,12 +205,17 @@ def bench_scaling(runs: int, repeat: int, work: Path) -> dict[str, Any]:
             "ratio": m["one"]["wall"] / m["two"]["wall"]}
 
 
-def bench_memory(small: int, large: int, repeat: int, work: Path) -> dict[str, Any]:
+def bench_memory(small: int, large: int, points: int, repeat: int, work: Path
+                 ) -> dict[str, Any]:
+    """Peak RSS of two sweeps that differ only in their number of runs, spread over ``points``
+    points (a key swept over a range too narrow to change the dynamics, if more than one)."""
+    spread = () if points == 1 else ("--vary", f"iran.pause_mean_days=540:540.001:{points}")
     m = alternate({
-        "small": lambda: sweep_cmd(work / "small", small, 2),
-        "large": lambda: sweep_cmd(work / "large", large, 2),
+        "small": lambda: sweep_cmd(work / "small", small // points, 2, *spread),
+        "large": lambda: sweep_cmd(work / "large", large // points, 2, *spread),
     }, repeat, sample_memory=True)
-    return {"small_runs": small, "large_runs": large, "repeat": repeat, "load": load(),
+    return {"small_runs": small, "large_runs": large, "points": points, "repeat": repeat,
+            "load": load(),
             "small_max_rss_mb": m["small"]["max_rss_kb"] / 1024,
             "large_max_rss_mb": m["large"]["max_rss_kb"] / 1024,
             "small_tree_rss_mb": m["small"]["tree_rss_kb"] / 1024,
@@ -266,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, help="replications (ema: 4000, scaling: 20000)")
     ap.add_argument("--small", type=int, default=10_000, help="memory: the smaller sweep")
     ap.add_argument("--large", type=int, default=100_000, help="memory: the larger sweep")
+    ap.add_argument("--memory-points", type=int, nargs="+", default=[1, 20],
+                    help="memory: points the runs are spread over (one figure for each)")
     ap.add_argument("--points", type=int, default=2000, help="overhead: points of 1 run")
     ap.add_argument("--repeat", type=int, default=3, help="repeats of each command (median)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
@@ -285,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
             elif name == "scaling":
                 r = bench_scaling(a.runs or 20_000, max(1, a.repeat - 1), work)
             elif name == "memory":
-                r = bench_memory(a.small, a.large, 1, work)
+                for points in a.memory_points:
+                    r = bench_memory(a.small, a.large, points, 1, work)
+                    ok = show(name, r) and ok
+                continue
             else:
                 r = bench_overhead(a.points, a.repeat, work)
             ok = show(name, r) and ok

@@ -30,21 +30,41 @@ def _parsed(condition: str) -> tuple[Term, ...]:
     return parse_condition(condition)
 
 
+#: Compiled ladders by the identity of a scenario's ladder dict (a scenario is not changed after
+#: loading): the rungs, the counters each rung watches, the counters a window needs stamps of.
+_COMPILED: dict[int, tuple[dict[str, Rung], list[_CompiledRung],
+                           dict[str, list[_CompiledRung]], tuple[str, ...]]] = {}
+
+
+def _compile(ladder: dict[str, Rung]) -> tuple[list[_CompiledRung],
+                                                dict[str, list[_CompiledRung]], tuple[str, ...]]:
+    hit = _COMPILED.get(id(ladder))
+    if hit is not None and hit[0] is ladder:
+        return hit[1], hit[2], hit[3]
+    rungs = sorted((_CompiledRung(n, r) for n, r in ladder.items()), key=lambda r: r.level)
+    watch: dict[str, list[_CompiledRung]] = {}
+    windowed: list[str] = []
+    for rung in rungs:
+        for term in rung.terms:
+            watch.setdefault(term.counter, []).append(rung)
+            if term.window_days is not None and term.counter not in windowed:
+                windowed.append(term.counter)
+    if len(_COMPILED) >= 64:
+        _COMPILED.clear()
+    _COMPILED[id(ladder)] = (ladder, rungs, watch, tuple(windowed))  # keeps the ladder alive
+    return rungs, watch, tuple(windowed)
+
+
 class Tally:
     """Run counters, their time stamps where a windowed condition needs them, and rung days."""
 
     def __init__(self, ladder: dict[str, Rung], on_end: Callable[[], None]):
         self.counts: dict[str, int] = dict.fromkeys(LADDER_COUNTERS, 0)
-        self.rungs = sorted((_CompiledRung(n, r) for n, r in ladder.items()),
-                            key=lambda r: r.level)
+        rungs, watch, windowed = _compile(ladder)
+        self.rungs = rungs
         self.rung_day: dict[int, float] = {}
-        self._watch: dict[str, list[_CompiledRung]] = {}
-        self._stamps: dict[str, list[tuple[float, int]]] = {}
-        for rung in self.rungs:
-            for term in rung.terms:
-                self._watch.setdefault(term.counter, []).append(rung)
-                if term.window_days is not None:
-                    self._stamps.setdefault(term.counter, [])
+        self._watch: dict[str, list[_CompiledRung]] = {c: list(rs) for c, rs in watch.items()}
+        self._stamps: dict[str, list[tuple[float, int]]] = {c: [] for c in windowed}
         #: Counters some unreached rung still watches: only these need more than the count.
         self.live: set[str] = set(self._watch)
         self._on_end = on_end

@@ -94,9 +94,10 @@ class Militia:
         self._weapon_cuts = self.weapon_cumulative[:-1]  # bisect in these: index 0..n-1
         self._attack_callback = self._on_attack
         self._window_callback = self._on_window_end
-        # the pending timeout, and the state at its time (excitation, lost capability, cut)
+        # the pending timeout, and the state at its time (excitation, lost capability, Baghdad's
+        # cut of the rate)
         self._pending: simpy.Timeout | None = None
-        self._state_then = (0.0, 0.0, 0.0)
+        self._excitation_then = self._lost_then = self._cut_then = 0.0
         self._attacking = False  # inside this group's attack: a wake-up waits for its end
         self._woken = False
 
@@ -199,7 +200,7 @@ class Militia:
             pending = _Timeout(self._env, now - start)
             pending.callbacks.append(self._attack_callback)
             self._pending = pending
-            self._state_then = (excitation, 0.0, 0.0)
+            self._excitation_then, self._lost_then, self._cut_then = excitation, 0.0, 0.0
             return
         decay = self._excitation_decay
         regeneration = self._regeneration
@@ -236,7 +237,7 @@ class Militia:
                 pending = _Timeout(self._env, now - start)
                 pending.callbacks.append(self._attack_callback)
                 self._pending = pending
-                self._state_then = (excitation, lost, cut)
+                self._excitation_then, self._lost_then, self._cut_then = excitation, lost, cut
                 return
 
     def _on_window_end(self, _event: simpy.Event) -> None:
@@ -259,7 +260,7 @@ class Militia:
             self._redraw(now)
             return
         # excitation, capability and pressure change only by strikes, which are separate events
-        self._draw(now, *self._state_then)
+        self._draw(now, self._excitation_then, self._lost_then, self._cut_then)
 
     def attack(self, now: float | None = None) -> None:
         """Launch an attack: a weapon from the group's mix at a site within reach."""
