@@ -395,6 +395,23 @@ def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None 
     window's last day: same seeds, shorter or longer horizon. ``parameters`` (an
     :class:`escsim.uncertainty.ParameterSampler`) draws uncertain parameters per replication:
     a posterior predictive check when drawn from a calibration's posterior.
+
+    Args:
+        scenario: the scenario to run over the observed window (e.g. ``surge-2023``).
+        observations: the observations to compare (default: the bundled
+            ``seeds/observations.csv``).
+        runs: replications.
+        seed: the root seed.
+        executor: where replications run (default: this process).
+        horizon: simulated days (default: the scenario's horizon, extended to cover the
+            observations of this scenario).
+        parameters: an :class:`escsim.uncertainty.ParameterSampler`, or ``None``.
+        progress: called with the number of replications finished.
+        observations_file: the name of the observations file, for the report.
+
+    Returns:
+        A :class:`Backtest`: ``table()`` (one row per observation: percentile, intervals,
+        verdict), ``score()``, ``bands()`` and ``simulated()``.
     """
     if observations is None:
         observations = load_observations()

@@ -338,8 +338,20 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
               progress: Progress | None = None) -> Calibration:
     """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
 
-    The scenario runs to the last day any statistic needs. Returns the weighted posterior
-    sample with the tolerance schedule and acceptance rates.
+    The scenario runs to the last day any statistic needs.
+
+    Args:
+        scenario: the scenario whose uncertain parameters are fitted (e.g. ``surge-2023``).
+        priors: the uncertain parameters and their priors (:func:`escsim.uncertainty.load_priors`).
+        observations: the observations to fit (:func:`escsim.load_observations`).
+        settings: particles, generations and the other settings of the ``[calibrate]`` table.
+        seed: the root seed of the draws and the replications.
+        executor: where replications run (default: this process).
+        progress: called as ``progress(stage, done, total)`` while the fit runs.
+
+    Returns:
+        A :class:`Calibration`: the weighted posterior sample with the tolerance schedule and
+        acceptance rates.
     """
     started = time.perf_counter()
     executor = executor or SerialExecutor()

@@ -249,6 +249,13 @@ def load_observations(path: str | Path | None = None,
                       facts: dict[str, Fact] | None = None) -> list[Observation]:
     """Read and check an observations file (default: the bundled ``seeds/observations.csv``).
 
+    Args:
+        path: the CSV file of observations (default: the bundled one).
+        facts: the fact base the rows cite (default: the bundled ``seeds/``).
+
+    Returns:
+        One :class:`Observation` per row, in file order.
+
     Raises:
         InputError: a missing file, a bad header, or a bad row (naming file, line, id and column).
     """

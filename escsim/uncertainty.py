@@ -482,7 +482,23 @@ class ParameterSampler:
 
 def make_sampler(scenario: Scenario, mode: str, priors: str | Path | None = None,
                  posterior: str | Path | None = None) -> ParameterSampler | None:
-    """The sampler of ``--parameter-uncertainty MODE`` (``none`` gives ``None``)."""
+    """The sampler of ``--parameter-uncertainty MODE``: each replication's uncertain parameters
+    drawn from the priors or from a calibration's posterior.
+
+    Args:
+        scenario: the scenario whose parameters are drawn.
+        mode: ``none``, ``prior`` or ``posterior``.
+        priors: the priors file (default: ``scenarios/priors/<scenario>.toml``).
+        posterior: a calibration folder or its ``posterior.csv`` (default:
+            ``results/calibrate-<scenario>``).
+
+    Returns:
+        A :class:`ParameterSampler` to pass to :func:`escsim.simulate` or
+        :func:`escsim.run_backtest` as ``parameters``; ``None`` for ``none``.
+
+    Raises:
+        InputError: an unknown mode, or priors or a posterior that cannot be read.
+    """
     if mode == "none":
         return None
     if mode == "prior":
