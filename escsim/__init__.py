@@ -28,7 +28,7 @@ from escsim.scenario import (  # noqa: E402
     load_scenario,
     with_overrides,
 )
-from escsim.sweep import read_sweep, sweep  # noqa: E402
+from escsim.sweep import read_sweep  # noqa: E402  (escsim.sweep.sweep runs one)
 from escsim.tracing import trace  # noqa: E402
 from escsim.uncertainty import make_sampler  # noqa: E402
 
@@ -50,7 +50,6 @@ __all__ = [
     "run_backtest",
     "run_replication",
     "simulate",
-    "sweep",
     "trace",
     "with_overrides",
     "write_simulation",
