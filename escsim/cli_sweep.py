@@ -169,11 +169,21 @@ def _plan_from(folder: Path) -> Any:
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override each scenario's horizon (days).")
 @_set_option
+@click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
+              type=click.Choice(["none", "prior", "posterior"]),
+              help="Also draw each point x replication's uncertain parameters (all but the "
+                   "swept ones) from the scenario's priors or from the posterior of escsim "
+                   "calibrate (adds drawn_* columns to runs.csv).")
+@click.option("--priors", type=click.Path(dir_okay=False, path_type=Path),
+              help="Priors file [default: scenarios/priors/<scenario>.toml].")
+@click.option("--posterior", type=click.Path(path_type=Path),
+              help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @_executor_options
 @_out_options
 def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           design_table: Path | None, samples: int | None, runs: int, seed: int,
-          horizon: float | None, overrides: tuple[str, ...], jobs: int | None, executor: str,
+          horizon: float | None, overrides: tuple[str, ...], uncertainty: str,
+          priors: Path | None, posterior: Path | None, jobs: int | None, executor: str,
           scheduler: str | None, chunk_runs: int | None, out: Path | None, resume: bool,
           force: bool, no_plots: bool) -> None:
     """Sweep SCENARIOS (paths or bundled names) over the values of --vary keys.
@@ -181,7 +191,9 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
     Writes a folder with runs.csv (one row per point x replication, with the swept values and
     the seed), summary.csv (per point: rung probabilities with 95% intervals), points.csv,
     manifest.json and plots/. Results stream to disk as chunks finish; an interrupted sweep
-    resumes with --resume --out DIR.
+    resumes with --resume --out DIR. With --parameter-uncertainty, each point's outcome
+    distributions include parameter uncertainty, not only chance; the swept keys (and what a
+    swept preset sets) keep their point's values (docs/sweeps.md).
 
     \b
     Examples:
@@ -216,7 +228,9 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                        "less balanced than with 2^k points", err=True)
         spec = SweepSpec(scenarios=tuple(scenarios), vary=tuple(vary), design=design,
                          samples=samples, runs=runs, seed=seed, overrides=tuple(items),
-                         design_table=table)
+                         design_table=table, parameter_uncertainty=uncertainty,
+                         priors=None if priors is None else str(priors),
+                         posterior=None if posterior is None else str(posterior))
         plan = plan_sweep(spec)
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
@@ -243,6 +257,9 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         if len(col):
             label = f"{r} {names.get(r, '')}"
             click.echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
+    if plan.uncertainty is not None:
+        for line in plan.uncertainty.describe():
+            click.echo(f"parameter uncertainty: {line}")
     if not no_plots:
         from escsim.plot_sweep import plot_sweep_folder
 

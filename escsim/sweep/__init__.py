@@ -40,7 +40,9 @@ __all__ = ["Axis", "Outcome", "SweepFolder", "SweepPlan", "SweepResult", "SweepS
 def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | Path = "sweep",
           design: str = "grid", samples: int | None = None, runs: int = 100,
           seed: int = 20231017, overrides: Sequence[str] = (), executor: Any = None,
-          resume: bool = False, force: bool = False) -> SweepResult:
+          resume: bool = False, force: bool = False, parameter_uncertainty: str = "none",
+          priors: str | Path | None = None, posterior: str | Path | None = None
+          ) -> SweepResult:
     """Plan and run a sweep (serial by default: the notebook default), like ``escsim sweep``.
 
     Args:
@@ -58,16 +60,27 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
             :func:`escsim.executors.make_executor`.
         resume: finish an interrupted sweep in ``out``, running only the missing chunks.
         force: replace an existing ``out``.
+        parameter_uncertainty: ``none``, ``prior`` or ``posterior``: each point x replication
+            also draws the scenario's uncertain parameters (except those the sweep sets) from
+            a stream derived from its seed; the values become ``drawn_<name>`` columns of
+            ``runs.csv`` (see ``docs/sweeps.md``).
+        priors: priors file [default: ``scenarios/priors/<scenario>.toml``].
+        posterior: calibration folder or ``posterior.csv`` [default:
+            ``results/calibrate-<scenario>``].
 
     Returns:
         A :class:`~escsim.sweep.run.SweepResult`; read the tables back with
         :func:`read_sweep`.
 
     Raises:
-        InputError: a bad spec, key or value, or an existing ``out`` without ``force``.
+        InputError: a bad spec, key or value, a missing or bad priors or posterior file, or an
+            existing ``out`` without ``force``.
     """
     refs = (scenarios,) if isinstance(scenarios, str) else tuple(scenarios)
     spec = SweepSpec(scenarios=refs, vary=tuple(vary), design=design, samples=samples,
-                     runs=runs, seed=seed, overrides=tuple(overrides))
+                     runs=runs, seed=seed, overrides=tuple(overrides),
+                     parameter_uncertainty=parameter_uncertainty,
+                     priors=None if priors is None else str(priors),
+                     posterior=None if posterior is None else str(posterior))
     plan = plan_sweep(spec)
     return run_sweep(plan, Path(out), executor=executor, resume=resume, force=force)

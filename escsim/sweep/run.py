@@ -13,6 +13,10 @@ which chunks finish.
 Interrupted (Ctrl-C, a killed process, a crashed worker), a sweep keeps its finished parts;
 ``run_sweep(..., resume=True)`` runs only the missing chunks, then builds ``runs.csv`` and
 ``summary.csv``, identical to an uninterrupted run's.
+
+With ``parameter_uncertainty`` (``prior`` or ``posterior``) each replication also draws the
+uncertain parameters the sweep does not set from a stream derived from its seed
+(:mod:`escsim.sweep.parameters`); the values are extra ``drawn_<name>`` columns of ``runs.csv``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from escsim.sweep.design import (
     saltelli_points,
     sampled_points,
 )
+from escsim.sweep.parameters import SweepDraws, SweepUncertainty, plan_uncertainty
 from escsim.sweep.points import Patch, PointBuilder, build_point, check_key
 
 DESIGNS = (*SWEEP_DESIGNS, "table", "saltelli", "morris")
@@ -76,6 +81,13 @@ class SweepSpec:
             every point).
         kind: ``sweep`` or ``sensitivity`` (what ``escsim plot`` draws).
         extra: anything else the kind needs (sensitivity: outcomes, method), JSON-ready.
+        parameter_uncertainty: ``none``, ``prior`` or ``posterior``: draw each point x
+            replication's uncertain parameters (those the sweep does not set) from the
+            scenario's priors or a posterior of ``escsim calibrate``
+            (:mod:`escsim.sweep.parameters`).
+        priors: priors file [default: ``scenarios/priors/<scenario>.toml``].
+        posterior: calibration folder or ``posterior.csv`` [default:
+            ``results/calibrate-<scenario>``].
     """
 
     scenarios: tuple[str, ...]
@@ -90,6 +102,9 @@ class SweepSpec:
     seeds: str = "point"
     kind: str = "sweep"
     extra: dict[str, Any] = field(default_factory=dict)
+    parameter_uncertainty: str = "none"
+    priors: str | None = None
+    posterior: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -104,7 +119,9 @@ class SweepSpec:
                    design_table=None if table is None else
                    (tuple(table[0]), tuple(tuple(p) for p in table[1])),
                    levels=d.get("levels"), seeds=d.get("seeds", "point"),
-                   kind=d.get("kind", "sweep"), extra=dict(d.get("extra", {})))
+                   kind=d.get("kind", "sweep"), extra=dict(d.get("extra", {})),
+                   parameter_uncertainty=d.get("parameter_uncertainty", "none"),
+                   priors=d.get("priors"), posterior=d.get("posterior"))
 
 
 @dataclass
@@ -124,6 +141,10 @@ class SweepPlan:
     #: Per point: (index into ``bases``, checked patch), so chunks need no second check.
     resolved: list[tuple[int, Patch]] = field(default_factory=list, repr=False)
     bases: list[Scenario] = field(default_factory=list, repr=False)
+    #: ``--parameter-uncertainty``: what each scenario draws (None: nothing drawn).
+    uncertainty: SweepUncertainty | None = None
+    #: Per base: the draws of its scenario (None: no parameter uncertainty).
+    base_draws: list[SweepDraws | None] = field(default_factory=list, repr=False)
 
     @property
     def n_points(self) -> int:
@@ -143,6 +164,12 @@ class SweepPlan:
 
     def seed_key(self, point: int) -> int:
         return 0 if self.spec.seeds == "common" else self.point_of(point)[1]
+
+    def draws(self, point: int) -> SweepDraws | None:
+        """What a point's replications draw (``--parameter-uncertainty``), or None."""
+        if not (self.base_draws and self.resolved):
+            return None
+        return self.base_draws[self.resolved[point][0]]
 
     def resolve(self, point: int) -> tuple[Scenario, Patch]:
         """The base scenario and checked patch of a point."""
@@ -233,6 +260,7 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
     rung_levels: set[int] = set()
     ladders: dict[str, dict[str, int]] = {}
     bases: list[Scenario] = []
+    base_refs: list[int] = []
     base_index: dict[str, int] = {}
     resolved: list[tuple[int, Patch]] = []
     n_design = len(points_list)
@@ -245,6 +273,7 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
             if base.param_hash not in base_index:
                 base_index[base.param_hash] = len(bases)
                 bases.append(base)
+                base_refs.append(ref)
                 cols = run_columns(base)
                 weapon_cols.update(c for c in cols if c.startswith("attacks_weapon_"))
                 rung_levels.update(r.level for r in base.ladder.values())
@@ -254,11 +283,18 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
             infos.append(tables.PointInfo(ref * n_design + d, base.scenario.name, d,
                                           tuple(values), float(horizon),
                                           tuple(sorted(r.level for r in base.ladder.values()))))
+    uncertainty = plan_uncertainty(
+        spec.parameter_uncertainty, spec.priors, spec.posterior, builder.scenarios,
+        [[b for b, r in zip(bases, base_refs, strict=True) if r == ref]
+         for ref in range(len(spec.scenarios))], keys)
+    base_draws = [None if uncertainty is None else uncertainty.scenarios[r].draws
+                  for r in base_refs]
     run_cols = [c for c in BASE_COLUMNS if c != "point"] + sorted(weapon_cols) + \
-        [f"day_rung_{r}" for r in sorted(rung_levels)]
+        [f"day_rung_{r}" for r in sorted(rung_levels)] + \
+        (uncertainty.columns if uncertainty is not None else [])
     columns = ["point", "design_point", *keys, *run_cols]
     return SweepPlan(spec, axes, keys, points_list, builder, columns, run_cols, infos, ladders,
-                     extra, resolved, bases)
+                     extra, resolved, bases, uncertainty, base_draws)
 
 
 # ------------------------------------------------------------------------------- the work ---
@@ -284,6 +320,8 @@ class SweepChunk:
     bases: tuple[Scenario, ...]
     tasks: tuple[PointTask, ...]
     run_columns: tuple[str, ...]
+    #: Per base: what its replications draw (``--parameter-uncertainty``); empty: nothing.
+    draws: tuple[SweepDraws | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -300,9 +338,15 @@ def run_sweep_chunk(chunk: SweepChunk) -> ChunkOutput:
     rows = []
     for task in chunk.tasks:
         scenario = build_point(chunk.bases[task.base], task.patch)
+        draws = chunk.draws[task.base] if chunk.draws else None
         for r in range(task.start, task.stop):
             seed = replication_seed(chunk.root_seed, r, task.seed_key)
-            rec = run_replication(scenario, seed, replication=r, point=task.point)
+            if draws is None:
+                rec = run_replication(scenario, seed, replication=r, point=task.point)
+            else:  # the point's own values stand; the free uncertain ones are drawn
+                drawn_scenario, drawn = draws.scenario_for(scenario, seed)
+                rec = run_replication(drawn_scenario, seed, replication=r, point=task.point)
+                rec.row.update(drawn)
             rows.append([*task.prefix, *(rec.row.get(c) for c in chunk.run_columns)])
     return ChunkOutput(chunk.chunk_id, rows, time.perf_counter() - started,
                        f"{socket.gethostname()}:{os.getpid()}")
@@ -320,6 +364,7 @@ def make_chunk(plan: SweepPlan, chunk_id: int, chunk_runs: int) -> SweepChunk:
     first = chunk_id * chunk_runs
     last = min(first + chunk_runs, plan.total_runs)
     bases: list[Scenario] = []
+    draws: list[SweepDraws | None] = []
     tasks = []
     g = first
     while g < last:
@@ -329,13 +374,15 @@ def make_chunk(plan: SweepPlan, chunk_id: int, chunk_runs: int) -> SweepChunk:
         idx = next((i for i, b in enumerate(bases) if b is base), None)
         if idx is None:
             bases.append(base)
+            draws.append(plan.draws(p))
             idx = len(bases) - 1
         info = plan.points[p]
         tasks.append(PointTask(p, plan.seed_key(p), idx, patch,
                                (p, info.design_point, *info.values), r, stop))
         g += stop - r
     return SweepChunk(chunk_id, plan.spec.seed, tuple(bases), tuple(tasks),
-                      tuple(plan.run_columns))
+                      tuple(plan.run_columns),
+                      tuple(draws) if any(d is not None for d in draws) else ())
 
 
 # ------------------------------------------------------------------------------- manifest ---
@@ -396,6 +443,8 @@ def _new_manifest(plan: SweepPlan, chunk_runs: int) -> dict[str, Any]:
         "runs_per_point": spec.runs,
         "total_runs": plan.total_runs,
         "columns": plan.columns,
+        **({"parameter_uncertainty": plan.uncertainty.to_json()}
+           if plan.uncertainty is not None else {}),
         "chunking": {"chunk_runs": chunk_runs, "chunks": n_chunks},
         "sessions": [],
         "chunks": [],
@@ -417,6 +466,15 @@ def _check_resume(plan: SweepPlan, manifest: dict[str, Any], folder: Path) -> No
             raise InputError("the scenario changed since the sweep started", file=s.source,
                              value=s.param_hash,
                              expected=f"parameter hash {entry['param_hash']} as stored in "
+                                      f"{folder / tables.MANIFEST}, or --force to start afresh")
+    stored_u = manifest.get("parameter_uncertainty", {}).get("scenarios", [])
+    given_u = plan.uncertainty.scenarios if plan.uncertainty is not None else ()
+    for entry, u in zip(stored_u, given_u, strict=False):
+        if entry.get("content_sha256") != u.content_sha256:
+            src = u.posterior_file or u.priors_file
+            raise InputError("the priors or posterior changed since the sweep started",
+                             file=src, value=u.content_sha256,
+                             expected=f"content hash {entry.get('content_sha256')} as stored in "
                                       f"{folder / tables.MANIFEST}, or --force to start afresh")
     if manifest.get("code_hash") != code_hash():
         raise InputError("the escsim model code changed since the sweep started",
