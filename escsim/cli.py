@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -41,7 +42,7 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------------- helpers ---
-_set_option = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+_set_option: Callable[[Any], Any] = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                            help="Override a parameter by its dotted key (repeatable), e.g. "
                                 "--set us_policy.preset=punitive.")
 
