@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -42,9 +42,10 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------------- helpers ---
-_set_option: Callable[[Any], Any] = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                           help="Override a parameter by its dotted key (repeatable), e.g. "
-                                "--set us_policy.preset=punitive.")
+_set_option: Callable[[Any], Any] = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Override a parameter by its dotted key (repeatable), e.g. "
+         "--set us_policy.preset=punitive.")
 
 
 def _load(ref: str, overrides: tuple[str, ...], horizon: float | None = None) -> Any:
