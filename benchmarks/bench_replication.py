@@ -25,7 +25,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -50,7 +50,7 @@ def bare_timeout_seconds(n: int) -> float:
     """Mean wall time of one bare SimPy timeout: a process yielding ``env.timeout(1)`` n times."""
     env = simpy.Environment()
 
-    def loop(env: simpy.Environment, n: int) -> Iterator[simpy.Event]:
+    def loop(env: simpy.Environment, n: int) -> Generator[simpy.Event, Any, None]:
         timeout = env.timeout
         for _ in range(n):
             yield timeout(1)
@@ -170,6 +170,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+@contextmanager
+def attacks_only() -> Iterator[None]:
+    """The US side reduced to counting each attack: no site, outcome, casualties, policy,
+    strikes, Iran or Baghdad reaction. What is left is the militia groups' attack processes and
+    the engine (the shape of the issue's stripped-down prototype)."""
+    from escsim.model.us_forces import USForces
+
+    original = USForces.receive_attack
+
+    def count_only(self: Any, group: Any, weapon: str, site: str | None = None,
+                   now: float | None = None) -> None:
+        self._recorder.attack(self._env.now if now is None else now)
+
+    USForces.receive_attack = count_only  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        USForces.receive_attack = original  # type: ignore[method-assign]
+
+
 def profile(reps: int, path: str) -> None:
     from pyinstrument import Profiler
 
@@ -192,9 +212,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", type=int, default=20_000, help="bare timeouts per measurement")
     ap.add_argument("--check", action="store_true", help="exit 1 if the goal is missed")
     ap.add_argument("--profile", metavar="FILE", help="also write a pyinstrument text profile")
+    ap.add_argument("--decompose", action="store_true",
+                    help="also measure the militia processes and engine alone (the US side "
+                         "reduced to counting attacks)")
     args = ap.parse_args(argv)
     m = measure(args.passes, args.reps, args.chunk, args.bare)
     print(report(m))
+    if args.decompose:
+        with attacks_only():
+            alone = measure(args.passes, args.reps, args.chunk, args.bare)
+        print(f"militia processes and engine alone: {alone['timeouts_per_attack']:.2f} bare "
+              f"timeouts per attack ({alone['attacks_per_replication']:.1f} attacks, "
+              f"{alone['events_per_replication']:.1f} events per replication); the rest of "
+              f"the model adds {m['timeouts_per_attack'] - alone['timeouts_per_attack']:.2f}")
     if args.profile:
         profile(args.reps, args.profile)
     if args.check and m["timeouts_per_attack"] > GOAL_PER_ATTACK:

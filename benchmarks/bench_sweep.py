@@ -9,12 +9,14 @@ Run::
     python benchmarks/bench_sweep.py all        # all four (about 15 minutes on 2 idle cores)
     ... --check                                 # exit 1 if a goal is missed
 
-Every measured command is a fresh process (``escsim sweep ...`` or, for EMA Workbench, this
-script's ``_ema`` mode), timed from outside: wall time, and the CPU time of the process and its
-workers from ``getrusage(RUSAGE_CHILDREN)``; peak memory comes from ``/usr/bin/time -f %M`` (the
-largest resident set of the process tree) and from sampling the tree's summed RSS. Commands
-alternate and repeat, and the medians are compared, so the ratios hold on a machine that others
-share (the load average is printed with each figure).
+Every measured command but the overhead's is a fresh process (``escsim sweep ...`` or, for EMA
+Workbench, this script's ``_ema`` mode), timed from outside: wall time, and the CPU time of the
+process and its workers from ``getrusage(RUSAGE_CHILDREN)``; peak memory comes from
+``/usr/bin/time -f %M`` (the largest resident set of the process tree) and from sampling the
+tree's summed RSS. The overhead is measured inside this process (``escsim.sweep.sweep``, serial,
+CPU time), where start-up noise does not drown a fraction of a millisecond per point. Commands
+alternate and repeat, and the medians are compared (the load average is printed with each
+figure: wall-clock figures need the machine's cores free).
 
 The replications are always those of ``benchmarks/bench_replication.py``: ``surge-2023`` run for
 365 days under the proportional policy, root seed 2024.
@@ -226,23 +228,36 @@ def bench_memory(small: int, large: int, points: int, repeat: int, work: Path
 
 
 def bench_overhead(points: int, repeat: int, work: Path) -> dict[str, Any]:
-    """Serial (one worker), in CPU time: ``points`` points of 1 run, 1 point of ``points`` runs,
-    1 point of ``points // 10`` runs. The marginal cost of a replication comes from the last two
-    (start-up cancels); the per-point overhead from the first two."""
+    """Serial, in this process's CPU time, through ``escsim.sweep.sweep`` (what ``escsim sweep
+    -j 1`` runs, without its start-up): ``points`` points of 1 run, 1 point of ``points`` runs,
+    1 point of ``points // 10`` runs, alternating. The marginal cost of a replication comes from
+    the last two (fixed costs cancel); the per-point overhead from the first two."""
+    from escsim.sweep import sweep
+
     key = "iran.pause_mean_days"  # swept over a range too narrow to change the dynamics
     tenth = max(1, points // 10)
-    m = alternate({
-        "many": lambda: sweep_cmd(work / "many", 1, 1, "--design", "lhs", "--samples",
-                                  str(points), "--vary", f"{key}=540:540.001"),
-        "one": lambda: sweep_cmd(work / "one", points, 1, "--vary", f"{key}=540"),
-        "tenth": lambda: sweep_cmd(work / "tenth", tenth, 1, "--vary", f"{key}=540"),
-    }, repeat)
-    replication = (m["one"]["cpu"] - m["tenth"]["cpu"]) / (points - tenth)
-    per_point = (m["many"]["cpu"] - m["one"]["cpu"]) / (points - 1)
+    common: dict[str, Any] = {"seed": ROOT_SEED, "overrides": ["scenario.horizon_days=365"],
+                              "force": True}
+    variants: dict[str, Callable[[], Any]] = {
+        "many": lambda: sweep("surge-2023", [f"{key}=540:540.001"], work / "many", design="lhs",
+                              samples=points, runs=1, **common),
+        "one": lambda: sweep("surge-2023", [f"{key}=540"], work / "one", runs=points, **common),
+        "tenth": lambda: sweep("surge-2023", [f"{key}=540"], work / "tenth", runs=tenth,
+                               **common),
+    }
+    variants["tenth"]()  # warm imports and caches
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeat):
+        for name, run in variants.items():
+            start = time.process_time()
+            run()
+            cpu[name].append(time.process_time() - start)
+    m = {name: statistics.median(v) for name, v in cpu.items()}
+    replication = (m["one"] - m["tenth"]) / (points - tenth)
+    per_point = (m["many"] - m["one"]) / (points - 1)
     return {"points": points, "repeat": repeat, "load": load(),
-            "many_points_cpu_s": m["many"]["cpu"], "one_point_cpu_s": m["one"]["cpu"],
-            "tenth_cpu_s": m["tenth"]["cpu"], "many_points_wall_s": m["many"]["wall"],
-            "one_point_wall_s": m["one"]["wall"],
+            "many_points_cpu_s": m["many"], "one_point_cpu_s": m["one"],
+            "tenth_cpu_s": m["tenth"],
             "replication_ms": replication * 1e3, "per_point_overhead_ms": per_point * 1e3,
             "ratio": per_point / replication}
 
@@ -274,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory-points", type=int, nargs="+", default=[1, 20],
                     help="memory: points the runs are spread over (one figure for each)")
     ap.add_argument("--points", type=int, default=2000, help="overhead: points of 1 run")
-    ap.add_argument("--repeat", type=int, default=3, help="repeats of each command (median)")
+    ap.add_argument("--repeat", type=int, default=5, help="repeats of each command (median)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
     ap.add_argument("--keep", metavar="DIR", help="keep the sweep folders in DIR")
     a = ap.parse_args(argv)
