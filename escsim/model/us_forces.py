@@ -237,8 +237,10 @@ class USForces:
         groups = [world.militias[g] for g in order.groups] if order.groups \
             else list(world.militias.values())
         killed_total = 0
-        share = max(1, order.targets // len(groups))
-        for group in groups:
+        # targets split as evenly as whole numbers allow; a group gets at least one
+        base, extra = divmod(order.targets, len(groups))
+        for i, group in enumerate(groups):
+            share = max(1, base + (1 if i < extra else 0))
             killed = world.draws.poisson(order.killed_per_target * share)
             killed_total += killed
             group.struck(share, killed, leader_killed=order.leadership, wake=False)
