@@ -19,10 +19,11 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
+from escsim.plotting import _grid_axes, _new_figure
 
 #: The caveat of every figure (MODEL.md, "Known limits").
 CAVEAT = ("Simulated under stated assumptions; the record is press-reported and short, the "
@@ -55,12 +56,6 @@ def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes, b
         return fig, ax, False
     fig = _new_figure(width, height)
     return fig, fig.add_subplot(), True
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _style(ax: Axes, grid: Literal["x", "y", "both", ""] = "y") -> None:
@@ -269,18 +264,7 @@ def plot_distributions(simulated: pd.DataFrame, comparison: pd.DataFrame,
     by_id = comparison.set_index("id")
     ids = [i for i in (ids if ids is not None else simulated.columns) if i in simulated.columns]
     n = len(ids)
-    if axes is None:
-        nrows = max(1, math.ceil(n / ncols))
-        fig = _new_figure(3.0 * ncols, 2.3 * nrows + 0.6)
-        grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for extra in grid[n:]:
-            extra.set_visible(False)
-        axes = list(grid[:n])
-        own = True
-    else:
-        parent = axes[0].get_figure()
-        assert isinstance(parent, Figure)
-        fig, own = parent, False
+    fig, axes, own = _grid_axes(n, ncols, 3.0, 2.3, axes)
     for ax, oid in zip(axes, ids, strict=False):
         r = by_id.loc[oid]
         values = simulated[oid].to_numpy(dtype=float)
@@ -337,18 +321,7 @@ def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
     scenario's own value (``reference``, dashed) for comparison; ``xlabels`` name each
     parameter's unit."""
     n = len(columns)
-    if axes is None:
-        nrows = max(1, math.ceil(n / ncols))
-        fig = _new_figure(3.0 * ncols, 2.3 * nrows + 0.6)
-        grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for extra in grid[n:]:
-            extra.set_visible(False)
-        axes = list(grid[:n])
-        own = True
-    else:
-        parent = axes[0].get_figure()
-        assert isinstance(parent, Figure)
-        fig, own = parent, False
+    fig, axes, own = _grid_axes(n, ncols, 3.0, 2.3, axes)
     w = None if weights is None else np.asarray(weights, dtype=float)
     for ax, col in zip(axes, columns, strict=False):
         pr = prior_draws[col].to_numpy(dtype=float)
@@ -411,18 +384,7 @@ def plot_summary_statistics(prior_stats: pd.DataFrame, posterior_stats: pd.DataF
     accepted posterior runs (blue) and the observed value or range (black)."""
     columns = list(posterior_stats.columns)
     n = len(columns)
-    if axes is None:
-        nrows = max(1, math.ceil(n / ncols))
-        fig = _new_figure(3.0 * ncols, 2.3 * nrows + 0.6)
-        grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for extra in grid[n:]:
-            extra.set_visible(False)
-        axes = list(grid[:n])
-        own = True
-    else:
-        parent = axes[0].get_figure()
-        assert isinstance(parent, Figure)
-        fig, own = parent, False
+    fig, axes, own = _grid_axes(n, ncols, 3.0, 2.3, axes)
     w = None if weights is None else np.asarray(weights, dtype=float)
     for ax, col in zip(axes, columns, strict=False):
         pr = prior_stats[col].to_numpy(dtype=float)

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -50,36 +50,36 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         os.replace(tmp, out)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file via a temporary sibling and an atomic rename."""
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[IO[str]]:
+    """A text file handle whose content replaces ``path`` (via a temporary sibling and an atomic
+    rename) only if the block completes; a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            yield fh
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file via a temporary sibling and an atomic rename."""
+    with atomic_open(path) as fh:
+        fh.write(text)
 
 
 def write_rows_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     """A tidy CSV (missing values empty), written atomically."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-            w.writeheader()
-            for row in rows:
-                w.writerow({k: ("" if v is None else v) for k, v in row.items()})
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: ("" if v is None else v) for k, v in row.items()})
 
 
 def write_json(path: Path, data: Any) -> None:

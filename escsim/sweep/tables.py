@@ -17,12 +17,9 @@ order, which is (point, replication) order, so it is streamed, never held whole 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +31,7 @@ from scipy import stats
 
 from escsim.analysis import MAIN_COUNTS
 from escsim.errors import InputError
-from escsim.results import atomic_write_text
+from escsim.results import atomic_open, atomic_write_text
 
 MANIFEST = "manifest.json"
 DESIGN = "design.json"
@@ -103,18 +100,10 @@ def clopper_pearson(successes: np.ndarray, trials: np.ndarray, confidence: float
 
 
 def _stream_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write text pieces to ``path`` via a temporary sibling and an atomic rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            for piece in chunks:
-                fh.write(piece)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write text pieces to ``path`` atomically, without holding them all in memory."""
+    with atomic_open(path) as fh:
+        for piece in chunks:
+            fh.write(piece)
 
 
 def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str]) -> None:
