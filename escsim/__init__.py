@@ -13,8 +13,6 @@ The public API, for notebooks and scripts::
 Results explore the consequences of stated assumptions; they are not forecasts.
 """
 
-__version__ = "0.1.0"
-
 from escsim.backtest import run_backtest  # noqa: E402
 from escsim.calibration import calibrate  # noqa: E402
 from escsim.engine import RunRecord, replication_seed, run_replication  # noqa: E402
@@ -31,6 +29,7 @@ from escsim.scenario import (  # noqa: E402
 from escsim.sweep import read_sweep  # noqa: E402  (escsim.sweep.sweep runs one)
 from escsim.tracing import trace  # noqa: E402
 from escsim.uncertainty import make_sampler  # noqa: E402
+from escsim.version import __version__
 
 __all__ = [
     "Fact",

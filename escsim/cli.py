@@ -8,29 +8,24 @@ the key, the value and what was expected.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from escsim import __version__
+from escsim.cli_common import (
+    EscsimGroup,
+    check_out,
+    load_scenario_arg,
+    process_executor,
+    progress,
+    set_option,
+)
 from escsim.errors import InputError
+from escsim.version import __version__
 
 
-class _Group(click.Group):
-    """Turn :class:`InputError` into one line on stderr and exit code 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except InputError as exc:
-            click.echo(f"escsim: error: {exc}", err=True)
-            ctx.exit(2)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
+@click.group(cls=EscsimGroup, context_settings={"help_option_names": ["-h", "--help"],
                                            "max_content_width": 100})
 @click.version_option(__version__, prog_name="escsim")
 def main() -> None:
@@ -42,41 +37,11 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------------- helpers ---
-_set_option: Callable[[Any], Any] = click.option(
-    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
-    help="Override a parameter by its dotted key (repeatable), e.g. "
-         "--set us_policy.preset=punitive.")
-
-
-def _load(ref: str, overrides: tuple[str, ...], horizon: float | None = None) -> Any:
-    from escsim.scenario import load_scenario
-
-    items = list(overrides)
-    if horizon is not None:
-        items.append(f"scenario.horizon_days={horizon}")
-    return load_scenario(ref, items)
-
-
-def _jobs(jobs: int | None) -> int:
-    from escsim.executors import available_cores
-
-    return jobs if jobs is not None else available_cores()
-
-
-def _progress(total: int, label: str) -> Any:
-    return click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True,
-                             show_eta=True, show_percent=True)
-
-
-def _rung_names(scenario: Any) -> dict[int, str]:
-    return {r.level: name for name, r in scenario.ladder.items()}
-
-
 def _print_summary(sim: Any) -> None:
     """The compact table: rung probabilities with intervals, median and 90% range of counts."""
     from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
 
-    names = _rung_names(sim.scenario)
+    names = sim.rung_names
     click.echo(f"\n{sim.scenario.scenario.name}: {len(sim.runs)} runs, "
                f"{sim.scenario.scenario.horizon_days:g} days from "
                f"{sim.scenario.scenario.start_date}, root seed {sim.root_seed}")
@@ -103,7 +68,7 @@ def _default_out(name: str) -> Path:
               help="Root seed; replication seeds derive from it.")
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override each scenario's horizon (days).")
-@_set_option
+@set_option
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes [default: cores].")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/<scenario> or results/compare].")
@@ -128,7 +93,6 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     --parameter-uncertainty, outcome distributions include parameter uncertainty, not only
     chance (docs/backtest.md).
     """
-    from escsim.executors import make_executor
     from escsim.results import atomic_folder, write_rows_csv
     from escsim.runner import simulate, write_simulation
     from escsim.scenario import bundled_scenarios
@@ -139,21 +103,19 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         refs += [name for name in bundled_scenarios() if name not in refs]
     if not refs:
         raise click.UsageError("give at least one SCENARIO, or --all")
-    loaded = [_load(r, overrides, horizon) for r in refs]  # validate all before running any
+    # validate every scenario before running any
+    loaded = [load_scenario_arg(r, overrides, horizon) for r in refs]
     samplers = [make_sampler(s, uncertainty, priors, posterior) for s in loaded]
     names = [s.scenario.name for s in loaded]
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
-    if target.exists() and not force:
-        raise InputError("output folder exists; use --force to replace it or --out to choose "
-                         "another", file=str(target))
-    workers = _jobs(jobs)
-    executor = make_executor("process", workers)
+    check_out(target, force)
+    executor = process_executor(jobs)
     sims = []
     try:
-        with _progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
+        with progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
             for s, sampler in zip(loaded, samplers, strict=True):
                 sims.append(simulate(s, runs, seed, executor, progress=bar.update,
                                      parameters=sampler))
@@ -176,7 +138,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 
                 plot_comparison_folder(tmp, {s.scenario.scenario.name: s.runs for s in sims},
                                        max(s.scenario.scenario.horizon_days for s in sims),
-                                       rung_names=_rung_names(sims[0].scenario))
+                                       rung_names=sims[0].rung_names)
         for sim in sims:
             _print_summary(sim)
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
@@ -190,7 +152,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 @click.argument("scenario")
 @click.option("--seed", "-s", required=True, type=click.IntRange(0),
               help="A replication seed (the seed column of runs.csv).")
-@_set_option
+@set_option
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override the scenario's horizon (days).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
@@ -203,7 +165,7 @@ def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float |
     from escsim.results import atomic_folder
     from escsim.tracing import trace as make_trace
 
-    s = _load(scenario, overrides, horizon)
+    s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)
@@ -233,13 +195,13 @@ def list_scenarios() -> None:
 
 @main.command()
 @click.argument("scenario")
-@_set_option
+@set_option
 @click.option("--key", "prefix", default="", metavar="PREFIX",
               help="Show only keys starting with PREFIX (e.g. militias.iraq_factions).")
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
-    s = _load(scenario, overrides)
+    s = load_scenario_arg(scenario, overrides)
     click.echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
     for key, value in _flatten(s):
         if not key.startswith(prefix):
@@ -301,21 +263,12 @@ def facts(fact_id: str) -> None:
         click.echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
 
 
-# ------------------------------------------------------- sweeps, sensitivity, plots, discovery ---
-# escsim.cli_sweep imports this module's helpers and registers its commands on `main` itself;
-# importing it from here too covers `python -m escsim.cli`, where this module is __main__.
-if "escsim.cli_sweep" not in sys.modules:
-    from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
-
-    for _command in (sweep, sensitivity, plot, discover):
-        main.add_command(_command)
-
-
-# ------------------------------------------------------------------- backtest, calibration ---
+# ------------------------------------------- commands of their own modules: sweeps, backtest ---
 from escsim.cli_backtest import backtest, calibrate  # noqa: E402
+from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-main.add_command(backtest)
-main.add_command(calibrate)
+for _command in (sweep, sensitivity, plot, discover, backtest, calibrate):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

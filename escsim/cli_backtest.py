@@ -12,29 +12,17 @@ from typing import Any
 
 import click
 
-from escsim.errors import InputError
+from escsim.cli_common import (
+    check_out,
+    jobs_option,
+    load_scenario_arg,
+    process_executor,
+    set_option,
+)
 
 #: The calibration scenario: the surge of 17 Oct 2023 - 4 Feb 2024.
 CALIBRATION_SCENARIO = "surge-2023"
 _UNCERTAINTY = click.Choice(["none", "prior", "posterior"])
-
-
-def _load(ref: str, overrides: tuple[str, ...]) -> Any:
-    from escsim.scenario import load_scenario
-
-    return load_scenario(ref, list(overrides))
-
-
-def _executor(jobs: int | None) -> Any:
-    from escsim.executors import available_cores, make_executor
-
-    return make_executor("process", jobs if jobs is not None else available_cores())
-
-
-def _check_out(target: Path, force: bool) -> None:
-    if target.exists() and not force:
-        raise InputError("output folder exists; use --force to replace it or --out to choose "
-                         "another", file=str(target))
 
 
 def _command_line() -> str:
@@ -65,10 +53,6 @@ class _StagedProgress:
             self.bar, self.label = None, None
 
 
-_set_option = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                           help="Override a parameter by its dotted key (repeatable).")
-_jobs_option = click.option("--jobs", "-j", type=click.IntRange(1),
-                            help="Worker processes [default: cores].")
 _observations_option = click.option(
     "--observations", type=click.Path(dir_okay=False, path_type=Path),
     help="Observations CSV [default: the bundled seeds/observations.csv].")
@@ -86,7 +70,7 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
 @click.option("--horizon", type=click.IntRange(1, 3650), metavar="DAYS",
               help="Simulated days [default: the scenario's horizon, extended to cover the "
                    "observations of this scenario].")
-@_set_option
+@set_option
 @_observations_option
 @click.option("--parameter-uncertainty", "uncertainty", type=_UNCERTAINTY, default="none",
               show_default=True,
@@ -96,7 +80,7 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or its posterior.csv [default: "
                    "results/calibrate-<scenario>].")
-@_jobs_option
+@jobs_option
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/backtest-<scenario>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
@@ -115,14 +99,14 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
     from escsim.observations import default_observations_path, load_observations
     from escsim.uncertainty import make_sampler
 
-    s = _load(scenario, overrides)
+    s = load_scenario_arg(scenario, overrides)
     obs_path = observations or default_observations_path()
     obs = load_observations(obs_path)
     sampler = make_sampler(s, uncertainty, priors, posterior)
     target = out or Path("results") / f"backtest-{s.scenario.name}"
-    _check_out(target, force)
+    check_out(target, force)
     main_days, extra = plan_horizons(s, obs, horizon)
-    executor = _executor(jobs)
+    executor = process_executor(jobs)
     try:
         with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr,
                                label=f"backtest {s.scenario.name}: {runs} runs",
@@ -159,11 +143,11 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
                    "[default: from the priors file].")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
               help="Root seed: the same seed gives the same posterior on any executor.")
-@_set_option
+@set_option
 @click.option("--check-runs", default=1000, show_default=True, type=click.IntRange(0),
               help="Runs of the posterior predictive check (a backtest drawing parameters from "
                    "the posterior); 0 skips it.")
-@_jobs_option
+@jobs_option
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/calibrate-<scenario>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
@@ -185,7 +169,7 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     from escsim.observations import default_observations_path, load_observations
     from escsim.uncertainty import resolve_priors
 
-    s = _load(scenario, overrides)
+    s = load_scenario_arg(scenario, overrides)
     prior_set = resolve_priors(s, priors)
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
                                                generations=generations)
@@ -193,8 +177,8 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     all_obs = load_observations(obs_path)
     used = select_observations(all_obs, settings.observations, s, prior_set.file)
     target = out or Path("results") / f"calibrate-{s.scenario.name}"
-    _check_out(target, force)
-    executor = _executor(jobs)
+    check_out(target, force)
+    executor = process_executor(jobs)
     stages = _StagedProgress()
     try:
         cal = fit(s, prior_set, used, settings, seed, executor, stages)

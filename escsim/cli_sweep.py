@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from escsim.cli import _jobs, _set_option
+from escsim.cli_common import jobs_or_cores, set_option
 from escsim.errors import InputError
 
 _vary_option = click.option(
@@ -64,7 +64,7 @@ def _make_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
         raise InputError("--scheduler needs --executor dask", key="--scheduler",
                          value=scheduler, expected="--executor dask --scheduler ADDRESS")
     if kind == "process" and jobs is None:
-        jobs = _jobs(None)
+        jobs = jobs_or_cores(None)
     return make_executor(kind, jobs, scheduler)
 
 
@@ -168,7 +168,7 @@ def _plan_from(folder: Path) -> Any:
               help="Root seed; every point x replication seed derives from it.")
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override each scenario's horizon (days).")
-@_set_option
+@set_option
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Also draw each point x replication's uncertain parameters (all but the "
@@ -294,7 +294,7 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
               help="Bootstrap resamples for the intervals (0: none).")
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override the scenario's horizon (days).")
-@_set_option
+@set_option
 @_executor_options
 @_out_options
 def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str, ...],
@@ -439,13 +439,3 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     write_table(Path(folder) / "prim-trajectory.csv", list(traj.columns),
                 traj.itertuples(index=False))
     click.echo(f"trajectory: {path}")
-
-
-def _register() -> None:
-    from escsim.cli import main
-
-    for command in (sweep, sensitivity, plot, discover):
-        main.add_command(command)
-
-
-_register()

@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escsim import __version__
 from escsim.analysis import daily_bands, summarize
 from escsim.engine import run_columns
 from escsim.executors import ParameterDraws, SerialExecutor, chunks_for, run_chunk
 from escsim.model.recorder import DAILY_SERIES
 from escsim.results import atomic_folder, write_json, write_rows_csv
 from escsim.scenario.schema import Scenario
+from escsim.version import __version__
 
 
 @dataclass

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from escsim import __version__
 from escsim.engine import BASE_COLUMNS, replication_seed, run_columns, run_replication
 from escsim.errors import InputError
 from escsim.executors import SerialExecutor, available_cores
@@ -54,6 +53,7 @@ from escsim.sweep.design import (
 )
 from escsim.sweep.parameters import SweepDraws, SweepUncertainty, plan_uncertainty
 from escsim.sweep.points import Patch, PointBuilder, build_point, check_key
+from escsim.version import __version__
 
 DESIGNS = (*SWEEP_DESIGNS, "table", "saltelli", "morris")
 #: Replications per chunk are at most this many (a chunk is also the unit of resume).
