@@ -24,8 +24,11 @@ class Timeline:
         self.agenda = Agenda(world.env, "timeline")
         start = s.scenario.start_date
         for name, event in sorted(s.events.items(), key=lambda kv: (kv[1].date, kv[0])):
-            day = (event.date - start).days
-            if day < 0 or day >= s.scenario.horizon_days:
+            # an event dated before the start still holds at day 0 unless it ended before it,
+            # so a scenario can start on any date (e.g. inside the Nov 2023 truce)
+            day = max(0, (event.date - start).days)
+            if day >= s.scenario.horizon_days or (event.until is not None
+                                                 and event.until < start):
                 continue
             # whether a probabilistic event happens is drawn up front, in a fixed order
             if event.probability < 1.0 and not world.draws.bernoulli(event.probability):
@@ -39,8 +42,8 @@ class Timeline:
             previous = self.regime
             self._set_regime(event.regime or previous, name)
             if event.until is not None:
-                self.agenda.schedule((event.until - event.date).days + 1, self._set_regime,
-                                     previous, f"{name} ends")
+                self.agenda.schedule((event.until - start).days + 1 - world.env.now,
+                                     self._set_regime, previous, f"{name} ends")
         elif event.kind == "shock":
             self._shock(name, event)
             if event.until is not None:
