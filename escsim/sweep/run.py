@@ -625,8 +625,8 @@ def _read_chunk_log(out: Path) -> list[dict[str, Any]]:
 def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int) -> None:
     """Build runs.csv and summary.csv from the parts; mark the manifest complete."""
     tables.assemble_runs(out, n_chunks, plan.columns)
-    cols, rows = tables.build_summary(tables.iter_point_blocks(out, n_chunks), plan.points,
-                                      plan.keys, plan.rungs)
+    blocks = tables.iter_point_blocks(out, n_chunks, tables.summary_inputs(plan.rungs))
+    cols, rows = tables.build_summary(blocks, plan.points, plan.keys, plan.rungs)
     tables.write_table(out / tables.SUMMARY, cols, rows)
     chunks = _read_chunk_log(out)
     manifest["chunks"] = chunks

@@ -120,21 +120,32 @@ def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str]) -> None:
     _stream_write(folder / RUNS, pieces())
 
 
-def iter_point_blocks(folder: Path, n_chunks: int) -> Iterator[pd.DataFrame]:
-    """The runs, part by part, cut so that no point is split across blocks (memory: about
-    one part plus one point)."""
-    carry: pd.DataFrame | None = None
+def iter_point_blocks(folder: Path, n_chunks: int, columns: Sequence[str] | None = None
+                      ) -> Iterator[pd.DataFrame]:
+    """The runs, part by part, cut so that no point is split across blocks.
+
+    Memory: about one part plus one point, of ``columns`` only (default: every column). The
+    pieces of a point that spans parts are joined once, when the point is complete.
+    """
+    wanted = None if columns is None else {"point", *columns}
+    pending: list[pd.DataFrame] = []
     for i in range(n_chunks):
-        part = pd.read_csv(part_path(folder, i))
-        if carry is not None:
-            part = pd.concat([carry, part], ignore_index=True)
+        part = pd.read_csv(part_path(folder, i),
+                           usecols=None if wanted is None else (lambda c: c in wanted))
         last = part["point"].iloc[-1]
         whole = part["point"] != last
-        if whole.any():
-            yield part[whole]
-        carry = part[~whole]
-    if carry is not None and len(carry):
-        yield carry
+        if whole.any():  # every point before `last` is now complete
+            yield pd.concat([*pending, part[whole]], ignore_index=True) if pending \
+                else part[whole]
+            pending = []
+        pending.append(part[~whole])
+    if pending:
+        yield pd.concat(pending, ignore_index=True)
+
+
+def summary_inputs(rungs: Sequence[int]) -> list[str]:
+    """The run columns :func:`build_summary` reads."""
+    return [*(f"day_rung_{r}" for r in rungs), *MAIN_COUNTS]
 
 
 @dataclass(frozen=True)
