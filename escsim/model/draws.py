@@ -62,14 +62,6 @@ class Draws:
             self.top_up()
             return self.uniforms.pop() < p
 
-    def choice(self, cumulative: list[float]) -> int:
-        """Index drawn with probabilities given as a cumulative list ending at 1."""
-        u = self.uniform()
-        for i, c in enumerate(cumulative):
-            if u < c:
-                return i
-        return len(cumulative) - 1
-
     def between(self, low: float, high: float) -> float:
         return low + (high - low) * self.uniform()
 

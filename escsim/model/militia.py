@@ -113,12 +113,6 @@ class Militia:
         return 1.0 - self.capability_lost * _exp((self._capability_time - now)
                                                  * self._regeneration)
 
-    def rate_bound(self, now: float) -> float:
-        """An upper bound of the rate from ``now`` until the next wake-up."""
-        excited = min(self.p.excitation_cap_per_day, self.excitation_at(now))
-        return self.world.rate_factor(self, with_baghdad=False) * (self.p.base_rate_per_day
-                                                                   + excited)
-
     def rate(self, now: float) -> float:
         """Attack intensity (attacks/day) at ``now``."""
         excited = min(self.p.excitation_cap_per_day, self.excitation_at(now))
@@ -246,8 +240,8 @@ class Militia:
     def _on_attack(self, _event: simpy.Event) -> None:
         """A kept candidate falls due: attack, then draw the next."""
         now = self._env.now
-        # as attack(), written out: the hot path (an exception here ends the replication, so
-        # the flag needs no try/finally)
+        # the hot path (an exception here ends the replication, so the flag needs no
+        # try/finally)
         self._attacking = True
         pool = self._pool
         if len(pool) < RESERVE:
@@ -261,11 +255,3 @@ class Militia:
             return
         # excitation, capability and pressure change only by strikes, which are separate events
         self._draw(now, self._excitation_then, self._lost_then, self._cut_then)
-
-    def attack(self, now: float | None = None) -> None:
-        """Launch an attack: a weapon from the group's mix at a site within reach."""
-        pool = self._pool
-        if len(pool) < RESERVE:
-            self._draws.top_up()
-        weapon = self.weapons[bisect_right(self._weapon_cuts, pool.pop())]
-        self._us.receive_attack(self, weapon, None, self._env.now if now is None else now)

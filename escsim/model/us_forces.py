@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from escsim.model.agenda import Agenda
@@ -66,16 +67,6 @@ class USForces:
         self.policy = make_policy(params)
         self.world.recorder.note(self.world.env.now, "us", "policy switch", "", params.preset)
 
-    def choose_site(self, reach: tuple[str, ...]) -> str | None:
-        """A target site among ``reach``, by target weight, only where troops are present."""
-        names, cuts = self._site_choice.get(reach) or self._site_table(reach)
-        if not cuts:  # one site or none: nothing to draw
-            return names[0] if names else None
-        pool = self._pool
-        if len(pool) < RESERVE:
-            self._draws.top_up()
-        return names[bisect_right(cuts, pool.pop())]
-
     def _site_table(self, reach: tuple[str, ...]) -> tuple[list[str], list[float]]:
         """Sites of ``reach`` with troops and cumulative weights to bisect (all but the last, so
         the index is 0..n-1), cached until troops move."""
@@ -83,10 +74,7 @@ class USForces:
         names = [n for n in reach if self.troops[n] > 0 and sites[n].target_weight > 0]
         weights = [sites[n].target_weight for n in names]
         total = sum(weights)
-        cumulative, acc = [], 0.0
-        for w in weights:
-            acc += w / total
-            cumulative.append(acc)
+        cumulative = [c / total for c in accumulate(weights)]
         table = (names, cumulative[:-1])
         self._site_choice[reach] = table
         return table
@@ -154,7 +142,7 @@ class USForces:
         """A militia attack with ``weapon`` lands (or not) on ``site`` (by default one the group
         chooses within its reach); the policy decides a reply.
 
-        The hot path of a replication: :meth:`choose_site`, :meth:`resolve` and
+        The hot path of a replication: the site choice, :meth:`resolve` and
         :meth:`record_attack` are written out here, to save their calls and look-ups.
         """
         if now is None:
