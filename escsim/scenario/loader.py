@@ -507,6 +507,22 @@ def _preset_policy(name: str, facts: dict[str, Fact]) -> USPolicy:
     return policy
 
 
+def check_value(tp: Any, value: Any, key: str, meta: Any, origin: str = "--set") -> Any:
+    """One value for ``key`` checked as the loader checks a file's: coerced to the schema type
+    ``tp`` and held to the field's range and choices (``meta``). For code that sets values on a
+    loaded scenario (sweep points) without re-reading its files."""
+    leaf = Leaf(value, origin)
+    coerced = _coerce(tp, leaf, key)
+    _check_range(coerced, leaf, key, meta)
+    return coerced
+
+
+def check_cross_keys(s: Scenario, files: dict[str, str]) -> None:
+    """The loader's checks that span keys (ordered pairs, references between tables);
+    ``files`` names, per dotted key, where its value came from."""
+    _cross_check(s, files)
+
+
 def param_hash(s: Scenario) -> str:
     """Hash of the parameter values (provenance and names of files excluded)."""
     data = dataclasses.asdict(s)

@@ -139,17 +139,14 @@ def check_patch(base: Scenario, patch: Patch) -> Patch:
     for key, value in patch:
         info = leaf_info(base, key)
         assert info is not None, key
-        leaf = _loader.Leaf(value, "--vary")
-        v = _loader._coerce(info.type, leaf, key)
-        _loader._check_range(v, leaf, key, info.meta)
-        coerced.append((key, v))
+        coerced.append((key, _loader.check_value(info.type, value, key, info.meta, "--vary")))
     out = tuple(coerced)
     patched = apply_patch(base, out)
     # The events' and the ladder's checks involve no value a patch can change (and the events'
     # read the policy presets from disk): the base scenario's load made them.
     try:
-        _loader._cross_check(dataclasses.replace(patched, events={}, ladder={}),
-                             {k: "--vary" for k, _ in out})
+        _loader.check_cross_keys(dataclasses.replace(patched, events={}, ladder={}),
+                                 {k: "--vary" for k, _ in out})
     except InputError as exc:  # a pair of values out of order: say which point
         exc.file = "--vary"
         exc.message += " at the point " + ", ".join(f"{k}={v!r}" for k, v in out)
