@@ -47,6 +47,7 @@ from scipy import stats
 
 from escsim.errors import InputError
 from escsim.paths import scenarios_dir
+from escsim.scenario.patch import set_values
 from escsim.scenario.schema import Scenario
 
 #: Spawn key of the parameter stream, apart from the replication's own stream
@@ -165,7 +166,7 @@ class PriorSet:
         safe: the priors were checked at load so every value in their support is valid. The
         result keeps the base scenario's ``param_hash``; the drawn values go in the run rows.
         """
-        changes: dict[str, Any] = {}
+        changes: list[tuple[str, Any]] = []
         for prior, targets, x in zip(self.priors, self.targets, theta, strict=True):
             for t in targets:
                 value = float(x) * _get_path(scenario, t.parts) if prior.mode == "scale" \
@@ -174,11 +175,8 @@ class PriorSet:
                     raise InputError("drawn value outside the parameter's range", file=self.file,
                                      key=f"parameters.{prior.name} -> {t.key}", value=value,
                                      expected=f"{t.lo} <= value <= {t.hi}")
-                node = changes
-                for part in t.parts[:-1]:
-                    node = node.setdefault(part, {})
-                node[t.parts[-1]] = round(value) if t.integer else value
-        return typing.cast(Scenario, _replace_tree(scenario, changes))
+                changes.append((t.key, round(value) if t.integer else value))
+        return set_values(scenario, changes)
 
     def overrides(self, scenario: Scenario, theta: np.ndarray | list[float]) -> dict[str, Any]:
         """The same values as ``--set`` overrides (for :func:`escsim.load_scenario`)."""
@@ -196,16 +194,6 @@ def _get_path(obj: Any, parts: tuple[str, ...]) -> float:
     for part in parts:
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
     return float(obj)
-
-
-def _replace_tree(obj: Any, changes: dict[str, Any]) -> Any:
-    """``obj`` (frozen dataclasses and dicts) with the leaves of the nested ``changes``
-    replaced, each container copied once."""
-    new = {k: _replace_tree(obj[k] if isinstance(obj, dict) else getattr(obj, k), v)
-           if isinstance(v, dict) else v for k, v in changes.items()}
-    if isinstance(obj, dict):
-        return {**obj, **new}
-    return dataclasses.replace(obj, **new)
 
 
 def numeric_keys(scenario: Scenario) -> dict[str, Target]:

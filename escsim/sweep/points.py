@@ -29,6 +29,7 @@ from typing import Any
 from escsim.errors import InputError
 from escsim.scenario import load_scenario, parse_override
 from escsim.scenario import loader as _loader
+from escsim.scenario.patch import set_values
 from escsim.scenario.schema import Scenario
 
 Patch = tuple[tuple[str, Any], ...]
@@ -124,14 +125,6 @@ def is_patchable(scenario: Scenario, key: str) -> bool:
     return info is not None and info.type in _PATCHABLE_TYPES
 
 
-def _set(obj: Any, parts: list[str], value: Any) -> Any:
-    head, rest = parts[0], parts[1:]
-    if isinstance(obj, dict):
-        return {**obj, head: value if not rest else _set(obj[head], rest, value)}
-    new = value if not rest else _set(getattr(obj, head), rest, value)
-    return dataclasses.replace(obj, **{head: new})
-
-
 def check_patch(base: Scenario, patch: Patch) -> Patch:
     """Check patch values with the loader's type, range and cross-key checks; return them
     coerced (``1`` -> ``1.0`` for a number key) so hashes match a loaded scenario."""
@@ -156,11 +149,9 @@ def check_patch(base: Scenario, patch: Patch) -> Patch:
 
 def apply_patch(base: Scenario, patch: Patch, param_hash: str | None = None) -> Scenario:
     """``base`` with the (checked) values of ``patch`` set; provenance and overrides follow."""
-    s = base
-    for key, value in patch:
-        s = _set(s, key.split("."), value)
     if not patch:
         return base
+    s = set_values(base, patch)
     describe = _loader.Leaf(None, "--set").describe({})
     return dataclasses.replace(s, provenance={**base.provenance, **{k: describe for k, _ in patch}},
                                overrides=(*base.overrides, *patch),
