@@ -22,31 +22,20 @@ import importlib
 import inspect
 import re
 import sys
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
 import escsim
 import escsim.plotting
+from escsim.records import LADDER_COUNTERS
 from escsim.scenario import schema
-from escsim.scenario.conditions import LADDER_COUNTERS
+from escsim.scenario.keys import get_value, schema_patterns, type_name
 
 DOCS = Path(__file__).resolve().parent
 SCENARIO_KEYS = DOCS / "reference" / "scenario-keys.md"
 API = DOCS / "reference" / "api.md"
 
 #: Placeholder for the names of a table's entries, by the table's key.
-PLACEHOLDERS = {
-    "regimes": "<regime>",
-    "sites": "<site>",
-    "weapons": "<weapon>",
-    "militias": "<group>",
-    "events": "<event>",
-    "ladder": "<rung>",
-    "respond_prob": "<outcome>",
-    "weapon_mix": "<weapon>",
-}
 #: What the entries of a named table are, for the section introductions.
 TABLE_NOTES = {
     "regimes": "Conflict regimes; the timeline switches between them ([events]), "
@@ -86,52 +75,14 @@ class Key:
     owner: str  # the schema class that holds the field
 
 
-def _strip_optional(tp: Any) -> tuple[Any, bool]:
-    if typing.get_origin(tp) in (types.UnionType, typing.Union):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0], True
-    return tp, False
-
-
 def _type_name(tp: Any) -> str:
-    tp, _ = _strip_optional(tp)
-    if tp is float:
-        return "number"
-    if tp is int:
-        return "whole number"
-    if tp is bool:
-        return "true or false"
-    if tp is str:
-        return "text"
-    if tp is dt.date:
-        return "date (YYYY-MM-DD)"
-    if typing.get_origin(tp) is tuple:
-        return "list of names"
-    return getattr(tp, "__name__", str(tp))
+    return type_name(tp)
 
 
-def schema_keys(cls: type = schema.Scenario, prefix: str = "", section: str = "") -> list[Key]:
+def schema_keys(cls: type = schema.Scenario) -> list[Key]:
     """Every leaf key of the schema as a dotted pattern, in schema order."""
-    keys: list[Key] = []
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        if f.metadata.get("internal"):
-            continue
-        tp, _ = _strip_optional(hints[f.name])
-        path = f"{prefix}{f.name}"
-        top = section or f.name
-        if dataclasses.is_dataclass(tp):
-            keys += schema_keys(typing.cast(type, tp), f"{path}.", top)
-        elif typing.get_origin(tp) is dict:
-            _, item = typing.get_args(tp)
-            entry = f"{path}.{PLACEHOLDERS.get(f.name, '<name>')}"
-            if dataclasses.is_dataclass(item):
-                keys += schema_keys(typing.cast(type, item), f"{entry}.", top)
-            else:
-                keys.append(Key(entry, top, _type_name(item), dict(f.metadata), cls.__name__))
-        else:
-            keys.append(Key(path, top, _type_name(tp), dict(f.metadata), cls.__name__))
-    return keys
+    return [Key(p.pattern, p.section, type_name(p.type), dict(p.meta), p.owner)
+            for p in schema_patterns(cls)]
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -140,10 +91,7 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(r"^" + r"\.".join(parts) + r"$")
 
 
-def _get(obj: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    return obj
+_get = get_value
 
 
 def _fmt_value(value: Any) -> str:
@@ -538,11 +486,11 @@ def api_markdown() -> str:
         "Documented in their own docstrings and pages:",
         "",
     ]
-    for module, page in (("escsim.sweep", "../sweeps.md"), ("escsim.sensitivity", "../sweeps.md"),
-                         ("escsim.plot_sweep", "../sweeps.md"),
-                         ("escsim.backtest", "../backtest.md"),
-                         ("escsim.plot_backtest", "../backtest.md"),
-                         ("escsim.analysis", None), ("escsim.executors", None),
+    for module, page in (("escsim.sweep", "../sweeps.md"), ("escsim.analysis.sensitivity", "../sweeps.md"),
+                         ("escsim.plotting.sweeps", "../sweeps.md"),
+                         ("escsim.history.backtest", "../backtest.md"),
+                         ("escsim.plotting.history", "../backtest.md"),
+                         ("escsim.analysis", None), ("escsim.sweep.executors", None),
                          ("escsim.model.policies", "../howto/add-a-retaliation-policy.md")):
         mod = importlib.import_module(module)
         first = _inline(_one_line(_doc(mod).split("\n\n")[0]))

@@ -11,35 +11,47 @@ The public API, for notebooks and scripts::
     escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
 
 Results explore the consequences of stated assumptions; they are not forecasts.
+
+Names are imported on first use (PEP 562), so ``import escsim`` and ``escsim --version`` stay
+fast: numpy, pandas, scipy and SimPy load only when something needs them.
 """
 
-from escsim.backtest import run_backtest  # noqa: E402
-from escsim.calibration import calibrate  # noqa: E402
-from escsim.engine import RunRecord, replication_seed, run_replication  # noqa: E402
-from escsim.errors import InputError  # noqa: E402
-from escsim.facts import Fact, load_facts  # noqa: E402
-from escsim.observations import load_observations  # noqa: E402
-from escsim.runner import Simulation, simulate, write_simulation  # noqa: E402
-from escsim.scenario import (  # noqa: E402
-    Scenario,
-    bundled_scenarios,
-    load_scenario,
-    with_overrides,
-)
-from escsim.sweep import read_sweep  # noqa: E402  (escsim.sweep.sweep runs one)
-from escsim.tracing import trace  # noqa: E402
-from escsim.uncertainty import make_sampler  # noqa: E402
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from escsim.version import __version__
 
+#: Public name -> the module that defines it.
+_PUBLIC = {
+    "Fact": "escsim.facts",
+    "InputError": "escsim.errors",
+    "RunRecord": "escsim.engine",
+    "Scenario": "escsim.scenario",
+    "Simulation": "escsim.simulation",
+    "bundled_scenarios": "escsim.scenario",
+    "calibrate": "escsim.history.calibration",
+    "load_facts": "escsim.facts",
+    "load_observations": "escsim.history.observations",
+    "load_scenario": "escsim.scenario",
+    "make_sampler": "escsim.scenario.priors",
+    "read_sweep": "escsim.sweep",
+    "replication_seed": "escsim.engine",
+    "run_backtest": "escsim.history.backtest",
+    "run_replication": "escsim.engine",
+    "simulate": "escsim.simulation",
+    "trace": "escsim.simulation",
+    "with_overrides": "escsim.scenario",
+    "write_simulation": "escsim.simulation",
+}
+
 __all__ = [
-    "Fact",
-    "InputError",
-    "RunRecord",
-    "Scenario",
-    "Simulation",
     "__version__",
     "bundled_scenarios",
     "calibrate",
+    "Fact",
+    "InputError",
     "load_facts",
     "load_observations",
     "load_scenario",
@@ -48,8 +60,37 @@ __all__ = [
     "replication_seed",
     "run_backtest",
     "run_replication",
+    "RunRecord",
+    "Scenario",
     "simulate",
+    "Simulation",
     "trace",
     "with_overrides",
     "write_simulation",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'escsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from escsim.engine import RunRecord, replication_seed, run_replication
+    from escsim.errors import InputError
+    from escsim.facts import Fact, load_facts
+    from escsim.history.backtest import run_backtest
+    from escsim.history.calibration import calibrate
+    from escsim.history.observations import load_observations
+    from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
+    from escsim.scenario.priors import make_sampler
+    from escsim.simulation import Simulation, simulate, trace, write_simulation
+    from escsim.sweep import read_sweep

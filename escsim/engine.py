@@ -18,17 +18,8 @@ import numpy as np
 
 from escsim.model.draws import Draws
 from escsim.model.world import World
+from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.scenario.schema import Scenario
-
-#: The run columns every record has, in order (ladder and per-weapon columns follow).
-BASE_COLUMNS = (
-    "scenario", "param_hash", "point", "replication", "seed", "end_day",
-    "attacks", "attacks_in_iraq", "attacks_in_syria", "attacks_in_jordan", "intercepted",
-    "us_wounded", "us_killed", "us_casualties", "us_strikes", "us_targets_struck",
-    "leadership_strikes", "major_us_strikes", "militia_killed", "iran_personnel_killed",
-    "iran_direct_attacks", "us_strikes_on_iran", "restraint_orders", "days_under_restraint",
-    "troops_end", "max_rung",
-)
 
 
 def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
@@ -48,8 +39,8 @@ def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
 
 def run_columns(scenario: Scenario) -> list[str]:
     """Column names of the records of ``scenario`` (weapons and ladder levels vary)."""
-    weapons = [f"attacks_weapon_{w}" for w in sorted(scenario.weapons)]
-    rungs = [f"day_rung_{r.level}" for r in sorted(scenario.ladder.values(),
+    weapons = [f"{WEAPON_PREFIX}{w}" for w in sorted(scenario.weapons)]
+    rungs = [f"{RUNG_DAY_PREFIX}{r.level}" for r in sorted(scenario.ladder.values(),
                                                      key=lambda r: r.level)]
     return [*BASE_COLUMNS, *weapons, *rungs]
 

@@ -20,7 +20,9 @@ import pytest
 from scipy import stats
 
 import escsim
-from escsim.backtest import (
+from escsim.errors import InputError
+from escsim.facts import bundled_facts
+from escsim.history.backtest import (
     central_interval,
     compare,
     crps_ensemble,
@@ -31,11 +33,9 @@ from escsim.backtest import (
     run_backtest,
     window_values,
 )
-from escsim.errors import InputError
-from escsim.executors import make_executor
-from escsim.facts import bundled_facts
-from escsim.observations import Observation, load_observations
-from escsim.uncertainty import ParameterSampler, load_priors, make_sampler, resolve_priors
+from escsim.history.observations import Observation, load_observations
+from escsim.scenario.priors import ParameterSampler, load_priors, make_sampler, resolve_priors
+from escsim.sweep.executors import make_executor
 
 HEADLINE = ("OBS-ATTACKS-SURGE", "OBS-CASUALTIES", "OBS-KILLED", "OBS-ROUNDS-SURGE")
 START = dt.date(2023, 10, 17)

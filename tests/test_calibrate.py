@@ -21,7 +21,9 @@ import pytest
 from scipy import stats
 
 import escsim
-from escsim.calibration import (
+from escsim.engine import run_replication
+from escsim.errors import InputError
+from escsim.history.calibration import (
     CalibrationSettings,
     calibrate,
     distances,
@@ -29,11 +31,9 @@ from escsim.calibration import (
     weighted_quantiles,
     write_calibration,
 )
-from escsim.engine import run_replication
-from escsim.errors import InputError
-from escsim.executors import make_executor
-from escsim.observations import Observation, load_observations
-from escsim.uncertainty import PriorSet, load_priors, resolve_priors
+from escsim.history.observations import Observation, load_observations
+from escsim.scenario.priors import PriorSet, load_priors, resolve_priors
+from escsim.sweep.executors import make_executor
 
 HORIZON_DAYS = 25
 TRIALS = 20

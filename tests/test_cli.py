@@ -80,7 +80,7 @@ def test_run_writes_the_result_folder(cli, tmp_path: Path, surge: escsim.Scenari
     assert result.exit_code == 0, result.output
     assert f"results: {out}" in result.stdout
     assert "surge-2023: 8 runs, 111 days from 2023-10-17, root seed 5" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "runs.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["surge"]  # no partial folder left
 
     runs = pd.read_csv(out / "runs.csv")  # pandas reads it directly
@@ -144,7 +144,7 @@ def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,
 
     forced = _run(cli, "surge-2023", "--out", out, "--force")
     assert forced.exit_code == 0, forced.output
-    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "runs.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no partial or old copy
 
 

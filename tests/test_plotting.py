@@ -16,11 +16,15 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from escsim import plotting  # noqa: E402
+from escsim.plotting import style  # noqa: E402
 from escsim.analysis import rung_levels  # noqa: E402
 from escsim.engine import run_replication  # noqa: E402
-from escsim.runner import simulate, write_simulation  # noqa: E402
 from escsim.scenario import load_scenario, with_overrides  # noqa: E402
-from escsim.tracing import trace  # noqa: E402
+from escsim.simulation import (  # noqa: E402
+    simulate,
+    trace,  # noqa: E402
+    write_simulation,
+)
 
 # a plot that warns (layout failed, bad date units, undefined intervals leaking out) is a bug
 pytestmark = pytest.mark.filterwarnings("error::UserWarning", "error::RuntimeWarning")
@@ -149,7 +153,7 @@ def test_survival(runs, horizon, start, names, tmp_path):
 def test_survival_band_collapses_where_every_run_reached(runs, horizon):
     # every run has an attack within days: the Greenwood interval is undefined after that and
     # must not be drawn as a [0, 1] band
-    km = plotting._km(runs, 1, horizon, 0.95, cumulative=True)
+    km = style.km_band(runs, 1, horizon, 0.95, cumulative=True)
     after = km[km["day"] > runs["day_rung_1"].max()]
     assert len(after)
     assert np.allclose(after["estimate"], 1.0)
@@ -344,7 +348,7 @@ def test_runs_that_ended_early(runs, horizon):
         ended.loc[stop[late.to_numpy()], f"day_rung_{lv}"] = np.nan
     fig = plotting.plot_survival(ended, horizon, levels=[4, 8])
     assert_labelled(fig)
-    km = plotting._km(ended, 8, horizon, 0.95, cumulative=True)
+    km = style.km_band(ended, 8, horizon, 0.95, cumulative=True)
     # every run that reached rung 8 did so by its end day, so the final cumulative incidence is
     # the share of runs that reached it (the 10 planted ones plus any the model produced)
     assert ended["day_rung_8"].notna().sum() >= 10

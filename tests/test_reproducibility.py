@@ -11,7 +11,10 @@ import pytest
 
 import escsim
 from escsim.engine import replication_seed, run_replication
-from escsim.executors import ProcessExecutor, SerialExecutor, chunks_for, run_chunk
+from escsim.sweep.executors import ProcessExecutor, SerialExecutor
+from escsim.sweep.plan import plan_single
+from escsim.sweep.run import make_chunk
+from escsim.sweep.work import run_chunk
 
 COUNTS = ["attacks", "attacks_in_iraq", "attacks_in_syria", "attacks_in_jordan", "intercepted",
           "us_wounded", "us_killed", "us_casualties", "us_strikes", "us_targets_struck",
@@ -74,9 +77,9 @@ def test_results_do_not_depend_on_the_number_of_runs_or_the_chunking(
     long = escsim.simulate(surge, runs=35, seed=5).runs
     # compared as records (None for "never"), the form runs.csv is written from
     assert _records(short) == _records(long.iloc[:10])
+    plan = plan_single(surge, 35, 5)
     for size in (1, 4, 35):
-        rows = [rec.row for c in chunks_for(surge, 35, 5, chunk_size=size)
-                for rec in run_chunk(c).records]
+        rows = [row for i in range(-(-35 // size)) for row in run_chunk(make_chunk(plan, i, size)).rows]
         assert _records(pd.DataFrame(rows, columns=long.columns)) == _records(long)
 
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import escsim
-from escsim.cli import _flatten
 from escsim.errors import InputError
+from escsim.scenario.keys import leaves
 from escsim.scenario.schema import MilitiaGroup, Weapon
 
 SURGE = 'extends = "surge-2023"\n'
@@ -169,7 +169,7 @@ def test_bundled_provenance_is_never_unsourced(name: str) -> None:
     unsourced = sorted(k for k, v in s.provenance.items() if v.startswith("unsourced"))
     assert unsourced == []
     # every value has a provenance, except optional fields left at the schema's default
-    missing = [k for k, _ in _flatten(s) if k not in s.provenance]
+    missing = [k for k, *_ in leaves(s) if k not in s.provenance]
     assert all(_is_optional_default(s, k) for k in missing), missing
 
 
@@ -179,7 +179,7 @@ def test_show_prints_provenance_for_every_key(cli, surge) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"# surge-2023 (hash {surge.param_hash})")
     body = lines[1:]
-    keys = [k for k, _ in _flatten(surge)]
+    keys = [k for k, *_ in leaves(surge)]
     assert len(body) == 2 * len(keys)
     for i, key in enumerate(keys):
         assert body[2 * i].startswith(f"{key} = "), (key, body[2 * i])

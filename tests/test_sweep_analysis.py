@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from escsim.discovery import prim
-from escsim.sensitivity import morris_analysis, sobol_analysis, split_saltelli
+from escsim.analysis.discovery import prim
+from escsim.analysis.sensitivity import morris_analysis, sobol_analysis, split_saltelli
 from escsim.sweep.design import morris_points, parse_vary, saltelli_points
 
 PI = np.pi

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import Result
 
-from escsim.plot_sweep import plot_heatmap, plot_outcomes_along_axis
+from escsim.plotting.sweeps import plot_heatmap, plot_outcomes_along_axis
 from escsim.sweep import parse_outcome, read_sweep
 
 PRESET = "us_policy.preset=restraint,punitive"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import escsim
-from escsim.analysis import binomial_interval
+from escsim.analysis.runs import binomial_interval, binomial_intervals
 from escsim.errors import InputError
 from escsim.scenario.loader import param_hash
 from escsim.sweep import SweepSpec, parse_outcome, parse_vary, plan_sweep, read_design_table
@@ -20,7 +20,6 @@ from escsim.sweep.design import (
     sampled_points,
 )
 from escsim.sweep.points import PointBuilder, is_patchable
-from escsim.sweep.tables import clopper_pearson
 
 RATE = "militias.iraq_factions.base_rate_per_day"
 EXCITE = "militias.iraq_factions.excitation_per_round"
@@ -185,12 +184,16 @@ def test_sampled_whole_number_keys_are_rounded() -> None:
     assert all(isinstance(v, int) and 3 <= v <= 9 for v in values)
 
 
-def test_clopper_pearson_matches_analysis() -> None:
+def test_binomial_intervals_match_scipy_exact() -> None:
+    from scipy import stats
+
     k = np.array([0, 1, 7, 19, 20, 3])
     n = np.array([20, 20, 20, 20, 20, 1000])
-    lo, hi = clopper_pearson(k, n)
+    lo, hi = binomial_intervals(k, n)
     for i in range(len(k)):
-        a, b = binomial_interval(int(k[i]), int(n[i]))
+        ci = stats.binomtest(int(k[i]), int(n[i])).proportion_ci(0.95, method="exact")
+        a, b = ci.low, ci.high
+        assert binomial_interval(int(k[i]), int(n[i])) == (lo[i], hi[i])
         assert lo[i] == pytest.approx(a, abs=1e-9) and hi[i] == pytest.approx(b, abs=1e-9)
 
 

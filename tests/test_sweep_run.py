@@ -16,12 +16,13 @@ import pandas as pd
 import pytest
 
 import escsim
-from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
-from escsim.dask_executor import DaskExecutor
+from escsim.analysis import count_quantiles, rung_probabilities
 from escsim.errors import InputError
-from escsim.executors import ProcessExecutor, SerialExecutor
+from escsim.records import MAIN_COUNTS
 from escsim.sweep import SweepSpec, plan_sweep, read_sweep, run_sweep
-from escsim.sweep.run import run_sweep_chunk
+from escsim.sweep.executors import ProcessExecutor, SerialExecutor
+from escsim.sweep.executors.dask import DaskExecutor
+from escsim.sweep.work import run_chunk
 
 SPEC = SweepSpec(("surge-2023",), ("us_policy.preset=restraint,punitive",
                                    "militias.iraq_factions.excitation_per_round=0:2:3"),
@@ -180,7 +181,7 @@ def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
 def _crash_on_chunk_2(chunk: Any) -> Any:
     if chunk.chunk_id == 2:
         os._exit(3)  # a worker process dying mid-chunk
-    return run_sweep_chunk(chunk)
+    return run_chunk(chunk)
 
 
 class _CrashingPool(ProcessExecutor):

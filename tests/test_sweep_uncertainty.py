@@ -14,12 +14,12 @@ import pytest
 from click.testing import Result
 
 import escsim
+from escsim.analysis.sweep_summary import summary_columns
 from escsim.errors import InputError
-from escsim.executors import ProcessExecutor
+from escsim.scenario.priors import default_priors_path, make_sampler, resolve_priors
 from escsim.sweep import SweepSpec, plan_sweep, read_sweep, run_sweep, sweep
+from escsim.sweep.executors import ProcessExecutor
 from escsim.sweep.run import make_chunk
-from escsim.sweep.tables import summary_columns
-from escsim.uncertainty import default_priors_path, make_sampler, resolve_priors
 
 SWEPT = "militias.iraq_factions.base_rate_per_day"  # a prior of its own: not drawn at all
 EXCITE = "militias.iraq_factions.excitation_per_round"  # one of excitation_scale's two keys

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from escsim.scenario.conditions import LADDER_COUNTERS, Term, parse_condition
+from escsim.records import LADDER_COUNTERS
+from escsim.scenario.conditions import Term, parse_condition
 from escsim.scenario.schema import Rung
 
 

@@ -9,10 +9,8 @@ from collections.abc import Callable
 import numpy as np
 
 from escsim.model.ladder import Tally
+from escsim.records import DAILY_SERIES
 from escsim.scenario.schema import Rung
-
-#: Daily series every run keeps (cumulative counts per day).
-DAILY_SERIES = ("attacks", "us_wounded", "us_killed", "us_strikes")
 
 
 class Recorder:
@@ -65,7 +63,7 @@ class Recorder:
         for name in DAILY_SERIES:
             stamps = self._stamps[name]
             if not stamps:
-                out[name] = np.zeros(horizon_days, dtype=np.int32)
+                out[name] = np.zeros(horizon_days, dtype=np.int64)
                 continue
             days = np.minimum(np.asarray(stamps, dtype=float).astype(np.int64), last)
             if name == "attacks":
@@ -73,5 +71,5 @@ class Recorder:
             else:
                 per_day = np.bincount(days, weights=np.asarray(self._amounts[name], dtype=float),
                                       minlength=horizon_days)
-            out[name] = np.cumsum(per_day).astype(np.int32)
+            out[name] = np.cumsum(per_day).astype(np.int64)  # int64: no overflow
         return out

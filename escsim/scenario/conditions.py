@@ -12,20 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: Counters a ladder condition may test; the model increments them as events happen.
-LADDER_COUNTERS = (
-    "attacks",
-    "us_strikes",
-    "us_wounded",
-    "us_killed",
-    "major_us_strikes",
-    "leadership_strikes",
-    "militia_killed",
-    "iran_personnel_killed",
-    "iran_direct_attacks",
-    "us_strikes_on_iran",
-    "restraint_orders",
-)
+from escsim.records import LADDER_COUNTERS
 
 _TERM = re.compile(r"^\s*([a-z_]+)\s*(?:\[\s*(\d+(?:\.\d+)?)\s*d\s*\])?\s*>=\s*(\d+)\s*$")
 

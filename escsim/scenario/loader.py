@@ -34,6 +34,7 @@ from escsim.errors import InputError
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
+from escsim.scenario.keys import schema_fields
 from escsim.scenario.schema import OUTCOME_CLASSES, Scenario, USPolicy
 
 DEFAULTS_NAME = "defaults"
@@ -215,11 +216,17 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = key.strip(), raw.strip()
     if not key:
         raise InputError("override has no key", file="--set", value=text, expected="KEY=VALUE")
+    return key, parse_value(raw)
+
+
+def parse_value(text: str) -> Any:
+    """A value as ``--set`` reads it: a TOML value (number, boolean, date, quoted string, list),
+    else the text itself."""
+    raw = text.strip()
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
-        value = raw
-    return key, value
+        return raw
 
 
 def _apply_override(tree: Tree, key: str, value: Any) -> None:
@@ -273,8 +280,8 @@ class _Builder:
         if not isinstance(node, dict):
             raise InputError("expected a table", file=self._file(node), key=key or "(top)",
                              value=getattr(node, "value", node), expected=f"[{key}] table")
-        hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        fields = {f.name: f for f, _ in schema_fields(cls)}
+        hints = {f.name: hint for f, hint in schema_fields(cls)}
         for k, v in node.items():
             if k not in fields:
                 close = difflib.get_close_matches(k, list(fields), n=1)

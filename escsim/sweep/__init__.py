@@ -1,5 +1,9 @@
 """Sweeps: designs x seeds -> an executor -> tidy tables on disk.
 
+:mod:`.design` (what to vary), :mod:`.points` (the scenario of a point), :mod:`.plan` (a checked
+sweep), :mod:`.work` (the one work function every batch maps), :mod:`.executors` (serial,
+process, Dask), :mod:`.run` (streaming to disk, resume).
+
 For notebooks::
 
     from escsim.sweep import sweep, read_sweep
@@ -19,22 +23,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from escsim.analysis.outcomes import Outcome, parse_outcome
+from escsim.results.sweep import SweepFolder, read_sweep
 from escsim.sweep.design import Axis, parse_vary, read_design_table
-from escsim.sweep.outcomes import Outcome, parse_outcome
-from escsim.sweep.run import (
-    SweepPlan,
-    SweepResult,
-    SweepSpec,
-    load_plan,
-    plan_sweep,
-    run_sweep,
-    run_sweep_chunk,
-)
-from escsim.sweep.tables import SweepFolder, read_sweep
+from escsim.sweep.executors import make_executor
+from escsim.sweep.plan import SweepPlan, SweepSpec, plan_single, plan_sweep
+from escsim.sweep.run import SweepResult, load_plan, run_sweep
+from escsim.sweep.work import Chunk, ChunkOutput, run_chunk
 
-__all__ = ["Axis", "Outcome", "SweepFolder", "SweepPlan", "SweepResult", "SweepSpec",
-           "load_plan", "parse_outcome", "parse_vary", "plan_sweep", "read_design_table",
-           "read_sweep", "run_sweep", "run_sweep_chunk", "sweep"]
+__all__ = ["Axis", "Chunk", "ChunkOutput", "Outcome", "SweepFolder", "SweepPlan", "SweepResult",
+           "SweepSpec", "load_plan", "make_executor", "parse_outcome", "parse_vary",
+           "plan_single", "plan_sweep", "read_design_table", "read_sweep", "run_chunk",
+           "run_sweep", "sweep"]
 
 
 def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | Path = "sweep",
@@ -57,7 +57,7 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
         seed: the root seed; every point x replication seed derives from it.
         overrides: ``KEY=VALUE`` texts applied to every point before the swept values.
         executor: where chunks run (default: this process); from
-            :func:`escsim.executors.make_executor`.
+            :func:`escsim.sweep.executors.make_executor`.
         resume: finish an interrupted sweep in ``out``, running only the missing chunks.
         force: replace an existing ``out``.
         parameter_uncertainty: ``none``, ``prior`` or ``posterior``: each point x replication

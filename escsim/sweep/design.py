@@ -13,7 +13,7 @@ A spec names one dotted scenario key and the values it takes:
 A *grid* crosses the axes (the first ``--vary`` varies slowest). *LHS* and *Sobol* designs draw
 ``samples`` points in the unit cube with :mod:`scipy.stats.qmc` and map each coordinate through
 its axis (inverse CDF). *Saltelli* (Sobol' indices) and *Morris* (elementary effects) designs
-serve :mod:`escsim.sensitivity`. The design's randomness comes from the root seed through its own
+serve :mod:`escsim.analysis.sensitivity`. The design's randomness comes from the root seed through its own
 spawn key, so it never shares a stream with a replication.
 
 Values are plain Python scalars (``float``, ``int``, ``str``, ``bool``), the same types a
@@ -26,7 +26,6 @@ import csv
 import itertools
 import math
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from escsim.errors import InputError
+from escsim.scenario.loader import parse_value
 
 #: Designs of ``escsim sweep`` (``table`` is a user's CSV of points).
 SWEEP_DESIGNS = ("grid", "lhs", "sobol")
@@ -47,17 +47,6 @@ _EXPECTED = ("LO:HI:N (e.g. 0:1:11), a list (e.g. proportional,punitive) or a di
              "triangular(lo,mode,hi))")
 _DIST = re.compile(r"^([a-z_]+)\((.*)\)$")
 _DIST_ARITY = {"uniform": 2, "loguniform": 2, "normal": 2, "truncnormal": 4, "triangular": 3}
-
-
-def parse_value(text: str) -> Any:
-    """A value as ``--set`` reads it: a TOML value (number, boolean, date, quoted string),
-    else the text itself."""
-    raw = text.strip()
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-    return value
 
 
 @dataclass(frozen=True)

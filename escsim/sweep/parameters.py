@@ -2,7 +2,7 @@
 sweep leaves free.
 
 With ``--parameter-uncertainty prior|posterior`` every replication of every point draws its
-uncertain parameters (:mod:`escsim.uncertainty`) from a stream derived from its own replication
+uncertain parameters (:mod:`escsim.scenario.priors`) from a stream derived from its own replication
 seed, so the draws depend on neither the executor, the workers nor the chunking, and a point
 with seed key ``d`` draws what ``escsim run`` draws for the same seeds. A key the sweep sets at a
 point is not drawn there: the point's value stands. Those keys are
@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 
 from escsim.errors import InputError
-from escsim.scenario.schema import Scenario
-from escsim.uncertainty import (
+from escsim.scenario.priors import (
     PARAMETER_STREAM,
     ParameterSampler,
     PriorSet,
@@ -40,6 +39,7 @@ from escsim.uncertainty import (
     make_sampler,
     numeric_keys,
 )
+from escsim.scenario.schema import Scenario
 
 MODES = ("none", "prior", "posterior")
 

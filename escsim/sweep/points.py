@@ -20,76 +20,19 @@ import dataclasses
 import hashlib
 import json
 import re
-import types
-import typing
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from escsim.errors import InputError
 from escsim.scenario import load_scenario, parse_override
 from escsim.scenario import loader as _loader
+from escsim.scenario.keys import KeyInfo, key_info
 from escsim.scenario.patch import set_values
 from escsim.scenario.schema import Scenario
 
 Patch = tuple[tuple[str, Any], ...]
 _PATCHABLE_TYPES = (float, int, bool)
 _INTERNAL = ("provenance", "param_hash", "source", "overrides")  # as loader.param_hash drops
-
-
-@dataclasses.dataclass(frozen=True)
-class LeafInfo:
-    """The schema type and metadata (range, unit, meaning) of one dotted key."""
-
-    type: Any
-    meta: Any
-
-    @property
-    def unit(self) -> str:
-        return str(self.meta.get("unit", "") or "")
-
-    @property
-    def doc(self) -> str:
-        return str(self.meta.get("doc", "") or "")
-
-
-def _strip_optional(tp: Any) -> Any:
-    if typing.get_origin(tp) in (types.UnionType, typing.Union):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return args[0] if len(args) == 1 else tp
-    return tp
-
-
-@lru_cache(maxsize=64)
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
-def leaf_info(scenario: Any, key: str) -> LeafInfo | None:
-    """Type and metadata of the value at dotted ``key`` of ``scenario``; ``None`` if the key
-    names no single existing value (a table, or nothing)."""
-    obj: Any = scenario
-    tp: Any = None
-    meta: Any = {}
-    for part in key.split("."):
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            fields = {f.name: f for f in dataclasses.fields(obj)
-                      if not f.metadata.get("internal")}
-            if part not in fields:
-                return None
-            tp = _strip_optional(_hints(type(obj))[part])
-            meta = fields[part].metadata
-            obj = getattr(obj, part)
-        elif isinstance(obj, dict) and typing.get_origin(tp) is dict:
-            if part not in obj:
-                return None
-            tp = _strip_optional(typing.get_args(tp)[1])
-            obj = obj[part]
-        else:
-            return None
-    if dataclasses.is_dataclass(tp) or typing.get_origin(tp) is dict:
-        return None
-    return LeafInfo(tp, meta)
 
 
 def check_key(scenario: Scenario, key: str) -> None:
@@ -121,7 +64,7 @@ def is_patchable(scenario: Scenario, key: str) -> bool:
     """Whether a swept ``key`` can be set on a loaded ``scenario`` without reloading it."""
     if key.split(".")[0] == "ladder":
         return False
-    info = leaf_info(scenario, key)
+    info = key_info(scenario, key)
     return info is not None and info.type in _PATCHABLE_TYPES
 
 
@@ -130,7 +73,7 @@ def check_patch(base: Scenario, patch: Patch) -> Patch:
     coerced (``1`` -> ``1.0`` for a number key) so hashes match a loaded scenario."""
     coerced = []
     for key, value in patch:
-        info = leaf_info(base, key)
+        info = key_info(base, key)
         assert info is not None, key
         coerced.append((key, _loader.check_value(info.type, value, key, info.meta, "--vary")))
     out = tuple(coerced)
@@ -225,10 +168,10 @@ class PointBuilder:
                           for s in self.scenarios]
         self._bases: dict[tuple[int, tuple[tuple[str, Any], ...]], Scenario] = {}
 
-    def info(self, key: str) -> LeafInfo | None:
+    def info(self, key: str) -> KeyInfo | None:
         """Type and metadata of ``key`` in the first scenario that has it."""
         for s in self.scenarios:
-            i = leaf_info(s, key)
+            i = key_info(s, key)
             if i is not None:
                 return i
         return None

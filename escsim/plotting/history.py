@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -23,57 +22,25 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from escsim.plotting import _grid_axes, _new_figure
+from escsim.plotting.style import axes_for as _axes
+from escsim.plotting.style import date_axis, footnote, save_figure, style_axes
+from escsim.plotting.style import grid_axes as _grid_axes
+from escsim.records import label
 
 #: The caveat of every figure (MODEL.md, "Known limits").
 CAVEAT = ("Simulated under stated assumptions; the record is press-reported and short, the "
           "decision rules stylised. A check of consistency, not a forecast.")
-DPI = 150
 _BAND, _MEDIAN, _INSIDE, _OUTSIDE, _GREY = "#2b6a99", "#1b4565", "#111111", "#d1495b", "0.45"
 
-#: Axis labels of the measures: (noun, unit); the noun's part before " (" labels axes.
-MEASURE_LABELS: dict[str, tuple[str, str]] = {
-    "attacks": ("militia attacks on US forces", "attacks"),
-    "us_wounded": ("US wounded", "persons"),
-    "us_killed": ("US killed", "persons"),
-    "us_casualties": ("US casualties (wounded + killed)", "persons"),
-    "us_strikes": ("US strike rounds", "rounds"),
-    "us_targets_struck": ("targets struck by the US", "targets"),
-    "militia_killed": ("militia members killed", "persons"),
-    "leadership_strikes": ("US leadership strikes", "strikes"),
-    "restraint_orders": ("restraint orders", "orders"),
-}
 
 
 def _short(noun: str) -> str:
     return noun.split(" (")[0]
 
 
-def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes, bool]:
-    if ax is not None:
-        fig = ax.get_figure()
-        assert isinstance(fig, Figure)
-        return fig, ax, False
-    fig = _new_figure(width, height)
-    return fig, fig.add_subplot(), True
-
-
-def _style(ax: Axes, grid: Literal["x", "y", "both", ""] = "y") -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if grid:
-        ax.grid(axis=grid, color="0.88", linewidth=0.7)
-        ax.set_axisbelow(True)
-
-
-def _footnote(fig: Figure, text: str = CAVEAT) -> None:
-    """A caption under the figure (``bbox_inches="tight"`` keeps it in the PNG)."""
-    text = textwrap.fill(text, width=max(60, int(fig.get_figwidth() * 17)))
-    fig.text(0.005, -0.005, text, fontsize=7, color=_GREY, ha="left", va="top")
-
-
 def _label(measure: str) -> tuple[str, str]:
-    return MEASURE_LABELS.get(measure, (measure.replace("_", " "), "count"))
+    found = label(measure)
+    return found.title[0].lower() + found.title[1:], found.unit
 
 
 def _dates(start: dt.date, days: Any) -> np.ndarray:
@@ -90,21 +57,8 @@ def _as_date(text: Any) -> dt.date:
     return text if isinstance(text, dt.date) else dt.date.fromisoformat(str(text))
 
 
-def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
 def _is_true(x: Any) -> bool:
     return bool(x) and not (isinstance(x, float) and math.isnan(x)) and str(x) != "False"
-
-
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
-    return path
 
 
 # ------------------------------------------------------------------------ cumulative series ---
@@ -155,7 +109,7 @@ def plot_cumulative(bands: pd.DataFrame, comparison: pd.DataFrame, series: str,
     ax.set_xlabel("date")
     ax.set_title(title or f"Cumulative {noun}: simulated vs observed", fontsize=11, loc="left")
     ax.set_ylim(bottom=0)
-    _style(ax)
+    style_axes(ax, "y")
     handles = [Line2D([], [], color=_MEDIAN, lw=1.6, label="simulated median"),
                Patch(color=_BAND, alpha=0.45, label="simulated 50% band"),
                Patch(color=_BAND, alpha=0.18, label="simulated 90% band"),
@@ -163,9 +117,9 @@ def plot_cumulative(bands: pd.DataFrame, comparison: pd.DataFrame, series: str,
                Line2D([], [], marker="o", ls="", color=_OUTSIDE,
                       label="observed (outside 90%)")]
     ax.legend(handles=handles, fontsize=7.5, loc="upper left", frameon=False)
-    _date_axis(ax)
+    date_axis(ax)
     if own:
-        _footnote(fig)
+        footnote(fig, CAVEAT)
     return fig
 
 
@@ -211,16 +165,16 @@ def plot_tempo(bands: pd.DataFrame, comparison: pd.DataFrame, start_date: dt.dat
     ax.set_title(title or "Attack tempo: simulated vs observed window averages", fontsize=11,
                  loc="left", pad=24)
     ax.set_ylim(bottom=0)
-    _style(ax)
+    style_axes(ax, "y")
     handles = [Line2D([], [], color=_MEDIAN, lw=1.4, label="simulated mean"),
                Patch(color=_BAND, alpha=0.45, label="simulated 50% band"),
                Patch(color=_BAND, alpha=0.18, label="simulated 90% band"),
                Line2D([], [], color=_INSIDE, lw=2.4, label="observed average over a window")]
     ax.legend(handles=handles, fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0),
               ncol=2, frameon=False, borderaxespad=0.2)
-    _date_axis(ax)
+    date_axis(ax)
     if own:
-        _footnote(fig)
+        footnote(fig, CAVEAT)
     return fig
 
 
@@ -244,14 +198,14 @@ def plot_percentiles(comparison: pd.DataFrame, ax: Axes | None = None, *,
     ax.set_xlabel("percentile of the observation in the simulated distribution (%)")
     ax.set_title(title or "Observations within the simulated distributions", fontsize=11,
                  loc="left", pad=18)
-    _style(ax, "x")
+    style_axes(ax, "x")
     handles = [Patch(color=_BAND, alpha=0.36, label="central 50%"),
                Patch(color=_BAND, alpha=0.14, label="central 90%"),
                Line2D([], [], marker="o", ls="", color=_OUTSIDE, label="outside 90% interval")]
     ax.legend(handles=handles, fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0),
               ncol=3, frameon=False, borderaxespad=0.2)
     if own:
-        _footnote(fig, "Mid-rank percentile: ties with simulated values count half. " + CAVEAT)
+        footnote(fig, "Mid-rank percentile: ties with simulated values count half. " + CAVEAT)
     return fig
 
 
@@ -303,11 +257,11 @@ def plot_distributions(simulated: pd.DataFrame, comparison: pd.DataFrame,
             ax.set_xlabel(f"{noun} ({unit})", fontsize=7.5)
         ax.set_ylabel("share of runs", fontsize=7.5)
         ax.tick_params(labelsize=7)
-        _style(ax)
+        style_axes(ax, "y")
     if own:
         fig.suptitle(title or "Simulated distribution of each observation (shaded: 90% "
                      "interval; line: observed)", fontsize=10.5)
-        _footnote(fig)
+        footnote(fig, CAVEAT)
     return fig
 
 
@@ -337,13 +291,13 @@ def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
         ax.set_xlabel((xlabels or {}).get(col, "value"), fontsize=7)
         ax.set_ylabel("density", fontsize=7.5)
         ax.tick_params(labelsize=7)
-        _style(ax)
+        style_axes(ax, "y")
     if len(axes):
         axes[0].legend(fontsize=6.5, frameon=False)
     if own:
         fig.suptitle(title or "Prior and ABC posterior of each uncertain parameter",
                      fontsize=10.5)
-        _footnote(fig)
+        footnote(fig, CAVEAT)
     return fig
 
 
@@ -403,11 +357,11 @@ def plot_summary_statistics(prior_stats: pd.DataFrame, posterior_stats: pd.DataF
         ax.set_xlabel("value of the statistic", fontsize=7)
         ax.set_ylabel("density", fontsize=7.5)
         ax.tick_params(labelsize=7)
-        _style(ax)
+        style_axes(ax, "y")
     if len(axes):
         axes[0].legend(fontsize=6.5, frameon=False)
     if own:
         fig.suptitle(title or "Summary statistics: prior predictive, posterior, observed (line)",
                      fontsize=10.5)
-        _footnote(fig)
+        footnote(fig, CAVEAT)
     return fig

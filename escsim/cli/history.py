@@ -1,6 +1,5 @@
-"""``escsim backtest`` and ``escsim calibrate``: a thin layer over :mod:`escsim.backtest`,
-:mod:`escsim.calibration` and :mod:`escsim.uncertainty`, with the exit codes of :mod:`escsim.cli`
-(2 for bad input, with one message naming the file, the key, the value and what was expected).
+"""``escsim backtest`` and ``escsim calibrate``: a thin layer over :mod:`escsim.history`, with
+the exit codes of :mod:`escsim.cli` (2 for bad input, with one message naming the file, the key, the value and what was expected).
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from typing import Any
 
 import click
 
-from escsim.cli_common import (
+from escsim.cli.common import (
     check_out,
-    jobs_option,
+    executor_options,
     load_scenario_arg,
-    process_executor,
+    make_cli_executor,
     set_option,
 )
 
@@ -80,24 +79,24 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or its posterior.csv [default: "
                    "results/calibrate-<scenario>].")
-@jobs_option
+@executor_options
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/backtest-<scenario>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
              overrides: tuple[str, ...], observations: Path | None, uncertainty: str,
-             priors: Path | None, posterior: Path | None, jobs: int | None, out: Path | None,
-             force: bool, no_plots: bool) -> None:
+             priors: Path | None, posterior: Path | None, executor: str, jobs: int | None,
+             scheduler: str | None, out: Path | None, force: bool, no_plots: bool) -> None:
     """Run SCENARIO (default: surge-2023, the calibration) over a period that happened and set
     every observation of the record beside the simulated distribution.
 
     Prints one verdict per observation and an overall score (share inside the 90% interval,
     CRPS); writes report.md, comparison.csv, plots/ and the runs into the output folder.
     """
-    from escsim.backtest import plan_horizons, run_backtest, write_backtest
-    from escsim.observations import default_observations_path, load_observations
-    from escsim.uncertainty import make_sampler
+    from escsim.history.backtest import plan_horizons, run_backtest, write_backtest
+    from escsim.history.observations import default_observations_path, load_observations
+    from escsim.scenario.priors import make_sampler
 
     s = load_scenario_arg(scenario, overrides)
     obs_path = observations or default_observations_path()
@@ -106,15 +105,12 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
     target = out or Path("results") / f"backtest-{s.scenario.name}"
     check_out(target, force)
     main_days, extra = plan_horizons(s, obs, horizon)
-    executor = process_executor(jobs)
-    try:
-        with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr,
-                               label=f"backtest {s.scenario.name}: {runs} runs",
-                               show_pos=True, show_eta=True) as bar:
-            bt = run_backtest(s, obs, runs, seed, executor, horizon, sampler, bar.update,
-                              observations_file=str(obs_path))
-    finally:
-        executor.close()
+    with make_cli_executor(executor, jobs, scheduler) as ex, \
+            click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr,
+                              label=f"backtest {s.scenario.name}: {runs} runs",
+                              show_pos=True, show_eta=True) as bar:
+        bt = run_backtest(s, obs, runs, seed, ex, horizon, sampler, bar.update,
+                          observations_file=str(obs_path))
     write_backtest(bt, target, force=force, plots=not no_plots, command=_command_line())
     sc = bt.score()
     click.echo(f"\nbacktest of {s.scenario.name}: {len(bt.simulation.runs)} runs over "
@@ -147,15 +143,15 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
 @click.option("--check-runs", default=1000, show_default=True, type=click.IntRange(0),
               help="Runs of the posterior predictive check (a backtest drawing parameters from "
                    "the posterior); 0 skips it.")
-@jobs_option
+@executor_options
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/calibrate-<scenario>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def calibrate(scenario: str, priors: Path | None, observations: Path | None,
               particles: int | None, generations: int | None, seed: int,
-              overrides: tuple[str, ...], check_runs: int, jobs: int | None, out: Path | None,
-              force: bool, no_plots: bool) -> None:
+              overrides: tuple[str, ...], check_runs: int, executor: str, jobs: int | None,
+              scheduler: str | None, out: Path | None, force: bool, no_plots: bool) -> None:
     """Fit SCENARIO's uncertain parameters (default: surge-2023) to the observed record by
     approximate Bayesian computation (ABC-SMC), with the priors of
     scenarios/priors/<scenario>.toml.
@@ -164,10 +160,10 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     posterior predictive check (check/, a backtest drawing parameters from the posterior).
     Then `escsim run SCENARIO --parameter-uncertainty posterior` draws from it.
     """
-    from escsim.calibration import CalibrationSettings, select_observations
-    from escsim.calibration import calibrate as fit
-    from escsim.observations import default_observations_path, load_observations
-    from escsim.uncertainty import resolve_priors
+    from escsim.history.calibration import CalibrationSettings, select_observations
+    from escsim.history.calibration import calibrate as fit
+    from escsim.history.observations import default_observations_path, load_observations
+    from escsim.scenario.priors import resolve_priors
 
     s = load_scenario_arg(scenario, overrides)
     prior_set = resolve_priors(s, priors)
@@ -178,19 +174,18 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     used = select_observations(all_obs, settings.observations, s, prior_set.file)
     target = out or Path("results") / f"calibrate-{s.scenario.name}"
     check_out(target, force)
-    executor = process_executor(jobs)
     stages = _StagedProgress()
-    try:
-        cal = fit(s, prior_set, used, settings, seed, executor, stages)
-        stages.close()
-        check = None
-        if check_runs:
-            check = _posterior_check(s, cal, all_obs, check_runs, seed, executor,
-                                     str(obs_path))
-    finally:
-        stages.close()
-        executor.close()
-    from escsim.calibration import write_calibration
+    with make_cli_executor(executor, jobs, scheduler) as ex:
+        try:
+            cal = fit(s, prior_set, used, settings, seed, ex, stages)
+            stages.close()
+            check = None
+            if check_runs:
+                check = _posterior_check(s, cal, all_obs, check_runs, seed, ex,
+                                         str(obs_path))
+        finally:
+            stages.close()
+    from escsim.history.calibration import write_calibration
 
     write_calibration(cal, target, force=force, plots=not no_plots, check=check,
                       command=_command_line())
@@ -213,14 +208,12 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
 
 def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: int,
                      executor: Any, observations_file: str) -> Any:
-    """The backtest of the calibrated scenario with parameters drawn from the posterior."""
-    from escsim.backtest import plan_horizons, run_backtest
-    from escsim.uncertainty import ParameterSampler, PosteriorSample
+    """:func:`escsim.history.calibration.posterior_check` with a progress bar."""
+    from escsim.history.backtest import plan_horizons
+    from escsim.history.calibration import posterior_check
 
-    sampler = ParameterSampler(cal.priors, PosteriorSample(cal.particles, cal.weights,
-                                                           "this calibration"))
     _, extra = plan_horizons(base, observations)
     with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr, show_pos=True,
                            label="posterior predictive check", show_eta=True) as bar:
-        return run_backtest(base, observations, runs, seed, executor, None, sampler,
-                            bar.update, observations_file=observations_file)
+        return posterior_check(base, cal, observations, runs, seed, executor, bar.update,
+                               observations_file)

@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escsim.analysis.along import is_numeric
+from escsim.analysis.outcomes import parse_outcome
 from escsim.errors import InputError
-from escsim.sweep import tables
-from escsim.sweep.outcomes import parse_outcome
+from escsim.results import sweep as tables
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,6 @@ def box_rules(box: Box, full: Box, units: dict[str, str] | None = None) -> list[
     return rules
 
 
-def _is_numeric(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-
 def _mask(limits: dict[str, Any], cols: dict[str, np.ndarray], numeric: dict[str, bool]
           ) -> np.ndarray:
     m = np.ones(len(next(iter(cols.values()))), dtype=bool)
@@ -162,7 +159,7 @@ def prim(x: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float
     if total_hits == 0:
         raise InputError("the outcome never happens in these runs: nothing to explain",
                          key="--outcome", expected="an outcome reached in some runs")
-    numeric = {c: _is_numeric(x[c]) for c in x.columns}
+    numeric = {c: is_numeric(x[c]) for c in x.columns}
     cols = {c: (x[c].to_numpy(dtype=float) if numeric[c] else x[c].astype(str).to_numpy())
             for c in x.columns}
     inside = np.ones(len(y), dtype=bool)

@@ -1,22 +1,25 @@
 """``escsim sweep``, ``escsim sensitivity``, ``escsim plot`` and ``escsim discover``.
 
-A thin layer over :mod:`escsim.sweep`, :mod:`escsim.sensitivity`, :mod:`escsim.discovery` and
-:mod:`escsim.plot_sweep`, with the exit codes of :mod:`escsim.cli` (2 for bad input, one message
-naming the key, the value and what was expected; 130 when interrupted, with the command that
+A thin layer over :mod:`escsim.sweep`, :mod:`escsim.analysis` and :mod:`escsim.plotting.sweeps`,
+with the exit codes of :mod:`escsim.cli` (2 for bad input, one message naming the key, the value and what was expected; 130 when interrupted, with the command that
 resumes).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from escsim.cli_common import jobs_or_cores, set_option
+from escsim.cli.common import (
+    Progress,
+    executor_options,
+    make_cli_executor,
+    set_option,
+)
 from escsim.errors import InputError
 
 _vary_option = click.option(
@@ -26,22 +29,11 @@ _vary_option = click.option(
          "normal(mean,sd), truncnormal(mean,sd,lo,hi), triangular(lo,mode,hi).")
 
 
-def _executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--jobs", "-j", type=click.IntRange(1),
-                     help="Workers [default: cores; for a Dask scheduler, its workers]."),
-        click.option("--executor", type=click.Choice(["process", "serial", "dask"]),
-                     default="process", show_default=True,
-                     help="Where chunks run: a local process pool, this process, or Dask."),
-        click.option("--scheduler", metavar="ADDRESS",
-                     help="Dask scheduler address (e.g. tcp://10.0.0.5:8786); without it "
-                          "--executor dask starts a local Dask cluster."),
-        click.option("--chunk-runs", type=click.IntRange(1), metavar="N",
+def _sweep_executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--chunk-runs", type=click.IntRange(1), metavar="N",
                      help="Replications per chunk (the unit of work and of resume) [default: "
-                          "about eight chunks per worker, at most 500]."),
-    ]):
-        f = opt(f)
-    return f
+                          "about eight chunks per worker, at most 500].")(f)
+    return executor_options(f)
 
 
 def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,71 +49,13 @@ def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _make_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
-    from escsim.executors import make_executor
-
-    if scheduler and kind != "dask":
-        raise InputError("--scheduler needs --executor dask", key="--scheduler",
-                         value=scheduler, expected="--executor dask --scheduler ADDRESS")
-    if kind == "process" and jobs is None:
-        jobs = jobs_or_cores(None)
-    return make_executor(kind, jobs, scheduler)
-
-
-class _Progress:
-    """A progress bar on stderr: runs done, rate and time left."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.bar: Any = None
-        self.started = time.perf_counter()
-        self.first_done = 0
-        self.done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
-                                         show_pos=True, show_eta=False, show_percent=True,
-                                         item_show_func=self._rate)
-            self.bar.__enter__()
-            self.first_done = done
-            self.started = time.perf_counter()
-        self.bar.update(done - self.done, current_item=(done, total))
-        self.done = done
-
-    def _rate(self, item: tuple[int, int] | None) -> str:
-        if item is None:
-            return ""
-        done, total = item
-        elapsed = time.perf_counter() - self.started
-        new = done - self.first_done
-        if new <= 0 or elapsed <= 0:
-            return ""
-        rate = new / elapsed
-        left = (total - done) / rate
-        return f"{rate:,.0f} runs/s, {_duration(left)} left"
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
-
-
 def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: str | None,
          chunk_runs: int | None, resume: bool, force: bool, command: str) -> Any:
     """Run a planned sweep with a progress bar; on Ctrl-C or a crash, say how to resume."""
     from escsim.sweep import run_sweep
 
-    executor = _make_executor(executor_kind, jobs, scheduler)
-    progress = _Progress(f"{plan.n_points} points x {plan.spec.runs} runs")
+    executor = make_cli_executor(executor_kind, jobs, scheduler)
+    progress = Progress(f"{plan.n_points} points x {plan.spec.runs} runs")
     try:
         return run_sweep(plan, out, executor=executor, resume=resume, force=force,
                          chunk_runs=chunk_runs, progress=progress)
@@ -178,7 +112,7 @@ def _plan_from(folder: Path) -> Any:
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
-@_executor_options
+@_sweep_executor_options
 @_out_options
 def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           design_table: Path | None, samples: int | None, runs: int, seed: int,
@@ -261,7 +195,7 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         for line in plan.uncertainty.describe():
             click.echo(f"parameter uncertainty: {line}")
     if not no_plots:
-        from escsim.plot_sweep import plot_sweep_folder
+        from escsim.plotting.sweeps import plot_sweep_folder
 
         files = plot_sweep_folder(folder, outcomes)
         click.echo(f"plots: {len(files)} in {folder / 'plots'}")
@@ -295,7 +229,7 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override the scenario's horizon (days).")
 @set_option
-@_executor_options
+@_sweep_executor_options
 @_out_options
 def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str, ...],
                 method: str, samples: int, levels: int, runs: int, seed: int, seeds: str,
@@ -315,7 +249,7 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
           --vary iran.retaliate_personnel_prob=0:1 --vary us_policy.leadership_strike_prob=0:0.5 \\
           --vary militias.iraq_factions.excitation_per_round=0:2 --samples 64 --runs 20
     """
-    from escsim.sensitivity import analyse, write_results
+    from escsim.analysis.sensitivity import analyse, write_results
     from escsim.sweep import SweepSpec, parse_outcome, plan_sweep
 
     if not outcomes:
@@ -382,7 +316,7 @@ def _print_sensitivity(table: Any) -> None:
 def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[str, ...],
          by: str | None) -> None:
     """Redraw the figures of a sweep FOLDER from its saved tables (into FOLDER/plots)."""
-    from escsim.plot_sweep import plot_sweep_folder
+    from escsim.plotting.sweeps import plot_sweep_folder
     from escsim.sweep import read_sweep
 
     s = read_sweep(folder)
@@ -418,10 +352,10 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     Prints the box as rules with its coverage (share of the outcome's runs inside) and density
     (share of the runs inside that reach the outcome), and draws the peeling trajectory.
     """
-    from escsim.discovery import discover as run_prim
-    from escsim.plot_sweep import plot_prim_trajectory, save_figure
+    from escsim.analysis.discovery import discover as run_prim
+    from escsim.plotting.sweeps import plot_prim_trajectory, save_figure
+    from escsim.results import write_table
     from escsim.sweep import parse_outcome, read_sweep
-    from escsim.sweep.tables import write_table
 
     res = run_prim(folder, outcome, keys or None, alpha, min_support, min_density)
     label = parse_outcome(outcome).label(read_sweep(folder).rung_names())

@@ -31,15 +31,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from escsim.engine import BASE_COLUMNS
 from escsim.errors import InputError
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import seeds_dir
+from escsim.records import BASE_COLUMNS, DAILY_MEASURES
 
 #: Kinds of observation.
 KINDS = ("count", "first_date", "max_day")
-#: Cumulative daily series of every run (escsim.model.recorder.DAILY_SERIES), plus their sum.
-DAILY_MEASURES = ("attacks", "us_wounded", "us_killed", "us_casualties", "us_strikes")
 #: Run totals that can be compared over a window starting on the scenario's first day.
 RUN_TOTAL_MEASURES = tuple(c for c in BASE_COLUMNS if c not in (
     "scenario", "param_hash", "point", "replication", "seed", "end_day", "troops_end",

@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from escsim.cli_common import (
+from escsim.cli.common import (
     EscsimGroup,
+    Progress,
     check_out,
+    executor_options,
     load_scenario_arg,
-    process_executor,
-    progress,
+    make_cli_executor,
     set_option,
 )
 from escsim.errors import InputError
@@ -37,21 +38,25 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------------- helpers ---
-def _print_summary(sim: Any) -> None:
-    """The compact table: rung probabilities with intervals, median and 90% range of counts."""
-    from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
+def _print_summary(folder: Path) -> None:
+    """The compact table of a run folder: rung probabilities with intervals, median and 90%
+    range of the main counts (read back from ``summary.json``)."""
+    from escsim.records import MAIN_COUNTS
+    from escsim.results import read_summary
 
-    names = sim.rung_names
-    click.echo(f"\n{sim.scenario.scenario.name}: {len(sim.runs)} runs, "
-               f"{sim.scenario.scenario.horizon_days:g} days from "
-               f"{sim.scenario.scenario.start_date}, root seed {sim.root_seed}")
+    s = read_summary(folder)
+    names = {int(k): v for k, v in s.get("rung_names", {}).items()}
+    click.echo(f"\n{s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days from "
+               f"{s['start_date']}, root seed {s['root_seed']}")
     click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
-    for r in rung_probabilities(sim.runs).itertuples():
-        label = f"{r.rung} {names.get(r.rung, '')}"
-        click.echo(f"  {label:<28}{r.probability:>11.3f}   [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+    for r in s["rung_probability"]:
+        label = f"{r['rung']} {names.get(int(r['rung']), '')}"
+        click.echo(f"  {label:<28}{r['probability']:>11.3f}   "
+                   f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
     click.echo(f"  {'count':<28}{'median':>11}   90% range")
-    for q in count_quantiles(sim.runs, MAIN_COUNTS).itertuples():
-        click.echo(f"  {q.count:<28}{q.q50:>11g}   [{q.q05:g}, {q.q95:g}]")
+    for q in s["count_quantiles"]:
+        if q["count"] in MAIN_COUNTS:
+            click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
 
 
 def _default_out(name: str) -> Path:
@@ -69,10 +74,12 @@ def _default_out(name: str) -> Path:
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override each scenario's horizon (days).")
 @set_option
-@click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes [default: cores].")
+@executor_options
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/<scenario> or results/compare].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted run in --out, running only the missing chunks.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
@@ -83,20 +90,20 @@ def _default_out(name: str) -> Path:
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
-        overrides: tuple[str, ...], jobs: int | None, out: Path | None, force: bool,
-        no_plots: bool, uncertainty: str = "none", priors: Path | None = None,
-        posterior: Path | None = None) -> None:
+        overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
+        out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
+        priors: Path | None = None, posterior: Path | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
-    Writes runs.csv, daily.csv, summary.json and plots/ into the output folder; with several
-    scenarios, one subfolder each plus a side-by-side comparison. With
-    --parameter-uncertainty, outcome distributions include parameter uncertainty, not only
-    chance (docs/backtest.md).
+    Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
+    with several scenarios, one subfolder each plus a side-by-side comparison. Rows stream to
+    disk as chunks finish (memory stays flat in --runs); an interrupted run continues with
+    --resume. With --parameter-uncertainty, outcome distributions include parameter
+    uncertainty, not only chance (docs/backtest.md).
     """
-    from escsim.results import atomic_folder, write_rows_csv
-    from escsim.runner import simulate, write_simulation
     from escsim.scenario import bundled_scenarios
-    from escsim.uncertainty import make_sampler
+    from escsim.scenario.priors import make_sampler
+    from escsim.simulation import run_to_folder
 
     refs = list(scenarios)
     if run_all:
@@ -111,36 +118,29 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
-    check_out(target, force)
-    executor = process_executor(jobs)
-    sims = []
-    try:
-        with progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
-            for s, sampler in zip(loaded, samplers, strict=True):
-                sims.append(simulate(s, runs, seed, executor, progress=bar.update,
-                                     parameters=sampler))
-    finally:
-        executor.close()
-    if len(sims) == 1:
-        write_simulation(sims[0], target, force=force, plots=not no_plots)
-        _print_summary(sims[0])
-    else:
-        from escsim.compare import comparison_table
+    if not resume:
+        check_out(target, force)
+    single = len(loaded) == 1
+    folders = [target] if single else [target / n for n in names]
+    total = runs * len(loaded)
+    with make_cli_executor(executor, jobs, scheduler) as ex, \
+            Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar:
+        for i, (s, sampler, folder) in enumerate(zip(loaded, samplers, folders, strict=True)):
+            run_to_folder(s, folder, runs, seed, ex, parameters=sampler,
+                          progress=lambda done, _n, i=i: bar(i * runs + done, total),
+                          resume=resume and folder.exists(), force=force, plots=False)
+    if not no_plots:
+        from escsim.simulation import plot_run_folder
 
-        with atomic_folder(target, force=force) as tmp:
-            for sim in sims:
-                write_simulation(sim, tmp / sim.scenario.scenario.name, plots=not no_plots)
-            table = comparison_table({s.scenario.scenario.name: s.runs for s in sims})
-            write_rows_csv(tmp / "comparison.csv", list(table.columns),
-                           table.to_dict(orient="records"))
-            if not no_plots:
-                from escsim.plotting import plot_comparison_folder
+        for folder in folders:
+            plot_run_folder(folder)
+    if not single:
+        from escsim.simulation import write_comparison
 
-                plot_comparison_folder(tmp, {s.scenario.scenario.name: s.runs for s in sims},
-                                       max(s.scenario.scenario.horizon_days for s in sims),
-                                       rung_names=sims[0].rung_names)
-        for sim in sims:
-            _print_summary(sim)
+        write_comparison(target, folders, plots=not no_plots)
+    for folder in folders:
+        _print_summary(folder)
+    if not single:
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
         click.echo(f"parameter uncertainty: {described}")
@@ -163,7 +163,7 @@ def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float |
     """Write one replication's event log (trace.csv) and a timeline plot (timeline.png)."""
     from escsim.plotting import plot_trace_timeline
     from escsim.results import atomic_folder
-    from escsim.tracing import trace as make_trace
+    from escsim.simulation import trace as make_trace
 
     s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
@@ -203,29 +203,14 @@ def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) ->
     """Print the fully resolved SCENARIO with the provenance of every value."""
     s = load_scenario_arg(scenario, overrides)
     click.echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
-    for key, value in _flatten(s):
+    from escsim.scenario.keys import leaves
+
+    for key, _, value, _ in leaves(s):
         if not key.startswith(prefix):
             continue
         click.echo(f"{key} = {_fmt(value)}")
         if not brief:
             click.echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
-
-
-def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    import dataclasses
-
-    out: list[tuple[str, Any]] = []
-    if dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            if f.metadata.get("internal"):
-                continue
-            out += _flatten(getattr(obj, f.name), f"{prefix}{f.name}.")
-        return out
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            out += _flatten(v, f"{prefix}{k}.")
-        return out
-    return [(prefix[:-1], obj)]
 
 
 def _fmt(value: Any) -> str:
@@ -264,8 +249,8 @@ def facts(fact_id: str) -> None:
 
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
-from escsim.cli_backtest import backtest, calibrate  # noqa: E402
-from escsim.cli_sweep import discover, plot, sensitivity, sweep  # noqa: E402
+from escsim.cli.history import backtest, calibrate  # noqa: E402
+from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
 for _command in (sweep, sensitivity, plot, discover, backtest, calibrate):
     main.add_command(_command)

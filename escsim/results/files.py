@@ -1,24 +1,22 @@
-"""Result folders on disk: written atomically, read back by analysis and plots.
+"""Files and folders written atomically: the one writer every result goes through.
 
-A result folder of ``escsim run`` holds ``runs.csv`` (one row per replication), ``daily.csv``
-(per day: mean and 5/50/95% quantiles of the cumulative series), ``summary.json`` and ``plots/``.
-It is built in a hidden sibling folder and renamed into place when complete, so a reader never
-sees half a result; an existing result is replaced only when asked (``--force``).
+A file is written to a hidden temporary sibling and renamed into place when complete, and a
+folder built whole is renamed into place the same way, so a reader never sees half a result; an
+existing result is replaced only when asked (``--force``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
-
-import pandas as pd
 
 from escsim.errors import InputError
 
@@ -54,11 +52,25 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
 def atomic_open(path: Path) -> Iterator[IO[str]]:
     """A text file handle whose content replaces ``path`` (via a temporary sibling and an atomic
     rename) only if the block completes; a reader never sees half a file."""
+    with _atomic(path, "w") as fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def atomic_binary(path: Path) -> Iterator[IO[bytes]]:
+    """:func:`atomic_open` for binary content."""
+    with _atomic(path, "wb") as fh:
+        yield fh
+
+
+@contextlib.contextmanager
+def _atomic(path: Path, mode: str) -> Iterator[Any]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(fd, mode, **text) as fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:
@@ -82,24 +94,28 @@ def write_rows_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -
             w.writerow({k: ("" if v is None else v) for k, v in row.items()})
 
 
+def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], header: bool = True) -> str:
+    """Rows as CSV text (missing values empty; floats as ``repr``, so they read back exactly)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if header:
+        w.writerow(columns)
+    for row in rows:
+        w.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A tidy CSV of row sequences (missing values empty), written atomically."""
+    atomic_write_text(Path(path), csv_text(columns, rows))
+
+
 def write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+    """JSON (indented, dates as text), written atomically."""
+    atomic_write_text(Path(path), json.dumps(data, indent=2, default=str) + "\n")
 
 
-def read_runs(folder: Path) -> pd.DataFrame:
-    """The run table of a result folder."""
-    path = Path(folder) / "runs.csv"
-    if not path.is_file():
-        raise InputError("no runs.csv in result folder", file=str(folder),
-                         expected="a folder written by escsim run")
-    return pd.read_csv(path)
-
-
-def read_daily(folder: Path) -> pd.DataFrame:
-    return pd.read_csv(Path(folder) / "daily.csv")
-
-
-def read_summary(folder: Path) -> dict[str, Any]:
-    with open(Path(folder) / "summary.json", encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
+def read_json(path: Path) -> Any:
+    """A JSON file."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)

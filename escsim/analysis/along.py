@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from escsim.sweep.outcomes import Outcome
-from escsim.sweep.tables import clopper_pearson
+from escsim.analysis.outcomes import Outcome
+from escsim.analysis.runs import binomial_intervals
 
 #: A numeric axis with more distinct values than this is binned.
 MAX_LEVELS = 12
@@ -47,7 +47,7 @@ def pooled(values: np.ndarray, groups: Sequence[pd.Series], outcome: Outcome,
     out = g.agg(["count", "sum", "mean", "std"]).reset_index()
     n = out["count"].to_numpy(dtype=float)
     if outcome.is_probability:
-        lo, hi = clopper_pearson(out["sum"].to_numpy(), n, confidence)
+        lo, hi = binomial_intervals(out["sum"].to_numpy(), n, confidence)
     else:
         z = stats.norm.ppf(0.5 + confidence / 2)
         se = out["std"].fillna(0).to_numpy() / np.sqrt(n)

@@ -1,6 +1,6 @@
 """Backtest: a scenario run over a period that happened, set beside what happened.
 
-Every observation of the record (:mod:`escsim.observations`) is compared with the distribution of
+Every observation of the record (:mod:`escsim.history.observations`) is compared with the distribution of
 the same quantity across simulated runs: where the observation falls (its percentile), whether it
 lies inside the central 50% and 90% intervals, and its continuous ranked probability score
 (CRPS). The simulated values come from the saved tables of a run -- the daily cumulative series
@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escsim.observations import Observation, load_observations
-from escsim.runner import Simulation, simulate
+from escsim.history.observations import Observation, load_observations
 from escsim.scenario import with_overrides
 from escsim.scenario.schema import Scenario
+from escsim.simulation import Simulation, simulate
 
 #: Central intervals reported for every observation.
 LEVELS = (0.5, 0.9)
@@ -393,7 +393,7 @@ def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None 
     to cover the daily observations that name this scenario. Observations of run totals
     (``us_targets_struck``, ``militia_killed``, ...) are compared with runs that end on the
     window's last day: same seeds, shorter or longer horizon. ``parameters`` (an
-    :class:`escsim.uncertainty.ParameterSampler`) draws uncertain parameters per replication:
+    :class:`escsim.scenario.priors.ParameterSampler`) draws uncertain parameters per replication:
     a posterior predictive check when drawn from a calibration's posterior.
 
     Args:
@@ -405,7 +405,7 @@ def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None 
         executor: where replications run (default: this process).
         horizon: simulated days (default: the scenario's horizon, extended to cover the
             observations of this scenario).
-        parameters: an :class:`escsim.uncertainty.ParameterSampler`, or ``None``.
+        parameters: an :class:`escsim.scenario.priors.ParameterSampler`, or ``None``.
         progress: called with the number of replications finished.
         observations_file: the name of the observations file, for the report.
 
@@ -595,7 +595,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
     """Write the backtest folder atomically: ``report.md``, ``comparison.csv``,
     ``simulated.csv``, ``bands.csv``, ``summary.json``, ``plots/`` and ``simulation/``."""
     from escsim.results import atomic_folder, atomic_write_text, write_json, write_rows_csv
-    from escsim.runner import write_simulation
+    from escsim.simulation import write_simulation
 
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
@@ -610,7 +610,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
         write_simulation(bt.simulation, tmp / "simulation", plots=False)
         figures: dict[str, Path] = {}
         if plots:
-            from escsim.plot_backtest import plot_backtest_folder
+            from escsim.plotting.history import plot_backtest_folder
 
             figures = plot_backtest_folder(tmp / "plots", bands, table, simulated,
                                            bt.scenario.scenario.start_date,

@@ -17,21 +17,20 @@ order, which is (point, replication) order, so it is streamed, never held whole 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from escsim.analysis import MAIN_COUNTS
 from escsim.errors import InputError
-from escsim.results import atomic_open, atomic_write_text
+from escsim.results.files import (
+    atomic_open,
+    atomic_write_text,
+    csv_text,
+    read_json,
+)
 
 MANIFEST = "manifest.json"
 DESIGN = "design.json"
@@ -40,19 +39,6 @@ RUNS = "runs.csv"
 SUMMARY = "summary.csv"
 PARTS = "parts"
 CHUNK_LOG = "chunks.jsonl"
-#: Digits kept for probabilities and quantiles in summary.csv.
-SUMMARY_DIGITS = 6
-
-
-def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], header: bool = True) -> str:
-    """Rows as CSV text (missing values empty; floats as ``repr``, so they read back exactly)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    if header:
-        w.writerow(columns)
-    for row in rows:
-        w.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
 
 
 def part_path(folder: Path, chunk_id: int) -> Path:
@@ -80,23 +66,6 @@ def clean_partial_files(folder: Path) -> None:
             for p in d.glob(".*"):
                 if p.is_file():
                     p.unlink()
-
-
-def clopper_pearson(successes: np.ndarray, trials: np.ndarray, confidence: float = 0.95
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Clopper-Pearson) intervals for many proportions at once, from beta quantiles.
-
-    Equal to :func:`escsim.analysis.binomial_interval` (to ~1e-12) but vectorised: a sweep
-    has thousands of points x rungs.
-    """
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    alpha = 1 - confidence
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k <= 0, 0.0, stats.beta.ppf(alpha / 2, k, n - k + 1))
-        hi = np.where(k >= n, 1.0, stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    bad = n <= 0
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
 
 
 def _stream_write(path: Path, chunks: Iterable[str]) -> None:
@@ -143,11 +112,6 @@ def iter_point_blocks(folder: Path, n_chunks: int, columns: Sequence[str] | None
         yield pd.concat(pending, ignore_index=True)
 
 
-def summary_inputs(rungs: Sequence[int]) -> list[str]:
-    """The run columns :func:`build_summary` reads."""
-    return [*(f"day_rung_{r}" for r in rungs), *MAIN_COUNTS]
-
-
 @dataclass(frozen=True)
 class PointInfo:
     """What the summary needs to know of one point beyond its runs."""
@@ -158,94 +122,6 @@ class PointInfo:
     values: tuple[Any, ...]
     horizon_days: float
     rungs: tuple[int, ...]
-
-
-def summary_columns(keys: Sequence[str], rungs: Sequence[int]) -> list[str]:
-    cols = ["point", "design_point", "scenario", *keys, "horizon_days", "runs"]
-    for r in rungs:
-        cols += [f"p_rung_{r}", f"p_rung_{r}_low", f"p_rung_{r}_high"]
-    for c in MAIN_COUNTS:
-        cols += [f"mean_{c}", f"q05_{c}", f"q50_{c}", f"q95_{c}"]
-    return cols
-
-
-def build_summary(blocks: Iterable[pd.DataFrame], points: Sequence[PointInfo],
-                  keys: Sequence[str], rungs: Sequence[int], confidence: float = 0.95
-                  ) -> tuple[list[str], list[list[Any]]]:
-    """Per point: runs, rung probabilities with exact intervals, count mean and quantiles.
-
-    ``blocks`` are run tables that each hold whole points (:func:`iter_point_blocks`).
-    """
-    reached = np.zeros((len(points), len(rungs)))
-    n = np.zeros(len(points))
-    counts = np.full((len(points), 4 * len(MAIN_COUNTS)), np.nan)
-    for block in blocks:
-        point = block["point"].to_numpy(dtype=int)
-        idx, start, size = np.unique(point, return_index=True, return_counts=True)
-        n[idx] = size
-        for j, r in enumerate(rungs):
-            col = f"day_rung_{r}"
-            if col in block:
-                reached[idx, j] = np.add.reduceat(block[col].notna().to_numpy(dtype=float),
-                                                  start)
-        for j, c in enumerate(MAIN_COUNTS):
-            if c in block:
-                v = pd.to_numeric(block[c], errors="coerce").to_numpy(dtype=float)
-                counts[idx, 4 * j:4 * j + 4] = _group_stats(point, v, start, size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prob = reached / n[:, None]
-    lo, hi = clopper_pearson(reached, n[:, None], confidence)
-    prob_l, lo_l, hi_l = _rounded(prob), _rounded(lo), _rounded(hi)
-    counts_l = _rounded(counts)
-    rows = []
-    for i, info in enumerate(points):
-        row: list[Any] = [info.point, info.design_point, info.scenario, *info.values,
-                          info.horizon_days, int(n[i])]
-        for j, r in enumerate(rungs):
-            if r not in info.rungs or n[i] == 0:
-                row += [None, None, None]
-            else:
-                row += [prob_l[i][j], lo_l[i][j], hi_l[i][j]]
-        rows.append(row + counts_l[i])
-    return summary_columns(keys, rungs), rows
-
-
-def _group_stats(point: np.ndarray, v: np.ndarray, start: np.ndarray, size: np.ndarray
-                 ) -> np.ndarray:
-    """Per run of equal ``point`` values: mean and the 5/50/95% quantiles of ``v`` for all
-    groups at once. Quantiles are values that occurred (the inverted CDF, as
-    :func:`escsim.analysis.count_quantiles`: counts stay whole numbers)."""
-    order = np.lexsort((v, point))
-    x = v[order]
-    out = np.empty((len(start), 4))
-    out[:, 0] = np.add.reduceat(v, start) / size
-    for k, q in enumerate((0.05, 0.5, 0.95), start=1):
-        rank = np.clip(np.ceil(size * q - 1e-12).astype(int) - 1, 0, size - 1)
-        out[:, k] = x[start + rank]
-    return out
-
-
-def _rounded(a: np.ndarray) -> list[list[float | None]]:
-    """Rows of ``a`` as Python floats rounded to :data:`SUMMARY_DIGITS`, NaN as None."""
-    return [[None if x != x else round(x, SUMMARY_DIGITS) for x in row] for row in a.tolist()]
-
-
-def _r(x: float) -> float | None:
-    x = float(x)
-    return None if np.isnan(x) else round(x, SUMMARY_DIGITS)
-
-
-def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    atomic_write_text(Path(path), csv_text(columns, rows))
-
-
-def write_json(path: Path, data: Any) -> None:
-    atomic_write_text(Path(path), json.dumps(data, indent=2, default=str) + "\n")
-
-
-def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
 
 
 # ---------------------------------------------------------------------------------- reading ---

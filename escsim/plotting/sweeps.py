@@ -21,50 +21,44 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from escsim.analysis import rung_levels, survival_curve
-from escsim.discovery import PrimResult
-from escsim.sweep import tables
-from escsim.sweep.analysis import along_axis, is_numeric, on_grid
-from escsim.sweep.outcomes import Outcome, parse_outcome, rung_outcome
+from escsim.analysis.along import along_axis, is_numeric, on_grid
+from escsim.analysis.discovery import PrimResult
+from escsim.analysis.outcomes import Outcome, parse_outcome, rung_outcome
+from escsim.plotting.style import (
+    LABEL_PT as _LABEL_PT,
+)
+from escsim.plotting.style import (
+    NOT_A_FORECAST,
+    save_figure,
+    style_axes,
+)
+from escsim.plotting.style import (
+    NOTE_PT as _NOTE_PT,
+)
+from escsim.plotting.style import (
+    TICK_PT as _TICK_PT,
+)
+from escsim.plotting.style import (
+    TITLE_PT as _TITLE_PT,
+)
+from escsim.plotting.style import (
+    axes_for as _axes,
+)
+from escsim.plotting.style import (
+    footnote as _footnote,
+)
+from escsim.results import sweep as tables
 
-NOT_A_FORECAST = ("Simulated histories under stated assumptions (press-reported counts, stylised "
-                  "decision rules): they explore consequences of assumptions, not forecasts.")
-DPI = 150
-_TITLE_PT, _LABEL_PT, _TICK_PT, _NOTE_PT = 11.5, 10, 9, 7.5
 _BAND_NOTE = ("Bands: 95% Clopper-Pearson intervals (Monte Carlo uncertainty only), pooled over "
               "the other swept values.")
 
 __all__ = ["plot_heatmap", "plot_morris", "plot_outcomes_along_axis", "plot_prim_trajectory",
            "plot_scenarios", "plot_survival_by_point", "plot_sweep_folder", "plot_tornado"]
-
-
-# ---------------------------------------------------------------------------------- helpers ---
-def _axes(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes, bool]:
-    if ax is not None:
-        fig = ax.figure
-        return (fig if isinstance(fig, Figure) else fig.figure), ax, False
-    fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot(), True
-
-
-def _style(ax: Axes, grid: str = "y") -> None:
-    ax.tick_params(labelsize=_TICK_PT)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    if grid:
-        ax.grid(axis=grid, color="0.88", linewidth=0.7)  # type: ignore[arg-type]
-        ax.set_axisbelow(True)
-
-
-def _footnote(fig: Figure, *lines: str) -> None:
-    fig.text(0.005, -0.005, "\n".join(x for x in lines if x), ha="left", va="top",
-             fontsize=_NOTE_PT, color="0.35")
 
 
 def axis_label(key: str, unit: str = "") -> str:
@@ -78,12 +72,6 @@ def _outcome_ylabel(outcomes: Sequence[Outcome]) -> str:
     if len(outcomes) == 1:
         return f"mean {outcomes[0].column} per run [count]"
     return "estimate"
-
-
-def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
-    path = Path(path)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
-    return path
 
 
 # ------------------------------------------------------------------------------ along axis ---
@@ -124,7 +112,7 @@ def plot_outcomes_along_axis(runs: pd.DataFrame, axis: str, outcomes: Sequence[O
         ax.set_xticks(range(len(cats)), labels=[str(c) for c in cats])
     if all(o.is_probability for o in outcomes):
         ax.set_ylim(-0.02, 1.02)
-    _style(ax)
+    style_axes(ax, "y")
     ax.set_xlabel(axis_label(axis, unit), fontsize=_LABEL_PT)
     ax.set_ylabel(_outcome_ylabel(outcomes), fontsize=_LABEL_PT)
     what = outcomes[0].label(rung_names) if len(outcomes) == 1 else "Outcomes"
@@ -223,7 +211,7 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
         ax.fill_between(km["day"], km["ci_low"], km["ci_high"], step="post", color=color,
                         alpha=0.12, lw=0)
     ax.set_ylim(-0.02, 1.02)
-    _style(ax)
+    style_axes(ax, "y")
     ax.set_xlabel("days from the scenario start [days]", fontsize=_LABEL_PT)
     ax.set_ylabel(f"P(rung {level} not yet reached)", fontsize=_LABEL_PT)
     name = (rung_names or {}).get(level)
@@ -276,7 +264,7 @@ def plot_scenarios(runs: pd.DataFrame, ax: Axes | None = None, *,
     ax.set_yticks(base, labels=labels)
     ax.set_xlim(-0.02, 1.02)
     ax.invert_yaxis()
-    _style(ax, "x")
+    style_axes(ax, "x")
     ax.set_xlabel("probability within the horizon", fontsize=_LABEL_PT)
     ax.set_ylabel("escalation rung", fontsize=_LABEL_PT)
     ax.set_title("Scenarios side by side (all sweep points pooled)", fontsize=_TITLE_PT,
@@ -311,7 +299,7 @@ def plot_tornado(results: pd.DataFrame, outcome: str | None = None, ax: Axes | N
                     fmt="none", ecolor="0.2", capsize=2.5, lw=1)
     ax.set_yticks(y, labels=list(r["parameter"]))
     ax.axvline(0, color="0.3", lw=0.8)
-    _style(ax, "x")
+    style_axes(ax, "x")
     ax.set_xlabel("Sobol' index [share of output variance]", fontsize=_LABEL_PT)
     label = str(r["label"].iloc[0]) if "label" in r and len(r) else outcome
     ax.set_title(f"Sensitivity of {label}", fontsize=_TITLE_PT, loc="left")
@@ -350,7 +338,7 @@ def plot_morris(results: pd.DataFrame, outcome: str | None = None, ax: Axes | No
                     xytext=(4, 3 + 10 * lift), textcoords="offset points", fontsize=_NOTE_PT,
                     arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.5} if lift else None)
     ax.plot([0, top], [0, top], ls="--", color="0.6", lw=0.8, label="sigma = mu*")
-    _style(ax, "both")
+    style_axes(ax, "both")
     ax.set_xlabel("mu* [mean |elementary effect| per unit of normalised range]",
                   fontsize=_LABEL_PT)
     ax.set_ylabel("sigma [spread of elementary effects]", fontsize=_LABEL_PT)
@@ -374,7 +362,7 @@ def plot_prim_trajectory(result: PrimResult, ax: Axes | None = None) -> Figure:
     ax.axhline(result.outcome_share, color="0.5", ls="--", lw=0.8, label="share of all runs")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
-    _style(ax, "both")
+    style_axes(ax, "both")
     ax.set_xlabel("coverage [share of outcome runs inside the box]", fontsize=_LABEL_PT)
     ax.set_ylabel("density [share of runs inside with the outcome]", fontsize=_LABEL_PT)
     ax.set_title("PRIM peeling trajectory", fontsize=_TITLE_PT, loc="left")

@@ -6,7 +6,7 @@ posterior given the priors and the chosen summary statistics.
 
 * **Summary statistics** are observations of ``seeds/observations.csv`` (their ids listed in the
   priors file's ``[calibrate]`` table): each is computed on one simulated run exactly as the
-  backtest computes it (:func:`escsim.backtest.window_values`).
+  backtest computes it (:func:`escsim.history.backtest.window_values`).
 * **Distance** ``d = sqrt(sum_k (gap_k / scale_k)^2)``: ``gap_k`` is how far the simulated value
   lies outside the observed range (0 inside it), ``scale_k`` the median absolute deviation of
   the statistic across the prior-predictive runs of the first step (its standard deviation if
@@ -38,14 +38,22 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from escsim.backtest import days_needed, observation_window, series_for, window_values
-from escsim.engine import replication_seed, run_replication
+from escsim.engine import replication_seed
 from escsim.errors import InputError
-from escsim.executors import SerialExecutor
-from escsim.observations import Observation
+from escsim.history.backtest import (
+    Backtest,
+    days_needed,
+    observation_window,
+    run_backtest,
+    series_for,
+    window_values,
+)
+from escsim.history.observations import Observation
 from escsim.scenario import with_overrides
+from escsim.scenario.priors import ParameterSampler, PosteriorSample, PriorSet
 from escsim.scenario.schema import Scenario
-from escsim.uncertainty import PriorSet
+from escsim.sweep.executors import SerialExecutor
+from escsim.sweep.work import Chunk, Task, run_chunk
 
 #: Spawn key of the proposal streams: ``SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t))``.
 PROPOSAL_STREAM = 0x61626373  # "abcs"
@@ -177,27 +185,17 @@ def statistic_scales(stats: np.ndarray) -> np.ndarray:
     return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
 
 
-@dataclass(frozen=True)
-class Batch:
-    """Candidates ``first..first+len(thetas)-1`` of one generation: picklable work unit."""
-
-    scenario: Scenario
-    priors: PriorSet
-    observations: tuple[Observation, ...]
-    thetas: np.ndarray
-    seeds: tuple[int, ...]
-    first: int
-
-
-def simulate_batch(batch: Batch) -> tuple[int, np.ndarray]:
-    """Simulate one run per candidate; return (first index, summary statistics)."""
-    start = batch.scenario.scenario.start_date
-    rows = []
-    for theta, seed in zip(batch.thetas, batch.seeds, strict=True):
-        s = batch.priors.apply(batch.scenario, theta)
-        rec = run_replication(s, seed)
-        rows.append(summaries(batch.observations, rec.daily, start)[0])
-    return batch.first, np.asarray(rows, dtype=float)
+def candidate_chunk(scenario: Scenario, priors: PriorSet, thetas: np.ndarray, root_seed: int,
+                    generation: int, first: int, chunk_id: int) -> Chunk:
+    """The work of candidates ``first..first+len(thetas)-1`` of a generation: one run each,
+    candidate ``i`` seeded ``replication_seed(root_seed, i, generation)``, returning its daily
+    series for the summary statistics."""
+    tasks = tuple(Task(point=first + k, seed_key=generation, base=0,
+                       patch=priors.patch(scenario, theta), prefix=(), start=first + k,
+                       stop=first + k + 1)
+                  for k, theta in enumerate(thetas))
+    return Chunk(chunk_id, root_seed, (scenario,), tasks, ("replication",), daily="series",
+                 hash_points=False)
 
 
 # ---------------------------------------------------------------------------------- result ---
@@ -342,7 +340,7 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
 
     Args:
         scenario: the scenario whose uncertain parameters are fitted (e.g. ``surge-2023``).
-        priors: the uncertain parameters and their priors (:func:`escsim.uncertainty.load_priors`).
+        priors: the uncertain parameters and their priors (:func:`escsim.scenario.priors.load_priors`).
         observations: the observations to fit (:func:`escsim.load_observations`).
         settings: particles, generations and the other settings of the ``[calibrate]`` table.
         seed: the root seed of the draws and the replications.
@@ -367,15 +365,13 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
 
     def run(thetas: np.ndarray, generation: int, first: int) -> np.ndarray:
         """Summary statistics of candidates first.. (all of them), in candidate order."""
-        batches = []
-        for b in range(0, len(thetas), batch_size):
-            idx = range(first + b, first + min(b + batch_size, len(thetas)))
-            batches.append(Batch(scenario, priors, obs, thetas[b:b + batch_size],
-                                 tuple(replication_seed(seed, i, generation) for i in idx),
-                                 first + b))
+        chunks = [candidate_chunk(scenario, priors, thetas[b:b + batch_size], seed, generation,
+                                  first + b, b) for b in range(0, len(thetas), batch_size)]
         out = np.empty((len(thetas), len(obs)))
-        for start_index, stats in executor.map_unordered(simulate_batch, batches):
-            out[start_index - first:start_index - first + len(stats)] = stats
+        start = scenario.scenario.start_date
+        for res in executor.map_unordered(run_chunk, chunks):
+            for (candidate,), daily in zip(res.rows, res.daily, strict=True):
+                out[candidate - first] = summaries(obs, daily, start)[0]
         return out
 
     # --- step 0: rejection from the prior ------------------------------------------------------
@@ -547,9 +543,9 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
     """Write the calibration folder atomically: ``posterior.csv``, ``posterior_summary.csv``,
     ``generations.csv``, ``prior_predictive.csv``, ``summary.json``, ``priors.toml``,
     ``report.md``, ``plots/`` and (given a check) ``check/``."""
-    from escsim.backtest import write_backtest
+    from escsim.history.backtest import write_backtest
     from escsim.results import atomic_folder, atomic_write_text, write_json
-    from escsim.uncertainty import PRIORS_COPY
+    from escsim.scenario.priors import PRIORS_COPY
 
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
@@ -565,7 +561,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
         atomic_write_text(tmp / PRIORS_COPY, cal.priors.text)
         figures: dict[str, Any] = {}
         if plots:
-            from escsim.plot_backtest import (
+            from escsim.plotting.history import (
                 plot_prior_posterior,
                 plot_summary_statistics,
                 save_figure,
@@ -590,3 +586,15 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                                    "calibration's output)")
         atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
     return out
+
+
+def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Observation],
+                    runs: int, seed: int, executor: Any = None,
+                    progress: Callable[[int], None] | None = None,
+                    observations_file: str = "") -> Backtest:
+    """The posterior predictive check: the backtest of the calibrated scenario with each
+    replication's parameters drawn from the posterior sample."""
+    sampler = ParameterSampler(cal.priors, PosteriorSample(cal.particles, cal.weights,
+                                                           "this calibration"))
+    return run_backtest(base, list(observations), runs, seed, executor, None, sampler,
+                        progress, observations_file=observations_file)

@@ -21,21 +21,19 @@ Loading checks every key against the scenario (suggesting the closest key), ever
 and its parameters, and that every value the distribution can produce is a valid value of the
 parameter (its support lies inside the schema's range), so a draw can never make an invalid
 scenario. A ``[calibrate]`` table holds the settings of ``escsim calibrate``
-(:mod:`escsim.calibration`).
+(:mod:`escsim.history.calibration`).
 
 :class:`ParameterSampler` draws one parameter vector per replication -- from the priors, or from
 a posterior sample written by ``escsim calibrate`` -- from a stream derived from the
 replication's seed, so draws do not depend on the executor or the number of workers. It is the
-``parameters`` hook of :func:`escsim.runner.simulate` (``--parameter-uncertainty``).
+``parameters`` hook of :func:`escsim.simulation.simulate` (``--parameter-uncertainty``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import math
 import tomllib
-import typing
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +45,7 @@ from scipy import stats
 
 from escsim.errors import InputError
 from escsim.paths import scenarios_dir
+from escsim.scenario.keys import get_value, leaves
 from escsim.scenario.patch import set_values
 from escsim.scenario.schema import Scenario
 
@@ -166,6 +165,11 @@ class PriorSet:
         safe: the priors were checked at load so every value in their support is valid. The
         result keeps the base scenario's ``param_hash``; the drawn values go in the run rows.
         """
+        return set_values(scenario, self.patch(scenario, theta))
+
+    def patch(self, scenario: Scenario, theta: np.ndarray | list[float]
+              ) -> tuple[tuple[str, Any], ...]:
+        """The (dotted key, value) pairs that put ``theta`` in place in ``scenario``."""
         changes: list[tuple[str, Any]] = []
         for prior, targets, x in zip(self.priors, self.targets, theta, strict=True):
             for t in targets:
@@ -176,7 +180,7 @@ class PriorSet:
                                      key=f"parameters.{prior.name} -> {t.key}", value=value,
                                      expected=f"{t.lo} <= value <= {t.hi}")
                 changes.append((t.key, round(value) if t.integer else value))
-        return set_values(scenario, changes)
+        return tuple(changes)
 
     def overrides(self, scenario: Scenario, theta: np.ndarray | list[float]) -> dict[str, Any]:
         """The same values as ``--set`` overrides (for :func:`escsim.load_scenario`)."""
@@ -191,33 +195,16 @@ class PriorSet:
 
 # --------------------------------------------------------------------------- scenario paths ---
 def _get_path(obj: Any, parts: tuple[str, ...]) -> float:
-    for part in parts:
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
-    return float(obj)
+    return float(get_value(obj, parts))
 
 
 def numeric_keys(scenario: Scenario) -> dict[str, Target]:
     """Every numeric parameter of a scenario by dotted key, with its schema range."""
-    out: dict[str, Target] = {}
-
-    def walk(obj: Any, parts: tuple[str, ...], meta: Any) -> None:
-        if dataclasses.is_dataclass(obj):
-            hints = typing.get_type_hints(type(obj))
-            for f in dataclasses.fields(obj):
-                if f.metadata.get("internal"):
-                    continue
-                walk(getattr(obj, f.name), (*parts, f.name),
-                     {**f.metadata, "int": hints[f.name] is int})
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                walk(v, (*parts, k), meta)
-        elif isinstance(obj, int | float) and not isinstance(obj, bool):
-            key = ".".join(parts)
-            out[key] = Target(key, parts, meta.get("lo"), meta.get("hi"),
-                              bool(meta.get("int")), float(obj), str(meta.get("unit") or ""))
-
-    walk(scenario, (), {})
-    return out
+    return {leaf.key: Target(leaf.key, leaf.parts, leaf.info.meta.get("lo"),
+                             leaf.info.meta.get("hi"), leaf.info.is_int, float(leaf.value),
+                             leaf.info.unit)
+            for leaf in leaves(scenario)
+            if isinstance(leaf.value, int | float) and not isinstance(leaf.value, bool)}
 
 
 # ---------------------------------------------------------------------------------- loading ---

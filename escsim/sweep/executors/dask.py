@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from escsim.errors import InputError
-from escsim.executors import available_cores
+from escsim.sweep.executors.base import Executor, available_cores
 
 
-class DaskExecutor:
+class DaskExecutor(Executor):
     """Run chunks on a Dask distributed cluster (or a local one)."""
 
     name = "dask"

@@ -3,7 +3,7 @@
 Both methods read a finished sweep folder (so they can be recomputed from disk) whose design
 was built for them (:func:`escsim.sweep.design.saltelli_points`,
 :func:`escsim.sweep.design.morris_points`). The model output at a point is the *mean over its
-replications* of an outcome (:mod:`escsim.sweep.outcomes`): a probability such as ``rung:8`` or
+replications* of an outcome (:mod:`escsim.analysis.outcomes`): a probability such as ``rung:8`` or
 a mean count such as ``us_killed``.
 
 * **Sobol'** first-order ``S1`` (share of the output variance explained by one parameter alone)
@@ -35,9 +35,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from escsim.analysis.outcomes import Outcome, parse_outcome
 from escsim.errors import InputError
-from escsim.sweep import tables
-from escsim.sweep.outcomes import Outcome, parse_outcome
+from escsim.results import read_json, write_table
+from escsim.results import sweep as tables
 
 RESULTS = "sensitivity.csv"
 #: The spawn key of the bootstrap's random stream under the root seed.
@@ -167,7 +168,7 @@ def point_means(folder: Path, outcomes: Sequence[Outcome], chunk_rows: int = 200
     for o in outcomes:
         o.values(pd.DataFrame(columns=header))  # names a missing column -> InputError
     cols = ["point", *dict.fromkeys(o.column for o in outcomes)]
-    n_points = int(tables.read_json(folder / tables.MANIFEST)["points"])
+    n_points = int(read_json(folder / tables.MANIFEST)["points"])
     s = len(outcomes)
     total = np.zeros((s, n_points))
     total_sq = np.zeros((s, n_points))
@@ -230,7 +231,7 @@ def analyse(folder: Path, outcomes: Sequence[str], n_resamples: int = 1000,
                              "outcome_var": float(np.nanvar(pm.mean[i])),
                              "noise_share": float(share[i])})
     else:
-        stored = tables.read_json(sweep.path / tables.DESIGN)
+        stored = read_json(sweep.path / tables.DESIGN)
         eff = morris_analysis(pm.mean, stored["morris_order"], stored["morris_signs"],
                               float(stored["morris_delta"]), rng, n_resamples, confidence)
         for i, o in enumerate(parsed):
@@ -250,7 +251,7 @@ def analyse(folder: Path, outcomes: Sequence[str], n_resamples: int = 1000,
 
 def write_results(folder: Path, table: pd.DataFrame) -> Path:
     path = Path(folder) / RESULTS
-    tables.write_table(path, list(table.columns),
+    write_table(path, list(table.columns),
                        table.astype(object).where(table.notna(), None).itertuples(index=False))
     return path
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
+from escsim.analysis.runs import count_quantiles, rung_probabilities
+from escsim.records import MAIN_COUNTS
 
 
 def comparison_table(runs_by_scenario: dict[str, pd.DataFrame]) -> pd.DataFrame:

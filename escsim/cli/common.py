@@ -1,0 +1,145 @@
+"""What every ``escsim`` command shares: the error convention, common options, scenario loading,
+executors and progress.
+
+Bad input (:class:`~escsim.errors.InputError`) becomes one line on stderr and exit code 2.
+Options used by several commands are declared here once.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from escsim.errors import InputError
+
+
+class EscsimGroup(click.Group):
+    """A Click group that turns :class:`InputError` into one stderr line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"escsim: error: {exc}", err=True)
+            ctx.exit(2)
+
+
+set_option: Callable[[Any], Any] = click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE",
+    help="Override a parameter by its dotted key (repeatable), e.g. "
+         "--set us_policy.preset=punitive.")
+
+
+def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--executor``, ``--jobs`` and ``--scheduler``: where a command's chunks run."""
+    for opt in reversed([
+        click.option("--executor", type=click.Choice(["process", "serial", "dask"]),
+                     default="process", show_default=True,
+                     help="Where chunks run: a local process pool, this process, or Dask."),
+        click.option("--jobs", "-j", type=click.IntRange(1),
+                     help="Workers [default: cores; for a Dask scheduler, its workers]."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="Dask scheduler address (e.g. tcp://10.0.0.5:8786); without it "
+                          "--executor dask starts a local Dask cluster."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def load_scenario_arg(ref: str, overrides: tuple[str, ...] | list[str],
+                      horizon: float | None = None) -> Any:
+    """Load a scenario named on the command line, with ``--set`` and ``--horizon`` applied."""
+    from escsim.scenario import load_scenario
+
+    items = list(overrides)
+    if horizon is not None:
+        items.append(f"scenario.horizon_days={horizon}")
+    return load_scenario(ref, items)
+
+
+def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
+    """The executor of ``--executor/--jobs/--scheduler`` (a context manager)."""
+    from escsim.sweep.executors import available_cores, make_executor
+
+    if scheduler and kind != "dask":
+        raise InputError("--scheduler needs --executor dask", key="--scheduler",
+                         value=scheduler, expected="--executor dask --scheduler ADDRESS")
+    if kind == "process" and jobs is None:
+        jobs = available_cores()
+    return make_executor(kind, jobs, scheduler)
+
+
+def check_out(target: Path, force: bool) -> None:
+    """Refuse to write over an existing result unless ``--force``."""
+    if target.exists() and not force:
+        raise InputError("output folder exists; use --force to replace it or --out to choose "
+                         "another", file=str(target))
+
+
+class Progress:
+    """A progress bar on stderr, fed ``progress(done, total)``: runs done, rate and time left.
+
+    Usable as a context manager; the bar appears on the first call.
+    """
+
+    def __init__(self, label: str, unit: str = "runs"):
+        self.label = label
+        self.unit = unit
+        self.bar: Any = None
+        self.started = time.perf_counter()
+        self.first_done = 0
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         show_pos=True, show_eta=False, show_percent=True,
+                                         item_show_func=self._rate)
+            self.bar.__enter__()
+            self.first_done = self.done = done
+            self.bar.update(done, current_item=(done, total))
+            self.started = time.perf_counter()
+            return
+        self.bar.update(done - self.done, current_item=(done, total))
+        self.done = done
+
+    def add(self, n: int, total: int) -> None:
+        """``n`` more done (for callers that count increments)."""
+        self(self.done + n, total)
+
+    def _rate(self, item: tuple[int, int] | None) -> str:
+        if item is None:
+            return ""
+        done, total = item
+        elapsed = time.perf_counter() - self.started
+        new = done - self.first_done
+        if new <= 0 or elapsed <= 0:
+            return ""
+        rate = new / elapsed
+        left = (total - done) / rate
+        return f"{rate:,.0f} {self.unit}/s, {duration(left)} left"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def duration(seconds: float) -> str:
+    """``42s``, ``12m`` or ``1.5h``."""
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"

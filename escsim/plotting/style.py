@@ -1,0 +1,295 @@
+"""The plot house style: sizes, colours, captions and how a figure is made and saved.
+
+Every figure module draws through these helpers, so a run, a sweep, a comparison and a backtest
+look like one publication. Sizes are explicit arguments rather than ``rcParams``, so library
+code never touches matplotlib's global state; figures are plain
+:class:`~matplotlib.figure.Figure` objects on the Agg canvas (no pyplot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, FuncFormatter
+
+from escsim.analysis import survival_curve
+from escsim.records import label
+
+#: The caveat every figure of simulated histories carries (MODEL.md, "Known limits").
+NOT_A_FORECAST = ("Simulated histories under stated assumptions (press-reported counts, stylised "
+                  "decision rules): they explore consequences of assumptions, not forecasts.")
+#: Resolution of saved PNGs: sharp in a paper column, small on disk.
+DPI = 150
+#: Font sizes in points: title, axis label, tick label, caption.
+TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 11.5, 10, 9, 7.5
+#: The house blue (one series), caption grey.
+BLUE, GREY = "#2b6a99", "0.35"
+
+Grid = Literal["x", "y", "both", ""]
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure of ``width`` x ``height`` inches on the Agg canvas, laid out to fit."""
+    fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def root_figure(ax: Axes) -> Figure:
+    """The top-level figure of ``ax`` (through subfigures)."""
+    fig = ax.figure
+    return fig if isinstance(fig, Figure) else fig.figure
+
+
+def axes_for(ax: Axes | None, width: float, height: float) -> tuple[Figure, Axes, bool]:
+    """The figure and axes to draw on (the caller's ``ax`` or a new figure), and whether this
+    call created them."""
+    if ax is not None:
+        return root_figure(ax), ax, False
+    fig = new_figure(width, height)
+    return fig, fig.add_subplot(), True
+
+
+def grid_axes(n: int, ncols: int, width: float, height: float,
+              axes: Sequence[Axes] | None) -> tuple[Figure, list[Axes], bool]:
+    """``n`` panels: the caller's ``axes``, or a new figure of ``ncols`` columns of panels
+    ``width`` x ``height`` inches each; and whether this call created them."""
+    if axes is not None:
+        axes = list(axes)
+        if len(axes) < n:
+            raise ValueError(f"need {n} axes, got {len(axes)}")
+        return root_figure(axes[0]), axes[:n], False
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(width * ncols, height * nrows)
+    grid = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for extra in grid[n:]:
+        extra.set_visible(False)
+    return fig, list(grid[:n]), True
+
+
+def style_axes(ax: Axes, grid: Grid = "x") -> None:
+    """Open axes (no top or right spine), tick labels at the house size, a light ``grid``."""
+    ax.tick_params(labelsize=TICK_PT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(axis=grid, color="0.88", linewidth=0.7)
+        ax.set_axisbelow(True)
+
+
+def set_labels(ax: Axes, xlabel: str, ylabel: str, title: str | None = None) -> None:
+    """Axis labels (with units, by the caller) and a left-aligned title."""
+    ax.set_xlabel(xlabel, fontsize=LABEL_PT)
+    ax.set_ylabel(ylabel, fontsize=LABEL_PT)
+    if title:
+        ax.set_title(title, fontsize=TITLE_PT, loc="left")
+
+
+def footnote(fig: Figure, *lines: str) -> None:
+    """A caption under the figure, each line wrapped to the figure's width
+    (``bbox_inches="tight"`` keeps it in the PNG)."""
+    width = max(60, int(fig.get_figwidth() * 17))
+    text = "\n".join(textwrap.fill(line, width=width) for line in lines if line)
+    fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=NOTE_PT, color=GREY)
+
+
+def suptitle(fig: Figure, title: str) -> None:
+    """The figure's title, left-aligned above its panels."""
+    fig.suptitle(title, fontsize=TITLE_PT + 0.5, x=0.005, ha="left")
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
+    """Write ``fig`` to ``path`` (format from the suffix) at ``dpi``, cropped to its content;
+    the folder is made if needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
+    return path
+
+
+# ------------------------------------------------------------ labels, dates, intervals ---
+CI_NOTE = "Error bars: 95% Clopper-Pearson interval (Monte Carlo uncertainty only)."
+
+RungNames = Mapping[int, str] | None
+DateLike = dt.date | str | None
+
+
+def scenario_of(runs: pd.DataFrame) -> str | None:
+    if "scenario" in runs and len(runs) and runs["scenario"].nunique() == 1:
+        return str(runs["scenario"].iloc[0])
+    return None
+
+
+def with_scenario(base: str, scenario: str | None, runs: int | None = None) -> str:
+    detail = ", ".join(x for x in (scenario, None if runs is None else n_runs_text(runs)) if x)
+    return f"{base}: {detail}" if detail else base
+
+
+def n_runs_text(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
+def check_runs(runs: pd.DataFrame, *columns: str) -> None:
+    if len(runs) == 0:
+        raise ValueError("the run table is empty: nothing to plot")
+    missing = [c for c in columns if c not in runs]
+    if missing:
+        raise ValueError(f"the run table lacks column(s) {missing}; expected a runs.csv table")
+
+
+_PROPER = {"us": "US", "iran": "Iran", "iranian": "Iranian", "iraq": "Iraq", "iraqi": "Iraqi",
+           "syria": "Syria", "jordan": "Jordan", "irgc": "IRGC", "gaza": "Gaza"}
+
+
+def pretty_key(key: str) -> str:
+    """A scenario key as words: ``us_strikes_iran`` -> ``US strikes Iran``."""
+    return " ".join(_PROPER.get(w.lower(), w) for w in key.replace("_", " ").split())
+
+
+def rung_label(level: int, names: RungNames) -> str:
+    name = (names or {}).get(level)
+    return f"{level}  {pretty_key(name)}" if name else f"rung {level}"
+
+
+def as_date(value: DateLike) -> dt.date | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def to_dates(start: dt.date, days: Any) -> np.ndarray:
+    """Simulation days (fractional) as ``datetime64[ms]`` from ``start``."""
+    ms = np.round(np.asarray(days, dtype=float) * 86_400_000).astype(np.int64)
+    return np.datetime64(start, "ms") + ms.astype("timedelta64[ms]")
+
+
+class DayMonthTicks(Formatter):
+    """Date ticks as ``17 Oct``, with the year under the first visible tick and wherever the
+    year changes (unambiguous, unlike an offset label in the corner)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        d = mdates.num2date(x)
+        return f"{d.day} {d:%b %Y}"
+
+    def format_ticks(self, values: Any) -> list[str]:
+        lo, hi = sorted(self.axis.get_view_interval()) if self.axis is not None else (-np.inf,
+                                                                                      np.inf)
+        labels, year = [], None
+        for v in values:
+            d = mdates.num2date(v)
+            label = f"{d.day} {d:%b}"
+            if lo - 1e-9 <= v <= hi + 1e-9 and d.year != year:
+                label, year = f"{label}\n{d.year}", d.year
+            labels.append(label)
+        return labels
+
+
+def date_axis(ax: Axes) -> None:
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+    ax.xaxis.set_major_formatter(DayMonthTicks())
+
+
+def day_label(start: dt.date | None) -> str:
+    return f"days since {start.isoformat()}" if start else "days since scenario start"
+
+
+def dates_on_top(ax: Axes, start: dt.date) -> None:
+    """Calendar dates of the day ticks, on a secondary axis above the plot."""
+    top = ax.secondary_xaxis("top")
+    top.xaxis.set_major_formatter(FuncFormatter(
+        lambda x, _pos: (start + dt.timedelta(days=float(x))).strftime("%d %b %Y")
+        .lstrip("0")))
+    top.tick_params(labelsize=TICK_PT - 1, colors=GREY)
+
+
+def count_text(count: str) -> tuple[str, str, str]:
+    return tuple(label(count))  # type: ignore[return-value]
+
+
+def fmt_number(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:.3g}"
+
+
+
+def integer_bins(values: np.ndarray, target: int = 30) -> np.ndarray:
+    """Histogram edges centred on integers (counts are integers: no aliasing)."""
+    lo, hi = math.floor(values.min()), math.ceil(values.max())
+    width = max(1, math.ceil((hi - lo + 1) / target))
+    return np.arange(lo - 0.5, hi + width + 0.5, width, dtype=float)
+
+
+def km_band(runs: pd.DataFrame, level: int, horizon_days: float, confidence: float,
+        cumulative: bool) -> pd.DataFrame:
+    """The Kaplan-Meier curve (and band) of ``level``, cut at the runs' last end day.
+
+    Where every run has reached the rung the Greenwood interval is undefined (scipy warns and
+    ``survival_curve`` widens it to [0, 1]); the plot shows it collapsed onto the estimate
+    instead of a spurious full-height band.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The confidence interval is undefined",
+                                category=RuntimeWarning)
+        curve = survival_curve(runs, level, horizon_days, confidence)
+    s = curve["survival"].to_numpy(dtype=float)
+    low = curve["ci_low"].to_numpy(dtype=float)
+    high = curve["ci_high"].to_numpy(dtype=float)
+    undefined = ~np.isfinite(low) | ~np.isfinite(high) | ((s <= 0) & (low <= 0) & (high >= 1))
+    low = np.where(undefined, s, low)
+    high = np.where(undefined, s, high)
+    out = pd.DataFrame({"day": curve["day"], "estimate": s, "low": low, "high": high})
+    if cumulative:
+        out["estimate"], out["low"], out["high"] = 1 - s, 1 - high, 1 - low
+    if "end_day" in runs and len(runs):
+        # beyond the last observed day the estimate is not supported by any run
+        last = math.ceil(float(runs["end_day"].max()))
+        out = out[out["day"] <= max(last, 1)]
+    return out
+
+
+def horizon_of(runs: pd.DataFrame, horizon_days: float | None) -> float | None:
+    if horizon_days is not None:
+        return float(horizon_days)
+    if "end_day" in runs and len(runs):
+        return float(math.ceil(runs["end_day"].max()))
+    return None
+
+
+def probability_xlabel(horizon_days: float | None) -> str:
+    within = f"within {horizon_days:g} days" if horizon_days else "within the horizon"
+    return f"P(rung reached {within}) (share of runs)"
+
+
+def points_with_ci(ax: Axes, y: np.ndarray, p: np.ndarray, low: np.ndarray, high: np.ndarray,
+                    color: str, label: str | None = None, size: float = 6.5) -> None:
+    err = np.vstack([np.clip(p - low, 0, None), np.clip(high - p, 0, None)])
+    ax.errorbar(p, y, xerr=err, fmt="o", color=color, ecolor=color, elinewidth=1.4, capsize=3.5,
+                markersize=size, markeredgecolor="white", markeredgewidth=0.8, label=label,
+                zorder=3)
+
+
+def right_labels(ax: Axes, y: np.ndarray, texts: list[str], header: str) -> None:
+    """Values printed beside each row, on a secondary axis so layout leaves room for them."""
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(y, labels=texts)
+    right.tick_params(length=0, labelsize=TICK_PT - 0.5, colors="0.2")
+    right.spines["right"].set_visible(False)
+    right.set_ylabel(header, fontsize=TICK_PT, color=GREY)

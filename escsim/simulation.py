@@ -1,0 +1,301 @@
+"""One scenario's simulation: Monte Carlo runs on an executor, a result folder, one traced run.
+
+:func:`simulate` runs replications and returns a :class:`Simulation` (tables for notebooks);
+:func:`write_simulation` saves it as a result folder; :func:`trace` replays one replication
+event by event (``escsim trace``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escsim.analysis import daily_bands
+from escsim.engine import day_to_date, run_replication
+from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
+from escsim.results import atomic_folder, atomic_open, csv_text, write_json
+from escsim.results import run as run_folder
+from escsim.scenario.schema import Scenario
+from escsim.sweep.executors import SerialExecutor
+from escsim.sweep.plan import plan_single
+from escsim.sweep.run import (
+    SweepResult,
+    default_chunk_runs,
+    make_chunk,
+    run_summary,
+    run_sweep,
+)
+from escsim.sweep.work import ParameterDraws, run_chunk
+
+
+@dataclass
+class Simulation:
+    """The runs of one scenario: a tidy table plus the per-run daily series.
+
+    Returned by :func:`simulate`; :func:`write_simulation` saves it as a result folder.
+
+    Attributes:
+        scenario: the scenario that was run.
+        root_seed: the root seed every replication's seed derives from.
+        runs: one row per replication (the columns of ``runs.csv``): counts, ``max_rung``, the
+            day each rung K was first reached (``day_rung_K``, NaN if never) and the ``seed``
+            that replays the row with :func:`escsim.trace`.
+        daily_by_run: per daily series (``attacks``, ``us_wounded``, ...), an array of shape
+            (runs, days) of cumulative counts at the end of each day.
+        wall_seconds: how long the runs took.
+        executor: name of the executor that ran them.
+        workers: its number of workers.
+    """
+
+    scenario: Scenario
+    root_seed: int
+    runs: pd.DataFrame
+    daily_by_run: dict[str, np.ndarray] = field(repr=False)
+    wall_seconds: float = 0.0
+    executor: str = "serial"
+    workers: int = 1
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """Per day and series: mean and 5/50/95% quantiles of the cumulative counts across runs
+        (the table of ``daily.csv``)."""
+        return daily_bands(self.daily_by_run)
+
+    @property
+    def rung_names(self) -> dict[int, str]:
+        """Ladder level -> rung name, for labels."""
+        return {r.level: name for name, r in self.scenario.ladder.items()}
+
+    # --- plots (thin wrappers over escsim.plotting, for notebooks) -------------------------
+    def plot_rungs(self, ax: Any = None) -> Any:
+        """Probability of reaching each rung within the horizon, with 95% intervals.
+
+        Args:
+            ax: matplotlib axes to draw on; a new figure if omitted.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_rung_probabilities`).
+        """
+        from escsim.plotting import plot_rung_probabilities
+
+        return plot_rung_probabilities(self.runs, ax, rung_names=self.rung_names,
+                                       horizon_days=self.scenario.scenario.horizon_days)
+
+    def plot_counts(self, counts: Any = None) -> Any:
+        """Histograms of counts across runs, with the median and the 5-95% range.
+
+        Args:
+            counts: run-table columns to draw (default: the main counts).
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_count_distributions`).
+        """
+        from escsim.plotting import plot_count_distributions
+
+        return plot_count_distributions(self.runs, counts) if counts else \
+            plot_count_distributions(self.runs)
+
+    def plot_survival(self, levels: Any = None, ax: Any = None) -> Any:
+        """Time to each rung: Kaplan-Meier curves, censored at the horizon.
+
+        Args:
+            levels: rungs to draw (default: every rung some run reached).
+            ax: matplotlib axes to draw on; a new figure if omitted.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_survival`).
+        """
+        from escsim.plotting import plot_survival
+
+        return plot_survival(self.runs, self.scenario.scenario.horizon_days, levels, ax,
+                             rung_names=self.rung_names,
+                             start_date=self.scenario.scenario.start_date)
+
+    def plot_daily(self) -> Any:
+        """Cumulative counts by day: median, 5-95% band across runs, mean.
+
+        Returns:
+            The matplotlib Figure (see :func:`escsim.plotting.plot_daily_bands`).
+        """
+        from escsim.plotting import plot_daily_bands
+
+        return plot_daily_bands(self.daily, self.scenario.scenario.start_date)
+
+    def summary(self) -> dict[str, Any]:
+        """Rung probabilities with 95% intervals, count quantiles and run metadata.
+
+        Returns:
+            The content of ``summary.json``: ``rung_probability`` (one dict per rung: rung,
+            runs, reached, probability, ci_low, ci_high; a 95% Clopper-Pearson interval, Monte
+            Carlo uncertainty only), ``median_day_reached_given_reached``, ``count_quantiles``
+            (mean and 5/25/50/75/95% quantiles of every count), ``rung_names`` and the scenario
+            name, hash, start date, root seed, escsim version, wall time and executor.
+        """
+        s = run_summary(self.runs, self.scenario, self.root_seed)
+        s.update(wall_seconds=round(self.wall_seconds, 3), executor=self.executor,
+                 workers=self.workers)
+        return s
+
+
+def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any = None,
+             progress: Callable[[int], None] | None = None,
+             parameters: ParameterDraws | None = None) -> Simulation:
+    """Run ``runs`` replications of ``scenario`` under root seed ``seed``, in memory.
+
+    The same work as ``escsim run`` (the one-point plan of :func:`escsim.sweep.plan.plan_single`,
+    mapped over :func:`escsim.sweep.work.run_chunk`), kept in memory for notebooks: results are
+    identical whatever the executor or its number of workers, because each replication's seed
+    derives from (``seed``, replication index) and rows are sorted by replication. For many runs,
+    :func:`run_to_folder` streams them to disk instead.
+
+    Args:
+        scenario: a loaded scenario (:func:`escsim.load_scenario`).
+        runs: number of replications.
+        seed: the root seed.
+        executor: where the replications run; default in this process
+            (:class:`escsim.sweep.executors.SerialExecutor`). Pass
+            ``escsim.sweep.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
+        progress: called with the number of replications finished, as chunks finish.
+        parameters: an :class:`escsim.scenario.priors.ParameterSampler` that draws each
+            replication's uncertain parameters from its seed; the drawn values become extra
+            ``drawn_*`` columns of the run table.
+
+    Returns:
+        A :class:`Simulation`: the run table, the daily series, ``summary()`` and plots.
+
+    Raises:
+        ValueError: if ``runs`` is below 1.
+    """
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    executor = executor or SerialExecutor()
+    started = time.perf_counter()
+    plan = plan_single(scenario, runs, seed, parameters)
+    size = default_chunk_runs(runs, int(getattr(executor, "workers", 1) or 1))
+    chunks = (make_chunk(plan, i, size, daily="series") for i in range(-(-runs // size)))
+    outputs = []
+    for out in executor.map_unordered(run_chunk, chunks):
+        outputs.append(out)
+        if progress is not None:
+            progress(len(out.rows))
+    outputs.sort(key=lambda o: o.chunk_id)
+    table = pd.DataFrame([row for o in outputs for row in o.rows], columns=plan.columns)
+    for c in plan.columns:  # rung days: float with NaN for "never", whatever the run count
+        if c.startswith(RUNG_DAY_PREFIX):
+            table[c] = pd.to_numeric(table[c]).astype(float)
+    series = [d for o in outputs for d in o.daily]  # type: ignore[union-attr]
+    daily = {name: np.stack([d[name] for d in series]) for name in DAILY_SERIES}
+    return Simulation(scenario, seed, table, daily, time.perf_counter() - started,
+                      getattr(executor, "name", "custom"), getattr(executor, "workers", 1))
+
+
+def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
+                  executor: Any = None, progress: Callable[[int, int], None] | None = None,
+                  parameters: ParameterDraws | None = None, resume: bool = False,
+                  force: bool = False, plots: bool = True) -> SweepResult:
+    """Run ``runs`` replications of ``scenario`` streamed into the result folder ``out``
+    (what ``escsim run`` does): rows go to disk chunk by chunk and the daily bands are tallied,
+    so memory stays flat however many runs; an interrupted run resumes with ``resume=True``.
+
+    Returns:
+        The :class:`~escsim.sweep.run.SweepResult` of the one-point plan; the folder holds
+        ``runs.csv``, ``daily.csv``, ``summary.json``, ``manifest.json`` and ``plots/`` (the
+        same tables, byte for byte, as :func:`write_simulation` writes for the same runs).
+    """
+    plan = plan_single(scenario, runs, seed, parameters)
+    result = run_sweep(plan, Path(out), executor=executor, resume=resume, force=force,
+                       progress=progress)
+    if plots:
+        plot_run_folder(result.folder)
+    return result
+
+
+def plot_run_folder(folder: Path) -> list[Path]:
+    """Draw the figures of a run folder from its saved tables."""
+    from escsim.plotting import plot_result_folder  # matplotlib only when plotting
+
+    return plot_result_folder(folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
+                              run_folder.read_summary(folder))
+
+
+def write_simulation(sim: Simulation, out: Path, force: bool = False,
+                     plots: bool = True) -> Path:
+    """Write an in-memory simulation as a result folder, atomically (the tables that
+    :func:`run_to_folder` streams, from a :class:`Simulation` of :func:`simulate`).
+
+    Args:
+        sim: the simulation to write.
+        out: the folder to create: ``runs.csv``, ``daily.csv``, ``summary.json`` and ``plots/``.
+        force: replace ``out`` if it exists.
+        plots: also draw the PNG plots.
+
+    Returns:
+        The folder written.
+
+    Raises:
+        InputError: if ``out`` exists and ``force`` is false.
+    """
+    out = Path(out)
+    with atomic_folder(out, force=force) as tmp:
+        rows = sim.runs.astype(object).where(sim.runs.notna(), None).itertuples(index=False)
+        (tmp / run_folder.RUNS).write_text(csv_text(list(sim.runs.columns), rows),
+                                           encoding="utf-8", newline="")
+        run_folder.write_daily(tmp, sim.daily, sim.scenario.scenario.start_date)
+        write_json(tmp / run_folder.SUMMARY_JSON, sim.summary())
+        if plots:
+            plot_run_folder(tmp)
+    return out
+
+
+# ------------------------------------------------------------------------------- one run ---
+TRACE_COLUMNS = ["day", "date", "actor", "action", "target", "outcome"]
+
+
+def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
+    """The event log of one replication, event by event (what ``escsim trace`` writes).
+
+    Args:
+        scenario: a loaded scenario.
+        seed: a replication seed, as in the ``seed`` column of a run table, so any row of a
+            result can be replayed.
+
+    Returns:
+        One row per event: ``day``, ``date``, ``actor``, ``action``, ``target``, ``outcome``.
+        ``table.attrs["row"]`` holds the replication's run-table row (the same counts as the
+        row it replays). Draw it with :func:`escsim.plotting.plot_trace_timeline`.
+    """
+    record = run_replication(scenario, seed, trace=True)
+    rows = [(round(day, 3), str(day_to_date(scenario, day)), actor, action, target, outcome)
+            for day, actor, action, target, outcome in (record.log or [])]
+    table = pd.DataFrame(rows, columns=TRACE_COLUMNS)
+    table.attrs["row"] = record.row
+    return table
+
+
+# ---------------------------------------------------------------------------- comparisons ---
+def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> Path:
+    """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
+    (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
+    figures. Reads the saved run tables back, one at a time for the table."""
+    from escsim.analysis.compare import comparison_table
+
+    summaries = [run_folder.read_summary(f) for f in folders]
+    runs_by_scenario = {s["scenario"]: run_folder.read_runs(f) for s, f in
+                        zip(summaries, folders, strict=True)}
+    table = comparison_table(runs_by_scenario)
+    with atomic_open(Path(target) / "comparison.csv") as fh:
+        table.to_csv(fh, index=False)
+    if plots:
+        from escsim.plotting import plot_comparison_folder
+
+        names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
+        plot_comparison_folder(target, runs_by_scenario,
+                               max(float(s["horizon_days"]) for s in summaries),
+                               rung_names=names)
+    return Path(target) / "comparison.csv"
