@@ -30,6 +30,7 @@ import escsim.plotting
 from escsim.records import LADDER_COUNTERS
 from escsim.scenario import schema
 from escsim.scenario.keys import get_value, schema_patterns, type_name
+from escsim.scenario.loader import preset_names
 
 DOCS = Path(__file__).resolve().parent
 SCENARIO_KEYS = DOCS / "reference" / "scenario-keys.md"
@@ -141,7 +142,7 @@ def _provenance(text: str) -> str:
 def scenario_keys_markdown() -> str:
     """The text of ``docs/reference/scenario-keys.md``."""
     defaults = escsim.load_scenario("defaults")
-    presets = [p for p in schema.USPolicy.__dataclass_fields__["preset"].metadata["choices"]]
+    presets = preset_names()
     by_preset = {p: escsim.with_overrides(defaults, {"us_policy.preset": p}) for p in presets}
     bundled = {name: escsim.load_scenario(name) for name in escsim.bundled_scenarios()}
     keys = schema_keys()
@@ -486,7 +487,8 @@ def api_markdown() -> str:
         "Documented in their own docstrings and pages:",
         "",
     ]
-    for module, page in (("escsim.sweep", "../sweeps.md"), ("escsim.analysis.sensitivity", "../sweeps.md"),
+    for module, page in (("escsim.sweep", "../sweeps.md"),
+                         ("escsim.analysis.sensitivity", "../sweeps.md"),
                          ("escsim.plotting.sweeps", "../sweeps.md"),
                          ("escsim.history.backtest", "../backtest.md"),
                          ("escsim.plotting.history", "../backtest.md"),

@@ -189,7 +189,7 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
     for c in plan.columns:  # rung days: float with NaN for "never", whatever the run count
         if c.startswith(RUNG_DAY_PREFIX):
             table[c] = pd.to_numeric(table[c]).astype(float)
-    series = [d for o in outputs for d in o.daily]  # type: ignore[union-attr]
+    series = [d for o in outputs for d in o.daily or []]
     daily = {name: np.stack([d[name] for d in series]) for name in DAILY_SERIES}
     return Simulation(scenario, seed, table, daily, time.perf_counter() - started,
                       getattr(executor, "name", "custom"), getattr(executor, "workers", 1))

@@ -74,13 +74,16 @@ def test_run_needs_a_scenario(cli, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------- run ---
+RUN_FILES = ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
+
+
 def test_run_writes_the_result_folder(cli, tmp_path: Path, surge: escsim.Scenario) -> None:
     out = tmp_path / "surge"
     result = _run(cli, "surge-2023", "--out", out, runs=8, seed=5)
     assert result.exit_code == 0, result.output
     assert f"results: {out}" in result.stdout
     assert "surge-2023: 8 runs, 111 days from 2023-10-17, root seed 5" in result.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == RUN_FILES
     assert [p.name for p in tmp_path.iterdir()] == ["surge"]  # no partial folder left
 
     runs = pd.read_csv(out / "runs.csv")  # pandas reads it directly
@@ -122,7 +125,7 @@ def test_run_writes_the_result_folder(cli, tmp_path: Path, surge: escsim.Scenari
 
 @pytest.mark.slow
 def test_run_with_plots(cli, tmp_path: Path) -> None:
-    """Needs escsim/plotting.py."""
+    """Needs escsim/plotting."""
     out = tmp_path / "plotted"
     result = _run(cli, "surge-2023", "--out", out, runs=6, plots=True)
     assert result.exit_code == 0, result.output
@@ -144,7 +147,7 @@ def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,
 
     forced = _run(cli, "surge-2023", "--out", out, "--force")
     assert forced.exit_code == 0, forced.output
-    assert sorted(p.name for p in out.iterdir()) == ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == RUN_FILES
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # no partial or old copy
 
 
@@ -198,7 +201,7 @@ def test_run_refuses_two_scenarios_with_one_name(cli, cli_input_error, tmp_path:
 @pytest.mark.slow
 def test_trace_writes_the_event_log_and_timeline(cli, tmp_path: Path,
                                                  surge: escsim.Scenario) -> None:
-    """Needs escsim/plotting.py (the timeline)."""
+    """Needs escsim/plotting/timeline.py."""
     seed = replication_seed(5, 2)
     out = tmp_path / "trace"
     result = cli("trace", "surge-2023", "--seed", seed, "--out", out)

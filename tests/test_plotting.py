@@ -16,9 +16,9 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from escsim import plotting  # noqa: E402
-from escsim.plotting import style  # noqa: E402
 from escsim.analysis import rung_levels  # noqa: E402
 from escsim.engine import run_replication  # noqa: E402
+from escsim.plotting import style  # noqa: E402
 from escsim.scenario import load_scenario, with_overrides  # noqa: E402
 from escsim.simulation import (  # noqa: E402
     simulate,

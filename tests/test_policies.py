@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -109,6 +110,18 @@ def fired(orders: list[StrikeOrder | None]) -> list[bool]:
 
 
 # ---------------------------------------------------------------------------- the registry ---
+def test_presets_and_registered_policy_classes_are_one_list() -> None:
+    """A policy is a class plus its preset table, nothing else: the two must name the same
+    policies (the schema keeps no list of its own)."""
+    from escsim.model.policies import POLICIES
+    from escsim.scenario.loader import preset_names
+    from escsim.scenario.schema import USPolicy
+
+    assert set(preset_names()) == set(POLICIES) == set(PRESETS)
+    meta = {f.name: f.metadata for f in dataclasses.fields(USPolicy)}
+    assert meta["preset"].get("choices") is None
+
+
 @pytest.mark.parametrize("preset", PRESETS)
 def test_each_preset_names_its_policy_class(preset: str) -> None:
     p = params(preset)

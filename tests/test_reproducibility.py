@@ -79,7 +79,8 @@ def test_results_do_not_depend_on_the_number_of_runs_or_the_chunking(
     assert _records(short) == _records(long.iloc[:10])
     plan = plan_single(surge, 35, 5)
     for size in (1, 4, 35):
-        rows = [row for i in range(-(-35 // size)) for row in run_chunk(make_chunk(plan, i, size)).rows]
+        chunks = [make_chunk(plan, i, size) for i in range(-(-35 // size))]
+        rows = [row for c in chunks for row in run_chunk(c).rows]
         assert _records(pd.DataFrame(rows, columns=long.columns)) == _records(long)
 
 

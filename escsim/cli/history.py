@@ -1,5 +1,6 @@
 """``escsim backtest`` and ``escsim calibrate``: a thin layer over :mod:`escsim.history`, with
-the exit codes of :mod:`escsim.cli` (2 for bad input, with one message naming the file, the key, the value and what was expected).
+the exit codes of :mod:`escsim.cli` (2 for bad input, with one message naming the file, the key,
+the value and what was expected).
 """
 
 from __future__ import annotations

@@ -126,8 +126,10 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     with make_cli_executor(executor, jobs, scheduler) as ex, \
             Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar:
         for i, (s, sampler, folder) in enumerate(zip(loaded, samplers, folders, strict=True)):
-            run_to_folder(s, folder, runs, seed, ex, parameters=sampler,
-                          progress=lambda done, _n, i=i: bar(i * runs + done, total),
+            def advance(done: int, _total: int, before: int = i * runs) -> None:
+                bar(before + done, total)
+
+            run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
                           resume=resume and folder.exists(), force=force, plots=False)
     if not no_plots:
         from escsim.simulation import plot_run_folder

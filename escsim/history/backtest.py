@@ -1,10 +1,10 @@
 """Backtest: a scenario run over a period that happened, set beside what happened.
 
-Every observation of the record (:mod:`escsim.history.observations`) is compared with the distribution of
-the same quantity across simulated runs: where the observation falls (its percentile), whether it
-lies inside the central 50% and 90% intervals, and its continuous ranked probability score
-(CRPS). The simulated values come from the saved tables of a run -- the daily cumulative series
-(runs x days) and the run table -- never from live actors.
+Every observation of the record (:mod:`escsim.history.observations`) is compared with the
+distribution of the same quantity across simulated runs: where the observation falls (its
+percentile), whether it lies inside the central 50% and 90% intervals, and its continuous ranked
+probability score (CRPS). The simulated values come from the saved tables of a run -- the daily
+cumulative series (runs x days) and the run table -- never from live actors.
 
 Definitions (``X`` the simulated value, ``F`` its empirical distribution over runs; an observation
 is a value ``y`` or a range ``[low, high]``, where ``low = high = y`` for a single figure):

@@ -340,7 +340,8 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
 
     Args:
         scenario: the scenario whose uncertain parameters are fitted (e.g. ``surge-2023``).
-        priors: the uncertain parameters and their priors (:func:`escsim.scenario.priors.load_priors`).
+        priors: the uncertain parameters and their priors
+            (:func:`escsim.scenario.priors.load_priors`).
         observations: the observations to fit (:func:`escsim.load_observations`).
         settings: particles, generations and the other settings of the ``[calibrate]`` table.
         seed: the root seed of the draws and the replications.

@@ -69,8 +69,9 @@ def _atomic(path: Path, mode: str) -> Iterator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
-        with os.fdopen(fd, mode, **text) as fh:
+        fh_: IO[Any] = os.fdopen(fd, mode) if "b" in mode else \
+            os.fdopen(fd, mode, encoding="utf-8", newline="")
+        with fh_ as fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:

@@ -249,6 +249,12 @@ def _presets_tree() -> Tree:
     return _read_toml(scenarios_dir() / "presets" / "us_policy.toml")
 
 
+def preset_names() -> list[str]:
+    """The US retaliation policies a scenario may name: the tables of
+    ``scenarios/presets/us_policy.toml`` (each also a registered policy class of the model)."""
+    return list(_presets_tree())
+
+
 def _fill_policy(tree: Tree) -> None:
     policy = tree.get("us_policy")
     if not isinstance(policy, dict) or "preset" not in policy:

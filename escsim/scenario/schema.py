@@ -121,8 +121,10 @@ class MilitiaGroup:
 class USPolicy:
     """The US retaliation policy: a named preset (a policy class) and its parameters."""
 
-    preset: str = param("Name of the retaliation policy class.",
-                        choices=("restraint", "proportional", "punitive", "decapitation"))
+    # The names are the tables of scenarios/presets/us_policy.toml (the loader checks them),
+    # each a policy class of escsim.model.policies: one list, not a copy here.
+    preset: str = param("Name of the retaliation policy: a table of "
+                        "scenarios/presets/us_policy.toml and the policy class of that name.")
     respond_prob: dict[str, float] = param("Probability of ordering a strike round after an "
                                            "attack, by the attack's outcome class.", "probability",
                                            0, 1)

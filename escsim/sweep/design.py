@@ -13,8 +13,8 @@ A spec names one dotted scenario key and the values it takes:
 A *grid* crosses the axes (the first ``--vary`` varies slowest). *LHS* and *Sobol* designs draw
 ``samples`` points in the unit cube with :mod:`scipy.stats.qmc` and map each coordinate through
 its axis (inverse CDF). *Saltelli* (Sobol' indices) and *Morris* (elementary effects) designs
-serve :mod:`escsim.analysis.sensitivity`. The design's randomness comes from the root seed through its own
-spawn key, so it never shares a stream with a replication.
+serve :mod:`escsim.analysis.sensitivity`. The design's randomness comes from the root seed through
+its own spawn key, so it never shares a stream with a replication.
 
 Values are plain Python scalars (``float``, ``int``, ``str``, ``bool``), the same types a
 ``--set`` override gives, so a point can be written to JSON and CSV and read back exactly.

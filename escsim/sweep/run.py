@@ -215,8 +215,8 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = F
     Args:
         plan: from :func:`plan_sweep` (or :func:`load_plan` to resume).
         out: the sweep folder.
-        executor: serial (default), process pool or Dask (:func:`escsim.sweep.executors.make_executor`);
-            the caller closes it.
+        executor: serial (default), process pool or Dask
+            (:func:`escsim.sweep.executors.make_executor`); the caller closes it.
         resume: finish an interrupted sweep in ``out``: run only the chunks without a part file.
         force: replace an existing ``out``.
         chunk_runs: replications per chunk (default: about eight chunks per worker). On resume
