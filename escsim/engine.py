@@ -26,7 +26,8 @@ BASE_COLUMNS = (
     "attacks", "attacks_in_iraq", "attacks_in_syria", "attacks_in_jordan", "intercepted",
     "us_wounded", "us_killed", "us_casualties", "us_strikes", "us_targets_struck",
     "leadership_strikes", "major_us_strikes", "militia_killed", "iran_personnel_killed",
-    "iran_direct_attacks", "us_strikes_on_iran", "restraint_orders", "days_under_restraint",
+    "iran_senior_commanders_killed", "iran_direct_attacks", "us_strikes_on_iran",
+    "israeli_strikes_on_iran", "restraint_orders", "defections", "days_under_restraint",
     "troops_end", "max_rung",
 )
 
@@ -117,9 +118,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
         "major_us_strikes": counts["major_us_strikes"],
         "militia_killed": counts["militia_killed"],
         "iran_personnel_killed": counts["iran_personnel_killed"],
+        "iran_senior_commanders_killed": int(rec.extra["iran_senior_commanders_killed"]),
         "iran_direct_attacks": counts["iran_direct_attacks"],
         "us_strikes_on_iran": counts["us_strikes_on_iran"],
+        "israeli_strikes_on_iran": counts["israeli_strikes_on_iran"],
         "restraint_orders": counts["restraint_orders"],
+        "defections": int(rec.extra["defections"]),
         "days_under_restraint": round(world.iran.restraining_days(end_day), 4),
         "troops_end": sum(world.us.troops.values()),
         "max_rung": rec.tally.max_rung,

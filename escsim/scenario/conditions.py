@@ -24,6 +24,7 @@ LADDER_COUNTERS = (
     "iran_personnel_killed",
     "iran_direct_attacks",
     "us_strikes_on_iran",
+    "israeli_strikes_on_iran",
     "restraint_orders",
 )
 
