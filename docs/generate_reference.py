@@ -46,6 +46,9 @@ PLACEHOLDERS = {
     "ladder": "<rung>",
     "respond_prob": "<outcome>",
     "weapon_mix": "<weapon>",
+    "iranians_killed_prob": "<target_kind>",
+    "excitation_per_day": "<group>",
+    "capability_lost": "<group>",
 }
 #: What the entries of a named table are, for the section introductions.
 TABLE_NOTES = {
@@ -57,7 +60,9 @@ TABLE_NOTES = {
     "events": "Dated exogenous events of the timeline. Which keys apply depends on `kind` "
               "(regime: `regime`, `until`; shock: `until`, `militia_rate_multiplier`, "
               "`iran_escalation_multiplier`; troops: `site`, `troops`; policy: `preset`; "
-              "iran_posture: `posture`).",
+              "iran_posture: `posture`; us_strike: `target_kind`, `targets`, `country`, "
+              "`groups`, `militia_killed`, `iranian_loss` -- a round dated before the start is "
+              "initial state; strike_on_iran: `striker`, `hazard_per_day`, `until`).",
     "ladder": "Rungs of the escalation ladder: a level and the condition that reaches it.",
 }
 SECTION_TITLES = {
@@ -69,6 +74,8 @@ SECTION_TITLES = {
     "us_policy": "US retaliation policy",
     "iran": "Iran",
     "baghdad": "Baghdad (the Iraqi government)",
+    "mechanisms": "Contested mechanisms (named alternatives)",
+    "initial_state": "State at day 0",
     "events": "Dated events",
     "ladder": "The escalation ladder",
 }

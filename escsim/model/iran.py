@@ -51,9 +51,9 @@ class IranActor:
         self.days_restraining = 0.0
         self.escalation_multiplier = 1.0  # raised by external shocks
         self._pause_id = 0
-        #: Groups in a defection episode, and a count that tells a pause's episodes from the
-        #: next pause's.
-        self.defecting: set[str] = set()
+        #: Groups in a defection episode (with the number of episodes under way), and a count
+        #: that tells a pause's episodes from the next pause's.
+        self.defecting: dict[str, int] = {}
         self._restraint_epoch = 0
         self.agenda = Agenda(world.env, "iran")
         if self.posture == "restraining":
@@ -119,23 +119,42 @@ class IranActor:
         rate = self.world.scenario.militias[name].defection_rate_per_day
         self.agenda.schedule(self.world.draws.exponential() / rate, self._defect, name, epoch)
 
-    def _defect(self, name: str, epoch: int) -> None:
+    def _defect(self, name: str, epoch: int, chained: bool = True) -> None:
+        """A defection episode starts (``chained``: one of the group's Poisson process of
+        defections, which schedules the next when it ends; else one set off by a US strike)."""
         if epoch != self._restraint_epoch:
             return  # that pause is over
         world = self.world
-        self.defecting.add(name)
+        self.defecting[name] = self.defecting.get(name, 0) + 1
         world.recorder.extra["defections"] += 1
-        world.recorder.note(world.env.now, name, "defects from the pause", "us", "")
+        world.recorder.note(world.env.now, name, "defects from the pause", "us",
+                            "" if chained else "after a US strike")
         world.militia_factors_changed()
         self.agenda.schedule(self.p.defection_mean_days * world.draws.exponential(),
-                             self._end_defection, name, epoch)
+                             self._end_defection, name, epoch, chained)
 
-    def _end_defection(self, name: str, epoch: int) -> None:
+    def _end_defection(self, name: str, epoch: int, chained: bool) -> None:
         if epoch != self._restraint_epoch:
             return
-        self.defecting.discard(name)
-        self.world.militia_factors_changed()
-        self._schedule_defection(name, epoch)
+        left = self.defecting.pop(name, 1) - 1
+        if left > 0:
+            self.defecting[name] = left
+        else:
+            self.world.militia_factors_changed()
+        if chained:
+            self._schedule_defection(name, epoch)
+
+    def groups_struck(self, names: list[str]) -> None:
+        """A US round hit these groups: under a pause, each may defect at once (a local
+        grievance), as the Syria groups did after the US strikes of 11 Nov 2024."""
+        if self.posture != "restraining" or not self._compliance.defects:
+            return
+        prob = self.p.defection_after_strike_prob
+        if prob <= 0.0:
+            return
+        for name in names:
+            if self.world.draws.bernoulli(prob):
+                self._defect(name, self._restraint_epoch, chained=False)
 
     # --- the pause decision -------------------------------------------------------------------------
     def _context(self, us_killed: bool) -> PauseContext:

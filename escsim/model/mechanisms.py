@@ -59,7 +59,7 @@ class Backlash(StrikeEffect):
     E21-BURST-AFTER-JUN27); the groups struck (Kataib Hezbollah, Nujaba, Kataib Sayyid al-Shuhada)
     are old, popular and embedded in Iraq's state, the kind of organisation that Jordan's studies
     of leadership targeting (2009, 2014) find survives it; and no public record measures launch
-    capacity destroyed. The quiet after Feb 2024 is accounted for by Iran's pause (PR-A6, PR-A8).
+    capacity destroyed. The quiet after Feb 2024 is accounted for by Iran's pause (PR-A6, PR-P1).
     The default: the one effect the record shows, and no unsourced size of denial."""
 
     name = "backlash"
@@ -119,7 +119,7 @@ class ContextPause(PauseRule):
     noisy OR: ``1 - prod(1 - weight)`` over the reasons present.
 
     After Tower 22 all three held (the Gaza war; the US announcing a large reply, PR-B9; Baghdad,
-    S-BAGHDAD-OPPOSES) and the Quds Force chief asked the groups to stop (PR-A8, PR-A6). After the
+    S-BAGHDAD-OPPOSES) and the Quds Force chief asked the groups to stop (PR-P1, PR-A6). After the
     K-1 death (E20-K1-KILLED) and the Taji deaths (E20-TAJI-KILLED) none held: no regional war,
     five-target US replies (E20-STRIKES-DEC29, E20-STRIKES-MAR12), and no halt (E20-NO-PAUSE).
     Only US deaths are a decision point under this rule: a major US package alone brought no
@@ -128,7 +128,7 @@ class ContextPause(PauseRule):
     default."""
 
     name = "context"
-    sources = ("PR-A6", "PR-A8", "S-LULL-AFTER-FEB-2024", "E20-NO-PAUSE", "E20-K1-KILLED",
+    sources = ("PR-A6", "PR-P1", "S-LULL-AFTER-FEB-2024", "E20-NO-PAUSE", "E20-K1-KILLED",
                "E20-TAJI-KILLED")
 
     def pause_prob(self, iran: object, context: PauseContext) -> float:
@@ -177,12 +177,12 @@ class Defections(Compliance):
     """Groups obey a pause wholly, but now and then a cell breaks it -- a splinter group, a local
     grievance -- in an episode of unrestrained attacks (rate ``defection_rate_per_day`` per group,
     mean length ``iran.defection_mean_days``). After 4 Feb 2024 the record is near silence broken
-    by isolated incidents (PR-A1, PR-A9, PR-A10, PR-A11) such as the seed's rockets at Shaddadi
+    by isolated incidents (PR-A1, PR-P2, PR-P3, PR-P4) such as the seed's rockets at Shaddadi
     (S-STRIKES-2024-11-12), not a steady trickle. The default."""
 
     name = "defections"
     defects = True
-    sources = ("PR-A1", "PR-A6", "PR-A9", "PR-A10", "PR-A11", "S-STRIKES-2024-11-12")
+    sources = ("PR-A1", "PR-A6", "PR-P2", "PR-P3", "PR-P4", "S-STRIKES-2024-11-12")
 
     def factor(self, compliance: float, defecting: bool) -> float:
         return 1.0 if defecting else 0.0

@@ -271,6 +271,7 @@ class USForces:
                      "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
                      f"{order.targets} targets, {killed_total} militia killed")
         world.iran.us_round(order)
+        world.iran.groups_struck([g.name for g in groups])
         if in_iraq:
             world.baghdad.iraq_round(order.leadership, wake=False)
         # each group whose rate changed draws its next attack once, from the new state

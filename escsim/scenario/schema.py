@@ -205,6 +205,10 @@ class Iran:
                                         "above pause_baghdad_pressure.", "probability", 0, 1)
     pause_baghdad_pressure: float = param("Baghdad's pressure at which it counts as a reason for "
                                           "a pause.", "pressure (0-1)", 0, 1)
+    defection_after_strike_prob: float = param("Probability a group struck by a US round during "
+                                               "a pause defects at once (a local grievance; the "
+                                               "'defections' compliance alternative).",
+                                               "probability", 0, 1)
     defection_mean_days: float = param("Mean length of a defection episode (exponential).",
                                        "days", 0.01, 365)
     irgc_linked_site_share: float = param("Share of routine US rounds (not leadership strikes) "
