@@ -1,0 +1,69 @@
+"""Three eras, one set of behavioural parameters: every era's observations fall inside the 90%
+interval of its scenario, and only the situation differs between the era scenarios."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from scipy import stats
+
+import escsim
+from escsim.backtest import run_backtest
+from escsim.observations import load_observations
+
+ERAS = ("era-2019-20", "era-2021", "surge-2023")
+#: Keys an era may set: its situation (dates, regime, sites, the US practice of the time, Iran's
+#: posture at the start, the initial state and its dated events). Everything else -- excitation,
+#: compliance, Iran's decision rules, weapon effects, mechanisms -- is shared.
+SITUATION = ("scenario.", "sites.", "us_policy.", "iran.initial_posture", "initial_state.",
+             "events.")
+
+
+def _flat(obj, prefix=""):
+    if dataclasses.is_dataclass(obj):
+        out = {}
+        for f in dataclasses.fields(obj):
+            if not f.metadata.get("internal"):
+                out.update(_flat(getattr(obj, f.name), f"{prefix}{f.name}."))
+        return out
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: obj}
+
+
+def test_eras_share_every_behavioural_parameter() -> None:
+    flats = {name: _flat(escsim.load_scenario(name)) for name in ERAS}
+    keys = set().union(*flats.values())
+    for key in sorted(keys):
+        if key.startswith(SITUATION):
+            continue
+        values = {name: flat.get(key) for name, flat in flats.items()}
+        assert len({repr(v) for v in values.values()}) == 1, (key, values)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("era", ERAS)
+def test_every_observation_of_an_era_is_inside_its_90_percent_interval(era: str) -> None:
+    s = escsim.load_scenario(era)
+    observations = [o for o in load_observations() if o.scenario == era]
+    assert len(observations) >= 6
+    bt = run_backtest(s, observations, runs=1000, seed=1)
+    assert all(c.covered for c in bt.comparisons)
+    outside = [(c.observation.id, c.verdict()) for c in bt.comparisons if not c.inside_90]
+    assert not outside, outside
+
+
+@pytest.mark.slow
+def test_the_surge_percentiles_do_not_lean_to_one_side() -> None:
+    """For a model that fits, an observation's percentile is as likely above 50 as below: the
+    number above 50 is Binomial(n, 1/2). Before issue 9, 18 of 21 were above."""
+    s = escsim.load_scenario("surge-2023")
+    observations = [o for o in load_observations() if o.scenario == "surge-2023"]
+    bt = run_backtest(s, observations, runs=1000, seed=1)
+    pct = [c.percentile for c in bt.comparisons if c.covered and not c.point_mass]
+    above = sum(p > 50 for p in pct)
+    assert above <= stats.binom.ppf(0.99, len(pct), 0.5), (above, len(pct))
