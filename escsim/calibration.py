@@ -27,6 +27,7 @@ posterior given the priors and the chosen summary statistics.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -335,7 +336,9 @@ def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarra
 # ------------------------------------------------------------------------------- algorithm ---
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
               settings: CalibrationSettings, seed: int = 0, executor: Any = None,
-              progress: Progress | None = None) -> Calibration:
+              progress: Progress | None = None,
+              simulate_fn: Callable[[Batch], tuple[int, np.ndarray]] = simulate_batch
+              ) -> Calibration:
     """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
 
     The scenario runs to the last day any statistic needs.
@@ -348,6 +351,8 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         seed: the root seed of the draws and the replications.
         executor: where replications run (default: this process).
         progress: called as ``progress(stage, done, total)`` while the fit runs.
+        simulate_fn: what turns a :class:`Batch` into summary statistics (picklable; a joint
+            fit over several scenarios passes its own, see :func:`calibrate_jointly`).
 
     Returns:
         A :class:`Calibration`: the weighted posterior sample with the tolerance schedule and
@@ -374,7 +379,7 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
                                  tuple(replication_seed(seed, i, generation) for i in idx),
                                  first + b))
         out = np.empty((len(thetas), len(obs)))
-        for start_index, stats in executor.map_unordered(simulate_batch, batches):
+        for start_index, stats in executor.map_unordered(simulate_fn, batches):
             out[start_index - first:start_index - first + len(stats)] = stats
         return out
 
@@ -590,3 +595,60 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                                    "calibration's output)")
         atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
     return out
+
+
+# ------------------------------------------------------------------ several eras jointly ---
+def simulate_joint_batch(batch: Batch, eras: tuple[tuple[Scenario, tuple[Observation, ...]],
+                                                  ...]) -> tuple[int, np.ndarray]:
+    """Like :func:`simulate_batch`, over several scenarios: each candidate's parameters are set
+    on every scenario, each runs once with the candidate's seed, and the statistics of each
+    scenario's own observations are put side by side (in the order of ``eras``)."""
+    rows = []
+    for theta, seed in zip(batch.thetas, batch.seeds, strict=True):
+        row = []
+        for scenario, observations in eras:
+            rec = run_replication(batch.priors.apply(scenario, theta), seed)
+            row.append(summaries(observations, rec.daily, scenario.scenario.start_date)[0])
+        rows.append(np.concatenate(row))
+    return batch.first, np.asarray(rows, dtype=float)
+
+
+def calibrate_jointly(scenarios: Sequence[Scenario], priors: Any,
+                      observations: Sequence[Observation], settings: CalibrationSettings,
+                      seed: int = 0, executor: Any = None,
+                      progress: Progress | None = None) -> Calibration:
+    """Fit shared (behavioural) parameters to the observations of several scenarios at once.
+
+    Each candidate is run once in every scenario; its distance is taken over the statistics of
+    all of them. The priors must name only keys every scenario has and should hold behaviour,
+    not the situation of an era. The result's ``scenario`` is the last scenario (the reference
+    whose horizon the statistics of the others never extend).
+
+    Args:
+        scenarios: the era scenarios (e.g. ``era-2019-20``, ``era-2021``, ``surge-2023``).
+        priors: the shared priors (e.g. ``scenarios/priors/eras.toml``).
+        observations: the observations to fit, each naming one of ``scenarios``.
+        settings: as for :func:`calibrate`.
+        seed: the root seed.
+        executor: where replications run (default: this process).
+        progress: as for :func:`calibrate`.
+
+    Returns:
+        A :class:`Calibration` whose statistics are those of every scenario, in scenario order.
+    """
+    by_name = {s.scenario.name: s for s in scenarios}
+    eras = []
+    for name, scenario in by_name.items():
+        own = tuple(o for o in observations if o.scenario == name)
+        if own:
+            horizon = calibration_horizon(scenario, own)
+            if horizon != scenario.scenario.horizon_days:
+                scenario = with_overrides(scenario, {"scenario.horizon_days": horizon})
+            eras.append((scenario, own))
+    stray = [o.id for o in observations if o.scenario not in by_name]
+    if stray:
+        raise InputError("observations of no scenario being fitted", key="calibrate.observations",
+                         value=", ".join(stray), expected=" | ".join(by_name))
+    ordered = [o for _, own in eras for o in own]
+    return calibrate(eras[-1][0], priors, ordered, settings, seed, executor, progress,
+                     simulate_fn=functools.partial(simulate_joint_batch, eras=tuple(eras)))

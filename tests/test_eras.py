@@ -67,3 +67,26 @@ def test_the_surge_percentiles_do_not_lean_to_one_side() -> None:
     pct = [c.percentile for c in bt.comparisons if c.covered and not c.point_mass]
     above = sum(p > 50 for p in pct)
     assert above <= stats.binom.ppf(0.99, len(pct), 0.5), (above, len(pct))
+
+
+def test_backtest_covers_every_era_in_one_report(cli, tmp_path) -> None:
+    out = tmp_path / "bt"
+    result = cli("backtest", "--eras", "--runs", "40", "--no-plots", "-o", str(out), "-j", "1")
+    assert result.exit_code == 0, result.output
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for era in ERAS:
+        assert f"[{era}]({era}/report.md)" in report and (out / era / "report.md").is_file()
+    table = __import__("pandas").read_csv(out / "comparison.csv")
+    assert set(table.scenario) == set(ERAS)
+    assert all(table.loc[table.scenario == era, "id"].size >= 6 for era in ERAS)
+
+
+def test_calibration_fits_the_eras_jointly(cli, tmp_path) -> None:
+    out = tmp_path / "cal"
+    result = cli("calibrate", "--eras", "--particles", "10", "--generations", "0",
+                 "--no-plots", "-o", str(out), "-j", "1")
+    assert result.exit_code == 0, result.output
+    posterior = __import__("pandas").read_csv(out / "posterior.csv")
+    stats_of = {c[len("stat_"):] for c in posterior.columns if c.startswith("stat_")}
+    by_id = {o.id: o.scenario for o in load_observations()}
+    assert {by_id[i] for i in stats_of} == set(ERAS)
