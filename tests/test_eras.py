@@ -90,3 +90,59 @@ def test_calibration_fits_the_eras_jointly(cli, tmp_path) -> None:
     stats_of = {c[len("stat_"):] for c in posterior.columns if c.startswith("stat_")}
     by_id = {o.id: o.scenario for o in load_observations()}
     assert {by_id[i] for i in stats_of} == set(ERAS)
+
+
+JOINT_TRIALS = 20
+#: Fewest trials whose 90% interval covers the truth: P(fewer | coverage 0.90) < 1%.
+JOINT_K_MIN = int(stats.binom.ppf(0.01, JOINT_TRIALS, 0.90))
+SHARED_PRIOR = """
+[parameters.excitation_scale]
+keys = ["militias.iraq_factions.excitation_per_round", "militias.syria_groups.excitation_per_round"]
+mode = "scale"
+dist = "uniform"
+loc = 0.0
+scale = 3.0
+reason = "synthetic test"
+"""
+
+
+@pytest.mark.slow
+def test_joint_calibration_recovers_a_shared_parameter(tmp_path) -> None:
+    """Coverage test (as tests/test_calibrate.py, over the three eras at once): the true scale of
+    revenge is drawn from the prior, one history per era is simulated with it, and the joint ABC
+    posterior of the attack counts of every era must cover the truth in at least JOINT_K_MIN of
+    JOINT_TRIALS trials; the medians must follow the truths."""
+    import datetime as dt
+
+    import numpy as np
+
+    from escsim.calibration import CalibrationSettings, calibrate_jointly, weighted_quantiles
+    from escsim.engine import run_replication
+    from escsim.observations import Observation
+    from escsim.uncertainty import load_priors
+
+    scenarios = [escsim.load_scenario(name) for name in ERAS]
+    path = tmp_path / "shared.toml"
+    path.write_text(SHARED_PRIOR, encoding="utf-8")
+    priors = load_priors(path, scenarios[-1])
+    settings = CalibrationSettings(observations=("x",), particles=40, generations=1,
+                                   oversample=5, quantile=0.5, min_acceptance=0.02)
+    rng = np.random.default_rng(9)
+    truths, medians, covered = [], [], 0
+    for trial in range(JOINT_TRIALS):
+        truth = priors.sample(rng, 1)[0]
+        observed = []
+        for s in scenarios:
+            record = run_replication(priors.apply(s, truth), seed=50_000 + trial)
+            start = s.scenario.start_date
+            end = start + dt.timedelta(days=int(s.scenario.horizon_days) - 1)
+            value = float(record.row["attacks"])
+            observed.append(Observation(f"SYN-{s.scenario.name}", "count", "attacks", start, end,
+                                        value, value, ("PR-A1",), "synthetic", s.scenario.name))
+        cal = calibrate_jointly(scenarios, priors, observed, settings, seed=trial)
+        lo, med, hi = weighted_quantiles(cal.particles[:, 0], cal.weights, [0.05, 0.5, 0.95])
+        covered += lo <= truth[0] <= hi
+        truths.append(truth[0])
+        medians.append(med)
+    assert covered >= JOINT_K_MIN, (covered, truths, medians)
+    assert np.corrcoef(truths, medians)[0, 1] > 0.6
