@@ -337,7 +337,7 @@ def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarra
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
               settings: CalibrationSettings, seed: int = 0, executor: Any = None,
               progress: Progress | None = None,
-              simulate_fn: Callable[[Batch], tuple[int, np.ndarray]] = simulate_batch
+              simulate_fn: Callable[[Batch], tuple[int, np.ndarray]] | None = None
               ) -> Calibration:
     """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
 
@@ -351,8 +351,9 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         seed: the root seed of the draws and the replications.
         executor: where replications run (default: this process).
         progress: called as ``progress(stage, done, total)`` while the fit runs.
-        simulate_fn: what turns a :class:`Batch` into summary statistics (picklable; a joint
-            fit over several scenarios passes its own, see :func:`calibrate_jointly`).
+        simulate_fn: what turns a :class:`Batch` into summary statistics (picklable; default
+            :func:`simulate_batch`; a joint fit over several scenarios passes its own, see
+            :func:`calibrate_jointly`).
 
     Returns:
         A :class:`Calibration`: the weighted posterior sample with the tolerance schedule and
@@ -379,7 +380,8 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
                                  tuple(replication_seed(seed, i, generation) for i in idx),
                                  first + b))
         out = np.empty((len(thetas), len(obs)))
-        for start_index, stats in executor.map_unordered(simulate_fn, batches):
+        for start_index, stats in executor.map_unordered(simulate_fn or simulate_batch,
+                                                         batches):
             out[start_index - first:start_index - first + len(stats)] = stats
         return out
 
