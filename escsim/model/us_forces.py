@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from escsim.model.agenda import Agenda
 from escsim.model.draws import RESERVE
 from escsim.model.policies import AttackReport, RetaliationPolicy, StrikeOrder, make_policy
-from escsim.scenario.schema import USPolicy, Weapon
+from escsim.scenario.schema import Event, USPolicy, Weapon
 
 if TYPE_CHECKING:
     from escsim.model.militia import Militia
@@ -210,8 +210,22 @@ class USForces:
         self.agenda.schedule(order.delay_days, self.strike, order)
 
     # --- strikes ----------------------------------------------------------------------------------
-    def strike(self, order: StrikeOrder) -> None:
-        """Carry out a strike round."""
+    def dated_round(self, event: Event, age_days: float = 0.0) -> None:
+        """A US round of the scenario's timeline (``us_strike`` event); ``age_days > 0``: it came
+        that long before the run started and only sets the state at day 0."""
+        order = StrikeOrder(delay_days=0.0, targets=event.targets or 1, killed_per_target=0.0,
+                            countries=(event.country or "syria",), groups=event.groups or (),
+                            leadership=event.target_kind == "leadership",
+                            target_kind=event.target_kind, iranian_loss=event.iranian_loss,
+                            militia_killed=event.militia_killed)
+        # the policy spaces its own rounds from this one
+        self.last_round_day = max(self.last_round_day, self._env.now - age_days)
+        self.attacks_since_last_round = 0
+        self.strike(order, age_days)
+
+    def strike(self, order: StrikeOrder, age_days: float = 0.0) -> None:
+        """Carry out a strike round (``age_days > 0``: one from before the run, whose effects
+        on the groups and on Baghdad have decayed by day 0; it is not counted)."""
         world = self.world
         now = world.env.now
         rec = world.recorder
@@ -225,13 +239,25 @@ class USForces:
         groups = [world.militias[g] for g in order.groups] if order.groups \
             else list(world.militias.values())
         killed_total = 0
-        # targets split as evenly as whole numbers allow; a group gets at least one
+        # targets (and documented dead) split as evenly as whole numbers allow; a group gets at
+        # least one target
         base, extra = divmod(order.targets, len(groups))
+        if order.militia_killed is not None:
+            dead_base, dead_extra = divmod(order.militia_killed, len(groups))
         for i, group in enumerate(groups):
             share = max(1, base + (1 if i < extra else 0))
-            killed = world.draws.poisson(order.killed_per_target * share)
+            if order.militia_killed is None:
+                killed = world.draws.poisson(order.killed_per_target * share)
+            else:
+                killed = dead_base + (1 if i < dead_extra else 0)
             killed_total += killed
-            group.struck(share, killed, leader_killed=order.leadership, wake=False)
+            group.struck(share, killed, leader_killed=order.leadership, wake=False,
+                         age_days=age_days)
+        in_iraq = "iraq" in order.countries
+        if age_days > 0.0:
+            if in_iraq:
+                world.baghdad.iraq_round(order.leadership, wake=False, age_days=age_days)
+            return
         rec.count("us_strikes", 1, now)
         rec.extra["us_targets_struck"] += order.targets
         rec.count("militia_killed", killed_total, now)
@@ -244,9 +270,8 @@ class USForces:
             rec.note(now, "us", "leadership strike" if order.leadership else "strike round",
                      "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
                      f"{order.targets} targets, {killed_total} militia killed")
-        if "syria" in order.countries:
-            world.iran.syria_round()
-        in_iraq = "iraq" in order.countries
+        world.iran.us_round(order)
+        world.iran.groups_struck([g.name for g in groups])
         if in_iraq:
             world.baghdad.iraq_round(order.leadership, wake=False)
         # each group whose rate changed draws its next attack once, from the new state
