@@ -1,0 +1,1 @@
+"""Rare-event estimates of the top of the escalation ladder (multilevel splitting)."""
