@@ -37,8 +37,9 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------------------- helpers ---
-def _print_summary(sim: Any) -> None:
-    """The compact table: rung probabilities with intervals, median and 90% range of counts."""
+def _print_summary(sim: Any, tail: tuple[dict[str, Any], str] | None = None) -> None:
+    """The compact table: rung probabilities with intervals, median and 90% range of counts
+    (and the rare-event estimate of ``--tail``, beside the plain one)."""
     from escsim.analysis import MAIN_COUNTS, count_quantiles, rung_probabilities
 
     names = sim.rung_names
@@ -49,9 +50,38 @@ def _print_summary(sim: Any) -> None:
     for r in rung_probabilities(sim.runs).itertuples():
         label = f"{r.rung} {names.get(r.rung, '')}"
         click.echo(f"  {label:<28}{r.probability:>11.3f}   [{r.ci_low:.3f}, {r.ci_high:.3f}]")
+    if tail is not None:
+        click.echo(tail[1])
     click.echo(f"  {'count':<28}{'median':>11}   90% range")
     for q in count_quantiles(sim.runs, MAIN_COUNTS).itertuples():
         click.echo(f"  {q.count:<28}{q.q50:>11g}   [{q.q05:g}, {q.q95:g}]")
+
+
+def _check_tail(loaded: list[Any], method: str, rung: int | None,
+                uncertainty: str) -> list[int | None]:
+    """The rung ``--tail`` estimates in each scenario, checked before anything runs."""
+    if method == "none":
+        if rung is not None:
+            raise click.UsageError("--rung needs --tail splitting")
+        return [None] * len(loaded)
+    if uncertainty != "none":
+        raise click.UsageError("--tail splitting estimates chance for the scenario as given; "
+                               "it cannot be combined with --parameter-uncertainty")
+    from escsim.tail.report import check_tail_request
+
+    return [check_tail_request(s, rung) for s in loaded]
+
+
+def _tail(sim: Any, rung: int, seed: int, repetitions: int, effort: int,
+          executor: Any) -> tuple[dict[str, Any], str]:
+    from escsim.tail.report import tail_report
+
+    column = f"day_rung_{rung}"
+    reached = int(sim.runs[column].notna().sum()) if column in sim.runs else 0
+    with progress(repetitions, f"{sim.scenario.scenario.name}: rung {rung} by splitting") as bar:
+        return tail_report(sim.scenario, rung, root_seed=seed, repetitions=repetitions,
+                           effort=effort, executor=executor, plain_reached=reached,
+                           plain_runs=len(sim.runs), progress=bar.update)
 
 
 def _default_out(name: str) -> Path:
@@ -82,10 +112,21 @@ def _default_out(name: str) -> Path:
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
+@click.option("--tail", "tail_method", default="none", show_default=True,
+              type=click.Choice(["none", "splitting"]),
+              help="Also estimate the probability of a rare rung by multilevel splitting "
+                   "(docs/howto/estimate-a-rare-rung.md).")
+@click.option("--rung", type=click.IntRange(1), metavar="K",
+              help="The rung --tail estimates [default: the ladder's top].")
+@click.option("--tail-repetitions", default=10, show_default=True, type=click.IntRange(2),
+              help="Independent repetitions of the splitting estimate (its interval).")
+@click.option("--tail-effort", default=1000, show_default=True, type=click.IntRange(1),
+              help="Histories per level in each repetition.")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], jobs: int | None, out: Path | None, force: bool,
         no_plots: bool, uncertainty: str = "none", priors: Path | None = None,
-        posterior: Path | None = None) -> None:
+        posterior: Path | None = None, tail_method: str = "none", rung: int | None = None,
+        tail_repetitions: int = 10, tail_effort: int = 1000) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json and plots/ into the output folder; with several
@@ -110,26 +151,34 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
+    tail_rungs = _check_tail(loaded, tail_method, rung, uncertainty)
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
     check_out(target, force)
     executor = process_executor(jobs)
     sims = []
+    tails: list[tuple[dict[str, Any], str] | None] = []
     try:
         with progress(runs * len(loaded), f"{len(loaded)} scenario(s) x {runs} runs") as bar:
             for s, sampler in zip(loaded, samplers, strict=True):
                 sims.append(simulate(s, runs, seed, executor, progress=bar.update,
                                      parameters=sampler))
+        for sim, k in zip(sims, tail_rungs, strict=True):
+            tails.append(None if k is None else _tail(sim, k, seed, tail_repetitions,
+                                                      tail_effort, executor))
     finally:
         executor.close()
+    extras = [{"tail": t[0]} if t else None for t in tails]
     if len(sims) == 1:
-        write_simulation(sims[0], target, force=force, plots=not no_plots)
-        _print_summary(sims[0])
+        write_simulation(sims[0], target, force=force, plots=not no_plots,
+                         summary_extra=extras[0])
+        _print_summary(sims[0], tails[0])
     else:
         from escsim.compare import comparison_table
 
         with atomic_folder(target, force=force) as tmp:
-            for sim in sims:
-                write_simulation(sim, tmp / sim.scenario.scenario.name, plots=not no_plots)
+            for sim, extra in zip(sims, extras, strict=True):
+                write_simulation(sim, tmp / sim.scenario.scenario.name, plots=not no_plots,
+                                 summary_extra=extra)
             table = comparison_table({s.scenario.scenario.name: s.runs for s in sims})
             write_rows_csv(tmp / "comparison.csv", list(table.columns),
                            table.to_dict(orient="records"))
@@ -139,8 +188,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                 plot_comparison_folder(tmp, {s.scenario.scenario.name: s.runs for s in sims},
                                        max(s.scenario.scenario.horizon_days for s in sims),
                                        rung_names=sims[0].rung_names)
-        for sim in sims:
-            _print_summary(sim)
+        for sim, tail in zip(sims, tails, strict=True):
+            _print_summary(sim, tail)
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
         click.echo(f"parameter uncertainty: {described}")

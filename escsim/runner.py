@@ -186,7 +186,7 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 
 
 def write_simulation(sim: Simulation, out: Path, force: bool = False,
-                     plots: bool = True) -> Path:
+                     plots: bool = True, summary_extra: dict[str, Any] | None = None) -> Path:
     """Write a simulation as a result folder, atomically (what ``escsim run`` writes).
 
     Args:
@@ -194,6 +194,7 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
         out: the folder to create: ``runs.csv``, ``daily.csv``, ``summary.json`` and ``plots/``.
         force: replace ``out`` if it exists.
         plots: also draw the PNG plots.
+        summary_extra: entries added to ``summary.json`` (e.g. ``tail``, a rare-event estimate).
 
     Returns:
         The folder written.
@@ -209,7 +210,7 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
         start = sim.scenario.scenario.start_date
         daily.insert(1, "date", [str(start + pd.Timedelta(days=int(d))) for d in daily["day"]])
         daily.to_csv(tmp / "daily.csv", index=False)
-        write_json(tmp / "summary.json", sim.summary())
+        write_json(tmp / "summary.json", {**sim.summary(), **(summary_extra or {})})
         if plots:
             from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 

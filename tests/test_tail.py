@@ -207,3 +207,41 @@ def test_splitting_agrees_with_plain_monte_carlo_on_rung_8(punitive) -> None:
     assert est.effective_sample_size == pytest.approx(
         est.estimate * (1 - est.estimate) / est.standard_error ** 2)
     assert est.cost_replications > 0
+
+
+# ------------------------------------------------------------------------------ command line ---
+def test_run_with_tail_splitting_reports_it_beside_the_plain_estimate(cli, tmp_path,
+                                                                      punitive) -> None:
+    import json
+
+    out = tmp_path / "r"
+    result = cli("run", "us-punitive", "-n", "60", "--seed", "4", "-j", "1", "--no-plots",
+                 "-o", out, "--tail", "splitting", "--rung", "7", "--tail-repetitions", "3",
+                 "--tail-effort", "20")
+    assert result.exit_code == 0, result.output
+    tail = json.loads((out / "summary.json").read_text())["tail"]
+    direct = estimate_tail(punitive, 7, root_seed=4, repetitions=3, effort=20)
+    expected = json.loads(json.dumps(direct.to_dict()))
+    assert {k: v for k, v in tail.items() if k != "plain"} == expected
+    assert tail["plain"]["runs"] == 60 and tail["plain"]["method"] == "plain Monte Carlo"
+    assert f"P(rung 7 us_strikes_iran) = {direct.estimate:.3g}" in result.stdout
+    assert "plain " in result.stdout
+
+
+def test_run_refuses_a_rung_not_on_the_ladder(cli, cli_input_error, tmp_path) -> None:
+    result = cli("run", "us-punitive", "-n", "5", "-j", "1", "-o", tmp_path / "r",
+                 "--tail", "splitting", "--rung", "12")
+    cli_input_error(result, "us-punitive.toml", "'--rung'", "got 12",
+                    "expected one of 1, 2, 3, 4, 5, 6, 7, 8")
+    assert not (tmp_path / "r").exists()
+
+
+def test_run_tail_none_leaves_summary_alone(cli, tmp_path) -> None:
+    import json
+
+    out = tmp_path / "r"
+    assert cli("run", "us-punitive", "-n", "5", "-j", "1", "--no-plots", "-o", out
+               ).exit_code == 0
+    assert "tail" not in json.loads((out / "summary.json").read_text())
+    assert cli("run", "us-punitive", "-n", "5", "--rung", "8", "-o", tmp_path / "x"
+               ).exit_code == 2

@@ -1,7 +1,8 @@
 """Fixed-effort multilevel splitting for P(rung K reached within the horizon).
 
 One *repetition* of the estimator (Glasserman, Heidelberger, Shahabuddin & Zajic 1999; Cérou,
-Del Moral, Le Gland & Lezaud 2006; the fixed-effort variant in Garvels 2000) runs:
+Del Moral, Le Gland & Lezaud 2006; the fixed-effort variant as in Garvels 2000 and L'Ecuyer,
+Le Gland, Lezaud & Tuffin 2009) runs:
 
 * stage 0: ``effort`` independent histories from the start, each stopped when it crosses the
   first level L_1 (or when its run ends); p_1 = crossed / effort, and the crossing states are
@@ -13,8 +14,9 @@ Del Moral, Le Gland & Lezaud 2006; the fixed-effort variant in Garvels 2000) run
 * the repetition's estimate is the product p_1 x ... x p_m (0 once a stage has no crossing).
 
 Every state is cloned equally often in expectation given the states, so, as for multinomial
-resampling, the product is an unbiased estimate of P(rung K) (Cérou et al. 2006, Thm. 3.1; the
-Feynman-Kac argument needs only E[clones of a state | states] = effort / R_j). Its variance has
+resampling, the product is an unbiased estimate of P(rung K) (the Feynman-Kac argument of Cérou
+et al. 2006 needs only E[clones of a state | states] = effort / R_j; the steps are in
+docs/explanation/tail-splitting.md). Its variance has
 no simple unbiased estimate from one repetition (the stages are dependent through the shared
 ancestors), so the interval comes from ``repetitions`` independent repetitions: their mean and a
 Student-t interval on it. With 10 or more repetitions of a product estimator whose relative
@@ -22,8 +24,9 @@ variance is moderate, the t interval's coverage is close to nominal; the validat
 ``tests/test_tail.py`` and ``benchmarks/bench_tail.py`` checks that against plain Monte Carlo.
 
 Effort: the same number of histories at every level. For a fixed budget the relative variance
-of the product is about sum_j (1 - p_j) / (N_j p_j) (Cérou & Guyader 2007, Sec. 2; exact for
-independent stages, a lower bound otherwise), minimised with levels of equal conditional
+of the product is about sum_j (1 - p_j) / (N_j p_j) (L'Ecuyer et al. 2009; the limit for large
+N when clones of a state are no more alike than independent histories), minimised with levels
+of equal conditional
 probability and equal effort; rungs are not placed to make the p_j equal, but the cheap levels
 (rungs reached early and almost surely) cost little because a history stops at its next level,
 and equal effort avoids a pilot run that would itself need a budget and a seed. Repetitions are
@@ -324,8 +327,8 @@ def allocate_effort(conditional_probabilities: tuple[float, ...],
     """Histories per level that minimise the product's variance for a budget, from a pilot.
 
     With stage j costing ``c_j`` per history and crossing with probability ``p_j``, the
-    relative variance of the product is about ``sum_j (1 - p_j) / (N_j p_j)`` (independent
-    stages; Cérou & Guyader 2007, Sec. 2). Minimising it subject to ``sum_j N_j c_j = budget``
+    relative variance of the product is about ``sum_j (1 - p_j) / (N_j p_j)`` (L'Ecuyer, Le
+    Gland, Lezaud & Tuffin 2009). Minimising it subject to ``sum_j N_j c_j = budget``
     (a Lagrange multiplier) gives ``N_j`` proportional to ``sqrt((1 - p_j) / (p_j c_j))``:
     more histories where crossing is unlikely and histories are cheap. A level every pilot
     history crossed (p_j = 1) gets ``minimum``, which keeps its entrance states diverse: the
