@@ -149,7 +149,7 @@ def main() -> int:
     parser.add_argument("--restraint-plain-runs", type=int, default=20_000)
     parser.add_argument("--repetitions", type=int, default=10)
     parser.add_argument("--effort", type=int, default=300)
-    parser.add_argument("--restraint-effort", type=int, default=2000)
+    parser.add_argument("--restraint-effort", type=int, default=4000)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     figures: dict[str, float] = {}

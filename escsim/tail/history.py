@@ -16,9 +16,10 @@ event would give every clone of a state the same decision and make them far more
 Numbers drawn *before* the crossing and held as pending timeouts (a group's next attack, a
 strike already ordered) are part of the state at the crossing and are shared by its clones.
 
-Replaying costs the simulated time up to the crossing again for every clone (at most doubling
-the cost of a clone); copying a world instead would need every pending closure and the event
-queue copied consistently and would break whenever a mechanism changes.
+Replaying costs the simulated time up to the crossing again for every clone, so a clone costs
+what one plain replication run from day 0 to its next level (or its end) costs; copying a world
+instead would save that but would need every pending closure and the event queue copied
+consistently, and would break whenever a mechanism changes.
 """
 
 from __future__ import annotations
