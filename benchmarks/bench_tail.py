@@ -7,6 +7,8 @@ Run::
     python benchmarks/bench_tail.py restraint   # us-restraint, rung 8: splitting to a 95%
                                                 # interval of +-20%, vs the plain runs needed
     python benchmarks/bench_tail.py all         # both (about 5 minutes on 2 idle cores)
+    python benchmarks/bench_tail.py crosscheck  # us-restraint's hard level, P(rung 7 | rung 6),
+                                                # from clones of plain histories' crossings
     ... --check                                 # exit 1 if a goal is missed
 
 Everything runs on a local process pool of 2 workers (``--workers``) and is timed by wall clock
@@ -140,9 +142,61 @@ def restraint(workers: int, plain_runs: int, repetitions: int, effort: int
         pool.close()
 
 
+def _rung6_states(task: tuple[int, int, int]) -> list[tuple[int, bool]]:
+    """Seeds (root ``task[0]``, replications ``task[1]..task[2]-1``) of us-restraint whose plain
+    history reaches rung 6, and whether it goes on to rung 7."""
+    from escsim.engine import replication_seed, run_replication
+
+    scenario = escsim.load_scenario("us-restraint")
+    out = []
+    for r in range(task[1], task[2]):
+        seed = replication_seed(task[0], r)
+        row = run_replication(scenario, seed).row
+        if row["day_rung_6"] is not None:
+            out.append((seed, row["day_rung_7"] is not None))
+    return out
+
+
+def _clones_to_rung7(task: tuple[int, int]) -> int:
+    """Of ``task[1]`` clones of the history of seed ``task[0]`` made at its rung-6 crossing,
+    how many reach rung 7."""
+    from escsim.tail.history import Recipe, continue_history
+    from escsim.tail.levels import plan_levels
+
+    scenario = escsim.load_scenario("us-restraint")
+    plan = plan_levels(scenario, 8)
+    j6, j7 = plan.levels.index(6), plan.levels.index(7)
+    return sum(continue_history(scenario, plan, Recipe(task[0], ((j6, k),)), j7)[0].crossed
+               for k in range(task[1]))
+
+
+def crosscheck(workers: int, runs: int, clones: int) -> dict[str, float]:
+    """us-restraint's hard level, P(rung 7 | rung 6), without the splitting estimator: the
+    rung-6 states of plain histories, each cloned ``clones`` times (a check of the clones'
+    conditional law against plain Monte Carlo's: the originals' own fraction)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as ex:
+        parts = [(555, a, min(a + 1000, runs)) for a in range(0, runs, 1000)]
+        states = [s for part in ex.map(_rung6_states, parts) for s in part]
+        hits = list(ex.map(_clones_to_rung7, [(seed, clones) for seed, _ in states],
+                           chunksize=4))
+    q = [h / clones for h in hits]
+    mean = sum(q) / len(q)
+    se = math.sqrt(sum((x - mean) ** 2 for x in q) / (len(q) - 1) / len(q))
+    originals = sum(b for _, b in states)
+    print(f"us-restraint: {len(states)} of {runs} plain histories reach rung 6 "
+          f"(P = {len(states) / runs:.5f}); {originals} of them go on to rung 7 "
+          f"({originals / len(states):.4f}); cloned {clones} times each at the crossing: "
+          f"P(7 | 6) = {mean:.4f} (se {se:.4f}); {time.perf_counter() - started:.0f} s "
+          f"[load {_load()}]")
+    return {}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["validate", "restraint", "all"])
+    parser.add_argument("what", choices=["validate", "restraint", "crosscheck", "all"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--plain-runs", type=int, default=100_000)
@@ -150,6 +204,8 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=10)
     parser.add_argument("--effort", type=int, default=300)
     parser.add_argument("--restraint-effort", type=int, default=4000)
+    parser.add_argument("--crosscheck-runs", type=int, default=60_000)
+    parser.add_argument("--clones", type=int, default=40)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     figures: dict[str, float] = {}
@@ -159,6 +215,8 @@ def main() -> int:
     if args.what in ("restraint", "all"):
         figures |= restraint(args.workers, args.restraint_plain_runs, args.repetitions,
                              args.restraint_effort)
+    if args.what == "crosscheck":
+        crosscheck(args.workers, args.crosscheck_runs, args.clones)
     missed = 0
     for key, value in figures.items():
         label, op, goal = GOALS[key]

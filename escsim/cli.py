@@ -118,15 +118,15 @@ def _default_out(name: str) -> Path:
                    "(docs/howto/estimate-a-rare-rung.md).")
 @click.option("--rung", type=click.IntRange(1), metavar="K",
               help="The rung --tail estimates [default: the ladder's top].")
-@click.option("--tail-repetitions", default=10, show_default=True, type=click.IntRange(2),
+@click.option("--tail-repetitions", default=20, show_default=True, type=click.IntRange(2),
               help="Independent repetitions of the splitting estimate (its interval).")
-@click.option("--tail-effort", default=1000, show_default=True, type=click.IntRange(1),
+@click.option("--tail-effort", default=500, show_default=True, type=click.IntRange(1),
               help="Histories per level in each repetition.")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], jobs: int | None, out: Path | None, force: bool,
         no_plots: bool, uncertainty: str = "none", priors: Path | None = None,
         posterior: Path | None = None, tail_method: str = "none", rung: int | None = None,
-        tail_repetitions: int = 10, tail_effort: int = 1000) -> None:
+        tail_repetitions: int = 20, tail_effort: int = 500) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json and plots/ into the output folder; with several

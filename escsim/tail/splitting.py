@@ -234,7 +234,7 @@ class TailEstimate:
         }
 
 
-def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 10,
+def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
                   effort: int | tuple[int, ...] = 500, levels: tuple[int, ...] | None = None,
                   executor: Any = None, confidence: float = 0.95, point: int = 0,
                   progress: Callable[[int], None] | None = None) -> TailEstimate:
