@@ -59,8 +59,9 @@ def tail_report(scenario: Scenario, rung: int, *, root_seed: int, repetitions: i
             + (f"[{est.interval[0]:.3g}, {est.interval[1]:.3g}]" if out["ci_high"] is not None
                else "[no interval: no repetition reached the rung]")
             + f"  by splitting ({repetitions} x {effort} histories per level, ESS "
-            f"{out['effective_sample_size'] or 0:,.0f}, cost {est.cost_replications:,.0f} "
-            f"replication equivalents)")
+            + (f"{out['effective_sample_size']:,.0f}" if out["effective_sample_size"] is not None
+               else "n/a")
+            + f", cost {est.cost_replications:,.0f} replication equivalents)")
     if plain_runs:
         assert plain_reached is not None
         ci = stats.binomtest(plain_reached, plain_runs).proportion_ci(0.95, method="exact")
