@@ -179,11 +179,15 @@ def test_user_defined_rung_is_estimated(punitive) -> None:
 
 def test_allocate_effort_puts_work_where_crossing_is_unlikely() -> None:
     effort = allocate_effort((1.0, 0.5, 0.01), (0.2, 1.0, 1.0), budget=10_000, minimum=50)
-    assert effort[0] == 50
+    # a level always crossed keeps the next level's effort (its states seed that level)
+    assert effort[0] == effort[1]
     # N_j proportional to sqrt((1 - p) / (p c)): sqrt(99) / sqrt(1) for the last two
     assert effort[2] / effort[1] == pytest.approx(math.sqrt(99), rel=0.01)
     assert sum(n * c for n, c in zip(effort, (0.2, 1.0, 1.0), strict=True)) == \
         pytest.approx(10_000, rel=0.01)
+    assert allocate_effort((0.4, 1.0), (1.0, 1.0), budget=100, minimum=1) == (50, 50)
+    with pytest.raises(InputError, match="no history crossed"):
+        allocate_effort((0.5, 0.0), (1.0, 1.0), budget=100)
 
 
 # ------------------------------------------------------------------------------- validation ---

@@ -330,9 +330,12 @@ def allocate_effort(conditional_probabilities: tuple[float, ...],
     relative variance of the product is about ``sum_j (1 - p_j) / (N_j p_j)`` (L'Ecuyer, Le
     Gland, Lezaud & Tuffin 2009). Minimising it subject to ``sum_j N_j c_j = budget``
     (a Lagrange multiplier) gives ``N_j`` proportional to ``sqrt((1 - p_j) / (p_j c_j))``:
-    more histories where crossing is unlikely and histories are cheap. A level every pilot
-    history crossed (p_j = 1) gets ``minimum``, which keeps its entrance states diverse: the
-    formula ignores that clones of few states are correlated.
+    more histories where crossing is unlikely and histories are cheap. The formula would give
+    a level every pilot history crossed (p_j = 1) no histories, but that level's histories are
+    the distinct states the next level starts from, and clones of few states are correlated
+    (which the formula ignores), so such a level gets the effort of the next level that is not
+    always crossed (or of the previous one, for the last). Better still, leave such a level out
+    (``levels=``).
 
     Args:
         conditional_probabilities, cost_per_history: from a pilot :class:`TailEstimate`.
@@ -342,13 +345,23 @@ def allocate_effort(conditional_probabilities: tuple[float, ...],
     Returns:
         Histories per level, for ``estimate_tail(effort=...)``.
     """
-    weights = []
+    weights: list[float | None] = []
     for p, c in zip(conditional_probabilities, cost_per_history, strict=True):
         if not (p > 0.0) or math.isnan(c):
             raise InputError("the pilot estimate has a level no history crossed",
                              key="conditional_probabilities", value=p,
                              expected="a pilot in which every level was crossed")
-        weights.append(math.sqrt(max(1.0 - p, 0.0) / (p * max(c, 1e-9))))
-    spent = sum(weights[j] * cost_per_history[j] for j in range(len(weights)))
+        weights.append(math.sqrt((1.0 - p) / (p * max(c, 1e-9))) if p < 1.0 else None)
+    informative = [w for w in weights if w is not None]
+    if not informative:
+        raise InputError("every pilot history crossed every level: nothing to allocate",
+                         key="conditional_probabilities", value=conditional_probabilities,
+                         expected="a level some pilot histories did not cross")
+    filled: list[float] = []
+    for j, w in enumerate(weights):
+        later = [x for x in weights[j:] if x is not None]
+        earlier = [x for x in weights[:j] if x is not None]
+        filled.append(w if w is not None else (later[0] if later else earlier[-1]))
+    spent = sum(filled[j] * cost_per_history[j] for j in range(len(filled)))
     scale = budget / spent if spent > 0 else 0.0
-    return tuple(max(minimum, round(w * scale)) for w in weights)
+    return tuple(max(minimum, round(w * scale)) for w in filled)
