@@ -83,7 +83,16 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
     """
     draws = Draws(np.random.default_rng(seed))
     world = World(scenario, draws, trace=trace)
-    end_day = world.run()
+    world.run()
+    return record_of(world, seed, replication, point)
+
+
+def record_of(world: World, seed: int, replication: int = 0, point: int = 0) -> RunRecord:
+    """The :class:`RunRecord` of a world that has run to its end (``world.env.now`` is the end
+    day); shared by :func:`run_replication` and the continued histories of :mod:`escsim.tail`.
+    """
+    scenario = world.scenario
+    end_day = float(world.env.now)
     rec = world.recorder
     counts = rec.tally.counts
     horizon = int(np.ceil(scenario.scenario.horizon_days))

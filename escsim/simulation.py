@@ -299,3 +299,23 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> P
                                max(float(s["horizon_days"]) for s in summaries),
                                rung_names=names)
     return Path(target) / "comparison.csv"
+
+
+# ------------------------------------------------------------------------------ the tail ---
+def add_tail_estimate(folder: Path, scenario: Scenario, rung: int, seed: int,
+                      repetitions: int, effort: int, executor: Any = None,
+                      progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Estimate P(``rung`` reached) by multilevel splitting (:mod:`escsim.tail`) and write it
+    into the run folder's ``summary.json`` as ``tail``, beside the plain Monte Carlo estimate of
+    the folder's own runs. Returns the ``tail`` entry."""
+    from escsim.tail.report import tail_report
+
+    summary = run_folder.read_summary(folder)
+    plain = next((r for r in summary["rung_probability"] if int(r["rung"]) == rung), None)
+    tail, _ = tail_report(scenario, rung, root_seed=seed, repetitions=repetitions, effort=effort,
+                          executor=executor, progress=progress,
+                          plain_reached=int(plain["reached"]) if plain else 0,
+                          plain_runs=int(summary["runs"]))
+    summary["tail"] = tail
+    write_json(Path(folder) / run_folder.SUMMARY_JSON, summary)
+    return tail

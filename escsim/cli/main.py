@@ -53,10 +53,29 @@ def _print_summary(folder: Path) -> None:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
         click.echo(f"  {label:<28}{r['probability']:>11.3f}   "
                    f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
+    if s.get("tail"):
+        from escsim.tail.report import tail_line
+
+        click.echo(tail_line(s["tail"]))
     click.echo(f"  {'count':<28}{'median':>11}   90% range")
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
             click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+
+
+def _check_tail(loaded: list[Any], method: str, rung: int | None,
+                uncertainty: str) -> list[int | None]:
+    """The rung ``--tail`` estimates in each scenario, checked before anything runs."""
+    if method == "none":
+        if rung is not None:
+            raise click.UsageError("--rung needs --tail splitting")
+        return [None] * len(loaded)
+    if uncertainty != "none":
+        raise click.UsageError("--tail splitting estimates chance for the scenario as given; "
+                               "it cannot be combined with --parameter-uncertainty")
+    from escsim.tail.report import check_tail_request
+
+    return [check_tail_request(s, rung) for s in loaded]
 
 
 def _default_out(name: str) -> Path:
@@ -89,10 +108,22 @@ def _default_out(name: str) -> Path:
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
+@click.option("--tail", "tail_method", default="none", show_default=True,
+              type=click.Choice(["none", "splitting"]),
+              help="Also estimate the probability of a rare rung by multilevel splitting "
+                   "(docs/howto/estimate-a-rare-rung.md).")
+@click.option("--rung", type=click.IntRange(1), metavar="K",
+              help="The rung --tail estimates [default: the ladder's top].")
+@click.option("--tail-repetitions", default=20, show_default=True, type=click.IntRange(2),
+              help="Independent repetitions of the splitting estimate (its interval).")
+@click.option("--tail-effort", default=500, show_default=True, type=click.IntRange(1),
+              help="Histories per level in each repetition.")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
-        priors: Path | None = None, posterior: Path | None = None) -> None:
+        priors: Path | None = None, posterior: Path | None = None,
+        tail_method: str = "none", rung: int | None = None, tail_repetitions: int = 20,
+        tail_effort: int = 500) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
@@ -103,7 +134,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     """
     from escsim.scenario import bundled_scenarios
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import run_to_folder
+    from escsim.simulation import add_tail_estimate, run_to_folder
 
     refs = list(scenarios)
     if run_all:
@@ -117,6 +148,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
+    tail_rungs = _check_tail(loaded, tail_method, rung, uncertainty)
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
     if not resume:
         check_out(target, force)
@@ -131,6 +163,11 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 
             run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
                           resume=resume and folder.exists(), force=force, plots=False)
+        for s, folder, k in zip(loaded, folders, tail_rungs, strict=True):
+            if k is not None:
+                with Progress(f"{s.scenario.name}: rung {k} by splitting", "repetitions") as tb:
+                    add_tail_estimate(folder, s, k, seed, tail_repetitions, tail_effort, ex,
+                                      progress=lambda done, t=tb: t.add(done, tail_repetitions))
     if not no_plots:
         from escsim.simulation import plot_run_folder
 

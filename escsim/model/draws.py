@@ -36,6 +36,20 @@ class Draws:
         self.uniforms: list[float] = []
         self._counts: dict[object, list[int]] = {}  # count pools by parameter value
 
+    def reseed(self, rng: np.random.Generator) -> None:
+        """Draw every number from now on from ``rng``: the one hook that continues a history
+        with a new random stream (a clone in :mod:`escsim.tail`).
+
+        Numbers already pooled from the old generator are discarded, so what follows depends
+        only on the state of the world and ``rng``. The uniform pool is refilled in place (hot
+        paths hold references to the list and may pop up to :data:`RESERVE` numbers after one
+        length check), so this is safe even between a check and its pops; it is meant to be
+        called between SimPy events.
+        """
+        self.rng = rng
+        self.uniforms[:] = rng.random(BLOCK).tolist()
+        self._counts.clear()
+
     def top_up(self) -> None:
         """Add a block of uniforms to the pool (in place: references to the list stay valid).
 
