@@ -252,3 +252,30 @@ def test_run_tail_none_leaves_summary_alone(cli, tmp_path) -> None:
     assert "tail" not in json.loads((out / "summary.json").read_text())
     assert cli("run", "us-punitive", "-n", "5", "--rung", "8", "-o", tmp_path / "x"
                ).exit_code == 2
+
+
+def test_sweep_with_tail_splitting_writes_a_tail_per_point(cli, tmp_path) -> None:
+    """``escsim sweep --tail splitting``: one splitting estimate per point beside the plain one
+    (tail.csv), each the estimate of that point's scenario with the sweep's root seed, and the
+    same bytes on a process pool as in this process."""
+    import pandas as pd
+
+    from escsim.sweep import SweepSpec, plan_sweep
+
+    tables = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"s{jobs}"
+        result = cli("sweep", "us-punitive", "--vary", "us_policy.targets_max=3,6", "-n", "20",
+                     "--seed", "9", "-j", jobs, "--no-plots", "-o", out, "--tail", "splitting",
+                     "--rung", "7", "--tail-repetitions", "2", "--tail-effort", "15")
+        assert result.exit_code == 0, result.output
+        tables[jobs] = (out / "tail.csv").read_bytes()
+    assert tables["1"] == tables["2"]
+    tail = pd.read_csv(tmp_path / "s1" / "tail.csv")
+    assert list(tail.point) == [0, 1] and (tail.rung == 7).all()
+    plan = plan_sweep(SweepSpec(("us-punitive",), ("us_policy.targets_max=3,6",), runs=20,
+                                seed=9))
+    direct = estimate_tail(plan.scenario(1), 7, root_seed=9, repetitions=2, effort=15)
+    assert tail.estimate[1] == pytest.approx(direct.estimate, rel=1e-12)
+    summary = pd.read_csv(tmp_path / "s1" / "summary.csv")
+    assert list(tail.plain_estimate) == pytest.approx(list(summary.p_rung_7))

@@ -17,10 +17,12 @@ from escsim.cli.common import (
     EscsimGroup,
     Progress,
     check_out,
+    check_tail,
     executor_options,
     load_scenario_arg,
     make_cli_executor,
     set_option,
+    tail_options,
 )
 from escsim.errors import InputError
 from escsim.version import __version__
@@ -63,21 +65,6 @@ def _print_summary(folder: Path) -> None:
             click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
 
 
-def _check_tail(loaded: list[Any], method: str, rung: int | None,
-                uncertainty: str) -> list[int | None]:
-    """The rung ``--tail`` estimates in each scenario, checked before anything runs."""
-    if method == "none":
-        if rung is not None:
-            raise click.UsageError("--rung needs --tail splitting")
-        return [None] * len(loaded)
-    if uncertainty != "none":
-        raise click.UsageError("--tail splitting estimates chance for the scenario as given; "
-                               "it cannot be combined with --parameter-uncertainty")
-    from escsim.tail.report import check_tail_request
-
-    return [check_tail_request(s, rung) for s in loaded]
-
-
 def _default_out(name: str) -> Path:
     return Path("results") / name
 
@@ -108,16 +95,7 @@ def _default_out(name: str) -> Path:
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
-@click.option("--tail", "tail_method", default="none", show_default=True,
-              type=click.Choice(["none", "splitting"]),
-              help="Also estimate the probability of a rare rung by multilevel splitting "
-                   "(docs/howto/estimate-a-rare-rung.md).")
-@click.option("--rung", type=click.IntRange(1), metavar="K",
-              help="The rung --tail estimates [default: the ladder's top].")
-@click.option("--tail-repetitions", default=20, show_default=True, type=click.IntRange(2),
-              help="Independent repetitions of the splitting estimate (its interval).")
-@click.option("--tail-effort", default=500, show_default=True, type=click.IntRange(1),
-              help="Histories per level in each repetition.")
+@tail_options
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
@@ -148,7 +126,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
-    tail_rungs = _check_tail(loaded, tail_method, rung, uncertainty)
+    tail_rungs = check_tail(loaded, tail_method, rung, uncertainty)
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
     if not resume:
         check_out(target, force)
@@ -166,8 +144,11 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         for s, folder, k in zip(loaded, folders, tail_rungs, strict=True):
             if k is not None:
                 with Progress(f"{s.scenario.name}: rung {k} by splitting", "repetitions") as tb:
+                    def one_more(n: int, bar: Progress = tb) -> None:
+                        bar.add(n, tail_repetitions)
+
                     add_tail_estimate(folder, s, k, seed, tail_repetitions, tail_effort, ex,
-                                      progress=lambda done, t=tb: t.add(done, tail_repetitions))
+                                      progress=one_more)
     if not no_plots:
         from escsim.simulation import plot_run_folder
 

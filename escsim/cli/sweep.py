@@ -16,9 +16,11 @@ import click
 
 from escsim.cli.common import (
     Progress,
+    check_tail,
     executor_options,
     make_cli_executor,
     set_option,
+    tail_options,
 )
 from escsim.errors import InputError
 
@@ -114,12 +116,14 @@ def _plan_from(folder: Path) -> Any:
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @_sweep_executor_options
 @_out_options
+@tail_options
 def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           design_table: Path | None, samples: int | None, runs: int, seed: int,
           horizon: float | None, overrides: tuple[str, ...], uncertainty: str,
           priors: Path | None, posterior: Path | None, jobs: int | None, executor: str,
           scheduler: str | None, chunk_runs: int | None, out: Path | None, resume: bool,
-          force: bool, no_plots: bool) -> None:
+          force: bool, no_plots: bool, tail_method: str = "none", rung: int | None = None,
+          tail_repetitions: int = 20, tail_effort: int = 500) -> None:
     """Sweep SCENARIOS (paths or bundled names) over the values of --vary keys.
 
     Writes a folder with runs.csv (one row per point x replication, with the swept values and
@@ -166,9 +170,28 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                          priors=None if priors is None else str(priors),
                          posterior=None if posterior is None else str(posterior))
         plan = plan_sweep(spec)
+    tail_rungs = check_tail(plan.scenarios, tail_method, rung, plan.spec.parameter_uncertainty)
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
+    if tail_method != "none":
+        from escsim.tail.report import sweep_tail
+
+        rungs = {s.scenario.name: k for s, k in zip(plan.scenarios, tail_rungs, strict=True)}
+        with make_cli_executor(executor, jobs, scheduler) as ex, \
+                Progress(f"{plan.n_points} points: rare rung by splitting", "repetitions") as bar:
+            table = sweep_tail(result.folder, plan, rungs, plan.spec.seed, tail_repetitions,
+                               tail_effort, ex, progress=bar)
+        _print_tail(table)
     _report(result, no_plots)
+
+
+def _print_tail(table: Any) -> None:
+    """Per point: the splitting estimate of the rare rung beside the plain one."""
+    click.echo("\n  point  rung  splitting estimate [95%]            plain [95%]")
+    for r in table.itertuples():
+        split = f"{r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+        plain = f"{r.plain_estimate:.3g} [{r.plain_ci_low:.3g}, {r.plain_ci_high:.3g}]"
+        click.echo(f"  {r.point:>5}  {r.rung:>4}  {split:<34} {plain}")
 
 
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:

@@ -3,11 +3,17 @@ for the printed table, with the plain Monte Carlo estimate of the same rung besi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from escsim.analysis.runs import binomial_interval
 from escsim.errors import InputError
+from escsim.results import write_table
 from escsim.scenario.schema import Scenario
+from escsim.sweep.plan import SweepPlan
 from escsim.tail.levels import plan_levels
 from escsim.tail.splitting import estimate_tail
 
@@ -81,3 +87,57 @@ def tail_line(tail: dict[str, Any]) -> str:
         line += (f"\n        plain {plain['reached']}/{plain['runs']} = "
                  f"{plain['estimate']:.3g}  [{plain['ci_low']:.3g}, {plain['ci_high']:.3g}]")
     return line
+
+
+#: Columns of a sweep folder's ``tail.csv``.
+SWEEP_TAIL_COLUMNS = ("point", "scenario", "rung", "rung_name", "estimate", "ci_low", "ci_high",
+                      "relative_half_width", "effective_sample_size", "cost_replications",
+                      "repetitions", "effort_per_level", "root_seed", "plain_reached",
+                      "plain_runs", "plain_estimate", "plain_ci_low", "plain_ci_high")
+
+
+def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], root_seed: int,
+               repetitions: int, effort: int, executor: Any = None,
+               progress: Any = None) -> pd.DataFrame:
+    """The splitting estimate of a rare rung at every point of a finished sweep, beside the
+    point's plain estimate, written to ``tail.csv`` in the sweep folder.
+
+    Every point's estimate uses the same ``root_seed`` (common random numbers across points, so
+    differences between points are not blurred by independent noise); each is deterministic
+    for that seed and identical on every executor.
+
+    Args:
+        folder: the sweep folder (its ``summary.csv`` gives the plain estimates).
+        plan: the sweep's plan (each point's scenario).
+        rungs: per scenario name, the rung to estimate (None: that scenario is skipped).
+        root_seed, repetitions, effort, executor: as for :func:`escsim.tail.estimate_tail`.
+        progress: called as ``progress(done, total)`` with repetitions finished.
+    """
+    summary = pd.read_csv(Path(folder) / "summary.csv").set_index("point")
+    todo = [p for p in range(plan.n_points) if rungs.get(plan.points[p].scenario) is not None]
+    total = len(todo) * repetitions
+    done = 0
+    rows = []
+    for p in todo:
+        rung = int(rungs[plan.points[p].scenario])  # type: ignore[arg-type]
+        n = int(summary.at[p, "runs"])
+        share = summary.at[p, f"p_rung_{rung}"] if f"p_rung_{rung}" in summary else float("nan")
+        reached = 0 if pd.isna(share) else int(round(float(share) * n))
+
+        def step(k: int = 1) -> None:
+            nonlocal done
+            done += k
+            if progress is not None:
+                progress(done, total)
+
+        tail, _ = tail_report(plan.scenario(p), rung, root_seed=root_seed,
+                              repetitions=repetitions, effort=effort, executor=executor,
+                              plain_reached=reached, plain_runs=n, progress=step)
+        plain = tail["plain"]
+        rows.append([p, plan.points[p].scenario, rung, tail["rung_name"], tail["estimate"],
+                     tail["ci_low"], tail["ci_high"], tail["relative_half_width"],
+                     tail["effective_sample_size"], tail["cost_replications"], repetitions,
+                     "/".join(map(str, tail["effort_per_level"])), root_seed, reached, n,
+                     plain["estimate"], plain["ci_low"], plain["ci_high"]])
+    write_table(Path(folder) / "tail.csv", SWEEP_TAIL_COLUMNS, rows)
+    return pd.DataFrame(rows, columns=list(SWEEP_TAIL_COLUMNS))
