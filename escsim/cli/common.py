@@ -51,6 +51,25 @@ def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def out_options(default: str, resume: str | None = None) -> Callable[[Any], Any]:
+    """``--out`` (default folder named in the help), ``--force``, ``--no-plots`` and, for
+    commands that stream and resume, ``--resume`` (``resume`` is its help)."""
+    opts = [
+        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+                     help=f"Output folder [default: {default}]."),
+        click.option("--force", is_flag=True, help="Replace an existing output folder."),
+        *([click.option("--resume", is_flag=True, help=resume)] if resume else []),
+        click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
+    ]
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
 def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--tail``, ``--rung``, ``--tail-repetitions``, ``--tail-effort``: a rare rung estimated by
     multilevel splitting beside the plain estimate."""

@@ -17,6 +17,7 @@ from escsim.cli.common import (
     executor_options,
     load_scenario_arg,
     make_cli_executor,
+    out_options,
     set_option,
 )
 
@@ -81,10 +82,7 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
               help="Calibration folder or its posterior.csv [default: "
                    "results/calibrate-<scenario>].")
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/backtest-<scenario>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/backtest-<scenario>")
 @click.option("--eras", is_flag=True,
               help="Backtest every era (era-2019-20, era-2021, surge-2023) in one report "
                    "[default output: results/backtest-eras]; SCENARIO is ignored.")
@@ -183,10 +181,7 @@ def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observation
               help="Runs of the posterior predictive check (a backtest drawing parameters from "
                    "the posterior); 0 skips it.")
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/calibrate-<scenario>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/calibrate-<scenario>")
 @click.option("--eras", is_flag=True,
               help="Fit the shared behavioural parameters to every era at once (era-2019-20, "
                    "era-2021, surge-2023) with scenarios/priors/eras.toml [default output: "

@@ -21,6 +21,7 @@ from escsim.cli.common import (
     executor_options,
     load_scenario_arg,
     make_cli_executor,
+    out_options,
     set_option,
     tail_options,
 )
@@ -81,12 +82,8 @@ def _default_out(name: str) -> Path:
               help="Override each scenario's horizon (days).")
 @set_option
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/<scenario> or results/compare].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--resume", is_flag=True,
-              help="Finish an interrupted run in --out, running only the missing chunks.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/<scenario> or results/compare",
+             resume="Finish an interrupted run in --out, running only the missing chunks.")
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Draw each replication's uncertain parameters from the scenario's priors or "

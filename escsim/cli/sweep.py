@@ -19,6 +19,7 @@ from escsim.cli.common import (
     check_tail,
     executor_options,
     make_cli_executor,
+    out_options,
     set_option,
     tail_options,
 )
@@ -38,17 +39,9 @@ def _sweep_executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return executor_options(f)
 
 
-def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-                     help="Sweep folder [default: results/sweep-<scenario>]."),
-        click.option("--resume", is_flag=True,
-                     help="Finish an interrupted sweep in --out: run only the missing chunks."),
-        click.option("--force", is_flag=True, help="Replace an existing folder."),
-        click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
-    ]):
-        f = opt(f)
-    return f
+_out_options = out_options(
+    "results/sweep-<scenario>",
+    resume="Finish an interrupted sweep in --out: run only the missing chunks.")
 
 
 def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: str | None,
