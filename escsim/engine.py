@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from escsim.model.draws import Draws
+from escsim.model.draws import Streams
 from escsim.model.world import World
 from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.scenario.schema import Scenario
@@ -81,8 +81,7 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
     Returns:
         A :class:`RunRecord`.
     """
-    draws = Draws(np.random.default_rng(seed))
-    world = World(scenario, draws, trace=trace)
+    world = World(scenario, Streams(seed), trace=trace)
     world.run()
     return record_of(world, seed, replication, point)
 

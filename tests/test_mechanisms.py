@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 from scipy import stats
 
 import escsim
-from escsim.model.draws import Draws
+from escsim.model.draws import Streams
 from escsim.model.mechanisms import MECHANISMS, in_force
 from escsim.model.world import World
 from escsim.scenario.schema import MECHANISM_CHOICES
@@ -142,7 +141,7 @@ def _pauses_after_deaths(s: escsim.Scenario, seeds: int, baghdad_pressure: float
     """Of ``seeds`` worlds, how many order a pause when US troops are killed at day 0."""
     paused = 0
     for seed in range(seeds):
-        world = World(s, Draws(np.random.default_rng(seed)))
+        world = World(s, Streams(seed))
         if baghdad_pressure:
             world.baghdad.add_pressure(baghdad_pressure)
         world.iran.us_killed_by_militia()
@@ -172,7 +171,7 @@ def test_deaths_in_the_gaza_war_bring_a_pause_by_the_reasons_present(surge) -> N
 
 def test_a_major_package_alone_brings_no_pause_under_the_context_rule(surge) -> None:
     for seed in range(200):
-        world = World(surge, Draws(np.random.default_rng(seed)))
+        world = World(surge, Streams(seed))
         world.iran.major_us_strike()
         assert world.iran.posture == "permissive"
 

@@ -13,7 +13,7 @@ from scipy import stats
 import escsim
 from escsim.engine import record_of, replication_seed, run_replication
 from escsim.errors import InputError
-from escsim.model.draws import Draws
+from escsim.model.draws import Draws, Streams
 from escsim.scenario.schema import Rung
 from escsim.sweep.executors import ProcessExecutor, SerialExecutor
 from escsim.tail.history import Recipe, continue_history, record_of_recipe
@@ -104,7 +104,7 @@ def test_tally_reports_each_rung_once_and_a_windowed_rung_stays_reached(punitive
     from escsim.model.world import World
 
     seed = _seeds_crossing(punitive, 8, 1)[0]
-    world = World(punitive, Draws(np.random.default_rng(seed)))
+    world = World(punitive, Streams(seed))
     heard: list[tuple[int, float]] = []
     world.recorder.tally.on_reach = lambda level, now: heard.append((level, now))
     world.run()

@@ -56,10 +56,13 @@ class IranActor:
         self.defecting: dict[str, int] = {}
         self._restraint_epoch = 0
         self.agenda = Agenda(world.env, "iran")
+        #: Iran's decisions (pauses, defections, retaliation), and who it loses in US rounds.
+        self._draws = world.draws("iran/decisions")
+        self._loss_draws = world.draws("iran/losses")
         if self.posture == "restraining":
             # a pause already in force at day 0: exponential lengths are memoryless, so its
             # remaining length has the same distribution as a new pause's
-            self.agenda.schedule(self.p.pause_mean_days * world.draws.exponential(),
+            self.agenda.schedule(self.p.pause_mean_days * self._draws.exponential(),
                                  self._end_pause, self._pause_id)
             self._start_defections()
 
@@ -96,7 +99,7 @@ class IranActor:
         world.recorder.count("restraint_orders", 1, world.env.now)
         self._pause_id += 1
         self.set_posture("restraining", why)
-        length = self.p.pause_mean_days * world.draws.exponential()
+        length = self.p.pause_mean_days * self._draws.exponential()
         self.agenda.schedule(length, self._end_pause, self._pause_id)
 
     def _end_pause(self, pause_id: int) -> None:
@@ -117,7 +120,7 @@ class IranActor:
 
     def _schedule_defection(self, name: str, epoch: int) -> None:
         rate = self.world.scenario.militias[name].defection_rate_per_day
-        self.agenda.schedule(self.world.draws.exponential() / rate, self._defect, name, epoch)
+        self.agenda.schedule(self._draws.exponential() / rate, self._defect, name, epoch)
 
     def _defect(self, name: str, epoch: int, chained: bool = True) -> None:
         """A defection episode starts (``chained``: one of the group's Poisson process of
@@ -130,7 +133,7 @@ class IranActor:
         world.recorder.note(world.env.now, name, "defects from the pause", "us",
                             "" if chained else "after a US strike")
         world.militia_factors_changed()
-        self.agenda.schedule(self.p.defection_mean_days * world.draws.exponential(),
+        self.agenda.schedule(self.p.defection_mean_days * self._draws.exponential(),
                              self._end_defection, name, epoch, chained)
 
     def _end_defection(self, name: str, epoch: int, chained: bool) -> None:
@@ -153,7 +156,7 @@ class IranActor:
         if prob <= 0.0:
             return
         for name in names:
-            if self.world.draws.bernoulli(prob):
+            if self._draws.bernoulli(prob):
                 self._defect(name, self._restraint_epoch, chained=False)
 
     # --- the pause decision -------------------------------------------------------------------------
@@ -171,7 +174,7 @@ class IranActor:
 
     def _decide_pause(self, us_killed: bool, why: str) -> None:
         prob = self._pause_rule.pause_prob(self, self._context(us_killed))
-        if prob > 0.0 and self.world.draws.bernoulli(prob):
+        if prob > 0.0 and self._draws.bernoulli(prob):
             self.order_pause(why)
 
     # --- triggers from the US side ----------------------------------------------------------------
@@ -185,7 +188,7 @@ class IranActor:
     def us_round(self, order: StrikeOrder) -> None:
         """A US round on the militias may kill Iranian personnel, according to what it hits."""
         world = self.world
-        draws = world.draws
+        draws = self._loss_draws
         if order.target_kind is not None:
             kind = order.target_kind
         elif order.leadership:
@@ -237,8 +240,8 @@ class IranActor:
         prob *= self.escalation_multiplier
         if self.posture == "restraining":
             prob *= self.p.retaliation_factor_restraining
-        if prob > 0.0 and world.draws.bernoulli(min(1.0, prob)):
-            delay = self.p.retaliation_delay_days * world.draws.exponential()
+        if prob > 0.0 and self._draws.bernoulli(min(1.0, prob)):
+            delay = self.p.retaliation_delay_days * self._draws.exponential()
             world.recorder.note(world.env.now, "iran", "decides direct retaliation", "us", why)
             self.agenda.schedule(delay, self._direct_attack)
 

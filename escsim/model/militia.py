@@ -93,8 +93,13 @@ class Militia:
         self._excites, self._denies = effect.excites, effect.denies
         # constants of the hot path
         self._env = world.env
-        self._draws = world.draws
-        self._pool = world.draws.uniforms
+        # its own streams: when it attacks, and with what (common random numbers: another
+        # actor's change leaves them where they were)
+        self._draws = world.draws(f"militia/{name}/timing")
+        self._pool = self._draws.uniforms
+        #: The stream of this group's attacks: weapon, target site and outcome.
+        self.attack_draws = world.draws(f"militia/{name}/attacks")
+        self.attack_pool = self.attack_draws.uniforms
         self._us = world.us
         self._baghdad = world.baghdad
         self._base = params.base_rate_per_day
@@ -207,12 +212,14 @@ class Militia:
                     return
                 if len(pool) < RESERVE:
                     self._draws.top_up()
+                # two numbers per candidate, kept or not, so variants stay in step
                 step = -_log(1.0 - pool.pop()) / rate
+                accept = pool.pop()
                 now += step
                 if not excitation:
                     break  # a constant rate: every candidate is kept
                 excitation *= _exp(-step * decay)
-                if pool.pop() * bound <= base + (excitation if excitation < cap else cap):
+                if accept * bound <= base + (excitation if excitation < cap else cap):
                     break
             pending = _Timeout(self._env, now - start)
             pending.callbacks.append(self._attack_callback)
@@ -237,6 +244,7 @@ class Militia:
             if len(pool) < RESERVE:
                 self._draws.top_up()
             step = -_log(1.0 - pool.pop()) / rate
+            accept = pool.pop()
             if step > window:
                 pending = _Timeout(self._env, now + window - start)
                 pending.callbacks.append(self._window_callback)
@@ -249,7 +257,7 @@ class Militia:
                 lost *= _exp(-step * regeneration)
             if cut:
                 cut *= _exp(-step * fading)
-            if pool.pop() * bound <= (1.0 - lost) * (1.0 - cut) * (
+            if accept * bound <= (1.0 - lost) * (1.0 - cut) * (
                     base + (excitation if excitation < cap else cap)):
                 pending = _Timeout(self._env, now - start)
                 pending.callbacks.append(self._attack_callback)
@@ -267,9 +275,9 @@ class Militia:
         # the hot path (an exception here ends the replication, so the flag needs no
         # try/finally)
         self._attacking = True
-        pool = self._pool
+        pool = self.attack_pool
         if len(pool) < RESERVE:
-            self._draws.top_up()
+            self.attack_draws.top_up()
         self._us.receive_attack(
             self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
         self._attacking = False

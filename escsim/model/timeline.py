@@ -44,7 +44,7 @@ class Timeline:
                                                  and event.until < start):
                 continue
             # whether a probabilistic event happens is drawn up front, in a fixed order
-            if event.probability < 1.0 and not world.draws.bernoulli(event.probability):
+            if event.probability < 1.0 and not world.draws("timeline").bernoulli(event.probability):
                 continue
             if event.hazard_per_day is not None:
                 self._schedule_hazard(day, name, event)
@@ -78,7 +78,7 @@ class Timeline:
             return
         end = s.scenario.horizon_days if event.until is None else min(
             s.scenario.horizon_days, (event.until - s.scenario.start_date).days + 1)
-        when = day + self.world.draws.exponential() / rate
+        when = day + self.world.draws("timeline").exponential() / rate
         if when < end:
             self.agenda.schedule(when - self.world.env.now, self._hazard_strike, when, name,
                                  event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import simpy
 
 from escsim.model.baghdad import BaghdadActor
-from escsim.model.draws import Draws
+from escsim.model.draws import Draws, Streams
 from escsim.model.iran import IranActor
 from escsim.model.mechanisms import in_force
 from escsim.model.militia import Militia
@@ -16,12 +16,13 @@ from escsim.scenario.schema import Scenario
 
 
 class World:
-    """Every actor of one replication, sharing one environment and one random stream."""
+    """Every actor of one replication, sharing one environment; each source of chance draws
+    from its own stream of ``streams`` (common random numbers across variants)."""
 
-    def __init__(self, scenario: Scenario, draws: Draws, trace: bool = False):
+    def __init__(self, scenario: Scenario, streams: Streams, trace: bool = False):
         self.scenario = scenario
         self.env = simpy.Environment()
-        self.draws = draws
+        self.streams = streams
         #: The alternative in force of each contested mechanism.
         self.mechanisms = in_force(scenario.mechanisms)
         self.end = self.env.event()
@@ -38,6 +39,10 @@ class World:
         self.env.timeout(scenario.scenario.horizon_days).callbacks.append(
             lambda _: self._end_run())
         self.militia_factors_changed()  # sets each group's factor and starts its attacks
+
+    def draws(self, purpose: str) -> Draws:
+        """The random stream of ``purpose`` (see :mod:`escsim.model.draws`)."""
+        return self.streams.draws(purpose)
 
     def _end_run(self) -> None:
         if not self.end.triggered:

@@ -6,8 +6,8 @@ SimPy callback chains; their pending timeouts, closures and the event queue are 
 they are re-created). A history is therefore named by a :class:`Recipe`: its base seed and, for
 each level it has been cloned at, the key of the stream it continued with. Re-running a recipe
 listens to the tally (``Tally.on_reach``) and, at the instant each listed level is crossed,
-switches the replication's :class:`~escsim.model.draws.Draws` to the clone's stream
-(:meth:`Draws.reseed`, the one hook in the model), then carries on.
+switches the replication's random streams to the clone's
+(:meth:`~escsim.model.draws.Streams.reseed`, the one hook in the model), then carries on.
 
 The switch happens at the crossing itself, inside the event that caused it, so the draws that
 event makes *after* the counter rose (the US decision whether to answer an Iranian salvo, Iran's
@@ -26,10 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from escsim.engine import RunRecord, record_of
-from escsim.model.draws import Draws
+from escsim.model.draws import Streams
 from escsim.model.world import World
 from escsim.scenario.schema import Scenario
 from escsim.tail.levels import LevelPlan
@@ -41,9 +39,9 @@ class Recipe:
 
     Attributes:
         seed: the seed the history starts from (as in ``run_replication``).
-        switches: (level index j, stream key) pairs, in increasing j: after the event at which
-            the history crosses ``plan.levels[j]``, it continues with :func:`clone_stream`
-            ``(seed, plan.levels[j], key)``.
+        switches: (level index j, stream key) pairs, in increasing j: at the event at which
+            the history crosses ``plan.levels[j]``, it continues with the streams of
+            :func:`clone_key` ``(plan.levels[j], key)``.
     """
 
     seed: int
@@ -54,25 +52,26 @@ class Recipe:
         return Recipe(self.seed, (*self.switches, (level_index, key)))
 
 
-def clone_stream(seed: int, level: int, key: int) -> np.random.Generator:
-    """The random stream of clone ``key`` of a history with base seed ``seed`` at rung
-    ``level``: ``SeedSequence(seed, spawn_key=(level, key))``, independent of the base stream
-    (``default_rng(seed)``, an empty spawn key) and of every other clone's."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(level, key)))
+def clone_key(level: int, key: int) -> tuple[int, int]:
+    """The stream prefix of clone ``key`` of a history at rung ``level``: every purpose's stream
+    of the clone is ``SeedSequence(seed, spawn_key=(level, key, purpose))``, independent of the
+    base streams (``spawn_key=(purpose,)``) and of every other clone's
+    (:meth:`escsim.model.draws.Streams.reseed`)."""
+    return (level, key)
 
 
 class _LevelWatch:
     """Listens to the tally: tracks phi, the highest rung at or below the target reached so
     far, and switches the random stream at the crossings the recipe lists."""
 
-    __slots__ = ("target", "phi", "levels", "pending", "draws", "seed")
+    __slots__ = ("target", "phi", "levels", "pending", "streams", "seed")
 
-    def __init__(self, plan: LevelPlan, recipe: Recipe, draws: Draws):
+    def __init__(self, plan: LevelPlan, recipe: Recipe, streams: Streams):
         self.target = plan.target
         self.levels = plan.levels
         self.phi = 0
         self.pending = list(recipe.switches)
-        self.draws = draws
+        self.streams = streams
         self.seed = recipe.seed
 
     def __call__(self, level: int, now: float) -> None:
@@ -81,7 +80,7 @@ class _LevelWatch:
             pending = self.pending
             while pending and level >= self.levels[pending[0][0]]:
                 index, key = pending.pop(0)
-                self.draws.reseed(clone_stream(self.seed, self.levels[index], key))
+                self.streams.reseed(clone_key(self.levels[index], key))
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,8 @@ def continue_history(scenario: Scenario, plan: LevelPlan, recipe: Recipe,
     Returns:
         The :class:`Continuation` and the world, paused where it stopped.
     """
-    world = World(scenario, Draws(np.random.default_rng(recipe.seed)), trace=trace)
-    watch = _LevelWatch(plan, recipe, world.draws)
+    world = World(scenario, Streams(recipe.seed), trace=trace)
+    watch = _LevelWatch(plan, recipe, world.streams)
     world.recorder.tally.on_reach = watch
     stop_level = plan.levels[stop_index] if stop_index is not None else plan.target + 1
     env, end = world.env, world.end
