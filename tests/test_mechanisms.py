@@ -137,7 +137,7 @@ def test_partner_leaders_alternative_answers_a_partner_commanders_death(tmp_path
                     s2.iran.retaliate_personnel_prob)
 
 
-# --- Iran's pause as a decision in context ---------------------------------------------------------
+# --- Iran's pause as a decision in context --------------------------------------------------------
 def _pauses_after_deaths(s: escsim.Scenario, seeds: int, baghdad_pressure: float = 0.0) -> int:
     """Of ``seeds`` worlds, how many order a pause when US troops are killed at day 0."""
     paused = 0
@@ -177,7 +177,7 @@ def test_a_major_package_alone_brings_no_pause_under_the_context_rule(surge) -> 
         assert world.iran.posture == "permissive"
 
 
-# --- compliance: obedience broken by defections ------------------------------------------------------
+# --- compliance: obedience broken by defections ---------------------------------------------------
 def test_a_pause_is_wholly_obeyed_without_defections(tmp_path: Path) -> None:
     s = scripted(tmp_path, horizon=120, iraq_rate=1.0, syria_rate=0.55, posture="restraining",
                  overrides={"iran.pause_mean_days": 3650,
@@ -225,7 +225,7 @@ def test_a_leaky_pause_leaks_a_constant_share(tmp_path: Path) -> None:
     assert_poisson_total(int(held.attacks.sum()), rate * horizon * len(held))
 
 
-# --- outside strikes on Iran -------------------------------------------------------------------------
+# --- outside strikes on Iran ----------------------------------------------------------------------
 @pytest.mark.parametrize(("striker", "prob_key", "n"), [
     ("us", "retaliate_territory_prob", 1000),
     ("israel", "retaliate_israeli_strike_prob", 4000),
@@ -257,7 +257,7 @@ hazard_per_day = {hazard}
     assert_poisson_total(int(runs.israeli_strikes_on_iran.sum()), hazard * horizon * len(runs))
 
 
-# --- excitation apart from the era's tempo --------------------------------------------------------------
+# --- excitation apart from the era's tempo --------------------------------------------------------
 ROUND = """
 [events.round]
 kind = "us_strike"

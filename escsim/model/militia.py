@@ -23,8 +23,8 @@ All decays are analytic, so nothing ticks daily. Attacks are drawn by thinning (
 with a bound that holds over a window: between state changes excitation only falls, while
 capability recovers and Baghdad's pressure fades, so over ``[t0, t0 + W]``::
 
-    bound = capability(t0 + W)+ x baghdad(t0 + W)+ x (factor x base
-                                                      + excitation_factor x min(cap, excitation(t0)))
+    bound = capability(t0 + W)+ x baghdad(t0 + W)+
+            x (factor x base + excitation_factor x min(cap, excitation(t0)))
 
 bounds the rate (``x(t0 + W)+`` are upper bounds of the recovering factors at the window's end,
 from ``exp(-x) >= 1 - x``). ``W`` spans a few candidates, so the bound stays tight. A candidate

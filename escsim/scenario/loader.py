@@ -486,9 +486,9 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         if e.kind == "policy" and e.preset not in _presets_tree():
             fail(f"{k}.preset", "unknown US policy preset", e.preset,
                  " | ".join(_presets_tree()))
-        for g in e.groups or ():
-            if g not in s.militias:
-                fail(f"{k}.groups", "unknown militia group", g, " | ".join(s.militias))
+        for group_name in e.groups or ():
+            if group_name not in s.militias:
+                fail(f"{k}.groups", "unknown militia group", group_name, " | ".join(s.militias))
         if e.kind != "strike_on_iran" and e.hazard_per_day is not None:
             fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event recurs as a hazard",
                  e.hazard_per_day, "no hazard_per_day for kind " + repr(e.kind))
