@@ -327,3 +327,21 @@ def test_the_mechanisms_in_force_follow_the_scenario(surge) -> None:
     chosen = in_force(surge.mechanisms)
     assert chosen.strike_effect.name == surge.mechanisms.strike_effect
     assert chosen.pause_rule.name == surge.mechanisms.pause_rule
+
+
+def test_show_names_the_alternative_in_force_and_a_sweep_varies_it(cli, tmp_path: Path) -> None:
+    shown = cli("show", "surge-2023", "--key", "mechanisms")
+    assert shown.exit_code == 0, shown.output
+    for key in MECHANISM_CHOICES:
+        assert f"mechanisms.{key} = " in shown.output
+    assert "mechanisms.strike_effect = 'backlash'" in shown.output
+    out = tmp_path / "sweep"
+    swept = cli("sweep", "era-2021", "--vary", "mechanisms.strike_effect=backlash,denial",
+                "--runs", "30", "-o", str(out), "-j", "1", "--no-plots")
+    assert swept.exit_code == 0, swept.output
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["mechanisms.strike_effect"]) == ["backlash", "denial"]
+    # revenge is the only reason for the era's bursts: denial must give fewer attacks
+    assert summary.mean_attacks[1] < summary.mean_attacks[0]
