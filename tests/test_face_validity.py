@@ -57,7 +57,7 @@ def test_the_gaza_ceasefire_lowers_attacks() -> None:
 
 @pytest.mark.slow
 def test_the_iran_israel_shock_raises_rung_6() -> None:
-    base, shock = _runs("baseline-2024-11", runs=3000), _runs("iran-israel-shock", runs=3000)
+    base, shock = _runs("baseline-2024-11", runs=RUNS), _runs("iran-israel-shock", runs=RUNS)
     p = stats.fisher_exact(_rung_table(shock, base, 6), alternative="greater").pvalue
     assert p < ALPHA, _rung_table(shock, base, 6)
 
@@ -66,7 +66,7 @@ def test_the_iran_israel_shock_raises_rung_6() -> None:
 def test_decapitation_does_not_lower_the_chance_of_an_iranian_direct_attack() -> None:
     """Before issue 9 it did (P = 0.058 against 0.073): Iranians could die only in US rounds in
     Syria. Who, not where: leadership strikes may kill IRGC officers working with the commander."""
-    prop, decap = _runs("baseline-2024-11", runs=3000), _runs("us-decapitation", runs=3000)
+    prop, decap = _runs("baseline-2024-11", runs=RUNS), _runs("us-decapitation", runs=RUNS)
     p_lower = stats.fisher_exact(_rung_table(decap, prop, 6), alternative="less").pvalue
     assert p_lower > ALPHA, _rung_table(decap, prop, 6)
     # and under the default mechanisms it raises it
