@@ -345,3 +345,27 @@ def test_show_names_the_alternative_in_force_and_a_sweep_varies_it(cli, tmp_path
     assert list(summary["mechanisms.strike_effect"]) == ["backlash", "denial"]
     # revenge is the only reason for the era's bursts: denial must give fewer attacks
     assert summary.mean_attacks[1] < summary.mean_attacks[0]
+
+
+def test_initial_state_excitation_and_lost_capability(tmp_path: Path) -> None:
+    """``[initial_state]`` by hand: excitation E at day 0 adds E x decay x (1 - exp(-T/decay))
+    expected attacks; capability lost L cuts the base rate by L, recovering at 1/regeneration."""
+    horizon = 40
+    s = scripted(tmp_path, """
+[initial_state]
+excitation_per_day = { iraq_factions = 1.0 }
+capability_lost = { iraq_factions = 0.5 }
+""", horizon=horizon, regime="after_2020", iraq_rate=1.0)
+    g = s.militias["iraq_factions"]
+    base = s.regimes["after_2020"].rate_multiplier * g.base_rate_per_day
+    decay, rec = g.excitation_decay_days, g.regeneration_days
+
+    def integral(lifetime: float) -> float:
+        return lifetime * (1 - math.exp(-horizon / lifetime))
+
+    # capability (1 - 0.5 e^{-t/rec}) multiplies base + excitation e^{-t/decay}
+    both = 1 / (1 / decay + 1 / rec)
+    mean = (base * (horizon - 0.5 * integral(rec))
+            + 1.0 * (integral(decay) - 0.5 * integral(both)))
+    runs = escsim.simulate(s, runs=1000, seed=45).runs
+    assert_poisson_total(int(runs.attacks.sum()), mean * len(runs))

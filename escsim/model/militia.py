@@ -156,6 +156,18 @@ class Militia:
         if wake:
             self.wake()
 
+    def start_from(self, excitation: float, lost: float) -> None:
+        """Add the ``[initial_state]`` of the group at day 0: excitation (attacks/day) and a
+        fraction of capability lost (never below the floor)."""
+        now = self._env.now
+        if excitation:
+            self.excitation = self.excitation_at(now) + excitation
+            self._excitation_time = now
+        if lost:
+            capability = max(self.p.capability_floor, self.capability_at(now) * (1.0 - lost))
+            self.capability_lost = 1.0 - capability
+            self._capability_time = now
+
     def wake(self) -> None:
         """The rate changed: drop the pending attack and draw again from the state now."""
         if self._attacking:
