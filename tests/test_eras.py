@@ -129,8 +129,8 @@ def test_joint_calibration_recovers_a_shared_parameter(tmp_path) -> None:
     path = tmp_path / "shared.toml"
     path.write_text(SHARED_PRIOR, encoding="utf-8")
     priors = load_priors(path, scenarios[-1])
-    settings = CalibrationSettings(observations=("x",), particles=40, generations=1,
-                                   oversample=5, quantile=0.5, min_acceptance=0.02)
+    settings = CalibrationSettings(observations=("x",), particles=30, generations=1,
+                                   oversample=4, quantile=0.5, min_acceptance=0.02)
     rng = np.random.default_rng(9)
     truths, medians, covered = [], [], 0
     for trial in range(JOINT_TRIALS):

@@ -79,7 +79,8 @@ def test_the_gaza_ceasefire_lowers_attacks() -> None:
 
 @pytest.mark.slow
 def test_the_iran_israel_shock_raises_rung_6() -> None:
-    base, shock = _runs("baseline-2024-11", runs=3000), _runs("iran-israel-shock", runs=3000)
+    # a small effect (about one percentage point on rung 6): it takes more runs to show
+    base, shock = _runs("baseline-2024-11", runs=4000), _runs("iran-israel-shock", runs=4000)
     p = _rung_p(shock, base, 6, "greater")
     assert p < ALPHA, _rung_table(shock, base, 6)
 
@@ -88,7 +89,7 @@ def test_the_iran_israel_shock_raises_rung_6() -> None:
 def test_decapitation_does_not_lower_the_chance_of_an_iranian_direct_attack() -> None:
     """Before issue 9 it did (P = 0.058 against 0.073): Iranians could die only in US rounds in
     Syria. Who, not where: leadership strikes may kill IRGC officers working with the commander."""
-    prop, decap = _runs("baseline-2024-11", runs=3000), _runs("us-decapitation", runs=3000)
+    prop, decap = _runs("baseline-2024-11", runs=RUNS), _runs("us-decapitation", runs=RUNS)
     p_lower = _rung_p(decap, prop, 6, "less")
     assert p_lower > ALPHA, _rung_table(decap, prop, 6)
     # and under the default mechanisms it raises it

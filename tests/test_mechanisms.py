@@ -136,7 +136,7 @@ def test_partner_leaders_alternative_answers_a_partner_commanders_death(tmp_path
                     s2.iran.retaliate_personnel_prob)
 
 
-# --- Iran's pause as a decision in context ---------------------------------------------------------
+# --- Iran's pause as a decision in context --------------------------------------------------------
 def _pauses_after_deaths(s: escsim.Scenario, seeds: int, baghdad_pressure: float = 0.0) -> int:
     """Of ``seeds`` worlds, how many order a pause when US troops are killed at day 0."""
     paused = 0
@@ -176,7 +176,7 @@ def test_a_major_package_alone_brings_no_pause_under_the_context_rule(surge) -> 
         assert world.iran.posture == "permissive"
 
 
-# --- compliance: obedience broken by defections ------------------------------------------------------
+# --- compliance: obedience broken by defections ---------------------------------------------------
 def test_a_pause_is_wholly_obeyed_without_defections(tmp_path: Path) -> None:
     s = scripted(tmp_path, horizon=120, iraq_rate=1.0, syria_rate=0.55, posture="restraining",
                  overrides={"iran.pause_mean_days": 3650,
@@ -224,7 +224,7 @@ def test_a_leaky_pause_leaks_a_constant_share(tmp_path: Path) -> None:
     assert_poisson_total(int(held.attacks.sum()), rate * horizon * len(held))
 
 
-# --- outside strikes on Iran -------------------------------------------------------------------------
+# --- outside strikes on Iran ----------------------------------------------------------------------
 @pytest.mark.parametrize(("striker", "prob_key", "n"), [
     ("us", "retaliate_territory_prob", 1000),
     ("israel", "retaliate_israeli_strike_prob", 4000),
@@ -256,7 +256,7 @@ hazard_per_day = {hazard}
     assert_poisson_total(int(runs.israeli_strikes_on_iran.sum()), hazard * horizon * len(runs))
 
 
-# --- excitation apart from the era's tempo --------------------------------------------------------------
+# --- excitation apart from the era's tempo --------------------------------------------------------
 ROUND = """
 [events.round]
 kind = "us_strike"
@@ -326,3 +326,45 @@ def test_the_mechanisms_in_force_follow_the_scenario(surge) -> None:
     chosen = in_force(surge.mechanisms)
     assert chosen.strike_effect.name == surge.mechanisms.strike_effect
     assert chosen.pause_rule.name == surge.mechanisms.pause_rule
+
+
+def test_show_names_the_alternative_in_force_and_a_sweep_varies_it(cli, tmp_path: Path) -> None:
+    shown = cli("show", "surge-2023", "--key", "mechanisms")
+    assert shown.exit_code == 0, shown.output
+    for key in MECHANISM_CHOICES:
+        assert f"mechanisms.{key} = " in shown.output
+    assert "mechanisms.strike_effect = 'backlash'" in shown.output
+    out = tmp_path / "sweep"
+    swept = cli("sweep", "era-2021", "--vary", "mechanisms.strike_effect=backlash,denial",
+                "--runs", "30", "-o", str(out), "-j", "1", "--no-plots")
+    assert swept.exit_code == 0, swept.output
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["mechanisms.strike_effect"]) == ["backlash", "denial"]
+    # revenge is the only reason for the era's bursts: denial must give fewer attacks
+    assert summary.mean_attacks[1] < summary.mean_attacks[0]
+
+
+def test_initial_state_excitation_and_lost_capability(tmp_path: Path) -> None:
+    """``[initial_state]`` by hand: excitation E at day 0 adds E x decay x (1 - exp(-T/decay))
+    expected attacks; capability lost L cuts the base rate by L, recovering at 1/regeneration."""
+    horizon = 40
+    s = scripted(tmp_path, """
+[initial_state]
+excitation_per_day = { iraq_factions = 1.0 }
+capability_lost = { iraq_factions = 0.5 }
+""", horizon=horizon, regime="after_2020", iraq_rate=1.0)
+    g = s.militias["iraq_factions"]
+    base = s.regimes["after_2020"].rate_multiplier * g.base_rate_per_day
+    decay, rec = g.excitation_decay_days, g.regeneration_days
+
+    def integral(lifetime: float) -> float:
+        return lifetime * (1 - math.exp(-horizon / lifetime))
+
+    # capability (1 - 0.5 e^{-t/rec}) multiplies base + excitation e^{-t/decay}
+    both = 1 / (1 / decay + 1 / rec)
+    mean = (base * (horizon - 0.5 * integral(rec))
+            + 1.0 * (integral(decay) - 0.5 * integral(both)))
+    runs = escsim.simulate(s, runs=1000, seed=45).runs
+    assert_poisson_total(int(runs.attacks.sum()), mean * len(runs))

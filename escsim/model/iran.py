@@ -110,7 +110,7 @@ class IranActor:
         extra = now - self._pause_started if self._pause_started is not None else 0.0
         return self.days_restraining + extra
 
-    # --- defections from a pause --------------------------------------------------------------------
+    # --- defections from a pause ------------------------------------------------------------------
     def _start_defections(self) -> None:
         if not self._compliance.defects:
             return
@@ -159,7 +159,7 @@ class IranActor:
             if self._draws.bernoulli(prob):
                 self._defect(name, self._restraint_epoch, chained=False)
 
-    # --- the pause decision -------------------------------------------------------------------------
+    # --- the pause decision -----------------------------------------------------------------------
     def _context(self, us_killed: bool) -> PauseContext:
         world = self.world
         policy = world.us.policy.p

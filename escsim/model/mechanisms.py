@@ -200,7 +200,7 @@ class LeakyCompliance(Compliance):
         return 1.0 - compliance
 
 
-# --- whether a partner's leader counts as Iran's own ------------------------------------------------
+# --- whether a partner's leader counts as Iran's own ----------------------------------------------
 class PartnerLeaders(Alternative):
     mechanism = "partner_leaders"
     #: A leadership strike that kills no Iranian counts as a loss of Iranian officers.
@@ -229,7 +229,7 @@ class PartnerLeadersCount(PartnerLeaders):
     sources = ("PR-B7", "PR-B10")
 
 
-# --- which US rounds can kill Iranians --------------------------------------------------------------
+# --- which US rounds can kill Iranians ------------------------------------------------------------
 class IranianCasualties(Alternative):
     mechanism = "iranian_casualties"
 

@@ -23,8 +23,8 @@ All decays are analytic, so nothing ticks daily. Attacks are drawn by thinning (
 with a bound that holds over a window: between state changes excitation only falls, while
 capability recovers and Baghdad's pressure fades, so over ``[t0, t0 + W]``::
 
-    bound = capability(t0 + W)+ x baghdad(t0 + W)+ x (factor x base
-                                                      + excitation_factor x min(cap, excitation(t0)))
+    bound = capability(t0 + W)+ x baghdad(t0 + W)+
+            x (factor x base + excitation_factor x min(cap, excitation(t0)))
 
 bounds the rate (``x(t0 + W)+`` are upper bounds of the recovering factors at the window's end,
 from ``exp(-x) >= 1 - x``). ``W`` spans a few candidates, so the bound stays tight. A candidate
@@ -160,6 +160,18 @@ class Militia:
         self.members_killed += killed
         if wake:
             self.wake()
+
+    def start_from(self, excitation: float, lost: float) -> None:
+        """Add the ``[initial_state]`` of the group at day 0: excitation (attacks/day) and a
+        fraction of capability lost (never below the floor)."""
+        now = self._env.now
+        if excitation:
+            self.excitation = self.excitation_at(now) + excitation
+            self._excitation_time = now
+        if lost:
+            capability = max(self.p.capability_floor, self.capability_at(now) * (1.0 - lost))
+            self.capability_lost = 1.0 - capability
+            self._capability_time = now
 
     def wake(self) -> None:
         """The rate changed: drop the pending attack and draw again from the state now."""

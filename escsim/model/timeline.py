@@ -58,15 +58,9 @@ class Timeline:
         for age_days, event in self._past_rounds:
             world.us.dated_round(event, age_days=age_days)
         state = world.scenario.initial_state
-        for name, excitation in state.excitation_per_day.items():
-            group = world.militias[name]
-            group.excitation = group.excitation_at(0.0) + excitation
-            group._excitation_time = 0.0
-        for name, lost in state.capability_lost.items():
-            group = world.militias[name]
-            group.capability_lost = min(1.0 - group.p.capability_floor,
-                                        1.0 - group.capability_at(0.0) * (1.0 - lost))
-            group._capability_time = 0.0
+        for name, group in world.militias.items():
+            group.start_from(state.excitation_per_day.get(name, 0.0),
+                             state.capability_lost.get(name, 0.0))
         if state.baghdad_pressure > 0.0:
             world.baghdad.add_pressure(state.baghdad_pressure)
 
