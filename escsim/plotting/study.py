@@ -70,13 +70,16 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
             ax.errorbar(d, y, xerr=err, fmt="o", ms=4, color=colour, capsize=2, lw=1.2,
                         label=f"{variant} - {sub['base'].iloc[0]}")
         ax.axvline(0, color="0.3", lw=0.8)
+        if kind == "mean":  # counts differ in scale by hundreds: linear near 0, log beyond
+            ax.set_xscale("symlog", linthresh=1.0)
         ax.set_yticks(np.arange(len(rows)), [_measure_label(m, rung_names) for m in rows])
         ax.invert_yaxis()
         style_axes(ax)
         set_labels(ax, "difference in probability" if kind == "probability" else
-                   "difference in mean count", "",
+                   "difference in mean count (symmetric log scale)", "",
                    "Rungs reached" if kind == "probability" else "Counts")
-    panels[0].legend(fontsize=8, frameon=False, loc="best")
+    panels[0].legend(fontsize=8, frameon=False, loc="upper center",
+                     bbox_to_anchor=(0.5, -0.18), ncols=min(3, len(variants)))
     method = "; ".join(dict.fromkeys(table["method"]))
     footnote(fig, f"Paired differences from the base on common replication seeds, "
                   f"{int(table['runs'].iloc[0])} runs each; bars: "
