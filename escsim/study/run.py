@@ -275,6 +275,9 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Any = No
               ) -> StudyReport:
     """Run every doctrine of a study in every state (paired), then write its report.
 
+    Replication ``r`` of every doctrine in one state shares its seed; the runs stream to
+    ``out`` and resume; the tables are the same bytes on every executor.
+
     Args:
         study: a study file, the name of a bundled study, or a :class:`StudySpec`.
         out: the study folder.
@@ -284,6 +287,9 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Any = No
         chunk_runs: replications per chunk (default: the sweep's).
         plots: draw the regret heat map, the trade-off scatter and the parallel coordinates.
         progress: ``progress(runs_done, total_runs)``.
+
+    Returns:
+        A :class:`StudyReport` (``.ranking``, ``.regret``, ``.front``, ``.summary_lines()``).
     """
     spec = study if isinstance(study, StudySpec) else load_study(study)
     plan = plan_study(spec)
@@ -295,7 +301,14 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Any = No
 
 
 def read_study(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """The tables of a study folder, by name (``ranking``, ``regret``, ``outcomes``, ...)."""
+    """The tables of a finished study folder, by name.
+
+    Args:
+        folder: the ``--out`` folder of ``escsim study`` (or of :func:`run_study`).
+
+    Returns:
+        ``{"ranking": DataFrame, "regret": ..., "outcomes": ..., "front": ..., ...}``.
+    """
     folder = Path(folder)
     if not (folder / "study.json").is_file():
         raise InputError("not a finished study folder (no study.json)", file=str(folder),

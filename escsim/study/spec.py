@@ -187,7 +187,18 @@ def resolve_study_path(ref: str | Path) -> Path:
 
 
 def load_study(ref: str | Path) -> StudySpec:
-    """Read and check a study file (the keys' values are checked by the loader at planning)."""
+    """Read and check a study file (the keys' values are checked by the loader at planning).
+
+    Args:
+        ref: a study TOML path, or the name of a bundled study (``doctrines``).
+
+    Returns:
+        A :class:`StudySpec`; :func:`escsim.run_study` runs it.
+
+    Raises:
+        InputError: the file is missing or not TOML, or a table, key or value is wrong (the
+            message names the file and the key).
+    """
     path = resolve_study_path(ref)
     file = str(path)
     try:
