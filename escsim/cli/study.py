@@ -120,6 +120,13 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
             with atomic_open(target / "search.csv") as fh:
                 found.table.to_csv(fh, index=False)
             front = found.front
+            if not no_plots and len(found.outcomes) >= 2:
+                from escsim.plotting.study import plot_tradeoff
+                from escsim.plotting.style import save_figure
+
+                save_figure(plot_tradeoff(found.table, found.outcomes[0], found.outcomes[1],
+                                          labels=False),
+                            target / "plots" / "search-front.png")
             click.echo(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
                        f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
     except KeyboardInterrupt:

@@ -114,16 +114,23 @@ def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = No
     return fig
 
 
-def plot_tradeoff(front: pd.DataFrame, x: str, y: str, ax: Axes | None = None) -> Figure:
+def plot_tradeoff(front: pd.DataFrame, x: str, y: str, ax: Axes | None = None,
+                  labels: bool = True) -> Figure:
     """Two outcomes of each doctrine (its worst state, ``front.csv``); the non-dominated
-    doctrines (on every outcome of the study) are filled and joined."""
+    doctrines (on every outcome of the study) are filled and joined. With a ``kind`` column
+    (``search.csv``), the study's own doctrines are named and drawn as squares."""
     fig, ax, _ = axes_for(ax, 5.6, 4.2)
     on = front["non_dominated"].astype(bool).to_numpy()
-    ax.scatter(front[x], front[y], s=40, facecolors=np.where(on, BLUE, "white"),
-               edgecolors=BLUE, zorder=3)
-    for row in front.itertuples():
-        ax.annotate(str(row.doctrine), (getattr(row, x), getattr(row, y)), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
+    named = (front["kind"] != "candidate").to_numpy() if "kind" in front else \
+        np.ones(len(front), dtype=bool)
+    for mask, marker in ((named, "s"), (~named, "o")):
+        if mask.any():
+            ax.scatter(front[x][mask], front[y][mask], s=40, marker=marker,
+                       facecolors=np.where(on[mask], BLUE, "white"), edgecolors=BLUE, zorder=3)
+    for row, show in zip(front.itertuples(), named, strict=True):
+        if labels or show:
+            ax.annotate(str(row.doctrine), (front.at[row.Index, x], front.at[row.Index, y]),
+                        fontsize=7, xytext=(4, 3), textcoords="offset points")
     f = front[on].sort_values(x)
     if len(f) > 1:
         ax.plot(f[x], f[y], color=BLUE, lw=1, alpha=0.6, zorder=2)

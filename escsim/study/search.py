@@ -105,7 +105,7 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
                                                                                   strict=True)}}
         return f"candidate {len(evaluated) + i + 1}", tuple(sorted(values.items()))
 
-    class RobustDoctrine(Problem):  # type: ignore[misc]
+    class RobustDoctrine(Problem):
         def _evaluate(self, x: np.ndarray, out: dict[str, Any], *args: Any, **kw: Any) -> None:
             doctrines = [doctrine_of(row, i) for i, row in enumerate(x)]
             worst = _worst_outcomes(spec, doctrines, search.runs, executor)
