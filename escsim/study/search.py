@@ -24,6 +24,8 @@ import pandas as pd
 from escsim.analysis.outcomes import parse_outcome
 from escsim.analysis.robustness import non_dominated
 from escsim.errors import InputError
+from escsim.scenario import load_scenario
+from escsim.scenario.keys import key_info
 from escsim.study.plan import plan_study
 from escsim.study.spec import StudySpec
 from escsim.sweep.executors import SerialExecutor
@@ -99,10 +101,14 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
     sign = np.array([1.0 if o.direction == "min" else -1.0 for o in spec.outcomes])
     names = [o.name for o in spec.outcomes]
     evaluated: list[dict[str, Any]] = []
+    first = load_scenario(spec.scenarios[0], dict(search.base))
+    whole = {k for k in keys if (info := key_info(first, k)) is not None and info.type is int}
+
+    def value(k: str, v: float) -> Any:
+        return int(round(float(v))) if k in whole else round(float(v), 6)
 
     def doctrine_of(x: np.ndarray, i: int) -> tuple[str, tuple[tuple[str, Any], ...]]:
-        values = {**dict(search.base), **{k: round(float(v), 6) for k, v in zip(keys, x,
-                                                                                  strict=True)}}
+        values = {**dict(search.base), **{k: value(k, v) for k, v in zip(keys, x, strict=True)}}
         return f"candidate {len(evaluated) + i + 1}", tuple(sorted(values.items()))
 
     class RobustDoctrine(Problem):
