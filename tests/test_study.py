@@ -333,3 +333,27 @@ def test_a_killed_study_resumes_without_loss(study_file: Path, reference: Path,
     assert _bytes(out) == _bytes(reference)
     sessions = json.loads((out / "manifest.json").read_text())["sessions"]
     assert len(sessions) == 2 and sessions[1]["chunks_before"] >= 30
+
+
+def test_posture_levers_cross_the_doctrines_and_ranges_are_sampled(tmp_path: Path) -> None:
+    text = STUDY.replace("[uncertainties]\n", '[posture]\n"sites.syria.troops" = [900, 400]\n\n'
+                         "[uncertainties]\nsamples = 3\n", 1).replace(
+        "[uncertainties.categories]",
+        '[uncertainties.ranges]\n"iran.pause_mean_days" = [90.0, 1080.0]\n\n'
+        "[uncertainties.categories]", 1)
+    path = tmp_path / "posture.toml"
+    path.write_text(text, encoding="utf-8")
+    plan = plan_study(load_study(path))
+    assert len(plan.doctrines) == 6  # 3 doctrines x 2 troop levels
+    assert "restraint @ syria=400" in plan.doctrine_names
+    assert plan.lever_keys == ["sites.syria.troops", "us_policy.delay_max_days",
+                               "us_policy.preset"]
+    assert len(plan.states) == 2 * 2 * 3  # scenarios x postures of Iran x LHS samples
+    pauses = {dict(s.values)["iran.pause_mean_days"] for s in plan.states}
+    assert len(pauses) == 3 and all(90.0 <= p <= 1080.0 for p in pauses)
+    # every lever setting in a state shares the state's seed key
+    keys = {}
+    for p in range(plan.sweep.n_points):
+        d, s = plan.cell(p)
+        keys.setdefault(s, set()).add(plan.sweep.seed_key(p))
+    assert all(len(k) == 1 for k in keys.values())

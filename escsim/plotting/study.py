@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from escsim.analysis.format import sig
+from escsim.analysis.robustness import non_dominated
 from escsim.plotting.style import (
     BLUE,
     NOT_A_FORECAST,
@@ -115,7 +116,7 @@ def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = No
 
 
 def plot_tradeoff(front: pd.DataFrame, x: str, y: str, ax: Axes | None = None,
-                  labels: bool = True) -> Figure:
+                  labels: bool = True, directions: Mapping[str, str] | None = None) -> Figure:
     """Two outcomes of each doctrine (its worst state, ``front.csv``); the non-dominated
     doctrines (on every outcome of the study) are filled and joined. With a ``kind`` column
     (``search.csv``), the study's own doctrines are named and drawn as squares."""
@@ -131,13 +132,16 @@ def plot_tradeoff(front: pd.DataFrame, x: str, y: str, ax: Axes | None = None,
         if labels or show:
             ax.annotate(str(row.doctrine), (front.at[row.Index, x], front.at[row.Index, y]),
                         fontsize=7, xytext=(4, 3), textcoords="offset points")
-    f = front[on].sort_values(x)
+    # the line: the front on these two outcomes alone (directions default to "min")
+    two = {x: (directions or {}).get(x, "min"), y: (directions or {}).get(y, "min")}
+    f = front[non_dominated(front, two)].sort_values([x, y])
     if len(f) > 1:
-        ax.plot(f[x], f[y], color=BLUE, lw=1, alpha=0.6, zorder=2)
+        ax.step(f[x], f[y], where="post", color=BLUE, lw=1, alpha=0.6, zorder=2)
     style_axes(ax, "both")
     set_labels(ax, f"{x.replace('_', ' ')} (worst state)", f"{y.replace('_', ' ')} (worst state)",
                "Trade-off: filled = non-dominated on every outcome")
-    footnote(fig, NOT_A_FORECAST)
+    footnote(fig, "Line: the front on these two outcomes alone. Squares: the study's doctrines "
+                  "(in a search).", NOT_A_FORECAST)
     return fig
 
 
