@@ -271,11 +271,18 @@ def test_cli_run_with_a_base_writes_paired_differences(cli: Any, tmp_path: Path)
     assert set(d["variant"]) == {"us-punitive"} and set(d["base"]) == {"us-restraint"}
     assert "us-punitive - us-restraint: paired on 12 common seeds" in res.stdout
     res = cli("compare", "us-restraint", "us-punitive", "--runs", "12", "--executor", "serial",
-              "--out", tmp_path / "cmp2")
+              "--out", tmp_path / "cmp2", "--no-plots")
     assert res.exit_code == 0, res.output
     assert (tmp_path / "cmp2" / "differences.csv").read_bytes() == \
         (out / "differences.csv").read_bytes()
-    assert (tmp_path / "cmp2" / "plots" / "differences.png").is_file()
+    # the forest plot of the saved table (what `compare` without --no-plots writes)
+    from escsim.plotting.study import plot_differences
+    from escsim.simulation import write_differences
+
+    folders = [tmp_path / "cmp2" / "us-restraint", tmp_path / "cmp2" / "us-punitive"]
+    write_differences(tmp_path / "cmp2", folders, "us-restraint", plots=True)
+    assert (tmp_path / "cmp2" / "plots" / "differences.png").stat().st_size > 0
+    assert len(plot_differences(pd.read_csv(out / "differences.csv")).axes) == 2
     check_cli_input_error(cli("run", "us-restraint", "us-punitive", "--base", "nope",
                               "--out", tmp_path / "c3"), "--base", "nope")
 
