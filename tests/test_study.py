@@ -364,3 +364,31 @@ def test_posture_levers_cross_the_doctrines_and_ranges_are_sampled(tmp_path: Pat
         d, s = plan.cell(p)
         keys.setdefault(s, set()).add(plan.sweep.seed_key(p))
     assert all(len(k) == 1 for k in keys.values())
+
+
+def test_parameter_uncertainty_draws_are_paired_across_doctrines(tmp_path: Path) -> None:
+    """With parameter_uncertainty, replication r of every doctrine in a state draws the same
+    uncertain parameters (they derive from the shared seed)."""
+    text = """
+[study]
+runs = 3
+seed = 2
+[doctrines.restraint]
+"us_policy.preset" = "restraint"
+[doctrines.punitive]
+"us_policy.preset" = "punitive"
+[uncertainties]
+scenarios = ["surge-2023"]
+parameter_uncertainty = "prior"
+[outcomes.us_killed]
+measure = "rung:4"
+"""
+    path = tmp_path / "prior.toml"
+    path.write_text(text, encoding="utf-8")
+    report = run_study(path, tmp_path / "out", plots=False)
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    drawn = [c for c in runs.columns if c.startswith("drawn_")]
+    assert drawn
+    by = runs.set_index(["us_policy.preset", "replication"])[drawn]
+    pd.testing.assert_frame_equal(by.loc["restraint"], by.loc["punitive"])
+    assert len(report.outcomes) == 2

@@ -101,6 +101,14 @@ class StudyReport:
         front = ", ".join(self.front.loc[self.front["non_dominated"], "doctrine"])
         lines.append(f"non-dominated on the outcomes' worst states: {front}")
         lines.extend(self.flips)
+        top = self.most_robust
+        d = self.drivers
+        drivers = d[(d["doctrine"] == top) & d["target"].str.startswith("regret")] \
+            if not d.empty else d
+        if not drivers.empty:
+            best = drivers.sort_values("score", ascending=False).iloc[0]
+            lines.append(f"what moves {top}'s regret most across states: {best.uncertainty} "
+                         f"(explains a share {sig(best.score, 2)} of its variance alone)")
         return lines
 
 
@@ -261,12 +269,40 @@ def _write(report: StudyReport, states: pd.DataFrame, plots: bool) -> None:
         "most_robust": report.most_robust})
     lines = [f"# Study {spec.name}", "", spec.description.strip(), "",
              "Results explore the consequences of stated assumptions; they are not forecasts.",
-             "", "```", *report.summary_lines(), "```", ""]
+             "", "```", *report.summary_lines(), "```", "", "## Ranking", "",
+             _markdown(report.ranking[["doctrine", "rank", "rank_low", "rank_high",
+                                       "max_regret", "max_regret_low", "max_regret_high",
+                                       "p90_regret", "p_best", "resolved"]]), "",
+             "## Satisficing (share of states meeting every threshold)", "",
+             _markdown(report.satisficing), "",
+             "## Worst state of each outcome, and the non-dominated set", "",
+             _markdown(report.front), "",
+             "Tables: outcomes.csv (each outcome per state, with intervals), regret.csv, "
+             "robustness.csv, drivers.csv, states.csv, doctrines.csv. Plots: plots/.", ""]
     atomic_write_text(folder / "report.md", "\n".join(lines))
+    atomic_write_text(folder / "flips.txt", "\n".join(report.flips) + "\n")
     if plots:
         from escsim.plotting.study import plot_study_folder
 
         plot_study_folder(folder, spec.rank_by)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """A small table as Markdown, numbers in significant digits."""
+    from escsim.analysis.format import sig
+
+    def cell(v: Any) -> str:
+        if isinstance(v, bool | np.bool_):
+            return "yes" if v else "no"
+        if isinstance(v, float | np.floating):
+            return sig(float(v))
+        return str(v)
+
+    head = "| " + " | ".join(str(c) for c in table.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |"
+            for row in table.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
 
 
 def run_study(study: str | Path | StudySpec, out: str | Path, executor: Any = None,
