@@ -138,7 +138,7 @@ def plan_study(spec: StudySpec) -> StudyPlan:
                            kind="study", parameter_uncertainty=spec.parameter_uncertainty,
                            priors=spec.priors, posterior=spec.posterior,
                            pair=tuple(lever_keys),
-                           extra={"study": spec.name, "study_file": spec.source})
+                           extra={"study": spec.name})
     try:
         sweep = plan_sweep(sweep_spec)
     except InputError as exc:
