@@ -319,3 +319,42 @@ def add_tail_estimate(folder: Path, scenario: Scenario, rung: int, seed: int,
     summary["tail"] = tail
     write_json(Path(folder) / run_folder.SUMMARY_JSON, summary)
     return tail
+
+def write_differences(target: Path, folders: list[Path], base: str,
+                      plots: bool = True) -> Path:
+    """Paired differences of several run folders from the ``base`` scenario's: writes
+    ``differences.csv`` (one row per variant x measure, with Newcombe's paired interval for
+    rungs and a paired t interval for counts; see :mod:`escsim.analysis.paired`) and, with
+    ``plots``, the forest plot ``plots/differences.png``. The folders must have been run on the
+    same root seed and number of runs (``escsim run``/``compare`` do), so replication ``r`` of
+    every scenario shares its seed."""
+    from escsim.analysis.paired import paired_differences
+
+    summaries = [run_folder.read_summary(f) for f in folders]
+    names = [s["scenario"] for s in summaries]
+    if base not in names:
+        from escsim.errors import InputError
+
+        raise InputError("the base is not one of the scenarios run", key="--base", value=base,
+                         expected=" | ".join(names))
+    runs_by_scenario = {n: run_folder.read_runs(f) for n, f in zip(names, folders, strict=True)}
+    try:
+        table = paired_differences(runs_by_scenario, base)
+    except ValueError as exc:
+        from escsim.errors import InputError
+
+        raise InputError(str(exc), file=str(target),
+                         expected="runs of every scenario on the same root seed and --runs") \
+            from None
+    with atomic_open(Path(target) / "differences.csv") as fh:
+        table.to_csv(fh, index=False)
+    if plots:
+        from escsim.plotting.study import plot_differences
+
+        rung_names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
+        fig = plot_differences(table, rung_names=rung_names)
+        (Path(target) / "plots").mkdir(exist_ok=True)
+        from escsim.plotting import save_figure
+
+        save_figure(fig, Path(target) / "plots" / "differences.png")
+    return Path(target) / "differences.csv"

@@ -44,6 +44,7 @@ def main() -> None:
 def _print_summary(folder: Path) -> None:
     """The compact table of a run folder: rung probabilities with intervals, median and 90%
     range of the main counts (read back from ``summary.json``)."""
+    from escsim.analysis.format import sig
     from escsim.records import MAIN_COUNTS
     from escsim.results import read_summary
 
@@ -54,8 +55,9 @@ def _print_summary(folder: Path) -> None:
     click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
     for r in s["rung_probability"]:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
-        click.echo(f"  {label:<28}{r['probability']:>11.3f}   "
-                   f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
+        # significant digits: a tail of 5e-05 must not print as 0.000
+        click.echo(f"  {label:<28}{sig(r['probability']):>11}   "
+                   f"[{sig(r['ci_low'])}, {sig(r['ci_high'])}]")
     if s.get("tail"):
         from escsim.tail.report import tail_line
 
@@ -93,12 +95,15 @@ def _default_out(name: str) -> Path:
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @tail_options
+@click.option("--base", metavar="SCENARIO",
+              help="With several scenarios: also the paired differences of each from this one "
+                   "(differences.csv, plots/differences.png; as escsim compare).")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
         priors: Path | None = None, posterior: Path | None = None,
         tail_method: str = "none", rung: int | None = None, tail_repetitions: int = 20,
-        tail_effort: int = 500) -> None:
+        tail_effort: int = 500, base: str | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
@@ -124,6 +129,13 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
     tail_rungs = check_tail(loaded, tail_method, rung, uncertainty)
+    base_name = None
+    if base is not None:  # by reference or by scenario name
+        matches = [n for r, n in zip(refs, names, strict=True) if base in (r, n)]
+        if not matches or len(loaded) < 2:
+            raise InputError("the base must be one of two or more scenarios run", key="--base",
+                             value=base, expected=" | ".join(refs))
+        base_name = matches[0]
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
     if not resume:
         check_out(target, force)
@@ -155,8 +167,16 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         from escsim.simulation import write_comparison
 
         write_comparison(target, folders, plots=not no_plots)
+    if base_name is not None:
+        from escsim.simulation import write_differences
+
+        write_differences(target, folders, base_name, plots=not no_plots)
     for folder in folders:
         _print_summary(folder)
+    if base_name is not None:
+        from escsim.cli.study import print_differences
+
+        print_differences(target / "differences.csv")
     if not single:
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
@@ -267,9 +287,10 @@ def facts(fact_id: str) -> None:
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
 from escsim.cli.history import backtest, calibrate  # noqa: E402
+from escsim.cli.study import compare, study  # noqa: E402
 from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-for _command in (sweep, sensitivity, plot, discover, backtest, calibrate):
+for _command in (sweep, sensitivity, plot, discover, backtest, calibrate, compare, study):
     main.add_command(_command)
 
 

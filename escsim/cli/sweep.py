@@ -91,6 +91,9 @@ def _plan_from(folder: Path) -> Any:
               metavar="CSV", help="Points from a CSV (header: dotted keys; one row per point) "
                                   "instead of --vary.")
 @click.option("--samples", "-N", type=click.IntRange(1), help="Points of an lhs or sobol design.")
+@click.option("--pair", multiple=True, metavar="KEY",
+              help="A swept lever key: points that differ only in paired keys share their "
+                   "replication seeds, so lever settings are compared pair by pair (repeatable).")
 @click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Replications per point.")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
@@ -115,8 +118,8 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           horizon: float | None, overrides: tuple[str, ...], uncertainty: str,
           priors: Path | None, posterior: Path | None, jobs: int | None, executor: str,
           scheduler: str | None, chunk_runs: int | None, out: Path | None, resume: bool,
-          force: bool, no_plots: bool, tail_method: str = "none", rung: int | None = None,
-          tail_repetitions: int = 20, tail_effort: int = 500) -> None:
+          force: bool, no_plots: bool, pair: tuple[str, ...] = (), tail_method: str = "none",
+          rung: int | None = None, tail_repetitions: int = 20, tail_effort: int = 500) -> None:
     """Sweep SCENARIOS (paths or bundled names) over the values of --vary keys.
 
     Writes a folder with runs.csv (one row per point x replication, with the swept values and
@@ -161,7 +164,8 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                          samples=samples, runs=runs, seed=seed, overrides=tuple(items),
                          design_table=table, parameter_uncertainty=uncertainty,
                          priors=None if priors is None else str(priors),
-                         posterior=None if posterior is None else str(posterior))
+                         posterior=None if posterior is None else str(posterior),
+                         pair=tuple(pair))
         plan = plan_sweep(spec)
     tail_rungs = check_tail(plan.scenarios, tail_method, rung, plan.spec.parameter_uncertainty)
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
@@ -190,6 +194,8 @@ def _print_tail(table: Any) -> None:
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:
     import pandas as pd
 
+    from escsim.analysis.format import sig
+
     plan = result.plan
     folder = result.folder
     summary = pd.read_csv(folder / "summary.csv")
@@ -206,7 +212,8 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         col = summary[f"p_rung_{r}"].dropna()
         if len(col):
             label = f"{r} {names.get(r, '')}"
-            click.echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
+            click.echo(f"  {label:<28}{sig(col.min()):>31}{sig(col.median()):>9}"
+                       f"{sig(col.max()):>9}")
     if plan.uncertainty is not None:
         for line in plan.uncertainty.describe():
             click.echo(f"parameter uncertainty: {line}")
@@ -376,9 +383,12 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     res = run_prim(folder, outcome, keys or None, alpha, min_support, min_density)
     label = parse_outcome(outcome).label(read_sweep(folder).rung_names())
     b = res.box
-    click.echo(f"{label}: {res.outcome_share:.1%} of {res.trajectory[0].runs:,} runs")
-    click.echo(f"box ({b.support:.1%} of runs): coverage {b.coverage:.2f}, density "
-               f"{b.density:.2f} (x{b.density / res.outcome_share:.1f} the overall rate)")
+    from escsim.analysis.format import sig
+
+    click.echo(f"{label}: a share of {sig(res.outcome_share)} of {res.trajectory[0].runs:,} "
+               "runs")
+    click.echo(f"box ({sig(b.support)} of runs): coverage {sig(b.coverage)}, density "
+               f"{sig(b.density)} (x{b.density / res.outcome_share:.1f} the overall rate)")
     rules = res.rules()
     for r in rules or ["(no swept value restricts it: the outcome is spread evenly)"]:
         click.echo(f"  {r}")
