@@ -397,3 +397,22 @@ measure = "rung:4"
     by = runs.set_index(["us_policy.preset", "replication"])[drawn]
     pd.testing.assert_frame_equal(by.loc["restraint"], by.loc["punitive"])
     assert len(report.outcomes) == 2
+
+
+def test_a_study_estimates_the_rare_rung_per_doctrine_and_state(cli: Any, study_file: Path,
+                                                                  tmp_path: Path) -> None:
+    """``escsim study ... --tail splitting``: one splitting estimate per doctrine x state point
+    (tail.csv), on the study's root seed, the same bytes on a process pool as serially."""
+    tables = {}
+    for executor in ("serial", "process"):
+        out = tmp_path / executor
+        res = cli("study", study_file, "--out", out, "--executor", executor, "-j", "2",
+                  "--no-plots", "--tail", "splitting", "--rung", "6",
+                  "--tail-repetitions", "2", "--tail-effort", "8")
+        assert res.exit_code == 0, res.output
+        tables[executor] = (out / "tail.csv").read_bytes()
+    assert tables["serial"] == tables["process"]
+    tail = pd.read_csv(tmp_path / "serial" / "tail.csv")
+    points = pd.read_csv(tmp_path / "serial" / "points.csv")
+    assert list(tail.point) == list(points.point) and (tail.rung == 6).all()
+    assert ((tail.estimate >= 0) & (tail.estimate <= 1)).all()

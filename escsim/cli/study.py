@@ -11,7 +11,15 @@ from pathlib import Path
 
 import click
 
-from escsim.cli.common import Progress, executor_options, make_cli_executor, set_option
+from escsim.cli.common import (
+    Progress,
+    check_tail,
+    executor_options,
+    make_cli_executor,
+    out_options,
+    set_option,
+    tail_options,
+)
 
 
 def print_differences(path: Path) -> None:
@@ -80,17 +88,15 @@ def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int,
               help="Replications per chunk (the unit of work and of resume).")
 @click.option("--runs", "-n", type=click.IntRange(1, 10_000_000),
               help="Replications per doctrine x state [default: the study file's].")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Study folder [default: results/study-<name>].")
-@click.option("--resume", is_flag=True, help="Finish an interrupted study in --out.")
-@click.option("--force", is_flag=True, help="Replace an existing folder.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/study-<name>", resume="Finish an interrupted study in --out.")
+@tail_options
 @click.option("--search", "do_search", is_flag=True,
               help="Also search the study's [search] policy family (NSGA-II; needs "
                    "escsim[search]) and write search.csv with the robust front.")
 def study(study_file: str, executor: str, jobs: int | None, scheduler: str | None,
           chunk_runs: int | None, runs: int | None, out: Path | None, resume: bool, force: bool,
-          no_plots: bool, do_search: bool) -> None:
+          no_plots: bool, do_search: bool, tail_method: str = "none", rung: int | None = None,
+          tail_repetitions: int = 20, tail_effort: int = 500) -> None:
     """Run every doctrine of a STUDY file in every state of the world, paired, and rank them.
 
     STUDY is a TOML file or a bundled study's name (e.g. doctrines). Writes a folder with the
@@ -106,27 +112,33 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     if runs is not None:
         spec = replace(spec, runs=runs)
     target = out or Path("results") / f"study-{spec.name}"
+    plan = None
+    if tail_method != "none":
+        from escsim.study.plan import plan_study
+
+        plan = plan_study(spec).sweep
+        tail_rungs = check_tail(plan.scenarios, tail_method, rung, "none")
     ex = make_cli_executor(executor, jobs, scheduler)
     progress = Progress(f"study {spec.name}")
     try:
         report = run_study(spec, target, executor=ex, resume=resume, force=force,
                            chunk_runs=chunk_runs, plots=not no_plots, progress=progress)
         progress.close()
+        if plan is not None:  # the rare rung by splitting, per doctrine x state
+            from escsim.tail.report import sweep_tail
+
+            rungs = {sc.scenario.name: k for sc, k in zip(plan.scenarios, tail_rungs,
+                                                         strict=True)}
+            with Progress(f"{plan.n_points} doctrine x state points: rare rung by splitting",
+                          "repetitions") as bar:
+                sweep_tail(target, plan, rungs, spec.seed, tail_repetitions, tail_effort, ex,
+                           progress=bar)
+            click.echo(f"tail: {target / 'tail.csv'}")
         if do_search:
-            from escsim.results.files import atomic_open
-            from escsim.study.search import search_doctrines
+            from escsim.study.search import search_doctrines, write_search
 
             found = search_doctrines(spec, executor=ex)
-            with atomic_open(target / "search.csv") as fh:
-                found.table.to_csv(fh, index=False)
-            front = found.front
-            if not no_plots and len(found.outcomes) >= 2:
-                from escsim.plotting.study import plot_tradeoff
-                from escsim.plotting.style import save_figure
-
-                save_figure(plot_tradeoff(found.table, found.outcomes[0], found.outcomes[1],
-                                          labels=False),
-                            target / "plots" / "search-front.png")
+            front = write_search(found, target, plots=not no_plots)
             click.echo(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
                        f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ seed gives the same front on every executor.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,3 +131,19 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
     table = pd.DataFrame(evaluated)
     table["non_dominated"] = non_dominated(table, spec.directions)
     return SearchResult(table, keys, names)
+
+
+def write_search(found: Any, folder: Path, plots: bool = True) -> pd.DataFrame:
+    """Write a search's candidates (``search.csv``) and, with ``plots``, the trade-off of its
+    first two outcomes with the robust front (``plots/search-front.png``); return the front."""
+    from escsim.results.files import atomic_open
+
+    with atomic_open(Path(folder) / "search.csv") as fh:
+        found.table.to_csv(fh, index=False)
+    if plots and len(found.outcomes) >= 2:
+        from escsim.plotting.study import plot_tradeoff
+        from escsim.plotting.style import save_figure
+
+        save_figure(plot_tradeoff(found.table, found.outcomes[0], found.outcomes[1],
+                                  labels=False), Path(folder) / "plots" / "search-front.png")
+    return found.front
