@@ -69,6 +69,11 @@ class Tally:
         #: Counters some unreached rung still watches: only these need more than the count.
         self.live: set[str] = set(self._watch)
         self._on_end = on_end
+        # a rung whose every term holds before anything happens (thresholds of 0) is reached on
+        # day 0, not when a watched counter first rises
+        for rung in rungs:
+            if self._holds(rung, 0.0):
+                self._reach(rung, 0.0)
 
     def add(self, counter: str, amount: int, now: float) -> None:
         """Increase ``counter`` by ``amount`` at time ``now`` and check the rungs watching it."""
