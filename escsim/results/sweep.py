@@ -17,6 +17,7 @@ order, which is (point, replication) order, so it is streamed, never held whole 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ RUNS = "runs.csv"
 SUMMARY = "summary.csv"
 PARTS = "parts"
 CHUNK_LOG = "chunks.jsonl"
+_PART_NAME = re.compile(r"chunk-(\d{6,9})\.csv")
 
 
 def part_path(folder: Path, chunk_id: int) -> Path:
@@ -56,7 +58,8 @@ def done_chunks(folder: Path) -> set[int]:
     parts = Path(folder) / PARTS
     if not parts.is_dir():
         return set()
-    return {int(p.stem.split("-")[1]) for p in parts.glob("chunk-*.csv")}
+    found = (_PART_NAME.fullmatch(p.name) for p in parts.glob("chunk-*.csv"))
+    return {int(m.group(1)) for m in found if m}  # other names are not parts: ignored
 
 
 def clean_partial_files(folder: Path) -> None:

@@ -33,7 +33,8 @@ _MAX_DIGITS = 13
 # One token: a name, a number, or one of the symbols; whitespace between tokens is skipped by
 # the same match. Each alternative starts with a distinct character class, so a match never
 # backtracks into the previous token.
-_TOKEN = re.compile(r"\s*(?:(?P<name>[a-z_]+)|(?P<number>\d+(?:\.\d+)?)|(?P<sym>>=|\[|\])|(?P<other>\S))")
+_TOKEN = re.compile(r"\s*(?:(?P<name>[a-z_]+)|(?P<number>\d+(?:\.\d+)?)"
+                    r"|(?P<sym>>=|\[|\])|(?P<other>\S))")
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,15 @@ def parse_condition(text: str) -> tuple[Term, ...]:
                     ("name", "and")), len(text))
         return text[start:end].strip()
 
+    def unreadable(first: int, reason: str) -> ConditionError:
+        return ConditionError(f"cannot read term {term_text(first)!r}: {reason}")
+
     while True:
         first = i
         # counter
         if i >= len(toks) or toks[i][0] != "name":
             got = toks[i][1] if i < len(toks) else "end of text"
-            raise ConditionError(f"cannot read term {term_text(first)!r}: expected a counter, got {got!r}; {_EXPECTED}")
+            raise unreadable(first, f"expected a counter, got {got!r}; {_EXPECTED}")
         counter = toks[i][1]
         if counter not in LADDER_COUNTERS:
             raise ConditionError(f"unknown counter {counter!r}; expected one of "
@@ -108,7 +112,7 @@ def parse_condition(text: str) -> tuple[Term, ...]:
             # number 60 then name d)
             if not (i + 3 < len(toks) and toks[i + 1][0] == "number"
                     and toks[i + 2] == ("name", "d") and toks[i + 3] == ("sym", "]")):
-                raise ConditionError(f"cannot read term {term_text(first)!r}: cannot read the window of {counter!r}; expected "
+                raise unreadable(first, f"cannot read the window of {counter!r}; expected "
                                      "'[Wd]' with W a number of days")
             window = float(toks[i + 1][1])
             if not 0 < window <= MAX_WINDOW_DAYS:
@@ -116,10 +120,12 @@ def parse_condition(text: str) -> tuple[Term, ...]:
                                      f"0 < W <= {MAX_WINDOW_DAYS:g}")
             i += 4
         if i >= len(toks) or toks[i] != ("sym", ">="):
-            raise ConditionError(f"cannot read term {term_text(first)!r}: expected '>=' after {counter!r}; {_EXPECTED}")
+            raise unreadable(first, f"expected '>=' after {counter!r}; "
+                                   f"{_EXPECTED}")
         i += 1
         if i >= len(toks) or toks[i][0] != "number" or "." in toks[i][1]:
-            raise ConditionError(f"cannot read term {term_text(first)!r}: expected a whole-number threshold after '>='; {_EXPECTED}")
+            raise unreadable(first, "expected a whole-number threshold after "
+                                   f"'>='; {_EXPECTED}")
         threshold = int(toks[i][1])
         if threshold > MAX_THRESHOLD:
             raise ConditionError(f"threshold {threshold:,} too large; at most "
