@@ -74,11 +74,15 @@ def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any
     return make_executor(kind, jobs, scheduler)
 
 
-def check_out(target: Path, force: bool) -> None:
-    """Refuse to write over an existing result unless ``--force``."""
-    if target.exists() and not force:
+def check_out(target: Path, force: bool, resume: bool = False) -> None:
+    """Before any work: refuse to write over an existing result unless ``--force`` (or
+    ``--resume``), and make sure the folder can be created and written."""
+    from escsim.results import check_writable
+
+    if target.exists() and not (force or resume):
         raise InputError("output folder exists; use --force to replace it or --out to choose "
                          "another", file=str(target))
+    check_writable(target)
 
 
 class Progress:

@@ -118,8 +118,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
-    if not resume:
-        check_out(target, force)
+    check_out(target, force, resume)
     single = len(loaded) == 1
     folders = [target] if single else [target / n for n in names]
     total = runs * len(loaded)
@@ -169,6 +168,7 @@ def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float |
 
     s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
+    check_out(target, force)  # before the replication, not after
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)
         table.to_csv(tmp / "trace.csv", index=False)

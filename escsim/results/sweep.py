@@ -30,7 +30,7 @@ from escsim.results.files import (
     atomic_open,
     atomic_write_text,
     csv_text,
-    read_json,
+    read_json_input,
 )
 
 MANIFEST = "manifest.json"
@@ -185,8 +185,10 @@ def read_sweep(folder: Path) -> SweepFolder:
     if not (folder / MANIFEST).is_file():
         raise InputError("not a sweep folder (no manifest.json)", file=str(folder),
                          expected="a folder written by escsim sweep or escsim sensitivity")
-    manifest = read_json(folder / MANIFEST)
-    if manifest.get("status") != "complete" or not (folder / RUNS).is_file():
+    manifest = read_json_input(folder / MANIFEST, "manifest",
+                               "the manifest.json escsim sweep wrote")
+    if not isinstance(manifest, dict) or manifest.get("status") != "complete" or \
+            not (folder / RUNS).is_file():
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "
                                   f"{folder} to complete it")

@@ -335,6 +335,10 @@ def morris_points(axes: Sequence[Axis], trajectories: int, levels: int,
     return MorrisDesign(map_unit(axes, np.array(rows)), orders, signs, delta)
 
 
+#: Largest design table read (bytes): far above the points one sweep plans.
+MAX_DESIGN_TABLE_BYTES = 64 * 1024 * 1024
+
+
 def read_design_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """A user's design: a CSV whose header names dotted keys and whose rows are points.
 
@@ -342,10 +346,21 @@ def read_design_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_DESIGN_TABLE_BYTES:
+            raise InputError(f"design table too large ({size:,} bytes, at most "
+                             f"{MAX_DESIGN_TABLE_BYTES:,})", file=str(path),
+                             expected="a smaller table; split the design into several sweeps")
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
     except OSError as exc:
         raise InputError(f"cannot read design table: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"design table is not UTF-8 text (byte {exc.start})", file=str(path),
+                         expected="a UTF-8 CSV file") from None
+    except csv.Error as exc:
+        raise InputError(f"design table is not a CSV file ({exc})", file=str(path),
+                         expected="a header of dotted keys and one row per point") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise InputError("design table has no points", file=str(path),
