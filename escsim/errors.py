@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: Longest value quoted in a message: a hostile input is named, not echoed whole.
+MAX_SHOWN_CHARS = 160
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    return f"{text[:MAX_SHOWN_CHARS - 40]}... ({len(text):,} characters)"
+
 
 @dataclass
 class InputError(Exception):
@@ -30,7 +40,7 @@ class InputError(Exception):
         head = ": ".join(parts)
         text = self.message
         if self.value is not None:
-            text += f" (got {self.value!r}"
+            text += f" (got {_shown(self.value)}"
             text += f"; expected {self.expected})" if self.expected else ")"
         elif self.expected:
             text += f" (expected {self.expected})"

@@ -80,6 +80,10 @@ def check_out(target: Path, force: bool, resume: bool = False) -> None:
     from escsim.results import check_writable
 
     if target.exists() and not (force or resume):
+        if (target / "manifest.json").is_file():  # a streamed run or sweep: it may resume
+            raise InputError("output folder exists; use --force to replace it, --resume to "
+                             "finish an interrupted run, or --out to choose another",
+                             file=str(target))
         raise InputError("output folder exists; use --force to replace it or --out to choose "
                          "another", file=str(target))
     check_writable(target)
