@@ -160,10 +160,11 @@ def _read_toml(path: Path) -> Tree:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=shown,
                          expected="a UTF-8 encoded TOML file") from None
     try:
-        raw = tomllib.loads(text)
+        return _to_tree(tomllib.loads(text), shown, "")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", file=shown) from None
-    return _to_tree(raw, shown, "")
+    except RecursionError:  # tomllib recurses per nesting level of arrays and tables
+        raise InputError("invalid TOML: values nested too deeply", file=shown) from None
 
 
 def _merge(base: Tree, top: Tree) -> Tree:
@@ -280,7 +281,7 @@ def parse_value(text: str) -> Any:
     raw = text.strip()
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # then the type check names the key
         return raw
 
 

@@ -325,7 +325,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> PriorSet:
         raise InputError(f"cannot read priors file: {exc}", file=shown) from None
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"invalid TOML: {exc}", file=shown) from None
     for k in doc:
         if k not in ("scenario", "parameters", "calibrate"):
