@@ -248,7 +248,7 @@ def _cases() -> Iterator[Case]:
     yield Case("discover-truncated-manifest", ["discover", "res", "--outcome", "rung:1"],
                ("manifest.json", "truncated"), {"res/manifest.json": truncated})
 
-    # ---- the working folder: default output locations that cannot be written ------------------
+    # ---- the working folder: default output locations that cannot be written -----------------
     for command, args in (("run", ["surge-2023", "-n", "2"]),
                           ("trace", ["surge-2023", "--seed", "1"]),
                           ("sweep", ["surge-2023", "--vary", VARY]),
@@ -314,7 +314,7 @@ def test_hostile_input_exits_2_naming_it_and_writes_nothing(case: Case, hostile_
     hostile_cli(case.args, case.names, case.files)
 
 
-# ---- servers that are not Dask schedulers --------------------------------------------------------
+# ---- servers that are not Dask schedulers ----------------------------------------------------
 class _Garbage(socketserver.BaseRequestHandler):
     def handle(self) -> None:  # an HTTP server's answer: its first 8 bytes spell a huge length
         self.request.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 4)

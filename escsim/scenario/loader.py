@@ -211,7 +211,7 @@ def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
         raise refuse("'extends' may not be an absolute path")
     if ".." in p.parts:
         raise refuse("'extends' may not leave the folder of the file that holds it")
-    if p.suffix == ".toml" or len(p.parts) > 1:
+    if p.suffix or len(p.parts) > 1:
         if p.suffix != ".toml":
             raise refuse("'extends' must name a .toml scenario file")
         target = holder.parent / p
