@@ -301,16 +301,25 @@ def test_a_second_command_into_a_locked_folder_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_runs_into_one_folder_one_wins_the_other_exits_2(tmp_path: Path,
-                                                             run_reference: Path) -> None:
+def test_a_second_run_into_a_running_ones_folder_exits_2_and_leaves_it_alone(
+        tmp_path: Path) -> None:
+    """Two real processes: while the first runs, a second into the same --out (even with
+    --force, which would otherwise delete the first's folder) is refused at once."""
     out = tmp_path / "run"
-    first = _start(*RUN_ARGS, "--executor", "serial", "--out", str(out))
+    args = ("run", "surge-2023", "-n", "200000", "--seed", "5", "--no-plots", "--executor",
+            "serial", "--out", str(out))
+    first = _start(*args)
     _wait_for(first, lambda: (out / "manifest.json").is_file())
-    second = _escsim(*RUN_ARGS, "--executor", "serial", "--out", str(out), "--force")
+    manifest = (out / "manifest.json").read_bytes()
+    second = _escsim(*args, "--force")
+    assert first.poll() is None, "the first run ended before the second was refused"
     assert second.returncode == 2, second.stderr
     assert "another escsim command is writing" in second.stderr
-    assert first.wait(timeout=HANG_GUARD_SECONDS) == 0
-    assert _bytes(out, RUN_TABLES) == _bytes(run_reference, RUN_TABLES)
+    assert "Traceback" not in second.stderr
+    assert (out / "manifest.json").read_bytes()[:200] == manifest[:200]  # the first's folder
+    _kill(first, signal.SIGKILL)
+    resumable = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert resumable["status"] == "running" and resumable["total_runs"] == 200000
 
 
 def test_stale_partial_copies_of_a_killed_command_are_removed(tmp_path: Path) -> None:
