@@ -25,7 +25,6 @@ import pytest
 from click.testing import CliRunner
 
 from escsim.cli import main
-from tests.conftest import check_cli_input_error
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_TABLES = ("runs.csv", "daily.csv")
@@ -248,7 +247,7 @@ def test_disk_full_during_a_run_exits_2_and_resumes(tmp_path: Path, monkeypatch,
 
 
 def test_disk_full_while_writing_a_folder_whole_exits_2_and_leaves_nothing(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path, monkeypatch, cli_input_error) -> None:
     """backtest, calibrate and trace build their folder whole and rename it into place."""
     import pandas as pd
 
@@ -259,7 +258,7 @@ def test_disk_full_while_writing_a_folder_whole_exits_2_and_leaves_nothing(
     out = tmp_path / "trace"
     result = CliRunner().invoke(main, ["trace", "surge-2023", "--seed", "3", "--out", str(out)],
                                 catch_exceptions=True)
-    check_cli_input_error(result, "No space left on device", str(out))
+    cli_input_error(result, "No space left on device", str(out))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -284,7 +283,8 @@ def test_a_file_size_limit_end_to_end_exits_2_then_resumes(tmp_path: Path,
 
 
 # ------------------------------------------------------------------ two writers, stale copies ---
-def test_a_second_command_into_a_locked_folder_exits_2(tmp_path: Path) -> None:
+def test_a_second_command_into_a_locked_folder_exits_2(tmp_path: Path,
+                                                       cli_input_error) -> None:
     from escsim.results import output_lock
 
     out = tmp_path / "run"
@@ -295,7 +295,7 @@ def test_a_second_command_into_a_locked_folder_exits_2(tmp_path: Path) -> None:
         with output_lock(out):
             result = CliRunner().invoke(main, [*args, "--out", str(out)],
                                         catch_exceptions=True)
-        check_cli_input_error(result, "another escsim command is writing", str(out))
+        cli_input_error(result, "another escsim command is writing", str(out))
         assert not out.exists()
     assert list(tmp_path.iterdir()) == []  # the lock file goes with its holder
 

@@ -23,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 from escsim.cli import main
-from tests.conftest import check_cli_input_error
 
 ROOT = Path(__file__).resolve().parents[1]
 SURGE = 'extends = "surge-2023"\n'
@@ -274,7 +273,8 @@ def _snapshot(root: Path) -> dict[str, tuple[bool, int, int]]:
 
 
 @pytest.fixture
-def hostile_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+def hostile_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                cli_input_error: Callable[..., str]) -> Callable[..., str]:
     """Run ``escsim ARGS`` in ``tmp_path/work`` with ``files`` written there; check the bad-input
     contract and that nothing on disk changed."""
     work = tmp_path / "work"
@@ -292,7 +292,7 @@ def hostile_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[...
         before = _snapshot(tmp_path)
         around = sorted(p.name for p in tmp_path.parent.iterdir())
         result = CliRunner().invoke(main, args, catch_exceptions=True)
-        line = check_cli_input_error(result, *names)
+        line = cli_input_error(result, *names)
         assert _snapshot(tmp_path) == before, "the failed command changed the disk"
         assert sorted(p.name for p in tmp_path.parent.iterdir()) == around
         assert not Path("/tmp/escsim-absolute").exists()
