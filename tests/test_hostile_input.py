@@ -349,6 +349,24 @@ def fake_server() -> Iterator[Callable[[type], str]]:
         server.server_close()
 
 
+@pytest.mark.parametrize("command", [["run", "surge-2023", "-n", "2", "--executor", "serial"],
+                                     ["trace", "surge-2023", "--seed", "1"]])
+def test_an_invalid_plotting_backend_in_the_environment_is_found_first(
+        command: list[str], tmp_path: Path) -> None:
+    """``MPLBACKEND`` is read by matplotlib's import, which comes after the simulation; escsim
+    checks it first (in a subprocess: matplotlib is already imported in this one)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLBACKEND": "nonsense",
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "escsim.cli", *command, "--out", "out"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("escsim: error: key 'MPLBACKEND'") and "nonsense" in done.stderr
+    assert "Traceback" not in done.stderr and list(tmp_path.iterdir()) == []
+
+
 def test_a_server_speaking_another_protocol_is_not_a_scheduler(fake_server, hostile_cli) -> None:
     """The first bytes of an HTTP answer read as a frame length of ~3 EiB; Dask would try to
     allocate it. The probe refuses it first."""

@@ -7,6 +7,7 @@ Options used by several commands are declared here once.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -23,10 +24,24 @@ class EscsimGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            check_environment()
             return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"escsim: error: {exc}", err=True)
             ctx.exit(2)
+
+
+def check_environment() -> None:
+    """The environment variables escsim's libraries read, checked before any work: an invalid
+    ``MPLBACKEND`` makes ``import matplotlib`` fail, which would otherwise surface as a traceback
+    after the whole simulation, when the plots are drawn."""
+    backend = os.environ.get("MPLBACKEND")
+    if backend:
+        try:
+            import matplotlib  # noqa: F401  (reads MPLBACKEND when first imported)
+        except ValueError:
+            raise InputError("not a matplotlib backend", key="MPLBACKEND", value=backend,
+                             expected="a backend such as Agg, or MPLBACKEND unset") from None
 
 
 set_option: Callable[[Any], Any] = click.option(
