@@ -247,6 +247,21 @@ def _cases() -> Iterator[Case]:
     yield Case("discover-truncated-manifest", ["discover", "res", "--outcome", "rung:1"],
                ("manifest.json", "truncated"), {"res/manifest.json": truncated})
 
+    # ---- endless or huge inputs (a device, a file far larger than any real one) ----------
+    for name, args in (("scenario", ["show", "/dev/zero"]),
+                       ("priors", ["run", "surge-2023", "-n", "2", "--parameter-uncertainty",
+                                   "prior", "--priors", "/dev/zero"]),
+                       ("observations", ["backtest", "surge-2023", "--observations",
+                                         "/dev/zero"]),
+                       ("design-table", ["sweep", "surge-2023", "--design-table",
+                                         "/dev/zero"])):
+        yield Case(f"{name}-endless-device", args, ("/dev/zero",))
+    yield Case("jobs-beyond-the-machine", ["run", "surge-2023", "-n", "2", "--jobs", "100000"],
+               ("--jobs", "100000"))
+    yield Case("plot-a-run-folder", ["plot", "res"], ("a run folder",),
+               {"res/manifest.json": json.dumps({"kind": "run", "status": "complete"}),
+                "res/runs.csv": "a\n1\n"})
+
     # ---- the working folder: default output locations that cannot be written -----------------
     for command, args in (("run", ["surge-2023", "-n", "2"]),
                           ("trace", ["surge-2023", "--seed", "1"]),

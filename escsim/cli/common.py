@@ -77,6 +77,10 @@ def load_scenario_arg(ref: str, overrides: tuple[str, ...] | list[str],
     return load_scenario(ref, items)
 
 
+#: Most local worker processes per available core (each is a whole Python process).
+MAX_JOBS_PER_CORE = 8
+
+
 def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
     """The executor of ``--executor/--jobs/--scheduler`` (a context manager)."""
     from escsim.sweep.executors import available_cores, make_executor
@@ -86,6 +90,12 @@ def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any
                          value=scheduler, expected="--executor dask --scheduler ADDRESS")
     if kind == "process" and jobs is None:
         jobs = available_cores()
+    local = kind == "process" or (kind == "dask" and not scheduler)
+    most = MAX_JOBS_PER_CORE * available_cores()
+    if local and jobs is not None and jobs > most:
+        raise InputError("more local workers than this machine can run", key="--jobs",
+                         value=jobs, expected=f"at most {most} ({MAX_JOBS_PER_CORE} per core "
+                                              f"of the {available_cores()} available)")
     return make_executor(kind, jobs, scheduler)
 
 

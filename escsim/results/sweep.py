@@ -187,8 +187,13 @@ def read_sweep(folder: Path) -> SweepFolder:
                          expected="a folder written by escsim sweep or escsim sensitivity")
     manifest = read_json_input(folder / MANIFEST, "manifest",
                                "the manifest.json escsim sweep wrote")
+    if isinstance(manifest, dict) and manifest.get("kind") == "run":
+        raise InputError("a run folder, not a sweep folder", file=str(folder),
+                         expected="a folder written by escsim sweep or escsim sensitivity "
+                                  "(a run folder's plots are drawn by escsim run)")
     if not isinstance(manifest, dict) or manifest.get("status") != "complete" or \
-            not (folder / RUNS).is_file():
+            not (folder / RUNS).is_file() or not (folder / POINTS).is_file() or \
+            not (folder / SUMMARY).is_file():
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "
                                   f"{folder} to complete it")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
@@ -153,7 +153,7 @@ def _expand(leaf: Leaf, key: str) -> Tree:
 def _read_toml(path: Path) -> Tree:
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", file=shown) from None
     except UnicodeDecodeError as exc:

@@ -23,6 +23,7 @@ Values are plain Python scalars (``float``, ``int``, ``str``, ``bool``), the sam
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import re
@@ -35,7 +36,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.scenario.loader import parse_value
 
 #: Designs of ``escsim sweep`` (``table`` is a user's CSV of points).
@@ -346,13 +347,8 @@ def read_design_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_DESIGN_TABLE_BYTES:
-            raise InputError(f"design table too large ({size:,} bytes, at most "
-                             f"{MAX_DESIGN_TABLE_BYTES:,})", file=str(path),
-                             expected="a smaller table; split the design into several sweeps")
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
+        rows = list(csv.reader(io.StringIO(read_text_bounded(path, MAX_DESIGN_TABLE_BYTES),
+                                           newline="")))
     except OSError as exc:
         raise InputError(f"cannot read design table: {exc.strerror}", file=str(path)) from None
     except UnicodeDecodeError as exc:
