@@ -7,6 +7,8 @@ event by event (``escsim trace``).
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import pandas as pd
 
 from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
+from escsim.errors import InputError
 from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, csv_text, write_json
 from escsim.results import run as run_folder
@@ -143,6 +146,35 @@ class Simulation:
         return s
 
 
+#: Bytes an in-memory replication holds besides its daily series (its row, in a table).
+_ROW_BYTES = 2_000
+
+
+def in_memory_bytes(scenario: Scenario, runs: int) -> int:
+    """About how much memory :func:`simulate` needs for ``runs`` replications: every daily
+    series of every run (int64, held twice while stacking) and the run table."""
+    days = math.ceil(scenario.scenario.horizon_days)
+    return runs * (2 * days * len(DAILY_SERIES) * 8 + _ROW_BYTES)
+
+
+def _available_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: no check
+        return None
+
+
+def check_memory(scenario: Scenario, runs: int) -> None:
+    """Refuse, before any replication, an in-memory request larger than the free memory."""
+    need = in_memory_bytes(scenario, runs)
+    free = _available_memory()
+    if free is not None and need > free:
+        raise InputError(f"{runs:,} runs held in memory need about {need / 2**30:.1f} GiB, "
+                         f"more than the {free / 2**30:.1f} GiB free", key="--runs", value=runs,
+                         expected="fewer runs; or escsim run, which streams its runs to disk "
+                                  "(run_to_folder in Python)")
+
+
 def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any = None,
              progress: Callable[[int], None] | None = None,
              parameters: ParameterDraws | None = None) -> Simulation:
@@ -174,6 +206,7 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
+    check_memory(scenario, runs)
     executor = executor or SerialExecutor()
     started = time.perf_counter()
     plan = plan_single(scenario, runs, seed, parameters)

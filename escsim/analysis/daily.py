@@ -2,9 +2,10 @@
 
 The cumulative daily series are whole numbers, so the exact quantiles across runs (the
 ``inverted_cdf`` definition of :func:`numpy.quantile`, which returns values that occurred) and
-the mean follow from counts per (day, value). A tally grows with the range of values, not with
-the number of runs, so ``escsim run`` keeps its memory flat however many runs it streams; tallies
-of chunks add up, in any order, to the same table.
+the mean follow from counts per (day, value). The tally keeps only the (day, value) pairs that
+occur, so it grows with the spread of the series, not with the number of runs nor with the
+largest count, and ``escsim run`` keeps its memory flat however many runs it streams; tallies of
+chunks add up, in any order, to the same table.
 """
 
 from __future__ import annotations
@@ -19,16 +20,24 @@ import pandas as pd
 BAND_QUANTILES = (0.05, 0.5, 0.95)
 
 
+#: A tally key packs (day, value) as ``day << VALUE_BITS | value``: days up to 2^19 and values
+#: up to 2^44 (about 1.8e13, far beyond any count a replication reaches) fit an int64.
+VALUE_BITS = 44
+_VALUE_MASK = (1 << VALUE_BITS) - 1
+
+
 class DailyTally:
-    """Per daily series: ``counts[day, value]`` = runs whose cumulative count on ``day`` was
-    ``value``; and ``runs``, the number of runs added."""
+    """Per daily series: how many runs had each cumulative count on each day, kept sparse (the
+    (day, value) pairs that occurred and their counts, sorted), so its size follows the values
+    that occur, not the largest one: in-range parameters that drive counts into the millions
+    cannot make it allocate a table as wide as the largest count."""
 
     def __init__(self, days: int, series: tuple[str, ...]):
         self.days = days
         self.series = series
         self.runs = 0
-        self.counts: dict[str, np.ndarray] = {s: np.zeros((days, 1), dtype=np.int64)
-                                              for s in series}
+        self.keys: dict[str, np.ndarray] = {s: np.zeros(0, dtype=np.int64) for s in series}
+        self.counts: dict[str, np.ndarray] = {s: np.zeros(0, dtype=np.int64) for s in series}
 
     def add(self, daily: Mapping[str, np.ndarray]) -> None:
         """Add one run's cumulative daily series."""
@@ -40,27 +49,30 @@ class DailyTally:
         for s in self.series:
             values = np.asarray(daily[s], dtype=np.int64)[:, :self.days]
             n = values.shape[0]
-            table = self._fit(s, int(values.max(initial=0)))
-            width = table.shape[1]
-            cells = (np.arange(values.shape[1]) * width + values).ravel()
-            table += np.bincount(cells, minlength=self.days * width).reshape(self.days, width)
+            if values.size and (values.min() < 0 or values.max() > _VALUE_MASK):
+                raise OverflowError(f"daily count of {s} outside 0..{_VALUE_MASK}")
+            days = np.arange(values.shape[1], dtype=np.int64)
+            keys, counts = np.unique(((days << VALUE_BITS) | values).ravel(), return_counts=True)
+            self._merge(s, keys, counts.astype(np.int64))
         self.runs += n
 
     def merge(self, other: DailyTally) -> None:
         """Add another tally (of other runs) into this one."""
         for s in self.series:
-            theirs = other.counts[s]
-            mine = self._fit(s, theirs.shape[1] - 1)
-            mine[:, :theirs.shape[1]] += theirs
+            self._merge(s, other.keys[s], other.counts[s])
         self.runs += other.runs
 
-    def _fit(self, series: str, max_value: int) -> np.ndarray:
-        table = self.counts[series]
-        if max_value >= table.shape[1]:
-            wider = np.zeros((self.days, max(max_value + 1, 2 * table.shape[1])), dtype=np.int64)
-            wider[:, :table.shape[1]] = table
-            self.counts[series] = table = wider
-        return table
+    def _merge(self, series: str, keys: np.ndarray, counts: np.ndarray) -> None:
+        if not len(self.keys[series]):
+            self.keys[series], self.counts[series] = keys.copy(), counts.copy()
+            return
+        all_keys = np.concatenate([self.keys[series], keys])
+        all_counts = np.concatenate([self.counts[series], counts])
+        order = np.argsort(all_keys, kind="stable")
+        all_keys, all_counts = all_keys[order], all_counts[order]
+        first = np.flatnonzero(np.r_[True, all_keys[1:] != all_keys[:-1]])
+        self.keys[series] = all_keys[first]
+        self.counts[series] = np.add.reduceat(all_counts, first)
 
     def bands(self) -> pd.DataFrame:
         """Per day and series: mean and 5/50/95% quantiles across runs (``daily.csv``), equal to
@@ -68,19 +80,29 @@ class DailyTally:
         frames = []
         n = self.runs
         for s in self.series:
-            table = self.counts[s]
-            values = np.arange(table.shape[1], dtype=np.int64)  # exact integer sums, as numpy
-            cdf = np.cumsum(table, axis=1)
-            q = [_inverted_cdf(cdf, n, p) for p in BAND_QUANTILES]
+            keys, counts = self.keys[s], self.counts[s]
+            day = keys >> VALUE_BITS
+            values = keys & _VALUE_MASK
+            starts = np.searchsorted(day, np.arange(self.days))  # every day has n runs
+            sums = np.add.reduceat(values * counts, starts)  # exact integer sums, as numpy
+            cdf = np.cumsum(counts)
+            before = np.r_[0, cdf][starts]
+            q = []
+            for p in BAND_QUANTILES:
+                need = max(1, int(np.ceil(n * p - 1e-9)))  # numpy's inverted_cdf
+                q.append(values[np.searchsorted(cdf, before + need)].astype(float))
             frames.append(pd.DataFrame({
                 "day": np.arange(self.days), "series": s,
-                "mean": (table @ values) / n, "q05": q[0], "q50": q[1], "q95": q[2]}))
+                "mean": sums / n, "q05": q[0], "q50": q[1], "q95": q[2]}))
         return pd.concat(frames, ignore_index=True)
 
     # --- on disk (a resumable run keeps its running tally between chunks) --------------------
     def to_arrays(self) -> dict[str, Any]:
         """The tally as named arrays (for :func:`numpy.savez`)."""
-        out: dict[str, Any] = {f"counts_{s}": _trim(self.counts[s]) for s in self.series}
+        out: dict[str, Any] = {}
+        for s in self.series:
+            out[f"keys_{s}"] = self.keys[s]
+            out[f"counts_{s}"] = self.counts[s]
         out["runs"] = np.array([self.runs])
         out["days"] = np.array([self.days])
         out["series"] = np.array(self.series)
@@ -92,17 +114,6 @@ class DailyTally:
         tally = cls(int(arrays["days"][0]), tuple(str(s) for s in arrays["series"]))
         tally.runs = int(arrays["runs"][0])
         for s in tally.series:
+            tally.keys[s] = np.array(arrays[f"keys_{s}"], dtype=np.int64)
             tally.counts[s] = np.array(arrays[f"counts_{s}"], dtype=np.int64)
         return tally
-
-
-def _trim(table: np.ndarray) -> np.ndarray:
-    used = np.flatnonzero(table.any(axis=0))
-    return table[:, :(used[-1] + 1 if len(used) else 1)]
-
-
-def _inverted_cdf(cdf: np.ndarray, n: int, q: float) -> np.ndarray:
-    """Per row: the smallest value whose cumulative count reaches ``n * q`` (numpy's
-    ``inverted_cdf``: the ``ceil(n q)``-th smallest value, at least the first)."""
-    need = max(1, int(np.ceil(n * q - 1e-9)))
-    return np.argmax(cdf >= need, axis=1).astype(float)

@@ -7,6 +7,7 @@ Options used by several commands are declared here once.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -23,10 +24,24 @@ class EscsimGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            check_environment()
             return super().invoke(ctx)
         except InputError as exc:
             click.echo(f"escsim: error: {exc}", err=True)
             ctx.exit(2)
+
+
+def check_environment() -> None:
+    """The environment variables escsim's libraries read, checked before any work: an invalid
+    ``MPLBACKEND`` makes ``import matplotlib`` fail, which would otherwise surface as a traceback
+    after the whole simulation, when the plots are drawn."""
+    backend = os.environ.get("MPLBACKEND")
+    if backend:
+        try:
+            import matplotlib  # noqa: F401  (reads MPLBACKEND when first imported)
+        except ValueError:
+            raise InputError("not a matplotlib backend", key="MPLBACKEND", value=backend,
+                             expected="a backend such as Agg, or MPLBACKEND unset") from None
 
 
 set_option: Callable[[Any], Any] = click.option(
@@ -116,6 +131,10 @@ def load_scenario_arg(ref: str, overrides: tuple[str, ...] | list[str],
     return load_scenario(ref, items)
 
 
+#: Most local worker processes per available core (each is a whole Python process).
+MAX_JOBS_PER_CORE = 8
+
+
 def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
     """The executor of ``--executor/--jobs/--scheduler`` (a context manager)."""
     from escsim.sweep.executors import available_cores, make_executor
@@ -125,14 +144,28 @@ def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any
                          value=scheduler, expected="--executor dask --scheduler ADDRESS")
     if kind == "process" and jobs is None:
         jobs = available_cores()
+    local = kind == "process" or (kind == "dask" and not scheduler)
+    most = MAX_JOBS_PER_CORE * available_cores()
+    if local and jobs is not None and jobs > most:
+        raise InputError("more local workers than this machine can run", key="--jobs",
+                         value=jobs, expected=f"at most {most} ({MAX_JOBS_PER_CORE} per core "
+                                              f"of the {available_cores()} available)")
     return make_executor(kind, jobs, scheduler)
 
 
-def check_out(target: Path, force: bool) -> None:
-    """Refuse to write over an existing result unless ``--force``."""
-    if target.exists() and not force:
+def check_out(target: Path, force: bool, resume: bool = False) -> None:
+    """Before any work: refuse to write over an existing result unless ``--force`` (or
+    ``--resume``), and make sure the folder can be created and written."""
+    from escsim.results import check_writable
+
+    if target.exists() and not (force or resume):
+        if (target / "manifest.json").is_file():  # a streamed run or sweep: it may resume
+            raise InputError("output folder exists; use --force to replace it, --resume to "
+                             "finish an interrupted run, or --out to choose another",
+                             file=str(target))
         raise InputError("output folder exists; use --force to replace it or --out to choose "
                          "another", file=str(target))
+    check_writable(target)
 
 
 class Progress:

@@ -7,7 +7,10 @@ the key, the value and what was expected.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,27 @@ def _print_summary(folder: Path) -> None:
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
             click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+
+
+@contextlib.contextmanager
+def _resumable(command: str, out: Path, bar: Progress) -> Iterator[None]:
+    """On Ctrl-C (exit 130) or a crash such as a killed worker (exit 1): one message saying
+    that finished chunks are kept and how to resume, not a traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim {command} "
+                   f"... --resume --out {out}", err=True)
+        sys.exit(130)
+    except (InputError, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except Exception as exc:
+        bar.close()
+        click.echo(f"\nescsim: error: the {command} stopped: {type(exc).__name__}: {exc}\n"
+                   f"finished chunks are kept; resume with the same command and --resume "
+                   f"--out {out}", err=True)
+        sys.exit(1)
 
 
 def _default_out(name: str) -> Path:
@@ -137,13 +161,13 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                              value=base, expected=" | ".join(refs))
         base_name = matches[0]
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
-    if not resume:
-        check_out(target, force)
+    check_out(target, force, resume)
     single = len(loaded) == 1
     folders = [target] if single else [target / n for n in names]
     total = runs * len(loaded)
     with make_cli_executor(executor, jobs, scheduler) as ex, \
-            Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar:
+            Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar, \
+            _resumable("run", target, bar):
         for i, (s, sampler, folder) in enumerate(zip(loaded, samplers, folders, strict=True)):
             def advance(done: int, _total: int, before: int = i * runs) -> None:
                 bar(before + done, total)
@@ -204,6 +228,7 @@ def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float |
 
     s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
+    check_out(target, force)  # before the replication, not after
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)
         table.to_csv(tmp / "trace.csv", index=False)

@@ -16,6 +16,7 @@ import click
 
 from escsim.cli.common import (
     Progress,
+    check_out,
     check_tail,
     executor_options,
     make_cli_executor,
@@ -49,6 +50,7 @@ def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: 
     """Run a planned sweep with a progress bar; on Ctrl-C or a crash, say how to resume."""
     from escsim.sweep import run_sweep
 
+    check_out(out, force, resume)
     executor = make_cli_executor(executor_kind, jobs, scheduler)
     progress = Progress(f"{plan.n_points} points x {plan.spec.runs} runs")
     try:
@@ -340,9 +342,11 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
          by: str | None) -> None:
     """Redraw the figures of a sweep FOLDER from its saved tables (into FOLDER/plots)."""
     from escsim.plotting.sweeps import plot_sweep_folder
+    from escsim.results import check_writable
     from escsim.sweep import read_sweep
 
     s = read_sweep(folder)
+    check_writable(folder / "plots", key="FOLDER")
     for k in [*axes, *([by] if by and by != "scenario" else [])]:
         if k not in s.keys:
             raise InputError("not a swept key", key="--axis" if k in axes else "--by", value=k,
@@ -377,9 +381,11 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     """
     from escsim.analysis.discovery import discover as run_prim
     from escsim.plotting.sweeps import plot_prim_trajectory, save_figure
-    from escsim.results import write_table
+    from escsim.results import check_writable, write_table
     from escsim.sweep import parse_outcome, read_sweep
 
+    read_sweep(folder)  # a sweep folder, before any work
+    check_writable(Path(folder) / "plots", key="FOLDER")
     res = run_prim(folder, outcome, keys or None, alpha, min_support, min_density)
     label = parse_outcome(outcome).label(read_sweep(folder).rung_names())
     b = res.box

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import seeds_dir
 from escsim.records import BASE_COLUMNS, DAILY_MEASURES
@@ -261,7 +261,7 @@ def load_observations(path: str | Path | None = None,
     facts = bundled_facts() if facts is None else facts
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except FileNotFoundError:
         raise InputError("observations file not found", file=shown,
                          expected="a CSV like seeds/observations.csv") from None

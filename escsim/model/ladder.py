@@ -72,6 +72,11 @@ class Tally:
         #: Called with (level, now) whenever a rung is reached; ``None`` in ordinary runs. The
         #: rare-event estimators of :mod:`escsim.tail` listen here for level crossings.
         self.on_reach: Callable[[int, float], None] | None = None
+        # a rung whose every term holds before anything happens (thresholds of 0) is reached on
+        # day 0, not when a watched counter first rises
+        for rung in rungs:
+            if self._holds(rung, 0.0):
+                self._reach(rung, 0.0)
 
     def add(self, counter: str, amount: int, now: float) -> None:
         """Increase ``counter`` by ``amount`` at time ``now`` and check the rungs watching it."""

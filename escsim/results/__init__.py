@@ -5,19 +5,26 @@
 """
 
 from escsim.results.files import (
+    OutputBusy,
     ResultExists,
+    WriteFailed,
     atomic_binary,
     atomic_folder,
     atomic_open,
     atomic_write_text,
+    check_writable,
     csv_text,
+    output_lock,
     read_json,
+    read_json_input,
+    write_errors,
     write_json,
     write_rows_csv,
     write_table,
 )
 from escsim.results.run import read_daily, read_runs, read_summary
 
-__all__ = ["ResultExists", "atomic_binary", "atomic_folder", "atomic_open", "atomic_write_text",
-           "csv_text", "read_daily", "read_json", "read_runs", "read_summary", "write_json",
-           "write_rows_csv", "write_table"]
+__all__ = ["OutputBusy", "ResultExists", "WriteFailed", "atomic_binary", "atomic_folder",
+           "atomic_open", "atomic_write_text", "check_writable", "csv_text", "output_lock",
+           "read_daily", "read_json", "read_json_input", "read_runs", "read_summary",
+           "write_errors", "write_json", "write_rows_csv", "write_table"]

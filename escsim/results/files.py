@@ -3,12 +3,19 @@
 A file is written to a hidden temporary sibling and renamed into place when complete, and a
 folder built whole is renamed into place the same way, so a reader never sees half a result; an
 existing result is replaced only when asked (``--force``).
+
+Before any work, :func:`check_writable` makes sure an output folder can be created and written;
+while a result is written, :func:`output_lock` holds an exclusive lock beside it so two
+commands never write the same folder; a write that fails for lack of space (or on a read-only
+file system) becomes a :class:`WriteFailed` naming the path, not a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import fcntl
 import io
 import json
 import os
@@ -25,27 +32,156 @@ class ResultExists(InputError):
     """The output folder exists and ``--force`` was not given."""
 
 
+class WriteFailed(InputError):
+    """A result could not be written: the disk is full, the file system is read-only, or the
+    folder is not writable. What was finished is kept where the command can resume."""
+
+
+class OutputBusy(InputError):
+    """Another escsim command is writing the same output folder."""
+
+
+#: Errors of the place written to, not of escsim: reported as :class:`WriteFailed`.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                          errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR})
+
+
+@contextlib.contextmanager
+def write_errors(path: Path, hint: str = "") -> Iterator[None]:
+    """Turn an ``OSError`` of the file system (full, read-only, not permitted) raised in the
+    block into a :class:`WriteFailed` naming ``path``."""
+    try:
+        yield
+    except WriteFailed as exc:
+        if hint and not exc.message.endswith(hint):
+            exc.message += hint
+        raise
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        where = exc.filename or path
+        raise WriteFailed(f"cannot write {where}: {exc.strerror or exc}" + hint,
+                          file=str(path)) from None
+
+
+def check_writable(out: Path, key: str = "--out") -> None:
+    """Fail before any work if folder ``out`` cannot be created and written: a path below a
+    file, a read-only or unwritable folder. Tries a real file in the nearest existing folder
+    (permissions alone do not tell, e.g. on a read-only mount)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise WriteFailed("the output path exists and is not a folder", file=str(out), key=key,
+                          expected="a folder path")
+    existing = out
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise WriteFailed(f"cannot create the output folder: {existing} is a file", file=str(out),
+                          key=key, expected="a path whose parents are folders")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".escsim-write-check-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write in {existing}: {exc.strerror or exc}", file=str(out),
+                          key=key, expected="a folder you can write to") from None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on writing folder ``out`` (``flock`` on the hidden file
+    ``.OUT.lock`` beside it) for the block; a second command gets :class:`OutputBusy` at once.
+    The kernel releases the lock when its holder dies, so a killed command never blocks the
+    next one. Holding the lock, stale hidden copies a killed command left beside ``out``
+    (``.OUT.partial-*``, ``.OUT.old-*``) are removed."""
+    out = Path(out)
+    lock = out.parent / f".{out.name}.lock"
+    with write_errors(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OutputBusy("another escsim command is writing this output folder",
+                                 file=str(out),
+                                 expected="wait for it to finish, or choose another --out"
+                                 ) from None
+            try:  # the previous holder may have removed the file between our open and flock
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+    try:
+        _remove_stale_copies(out)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+def _remove_stale_copies(out: Path) -> list[Path]:
+    """Hidden partial or old copies of ``out`` whose writer is gone (called under the lock)."""
+    removed = []
+    for p in out.parent.glob(f".{out.name}.*"):
+        kind, _, rest = p.name[len(out.name) + 2:].partition("-")
+        if kind not in ("partial", "old") or not p.is_dir():
+            continue
+        pid = rest.split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)) and kind == "partial":
+            continue  # a writer of an older escsim without the lock, still running
+        if kind == "old" and not out.exists():
+            os.replace(p, out)  # killed between the two renames of a replacement: put it back
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``out`` only if the block completes."""
+    """Yield a temporary folder that replaces ``out`` only if the block completes.
+
+    The output lock is held throughout (:func:`output_lock`), and a full disk or a read-only
+    file system while writing becomes a :class:`WriteFailed`."""
     out = Path(out)
-    if out.exists() and not force:
-        raise ResultExists("output folder exists; use --force to replace it or --out to choose "
-                           "another", file=str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if out.exists():
-        trash = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, trash)
-        os.replace(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    with output_lock(out):
+        if out.exists() and not force:
+            raise ResultExists("output folder exists; use --force to replace it or --out to "
+                               "choose another", file=str(out))
+        with write_errors(out):
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-",
+                                        dir=out.parent))
+        try:
+            with write_errors(out):
+                yield tmp
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        with write_errors(out):
+            if out.exists():
+                trash = out.parent / f".{out.name}.old-{os.getpid()}"
+                os.replace(out, trash)
+                os.replace(tmp, out)
+                shutil.rmtree(trash, ignore_errors=True)
+            else:
+                os.replace(tmp, out)
 
 
 @contextlib.contextmanager
@@ -74,9 +210,12 @@ def _atomic(path: Path, mode: str) -> Iterator[Any]:
         with fh_ as fh:
             yield fh
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+            raise WriteFailed(f"cannot write {path}: {exc.strerror or exc}",
+                              file=str(path)) from None
         raise
 
 
@@ -120,3 +259,19 @@ def read_json(path: Path) -> Any:
     """A JSON file."""
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def read_json_input(path: Path, what: str, expected: str) -> Any:
+    """A JSON file the user handed us (a manifest to resume from): unreadable, truncated or
+    invalid content is an :class:`InputError` naming the file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{what} not found", file=str(path), expected=expected) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {what}: {exc}", file=str(path),
+                         expected=expected) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{what} is truncated or not valid JSON ({exc})", file=str(path),
+                         expected=expected) from None

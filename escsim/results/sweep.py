@@ -17,6 +17,7 @@ order, which is (point, replication) order, so it is streamed, never held whole 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from escsim.results.files import (
     atomic_open,
     atomic_write_text,
     csv_text,
-    read_json,
+    read_json_input,
 )
 
 MANIFEST = "manifest.json"
@@ -39,6 +40,7 @@ RUNS = "runs.csv"
 SUMMARY = "summary.csv"
 PARTS = "parts"
 CHUNK_LOG = "chunks.jsonl"
+_PART_NAME = re.compile(r"chunk-(\d{6,9})\.csv")
 
 
 def part_path(folder: Path, chunk_id: int) -> Path:
@@ -56,7 +58,8 @@ def done_chunks(folder: Path) -> set[int]:
     parts = Path(folder) / PARTS
     if not parts.is_dir():
         return set()
-    return {int(p.stem.split("-")[1]) for p in parts.glob("chunk-*.csv")}
+    found = (_PART_NAME.fullmatch(p.name) for p in parts.glob("chunk-*.csv"))
+    return {int(m.group(1)) for m in found if m}  # other names are not parts: ignored
 
 
 def clean_partial_files(folder: Path) -> None:
@@ -182,8 +185,15 @@ def read_sweep(folder: Path) -> SweepFolder:
     if not (folder / MANIFEST).is_file():
         raise InputError("not a sweep folder (no manifest.json)", file=str(folder),
                          expected="a folder written by escsim sweep or escsim sensitivity")
-    manifest = read_json(folder / MANIFEST)
-    if manifest.get("status") != "complete" or not (folder / RUNS).is_file():
+    manifest = read_json_input(folder / MANIFEST, "manifest",
+                               "the manifest.json escsim sweep wrote")
+    if isinstance(manifest, dict) and manifest.get("kind") == "run":
+        raise InputError("a run folder, not a sweep folder", file=str(folder),
+                         expected="a folder written by escsim sweep or escsim sensitivity "
+                                  "(a run folder's plots are drawn by escsim run)")
+    if not isinstance(manifest, dict) or manifest.get("status") != "complete" or \
+            not (folder / RUNS).is_file() or not (folder / POINTS).is_file() or \
+            not (folder / SUMMARY).is_file():
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "
                                   f"{folder} to complete it")

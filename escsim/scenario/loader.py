@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 import tomllib
 import types
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
@@ -39,6 +40,8 @@ from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPo
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
+#: What a scenario name may be: it names result folders, so no path separators and no "..".
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -150,17 +153,18 @@ def _expand(leaf: Leaf, key: str) -> Tree:
 def _read_toml(path: Path) -> Tree:
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", file=shown) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=shown,
                          expected="a UTF-8 encoded TOML file") from None
     try:
-        raw = tomllib.loads(text)
+        return _to_tree(tomllib.loads(text), shown, "")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", file=shown) from None
-    return _to_tree(raw, shown, "")
+    except RecursionError:  # tomllib recurses per nesting level of arrays and tables
+        raise InputError("invalid TOML: values nested too deeply", file=shown) from None
 
 
 def _merge(base: Tree, top: Tree) -> Tree:
@@ -178,6 +182,51 @@ def _merge(base: Tree, top: Tree) -> Tree:
     return out
 
 
+#: The rule for ``extends``: the name of a bundled scenario (``extends = "surge-2023"``), or the
+#: relative path of a ``.toml`` scenario file in the extending file's folder or below it
+#: (``extends = "parent.toml"``, ``extends = "base/common.toml"``), resolved against that folder.
+#: Absolute paths, ``..`` and files that are not scenarios (a top-level key that is not a
+#: scenario table) are refused, so a shared scenario file reads only scenario files beside it.
+EXTENDS_RULE = ("a bundled scenario name, or a relative path to a .toml scenario file in the "
+                "same folder or below it (no absolute path, no '..')")
+
+
+def _chain_text(stack: tuple[Path, ...], last: Path | None = None) -> str:
+    return " -> ".join(_display(p) for p in (*stack, *([last] if last else [])))
+
+
+def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
+    """Where ``extends = ref`` in file ``holder`` points, by :data:`EXTENDS_RULE`."""
+    shown = _display(holder)
+    chain = _chain_text(stack)
+
+    def refuse(message: str) -> InputError:
+        return InputError(f"{message} (extends chain: {chain})", file=shown, key="extends",
+                          value=ref, expected="an existing scenario: " + EXTENDS_RULE)
+
+    p = Path(ref)
+    if not ref.strip() or "\x00" in ref:
+        raise refuse("'extends' is empty")
+    if p.is_absolute() or ref.startswith("~"):
+        raise refuse("'extends' may not be an absolute path")
+    if ".." in p.parts:
+        raise refuse("'extends' may not leave the folder of the file that holds it")
+    if p.suffix or len(p.parts) > 1:
+        if p.suffix != ".toml":
+            raise refuse("'extends' must name a .toml scenario file")
+        target = holder.parent / p
+        if not target.is_file():
+            raise refuse("scenario file not found")
+        return target
+    for candidate in (holder.parent / f"{ref}.toml", scenarios_dir() / f"{ref}.toml"):
+        if candidate.is_file():
+            return candidate
+    names = sorted(bundled_scenarios()) + [DEFAULTS_NAME]
+    close = difflib.get_close_matches(ref, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; bundled: {', '.join(names)}"
+    raise refuse("scenario file not found" + hint)
+
+
 def _load_chain(path: Path, stack: tuple[Path, ...] = ()) -> Tree:
     """Read ``path`` and everything it extends, merged (child over parent)."""
     resolved = path.resolve()
@@ -186,23 +235,30 @@ def _load_chain(path: Path, stack: tuple[Path, ...] = ()) -> Tree:
         raise InputError(f"'extends' cycle: {chain}", file=_display(path), key="extends",
                          expected="a chain of scenarios that ends at defaults")
     tree = _read_toml(path)
+    if not tree:
+        raise InputError("empty scenario file (no keys, only comments or blank lines)"
+                         + (f" (extends chain: {_chain_text(stack, resolved)})" if stack else ""),
+                         file=_display(path),
+                         expected="a scenario: 'extends = \"NAME\"' and the tables that differ")
+    sections = {f.name for f, _ in schema_fields(Scenario)} | {"extends"}
+    for k in tree:
+        if k not in sections:
+            close = difflib.get_close_matches(k, sorted(sections), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            via = f" (extends chain: {_chain_text(stack, resolved)})" if stack else ""
+            raise InputError("unknown key" + hint + via, file=_display(path), key=k,
+                             expected="one of " + ", ".join(sorted(sections)))
     parent_leaf = tree.pop("extends", None)
     if parent_leaf is None:
         if path.stem == DEFAULTS_NAME and path.parent.resolve() == scenarios_dir().resolve():
             return tree
-        parent_ref: str = DEFAULTS_NAME
         parent_path = scenarios_dir() / f"{DEFAULTS_NAME}.toml"
     else:
         if not isinstance(parent_leaf, Leaf) or not isinstance(parent_leaf.value, str):
             raise InputError("'extends' must name one scenario", file=_display(path),
                              key="extends", value=getattr(parent_leaf, "value", parent_leaf),
                              expected="a scenario name or path")
-        parent_ref = parent_leaf.value
-        try:
-            parent_path = resolve_scenario_path(parent_ref, relative_to=path.parent)
-        except InputError as exc:
-            raise InputError(exc.message, file=_display(path), key="extends",
-                             value=parent_ref, expected="an existing scenario") from None
+        parent_path = _resolve_extends(parent_leaf.value, path, (*stack, resolved))
     return _merge(_load_chain(parent_path, (*stack, resolved)), tree)
 
 
@@ -225,7 +281,7 @@ def parse_value(text: str) -> Any:
     raw = text.strip()
     try:
         return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # then the type check names the key
         return raw
 
 
@@ -440,6 +496,18 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
     def fail(key: str, message: str, value: Any, expected: str) -> None:
         raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
 
+    if not _NAME.fullmatch(s.scenario.name):
+        # the name becomes a folder name (results/<name>, one subfolder per scenario): a shared
+        # scenario file must never choose where escsim writes
+        fail("scenario.name", "a scenario name is used as a folder name", s.scenario.name,
+             "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
+             "(no '/', no '..')")
+    last_day = math.ceil(s.scenario.horizon_days) + 1
+    if (dt.date.max - s.scenario.start_date).days < last_day:
+        fail("scenario.start_date", "start date plus horizon runs past the last calendar date",
+             str(s.scenario.start_date),
+             f"a date on or before {dt.date.max - dt.timedelta(days=last_day)} for a "
+             f"{s.scenario.horizon_days:g}-day horizon")
     if s.scenario.initial_regime not in s.regimes:
         fail("scenario.initial_regime", "unknown regime", s.scenario.initial_regime,
              " | ".join(s.regimes))

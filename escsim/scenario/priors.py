@@ -32,6 +32,7 @@ replication's seed, so draws do not depend on the executor or the number of work
 from __future__ import annotations
 
 import difflib
+import io
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.paths import scenarios_dir
 from escsim.scenario.keys import get_value, leaves
 from escsim.scenario.patch import set_values
@@ -316,7 +317,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> PriorSet:
     path = Path(path)
     shown = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path)
     except FileNotFoundError:
         raise InputError("priors file not found", file=shown,
                          expected=f"a priors TOML, e.g. scenarios/{PRIORS_FOLDER}/"
@@ -325,7 +326,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> PriorSet:
         raise InputError(f"cannot read priors file: {exc}", file=shown) from None
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"invalid TOML: {exc}", file=shown) from None
     for k in doc:
         if k not in ("scenario", "parameters", "calibrate"):
@@ -396,7 +397,7 @@ def load_posterior(path: str | Path, scenario: Scenario,
                                   "run escsim calibrate first or give --posterior PATH")
     priors = load_priors(priors_path or csv_path.parent / PRIORS_COPY, scenario)
     try:
-        table = pd.read_csv(csv_path)
+        table = pd.read_csv(io.StringIO(read_text_bounded(csv_path)))
     except (ValueError, OSError) as exc:
         raise InputError(f"cannot read posterior: {exc}", file=shown) from None
     missing = [c for c in [*priors.columns, "weight"] if c not in table.columns]

@@ -23,6 +23,7 @@ Values are plain Python scalars (``float``, ``int``, ``str``, ``bool``), the sam
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import re
@@ -35,7 +36,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.scenario.loader import parse_value
 
 #: Designs of ``escsim sweep`` (``table`` is a user's CSV of points).
@@ -335,6 +336,10 @@ def morris_points(axes: Sequence[Axis], trajectories: int, levels: int,
     return MorrisDesign(map_unit(axes, np.array(rows)), orders, signs, delta)
 
 
+#: Largest design table read (bytes): far above the points one sweep plans.
+MAX_DESIGN_TABLE_BYTES = 64 * 1024 * 1024
+
+
 def read_design_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """A user's design: a CSV whose header names dotted keys and whose rows are points.
 
@@ -342,10 +347,16 @@ def read_design_table(path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     """
     path = Path(path)
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh))
+        rows = list(csv.reader(io.StringIO(read_text_bounded(path, MAX_DESIGN_TABLE_BYTES),
+                                           newline="")))
     except OSError as exc:
         raise InputError(f"cannot read design table: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"design table is not UTF-8 text (byte {exc.start})", file=str(path),
+                         expected="a UTF-8 CSV file") from None
+    except csv.Error as exc:
+        raise InputError(f"design table is not a CSV file ({exc})", file=str(path),
+                         expected="a header of dotted keys and one row per point") from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise InputError("design table has no points", file=str(path),

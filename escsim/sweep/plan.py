@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,6 +213,49 @@ class SweepPlan:
         return build_point(*self.resolve(point))
 
 
+#: Most design points one sweep plans: every point is checked and held in memory up front.
+MAX_DESIGN_POINTS = 100_000
+#: Most replications one sweep (or run) may request: rows stream to disk, but the tables, the
+#: manifest's chunk log and the time grow with it; larger studies are split.
+MAX_TOTAL_RUNS = 100_000_000
+
+
+def design_size(spec: SweepSpec, axes: list[Axis]) -> int:
+    """How many design points ``spec`` asks for, computed from the axes before any is built."""
+    d = len(axes)
+    n = int(spec.samples or 0)
+    if spec.design == "grid":
+        return math.prod(len(a.items) if a.kind == "list" else int(a.count or 1) for a in axes)
+    if spec.design in ("lhs", "sobol"):
+        return n
+    if spec.design == "saltelli":
+        return n * (d + 2)
+    if spec.design == "morris":
+        return n * (d + 1)
+    if spec.design == "table" and spec.design_table is not None:
+        return len(spec.design_table[1])
+    return 1
+
+
+def check_request_size(spec: SweepSpec, n_design: int) -> None:
+    """Refuse, before allocating anything, a design or a run count too large to plan, with a
+    message on how to split it."""
+    if n_design > MAX_DESIGN_POINTS:
+        key = "--samples" if spec.design in ("lhs", "sobol", "saltelli", "morris") else \
+            "--design-table" if spec.design == "table" else "--vary"
+        raise InputError(f"the design has {n_design:,} points, more than the "
+                         f"{MAX_DESIGN_POINTS:,} one sweep plans", key=key,
+                         value=spec.samples if key == "--samples" else list(spec.vary) or None,
+                         expected="fewer points, or several sweeps over slices of the ranges "
+                                  "(each with its own --out)")
+    total = n_design * len(spec.scenarios) * spec.runs
+    if total > MAX_TOTAL_RUNS:
+        raise InputError(f"{total:,} replications requested, more than the "
+                         f"{MAX_TOTAL_RUNS:,} one command runs", key="--runs", value=spec.runs,
+                         expected="fewer --runs or points, or several commands with different "
+                                  "--seed and --out whose runs.csv can be concatenated")
+
+
 def _design_points(spec: SweepSpec, axes: list[Axis]) -> tuple[list[tuple[Any, ...]],
                                                                 dict[str, Any]]:
     if spec.design == "grid":
@@ -292,9 +336,11 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
     integer = builder.integer_keys()
     axes = [a.with_integer(a.key in integer) for a in axes]
     if design is not None:
+        check_request_size(spec, len(design["points"]))
         points_list = [tuple(p) for p in design["points"]]
         extra = {k: v for k, v in design.items() if k not in ("keys", "points", "units")}
     else:
+        check_request_size(spec, design_size(spec, axes))
         points_list, extra = _design_points(spec, axes)
     if not points_list:
         raise InputError("the design has no points", key="--vary", value=list(spec.vary))

@@ -29,6 +29,7 @@ import platform
 import shutil
 import socket
 import time
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,14 @@ from escsim.analysis.sweep_summary import build_summary, summary_inputs
 from escsim.errors import InputError
 from escsim.results import run as run_folder
 from escsim.results import sweep as tables
-from escsim.results.files import atomic_binary, read_json, write_json, write_table
+from escsim.results.files import (
+    atomic_binary,
+    output_lock,
+    read_json_input,
+    write_errors,
+    write_json,
+    write_table,
+)
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor, available_cores
 from escsim.sweep.parameters import SweepDraws
@@ -184,15 +192,58 @@ def _check_resume(plan: SweepPlan, manifest: dict[str, Any], folder: Path) -> No
                                   "afresh")
 
 
+_RESUMABLE = "the manifest.json of a folder written by escsim run or sweep; start afresh " \
+    "with --force"
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a folder to resume, checked: readable JSON with the fields a resume
+    reads (spec, scenarios, chunking). A truncated or edited manifest is an InputError."""
+    path = Path(folder) / tables.MANIFEST
+    if not path.is_file():
+        raise InputError("nothing to resume (no manifest.json)", file=str(folder),
+                         expected="a folder written by escsim sweep")
+    manifest = read_json_input(path, "manifest", _RESUMABLE)
+
+    def bad(what: str) -> InputError:
+        return InputError(f"manifest is not one escsim wrote: {what}", file=str(path),
+                          expected=_RESUMABLE)
+
+    if not isinstance(manifest, dict):
+        raise bad("not a JSON object")
+    for key, kind in (("spec", dict), ("scenarios", list), ("chunking", dict)):
+        if not isinstance(manifest.get(key), kind):
+            raise bad(f"'{key}' missing or not a {kind.__name__}")
+    chunk_runs = manifest["chunking"].get("chunk_runs")
+    if not isinstance(chunk_runs, int) or isinstance(chunk_runs, bool) or \
+            not 1 <= chunk_runs <= MAX_CHUNK_RUNS:
+        raise bad(f"chunking.chunk_runs = {chunk_runs!r}, expected 1..{MAX_CHUNK_RUNS}")
+    if not all(isinstance(e, dict) and isinstance(e.get("param_hash"), str)
+               for e in manifest["scenarios"]):
+        raise bad("'scenarios' entries need a param_hash")
+    if not isinstance(manifest.get("sessions", []), list):
+        raise bad("'sessions' is not a list")
+    try:
+        SweepSpec.from_json(manifest["spec"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise bad(f"'spec' unreadable ({type(exc).__name__}: {exc})") from None
+    return manifest
+
+
 def load_plan(folder: Path) -> tuple[SweepPlan, dict[str, Any]]:
     """The plan of an existing sweep folder, from its manifest and stored design."""
     folder = Path(folder)
-    if not (folder / tables.MANIFEST).is_file():
-        raise InputError("nothing to resume (no manifest.json)", file=str(folder),
-                         expected="a folder written by escsim sweep")
-    manifest = read_json(folder / tables.MANIFEST)
+    manifest = read_manifest(folder)
     spec = SweepSpec.from_json(manifest["spec"])
-    plan = plan_sweep(spec, design=read_json(folder / tables.DESIGN))
+    design = read_json_input(folder / tables.DESIGN, "design", _RESUMABLE)
+    if not isinstance(design, dict):
+        raise InputError("design.json is not a JSON object", file=str(folder / tables.DESIGN),
+                         expected=_RESUMABLE)
+    try:
+        plan = plan_sweep(spec, design=design)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InputError(f"design.json unreadable ({type(exc).__name__}: {exc})",
+                         file=str(folder / tables.DESIGN), expected=_RESUMABLE) from None
     return plan, manifest
 
 
@@ -227,16 +278,25 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = F
             chunk.
     """
     out = Path(out)
+    hint = f"; free space (or fix the folder) and finish with --resume --out {out}"
+    with output_lock(out), write_errors(out, hint):
+        return _run_sweep_locked(plan, out, executor, resume, force, chunk_runs, progress)
+
+
+def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, force: bool,
+                      chunk_runs: int | None,
+                      progress: Callable[[int, int], None] | None) -> SweepResult:
+    out = Path(out)
     executor = executor or SerialExecutor()
     workers = int(getattr(executor, "workers", 1) or 1)
     started = time.perf_counter()
     if out.exists() and resume:
-        manifest = read_json(out / tables.MANIFEST) if \
-            (out / tables.MANIFEST).is_file() else None
-        if manifest is None:
-            raise InputError("nothing to resume (no manifest.json)", file=str(out),
-                             expected="a folder written by escsim sweep")
-        _check_resume(plan, manifest, out)
+        manifest = read_manifest(out)
+        try:
+            _check_resume(plan, manifest, out)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"manifest is not one escsim wrote ({type(exc).__name__}: {exc})",
+                             file=str(out / tables.MANIFEST), expected=_RESUMABLE) from None
         if manifest.get("status") == "complete" and (out / tables.RUNS).is_file():
             return SweepResult(out, plan, 0, 0, 0.0, True)
         chunk_runs = int(manifest["chunking"]["chunk_runs"])
@@ -399,9 +459,13 @@ class _RunningTally:
         self.chunks: set[int] = set()
         self._saved = time.monotonic()
         if self.path.is_file():
-            with np.load(self.path) as arrays:
-                self.tally = DailyTally.from_arrays(arrays)
-                self.chunks = {int(c) for c in arrays["chunks"]}
+            try:
+                with np.load(self.path) as arrays:
+                    self.tally = DailyTally.from_arrays(arrays)
+                    self.chunks = {int(c) for c in arrays["chunks"]}
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                # unreadable (a damaged or edited folder): forget it, and every chunk runs again
+                self.tally, self.chunks = None, set()
 
     def add(self, chunk_id: int, tally: Any) -> None:
         if tally is None:

@@ -12,11 +12,67 @@ long the sweep; results come back in the order they finish, which the tables do 
 from __future__ import annotations
 
 import logging
+import socket
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from escsim.errors import InputError
 from escsim.sweep.executors.base import Executor, available_cores
+
+_EXPECTED = "the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786"
+#: A Dask peer opens with a small handshake message; a first frame larger than this is not Dask.
+_MAX_HANDSHAKE_BYTES = 1 << 20
+
+
+def _scheduler_error(address: str, message: str) -> InputError:
+    return InputError(message, key="--scheduler", value=address, expected=_EXPECTED)
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` as ``tcp://host:port`` (``host:port`` gets ``tcp://``; ``tls://`` is kept),
+    or an :class:`InputError` naming ``--scheduler``."""
+    text = address.strip()
+    if "://" not in text:
+        text = f"tcp://{text}"
+    scheme, _, location = text.partition("://")
+    if scheme not in ("tcp", "tls"):
+        raise _scheduler_error(address, f"unsupported protocol '{scheme}'")
+    host, sep, port = location.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or \
+            any(c in host for c in "/?#@ ") or len(host) > 253:
+        raise _scheduler_error(address, "malformed scheduler address")
+    return f"{scheme}://{location}"
+
+
+def probe_scheduler(address: str, timeout_seconds: float) -> None:
+    """Before handing ``address`` to Dask: connect and read the first 8 bytes a Dask peer sends
+    (the length of its handshake), each step within ``timeout_seconds``. A server that does not
+    answer, or answers with something that is not a Dask handshake, is an InputError -- Dask
+    itself would wait forever, or try to allocate whatever length the first bytes spell."""
+    location = address.partition("://")[2]
+    host, _, port = location.rpartition(":")
+    host = host.strip("[]")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_seconds) as sock:
+            sock.settimeout(timeout_seconds)
+            head = b""
+            while len(head) < 8:
+                more = sock.recv(8 - len(head))
+                if not more:
+                    raise _scheduler_error(address, "the server closed the connection without "
+                                                    "a Dask handshake")
+                head += more
+    except TimeoutError:
+        raise _scheduler_error(address, f"no Dask handshake within {timeout_seconds:g}s "
+                                        "(not a Dask scheduler, or not answering)") from None
+    except OSError as exc:
+        raise _scheduler_error(address, f"cannot reach the Dask scheduler: "
+                                        f"{exc.strerror or exc}") from None
+    (size,) = struct.unpack("<Q", head)
+    if not 0 < size <= _MAX_HANDSHAKE_BYTES:
+        raise _scheduler_error(address, "the server does not speak the Dask protocol")
 
 
 class DaskExecutor(Executor):
@@ -34,13 +90,14 @@ class DaskExecutor(Executor):
         self._cluster: Any = None
         self.scheduler_address = scheduler
         if scheduler:
+            address = check_scheduler_address(scheduler)
+            if address.startswith("tcp://"):
+                probe_scheduler(address, connect_timeout_seconds)
             try:
-                self._client = Client(scheduler, timeout=connect_timeout_seconds)
-            except (OSError, TimeoutError) as exc:
-                raise InputError(f"cannot reach the Dask scheduler: {exc}", key="--scheduler",
-                                 value=scheduler,
-                                 expected="the address of a running scheduler, e.g. "
-                                          "tcp://10.0.0.5:8786") from None
+                self._client = Client(address, timeout=connect_timeout_seconds)
+            except (OSError, TimeoutError, ValueError, MemoryError, OverflowError) as exc:
+                raise _scheduler_error(scheduler, f"cannot connect to the Dask scheduler "
+                                                  f"({type(exc).__name__}: {exc})") from None
         else:
             self._cluster = LocalCluster(n_workers=workers or available_cores(),
                                          threads_per_worker=1, processes=processes,

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
 from escsim.sweep.executors.base import Executor, available_cores
 
+#: How often a worker checks that its parent is alive where the kernel cannot tell it (seconds).
+PARENT_CHECK_SECONDS = 1.0
+_PR_SET_PDEATHSIG = 1
 
-def _leave_ctrl_c_to_the_parent() -> None:
+
+def _die_with(parent: int) -> None:
+    """End this worker when ``parent`` dies, even by kill -9 (which runs no clean-up in the
+    parent): on Linux the kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon
+    thread watches ``os.getppid()``. Without this, workers of a killed run live on."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the prctl took effect
+                    os._exit(1)
+                return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="escsim-parent-watch", daemon=True).start()
+
+
+def _worker_start(parent: int) -> None:
     """Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
     stops submitting, keeps what finished and shuts the pool down, without a traceback from
-    every worker."""
+    every worker. And they die with their parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
 
 
 class ProcessExecutor(Executor):
@@ -24,8 +55,8 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or available_cores()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                         initializer=_leave_ctrl_c_to_the_parent)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_start,
+                                         initargs=(os.getpid(),))
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         it = iter(items)
