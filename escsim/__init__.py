@@ -9,6 +9,7 @@ The public API, for notebooks and scripts::
     sim.runs            # one row per replication (pandas DataFrame)
     sim.summary()       # rung probabilities with 95% intervals, count quantiles
     escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
+    escsim.read_run("results/baseline-2024-11")   # a result folder's tables read back
 
 Results explore the consequences of stated assumptions; they are not forecasts.
 
@@ -36,6 +37,7 @@ _PUBLIC = {
     "load_observations": "escsim.history.observations",
     "load_scenario": "escsim.scenario",
     "make_sampler": "escsim.scenario.priors",
+    "read_run": "escsim.results.read",
     "read_sweep": "escsim.sweep",
     "replication_seed": "escsim.engine",
     "run_backtest": "escsim.history.backtest",
@@ -56,6 +58,7 @@ __all__ = [
     "load_observations",
     "load_scenario",
     "make_sampler",
+    "read_run",
     "read_sweep",
     "replication_seed",
     "run_backtest",
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.backtest import run_backtest
     from escsim.history.calibration import calibrate
     from escsim.history.observations import load_observations
+    from escsim.results.read import read_run
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
     from escsim.simulation import Simulation, simulate, trace, write_simulation

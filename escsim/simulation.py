@@ -21,6 +21,8 @@ from escsim.engine import day_to_date, run_replication
 from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, csv_text, write_json
 from escsim.results import run as run_folder
+from escsim.results.columns import write_columns
+from escsim.results.provenance import write_folder_manifest
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.plan import plan_single
@@ -198,7 +200,8 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
                   executor: Any = None, progress: Callable[[int, int], None] | None = None,
                   parameters: ParameterDraws | None = None, resume: bool = False,
-                  force: bool = False, plots: bool = True) -> SweepResult:
+                  force: bool = False, plots: bool = True,
+                  title: str | None = None) -> SweepResult:
     """Run ``runs`` replications of ``scenario`` streamed into the result folder ``out``
     (what ``escsim run`` does): rows go to disk chunk by chunk and the daily bands are tallied,
     so memory stays flat however many runs; an interrupted run resumes with ``resume=True``.
@@ -210,7 +213,7 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     """
     plan = plan_single(scenario, runs, seed, parameters)
     result = run_sweep(plan, Path(out), executor=executor, resume=resume, force=force,
-                       progress=progress)
+                       progress=progress, title=title)
     if plots:
         plot_run_folder(result.folder)
     return result
@@ -248,6 +251,8 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
                                            encoding="utf-8", newline="")
         run_folder.write_daily(tmp, sim.daily, sim.scenario.scenario.start_date)
         write_json(tmp / run_folder.SUMMARY_JSON, sim.summary())
+        write_folder_manifest(tmp, "run", [sim.scenario], sim.root_seed, runs=len(sim.runs))
+        write_columns(tmp)
         if plots:
             plot_run_folder(tmp)
     return out
@@ -279,7 +284,9 @@ def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------- comparisons ---
-def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> Path:
+def write_comparison(target: Path, folders: list[Path], plots: bool = True,
+                     scenarios: list[Scenario] | None = None, root_seed: int | None = None
+                     ) -> Path:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
     figures. Reads the saved run tables back, one at a time for the table."""
@@ -288,9 +295,15 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> P
     summaries = [run_folder.read_summary(f) for f in folders]
     runs_by_scenario = {s["scenario"]: run_folder.read_runs(f) for s, f in
                         zip(summaries, folders, strict=True)}
-    table = comparison_table(runs_by_scenario)
+    table = comparison_table(runs_by_scenario, {s["scenario"]: (s["start_date"],
+                                                                 float(s["horizon_days"]))
+                                                for s in summaries})
     with atomic_open(Path(target) / "comparison.csv") as fh:
         table.to_csv(fh, index=False)
+    if scenarios:
+        write_folder_manifest(target, "comparison", scenarios, root_seed, subfolders=True,
+                              folders=[Path(f).name for f in folders])
+    write_columns(target)
     if plots:
         from escsim.plotting import plot_comparison_folder
 

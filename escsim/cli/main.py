@@ -16,7 +16,10 @@ import click
 from escsim.cli.common import (
     EscsimGroup,
     Progress,
+    add_output_options,
     check_out,
+    echo,
+    emit_json,
     executor_options,
     load_scenario_arg,
     make_cli_executor,
@@ -46,17 +49,17 @@ def _print_summary(folder: Path) -> None:
 
     s = read_summary(folder)
     names = {int(k): v for k, v in s.get("rung_names", {}).items()}
-    click.echo(f"\n{s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days from "
+    echo(f"\n{s.get('title') or s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days from "
                f"{s['start_date']}, root seed {s['root_seed']}")
-    click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
+    echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
     for r in s["rung_probability"]:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
-        click.echo(f"  {label:<28}{r['probability']:>11.3f}   "
+        echo(f"  {label:<28}{r['probability']:>11.3f}   "
                    f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
-    click.echo(f"  {'count':<28}{'median':>11}   90% range")
+    echo(f"  {'count':<28}{'median':>11}   90% range")
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
-            click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+            echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
 
 
 def _default_out(name: str) -> Path:
@@ -77,6 +80,9 @@ def _default_out(name: str) -> Path:
 @executor_options
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/<scenario> or results/compare].")
+@click.option("--name", metavar="NAME",
+              help="Name of the result folder and title of its tables and figures [default: "
+                   "the scenario's name, +N-overrides when --set changed it].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted run in --out, running only the missing chunks.")
@@ -91,8 +97,9 @@ def _default_out(name: str) -> Path:
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
-        out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
-        priors: Path | None = None, posterior: Path | None = None) -> None:
+        out: Path | None, name: str | None, force: bool, resume: bool, no_plots: bool,
+        uncertainty: str = "none", priors: Path | None = None,
+        posterior: Path | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
@@ -117,10 +124,21 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
-    target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
+    from escsim.results.provenance import variant_name
+
+    single = len(loaded) == 1
+    compare_name = "compare" + (f"+{len(overrides)}-overrides" if overrides else "")
+    target = out or _default_out(name or (variant_name(loaded[0]) if single else compare_name))
+    if out is None and not resume and not force and target.exists():
+        # a default folder is never overwritten, and re-running a command works: the next
+        # free name is used, and said
+        taken = target
+        target = next(taken.with_name(f"{taken.name}-{i}") for i in range(2, 10_000)
+                      if not taken.with_name(f"{taken.name}-{i}").exists())
+        echo(f"note: {taken} exists (--force replaces it, --out chooses another); writing "
+             f"{target}", err=True)
     if not resume:
         check_out(target, force)
-    single = len(loaded) == 1
     folders = [target] if single else [target / n for n in names]
     total = runs * len(loaded)
     with make_cli_executor(executor, jobs, scheduler) as ex, \
@@ -130,7 +148,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                 bar(before + done, total)
 
             run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
-                          resume=resume and folder.exists(), force=force, plots=False)
+                          resume=resume and folder.exists(), force=force, plots=False,
+                          title=name if single else None)
     if not no_plots:
         from escsim.simulation import plot_run_folder
 
@@ -139,60 +158,115 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if not single:
         from escsim.simulation import write_comparison
 
-        write_comparison(target, folders, plots=not no_plots)
+        write_comparison(target, folders, plots=not no_plots, scenarios=loaded, root_seed=seed)
     for folder in folders:
         _print_summary(folder)
     if not single:
-        click.echo(f"\ncomparison: {target / 'comparison.csv'}")
+        echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
-        click.echo(f"parameter uncertainty: {described}")
-    click.echo(f"results: {target}")
+        echo(f"parameter uncertainty: {described}")
+    echo(f"results: {target}")
+    from escsim.results import read_summary
+
+    emit_json({"results": str(target), "summaries": [read_summary(f) for f in folders],
+               **({"comparison": str(target / "comparison.csv")} if not single else {})})
 
 
 # ---------------------------------------------------------------------------------- trace ---
 @main.command()
 @click.argument("scenario")
-@click.option("--seed", "-s", required=True, type=click.IntRange(0),
+@click.option("--seed", "-s", type=click.IntRange(0),
               help="A replication seed (the seed column of runs.csv).")
+@click.option("--replication", "-r", type=click.IntRange(0), metavar="K",
+              help="With a result folder as SCENARIO: replay its replication K (its seed and "
+                   "resolved scenario are read from the folder) and check the row reproduces.")
+@click.option("--point", type=click.IntRange(0), default=0, show_default=True,
+              help="With a sweep folder: the point of the replication.")
 @set_option
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override the scenario's horizon (days).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/trace-<scenario>-<seed>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float | None,
-          out: Path | None, force: bool) -> None:
-    """Write one replication's event log (trace.csv) and a timeline plot (timeline.png)."""
+def trace(scenario: str, seed: int | None, replication: int | None, point: int,
+          overrides: tuple[str, ...], horizon: float | None, out: Path | None,
+          force: bool) -> None:
+    """Write one replication's event log (trace.csv) and a timeline plot (timeline.png).
+
+    SCENARIO is a scenario with --seed, or a result folder with --replication K: the folder's
+    own resolved scenario and the row's seed are replayed, and the counts are checked against
+    the row of runs.csv.
+    """
     from escsim.plotting import plot_trace_timeline
     from escsim.results import atomic_folder
     from escsim.simulation import trace as make_trace
 
-    s = load_scenario_arg(scenario, overrides, horizon)
+    stored_row: dict[str, Any] | None = None
+    if Path(scenario).is_dir():
+        if replication is None:
+            raise InputError("a result folder needs --replication K", file=scenario,
+                             key="--replication", expected="the replication to replay")
+        if overrides or horizon is not None or seed is not None:
+            raise InputError("a result folder is replayed as it was run", file=scenario,
+                             key="--set/--horizon/--seed",
+                             expected="no --set, --horizon or --seed with a folder")
+        from escsim.results.replay import replay_input
+
+        s, seed, stored_row = replay_input(Path(scenario), replication, point)
+    else:
+        if seed is None:
+            raise InputError("give --seed (or a result folder and --replication)", key="--seed",
+                             expected="a seed from the seed column of runs.csv")
+        s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)
+        row = table.attrs["row"]
+        if stored_row is not None:  # checked before anything is written
+            from escsim.results.replay import row_differences
+
+            diff = row_differences(stored_row, row)
+            if diff:
+                raise InputError("the replay does not reproduce the stored row (do the code "
+                                 "or library versions differ from the manifest's?)",
+                                 file=scenario, key=f"replication {replication}", value=diff,
+                                 expected="the same counts as runs.csv")
         table.to_csv(tmp / "trace.csv", index=False)
         fig = plot_trace_timeline(table, s.scenario.start_date,
                                   horizon_days=s.scenario.horizon_days)
         fig.savefig(tmp / "timeline.png", dpi=150, bbox_inches="tight")
-    row = table.attrs["row"]
-    click.echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "
-               f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
-               f"highest rung {row['max_rung']}")
-    click.echo(f"results: {target}")
+    echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "
+         f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
+         f"highest rung {row['max_rung']}")
+    if stored_row is not None:
+        echo(f"reproduces replication {replication} of {scenario} (seed {seed}): every count "
+             "identical")
+    echo(f"results: {target}")
+    emit_json({"results": str(target), "seed": seed, "events": len(table), "row": row,
+               **({"reproduces": True} if stored_row is not None else {})})
 
 
 # ------------------------------------------------------------------------------ scenarios ---
 @main.command("scenarios")
 def list_scenarios() -> None:
     """List the bundled scenarios and the question each answers."""
+    import shutil
+    import textwrap
+
     from escsim.scenario import bundled_scenarios, load_scenario
 
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    rows = []
     for name in bundled_scenarios():
         s = load_scenario(name)
-        first = " ".join(s.scenario.description.split())
-        click.echo(f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d  "
-                   f"{first}")
+        text = " ".join(s.scenario.description.split())
+        rows.append({"name": name, "start_date": str(s.scenario.start_date),
+                     "horizon_days": s.scenario.horizon_days, "description": text})
+        head = f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d"
+        echo(head)
+        for line in textwrap.wrap(text, width=width - 4):
+            echo(f"    {line}")
+    emit_json(rows)
 
 
 @main.command()
@@ -204,15 +278,19 @@ def list_scenarios() -> None:
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
     s = load_scenario_arg(scenario, overrides)
-    click.echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
+    echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
     from escsim.scenario.keys import leaves
 
+    shown = []
     for key, _, value, _ in leaves(s):
         if not key.startswith(prefix):
             continue
-        click.echo(f"{key} = {_fmt(value)}")
+        shown.append({"key": key, "value": value,
+                      "provenance": s.provenance.get(key, "default of the schema")})
+        echo(f"{key} = {_fmt(value)}")
         if not brief:
-            click.echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
+            echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
+    emit_json({"scenario": s.scenario.name, "param_hash": s.param_hash, "values": shown})
 
 
 def _fmt(value: Any) -> str:
@@ -241,13 +319,17 @@ def facts(fact_id: str) -> None:
             raise InputError("unknown fact id" + hint, key="--id", value=fact_id,
                              expected="an id from `escsim facts`")
         f = all_facts[fact_id]
-        for label, value in (("id", f.id), ("figure", f.figure()), ("when", f.when()),
-                             ("source", f.source), ("paraphrase", f.paraphrase),
-                             ("file", f.file), ("note", f.note or "")):
-            click.echo(f"{label:>10}: {value}")
+        fields = (("id", f.id), ("figure", f.figure()), ("when", f.when()),
+                  ("source", f.source), ("paraphrase", f.paraphrase),
+                  ("file", f.file), ("note", f.note or ""))
+        for label, value in fields:
+            echo(f"{label:>10}: {value}")
+        emit_json(dict(fields))
         return
     for f in all_facts.values():
-        click.echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
+        echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
+    emit_json([{"id": f.id, "figure": f.figure(), "when": f.when(), "source": f.source,
+                "paraphrase": f.paraphrase, "file": f.file} for f in all_facts.values()])
 
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
@@ -256,6 +338,8 @@ from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
 for _command in (sweep, sensitivity, plot, discover, backtest, calibrate):
     main.add_command(_command)
+for _command in main.commands.values():  # -q, -v and --json on every command
+    add_output_options(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,8 @@ import click
 
 from escsim.cli.common import (
     Progress,
+    echo,
+    emit_json,
     executor_options,
     make_cli_executor,
     set_option,
@@ -61,7 +63,7 @@ def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: 
                          chunk_runs=chunk_runs, progress=progress)
     except KeyboardInterrupt:
         progress.close()
-        click.echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim {command} "
+        echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim {command} "
                    f"--resume --out {out}", err=True)
         sys.exit(130)
     except InputError:
@@ -70,7 +72,7 @@ def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: 
         progress.close()
         if not (out / "manifest.json").is_file():
             raise
-        click.echo(f"\nescsim: error: the sweep stopped: {type(exc).__name__}: {exc}\n"
+        echo(f"\nescsim: error: the sweep stopped: {type(exc).__name__}: {exc}\n"
                    f"finished chunks are kept; resume with:\n  escsim {command} --resume "
                    f"--out {out}", err=True)
         sys.exit(1)
@@ -158,7 +160,7 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
             raise InputError("--samples applies to lhs and sobol designs", key="--samples",
                              value=samples, expected="--design lhs or sobol")
         if design == "sobol" and samples and samples & (samples - 1):
-            click.echo(f"note: {samples} Sobol' points is not a power of two; the design is "
+            echo(f"note: {samples} Sobol' points is not a power of two; the design is "
                        "less balanced than with 2^k points", err=True)
         spec = SweepSpec(scenarios=tuple(scenarios), vary=tuple(vary), design=design,
                          samples=samples, runs=runs, seed=seed, overrides=tuple(items),
@@ -182,24 +184,26 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         for name, level in ladder.items():
             names.setdefault(level, name)
     how = "resumed: " if result.resumed else ""
-    click.echo(f"\n{how}{plan.n_points} points x {plan.spec.runs} runs = {plan.total_runs:,} "
+    echo(f"\n{how}{plan.n_points} points x {plan.spec.runs} runs = {plan.total_runs:,} "
                f"runs ({result.runs_run:,} run now, {result.wall_seconds:.1f}s); root seed "
                f"{plan.spec.seed}")
-    click.echo(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
+    echo(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
     for r in plan.rungs:
         col = summary[f"p_rung_{r}"].dropna()
         if len(col):
             label = f"{r} {names.get(r, '')}"
-            click.echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
+            echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
     if plan.uncertainty is not None:
         for line in plan.uncertainty.describe():
-            click.echo(f"parameter uncertainty: {line}")
+            echo(f"parameter uncertainty: {line}")
     if not no_plots:
         from escsim.plotting.sweeps import plot_sweep_folder
 
         files = plot_sweep_folder(folder, outcomes)
-        click.echo(f"plots: {len(files)} in {folder / 'plots'}")
-    click.echo(f"results: {folder}")
+        echo(f"plots: {len(files)} in {folder / 'plots'}")
+    echo(f"results: {folder}")
+    emit_json({"results": str(folder), "points": plan.n_points, "runs_per_point": plan.spec.runs,
+               "root_seed": plan.spec.seed, "summary": summary.to_dict(orient="records")})
 
 
 # ----------------------------------------------------------------------------- sensitivity ---
@@ -283,21 +287,21 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
 def _print_sensitivity(table: Any) -> None:
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
-        click.echo(f"\n{t['label'].iloc[0]} (mean across points {t['outcome_mean'].iloc[0]:.3g}; "
+        echo(f"\n{t['label'].iloc[0]} (mean across points {t['outcome_mean'].iloc[0]:.3g}; "
                    f"Monte Carlo noise share {share:.2f})")
         if t["method"].iloc[0] == "sobol":
-            click.echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
+            echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
                        "95% interval")
             for r in t.sort_values("ST", ascending=False).itertuples():
-                click.echo(f"  {r.parameter:<48}{r.S1:>7.3f}  [{r.S1_low:.2f}, {r.S1_high:.2f}]"
+                echo(f"  {r.parameter:<48}{r.S1:>7.3f}  [{r.S1_low:.2f}, {r.S1_high:.2f}]"
                            f"{'':<3}{r.ST:>7.3f}  [{r.ST_low:.2f}, {r.ST_high:.2f}]")
         else:
-            click.echo(f"  {'parameter':<48}{'mu*':>8}  {'95% interval':<18}{'sigma':>8}")
+            echo(f"  {'parameter':<48}{'mu*':>8}  {'95% interval':<18}{'sigma':>8}")
             for r in t.sort_values("mu_star", ascending=False).itertuples():
-                click.echo(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
+                echo(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
                            f"{r.mu_star_high:.3g}]{'':<4}{r.sigma:>8.3g}")
         if share > 0.1:
-            click.echo("  note: Monte Carlo noise is a large share of the variance; add --runs",
+            echo("  note: Monte Carlo noise is a large share of the variance; add --runs",
                        err=True)
 
 
@@ -315,10 +319,24 @@ def _print_sensitivity(table: Any) -> None:
                                           "'scenario') along each axis.")
 def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[str, ...],
          by: str | None) -> None:
-    """Redraw the figures of a sweep FOLDER from its saved tables (into FOLDER/plots)."""
+    """Redraw the figures of a result FOLDER from its saved tables (into FOLDER/plots).
+
+    Any folder escsim writes: a run, a comparison of several scenarios (escsim run with several
+    scenarios or --all), a sweep or sensitivity analysis, a backtest or a calibration.
+    """
     from escsim.plotting.sweeps import plot_sweep_folder
     from escsim.sweep import read_sweep
 
+    kind = _folder_kind(folder)
+    if kind != "sweep":
+        if outcomes or rung is not None or axes or by:
+            raise InputError("--outcome, --rung, --axis and --by apply to sweep folders",
+                             file=str(folder), value=kind, expected="a sweep folder")
+        files = _plot_other(folder, kind)
+        for f in files:
+            echo(str(f))
+        emit_json({"folder": str(folder), "kind": kind, "plots": [str(f) for f in files]})
+        return
     s = read_sweep(folder)
     for k in [*axes, *([by] if by and by != "scenario" else [])]:
         if k not in s.keys:
@@ -328,7 +346,72 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
         raise InputError("no such rung in the runs", key="--rung", value=rung)
     files = plot_sweep_folder(folder, outcomes, rung=rung, axes=axes or None, by=by)
     for f in files:
-        click.echo(str(f))
+        echo(str(f))
+    emit_json({"folder": str(folder), "kind": "sweep", "plots": [str(f) for f in files]})
+
+
+def _folder_kind(folder: Path) -> str:
+    """What wrote ``folder``: sweep (also sensitivity), run, comparison, backtest, calibrate."""
+    import json
+
+    if not folder.is_dir():
+        raise InputError("no such folder", file=str(folder), expected="a result folder")
+    manifest = folder / "manifest.json"
+    kind = ""
+    if manifest.is_file():
+        kind = str(json.loads(manifest.read_text(encoding="utf-8")).get("kind", ""))
+    if kind in ("sweep", "sensitivity"):
+        return "sweep"
+    if kind in ("run", "backtest", "calibrate", "comparison"):
+        return kind
+    if (folder / "comparison.csv").is_file() and not (folder / "runs.csv").is_file():
+        return "comparison"
+    if (folder / "runs.csv").is_file() and (folder / "summary.json").is_file():
+        return "run"
+    if (folder / "bands.csv").is_file():
+        return "backtest"
+    raise InputError("not a result folder", file=str(folder),
+                     expected="a folder written by escsim run, sweep, sensitivity, backtest or "
+                              "calibrate")
+
+
+def _plot_other(folder: Path, kind: str) -> list[Path]:
+    """Redraw a run, comparison, backtest or calibration folder."""
+    import pandas as pd
+
+    from escsim.simulation import plot_run_folder, write_comparison
+
+    if kind == "run":
+        return plot_run_folder(folder)
+    if kind == "comparison":
+        subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
+        files = [f for sub in subs for f in plot_run_folder(sub)]
+        write_comparison(folder, subs, plots=True)
+        return files + sorted((folder / "plots").glob("*.png"))
+    if kind == "backtest":
+        from escsim.plotting.history import plot_backtest_folder
+        from escsim.results import read_json
+
+        summary = read_json(folder / "summary.json")
+        figures = plot_backtest_folder(folder / "plots", pd.read_csv(folder / "bands.csv"),
+                                       pd.read_csv(folder / "comparison.csv"),
+                                       pd.read_csv(folder / "simulated.csv"),
+                                       summary["start_date"], title=summary["scenario"])
+        return list(figures.values())
+    # a calibration: the prior and posterior of each parameter, and its check (a backtest)
+    from escsim.plotting.history import plot_prior_posterior, save_figure
+
+    posterior = pd.read_csv(folder / "posterior.csv")
+    prior = pd.read_csv(folder / "prior_predictive.csv")
+    columns = list(posterior.columns[:list(posterior.columns).index("weight")])
+    files = [save_figure(plot_prior_posterior(prior, posterior, columns,
+                                              posterior["weight"].tolist(),
+                                              title="prior and ABC posterior of each "
+                                                    "uncertain parameter"),
+                         folder / "plots" / "prior_posterior.png")]
+    if (folder / "check" / "bands.csv").is_file():
+        files += _plot_other(folder / "check", "backtest")
+    return files
 
 
 # -------------------------------------------------------------------------------- discover ---
@@ -360,16 +443,16 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     res = run_prim(folder, outcome, keys or None, alpha, min_support, min_density)
     label = parse_outcome(outcome).label(read_sweep(folder).rung_names())
     b = res.box
-    click.echo(f"{label}: {res.outcome_share:.1%} of {res.trajectory[0].runs:,} runs")
-    click.echo(f"box ({b.support:.1%} of runs): coverage {b.coverage:.2f}, density "
+    echo(f"{label}: {res.outcome_share:.1%} of {res.trajectory[0].runs:,} runs")
+    echo(f"box ({b.support:.1%} of runs): coverage {b.coverage:.2f}, density "
                f"{b.density:.2f} (x{b.density / res.outcome_share:.1f} the overall rate)")
     rules = res.rules()
     for r in rules or ["(no swept value restricts it: the outcome is spread evenly)"]:
-        click.echo(f"  {r}")
+        echo(f"  {r}")
     plots = Path(folder) / "plots"
     plots.mkdir(exist_ok=True)
     path = save_figure(plot_prim_trajectory(res), plots / "prim-trajectory.png")
     traj = res.trajectory_table()
     write_table(Path(folder) / "prim-trajectory.csv", list(traj.columns),
                 traj.itertuples(index=False))
-    click.echo(f"trajectory: {path}")
+    echo(f"trajectory: {path}")

@@ -307,7 +307,7 @@ def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFra
     """
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
-    scenario = summary.get("scenario") or scenario_of(runs)
+    scenario = summary.get("title") or summary.get("scenario") or scenario_of(runs)
     horizon = horizon_of(runs, summary.get("horizon_days")) or 1.0
     start = as_date(summary.get("start_date"))
     names = _names_from(summary, rung_names)

@@ -220,7 +220,8 @@ def dates_on_top(ax: Axes, start: dt.date) -> None:
 
 
 def count_text(count: str) -> tuple[str, str, str]:
-    return tuple(label(count))  # type: ignore[return-value]
+    found = label(count)
+    return found.title, found.noun, found.unit
 
 
 def fmt_number(x: float) -> str:
