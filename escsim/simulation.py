@@ -219,12 +219,47 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     return result
 
 
-def plot_run_folder(folder: Path) -> list[Path]:
-    """Draw the figures of a run folder from its saved tables."""
+def draw_task(task: tuple[str, str, tuple[str, ...]]) -> list[str]:
+    """One figure-drawing task, picklable for any executor: ``("run", folder, ())`` draws a
+    run folder's figures; ``("compared", folder, ())`` those of a run folder inside a
+    comparison that the comparison does not already show side by side (``escsim plot`` on the
+    folder draws them all); ``("comparison", target, folders)`` the side-by-side ones."""
+    kind, folder, others = task
+    if kind == "run":
+        return [str(p) for p in plot_run_folder(Path(folder))]
+    if kind == "compared":
+        from escsim.plotting.runs import RUN_FIGURES, SHOWN_IN_COMPARISON
+
+        own = tuple(f for f in RUN_FIGURES if f not in SHOWN_IN_COMPARISON)
+        return [str(p) for p in plot_run_folder(Path(folder), own)]
+    write_comparison(Path(folder), [Path(f) for f in others], plots=True, table=False)
+    return [str(p) for p in sorted((Path(folder) / "plots").glob("*.png"))]
+
+
+def draw_figures(tasks: list[tuple[str, str, tuple[str, ...]]], executor: Any = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Draw several folders' figures at once on ``executor`` (figures are independent: one
+    task per folder, so a process pool draws scenarios in parallel); ``progress(done, total)``
+    after each task."""
+    executor = executor or SerialExecutor()
+    drawn: list[str] = []
+    if progress is not None:
+        progress(0, len(tasks))
+    for i, files in enumerate(executor.map_unordered(draw_task, tasks), start=1):
+        drawn += files
+        if progress is not None:
+            progress(i, len(tasks))
+    return drawn
+
+
+def plot_run_folder(folder: Path, figures: tuple[str, ...] | None = None) -> list[Path]:
+    """Draw the figures of a run folder from its saved tables (``figures``: some of
+    :data:`escsim.plotting.runs.RUN_FIGURES`; default all)."""
     from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 
+    extra = {} if figures is None else {"figures": figures}
     return plot_result_folder(folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
-                              run_folder.read_summary(folder))
+                              run_folder.read_summary(folder), **extra)
 
 
 def write_simulation(sim: Simulation, out: Path, force: bool = False,
@@ -280,13 +315,14 @@ def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
             for day, actor, action, target, outcome in (record.log or [])]
     table = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     table.attrs["row"] = record.row
+    table.attrs["initial_posture"] = scenario.iran.initial_posture
     return table
 
 
 # ---------------------------------------------------------------------------- comparisons ---
 def write_comparison(target: Path, folders: list[Path], plots: bool = True,
-                     scenarios: list[Scenario] | None = None, root_seed: int | None = None
-                     ) -> Path:
+                     scenarios: list[Scenario] | None = None, root_seed: int | None = None,
+                     table: bool = True) -> Path:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
     figures. Reads the saved run tables back, one at a time for the table."""
@@ -295,15 +331,15 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
     summaries = [run_folder.read_summary(f) for f in folders]
     runs_by_scenario = {s["scenario"]: run_folder.read_runs(f) for s, f in
                         zip(summaries, folders, strict=True)}
-    table = comparison_table(runs_by_scenario, {s["scenario"]: (s["start_date"],
-                                                                 float(s["horizon_days"]))
-                                                for s in summaries})
-    with atomic_open(Path(target) / "comparison.csv") as fh:
-        table.to_csv(fh, index=False)
-    if scenarios:
-        write_folder_manifest(target, "comparison", scenarios, root_seed, subfolders=True,
-                              folders=[Path(f).name for f in folders])
-    write_columns(target)
+    if table:
+        compared = comparison_table(runs_by_scenario, {s["scenario"]: (
+            s["start_date"], float(s["horizon_days"])) for s in summaries})
+        with atomic_open(Path(target) / "comparison.csv") as fh:
+            compared.to_csv(fh, index=False)
+        if scenarios:
+            write_folder_manifest(target, "comparison", scenarios, root_seed, subfolders=True,
+                                  folders=[Path(f).name for f in folders])
+        write_columns(target)
     if plots:
         from escsim.plotting import plot_comparison_folder
 
