@@ -77,8 +77,8 @@ def test_run_needs_a_scenario(cli, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------- run ---
-RUN_FILES = ["columns.json", "daily.csv", "manifest.json", "runs.csv", "scenario.toml",
-             "summary.json"]
+RUN_FILES = ["columns.json", "daily.csv", "manifest.json", "report.html", "runs.csv",
+             "scenario.toml", "summary.json"]
 
 
 def test_run_writes_the_result_folder(cli, tmp_path: Path, surge: escsim.Scenario) -> None:
@@ -179,8 +179,8 @@ def test_run_several_scenarios_writes_subfolders_and_a_comparison(cli, tmp_path:
     result = _run(cli, "surge-2023", other, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["columns.json", "comparison.csv",
-                                                     "manifest.json", "surge-2023",
-                                                     "surge-quiet"]
+                                                     "manifest.json", "report.html",
+                                                     "surge-2023", "surge-quiet"]
     for name in ("surge-2023", "surge-quiet"):
         runs = pd.read_csv(out / name / "runs.csv")
         assert len(runs) == 6 and (runs.scenario == name).all()

@@ -43,6 +43,7 @@ class Output:
         self.quiet = False
         self.verbose = False
         self.json = False
+        self.report = True
 
     def set(self, name: str, value: bool) -> None:
         setattr(self, name, bool(value))
@@ -109,6 +110,16 @@ def add_output_options(command: click.Command) -> None:
                      is_eager=True, callback=setter("json"),
                      help="Print a machine-readable summary (JSON) on stdout, nothing else."),
     ])
+
+
+def _no_report(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    OUTPUT.report = not value
+
+
+#: ``--no-report``: skip report.html (read through :data:`OUTPUT`).
+report_option: Callable[[Any], Any] = click.option(
+    "--no-report", is_flag=True, expose_value=False, callback=_no_report,
+    help="Skip report.html (escsim report DIR writes it).")
 
 
 set_option: Callable[[Any], Any] = click.option(

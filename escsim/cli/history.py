@@ -20,6 +20,7 @@ from escsim.cli.common import (
     load_scenario_arg,
     make_cli_executor,
     progressbar,
+    report_option,
     set_option,
 )
 
@@ -98,6 +99,7 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
               help="Output folder [default: results/backtest-<scenario>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@report_option
 def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
              overrides: tuple[str, ...], observations: Path | None, uncertainty: str,
              priors: Path | None, posterior: Path | None, executor: str, jobs: int | None,
@@ -126,6 +128,10 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
         bt = run_backtest(s, obs, runs, seed, ex, horizon, sampler, bar.update,
                           observations_file=_shown(obs_path))
     write_backtest(bt, target, force=force, plots=not no_plots, command=_command_line())
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(target)
     sc = bt.score()
     echo(f"\nbacktest of {s.scenario.name}: {len(bt.simulation.runs)} runs over "
                f"{bt.simulation.scenario.scenario.horizon_days:g} days from "

@@ -94,6 +94,7 @@ def _default_out(name: str) -> Path:
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted run in --out, running only the missing chunks.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@click.option("--no-report", is_flag=True, help="Skip report.html (escsim report DIR writes it).")
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Draw each replication's uncertain parameters from the scenario's priors or "
@@ -105,7 +106,7 @@ def _default_out(name: str) -> Path:
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, name: str | None, force: bool, resume: bool, no_plots: bool,
-        uncertainty: str = "none", priors: Path | None = None,
+        no_report: bool = False, uncertainty: str = "none", priors: Path | None = None,
         posterior: Path | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
@@ -183,6 +184,10 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                 draw_figures(tasks, ex, drawing)
         clock["drawn"] = time.perf_counter()
         detail(f"figures: {clock['drawn'] - clock['simulated']:.1f}s")
+    if not no_report:
+        from escsim.results.report import write_report
+
+        write_report(target)
     for folder in folders:
         _print_summary(folder)
     if not single:
@@ -356,6 +361,25 @@ def facts(fact_id: str) -> None:
         echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
     emit_json([{"id": f.id, "figure": f.figure(), "when": f.when(), "source": f.source,
                 "paraphrase": f.paraphrase, "file": f.file} for f in all_facts.values()])
+
+
+# ---------------------------------------------------------------------------------- report ---
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def report(folder: Path) -> None:
+    """Write FOLDER/report.html: one self-contained page (figures embedded, tables, provenance
+    of every non-default value, the not-a-forecast caveat) to share a result, readable offline.
+
+    run, sweep and backtest write it by default (--no-report skips it).
+    """
+    from escsim.results.report import write_report
+
+    if not folder.is_dir():
+        raise InputError("no such result folder", file=str(folder),
+                         expected="a folder written by escsim")
+    path = write_report(folder)
+    echo(f"report: {path}")
+    emit_json({"report": str(path)})
 
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---

@@ -15,11 +15,13 @@ from typing import Any
 import click
 
 from escsim.cli.common import (
+    OUTPUT,
     Progress,
     echo,
     emit_json,
     executor_options,
     make_cli_executor,
+    report_option,
     set_option,
 )
 from escsim.errors import InputError
@@ -46,6 +48,7 @@ def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Finish an interrupted sweep in --out: run only the missing chunks."),
         click.option("--force", is_flag=True, help="Replace an existing folder."),
         click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
+        report_option,
     ]):
         f = opt(f)
     return f
@@ -201,6 +204,10 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
 
         files = plot_sweep_folder(folder, outcomes)
         echo(f"plots: {len(files)} in {folder / 'plots'}")
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(folder)
     echo(f"results: {folder}")
     emit_json({"results": str(folder), "points": plan.n_points, "runs_per_point": plan.spec.runs,
                "root_seed": plan.spec.seed, "summary": summary.to_dict(orient="records")})
