@@ -308,19 +308,27 @@ def list_scenarios() -> None:
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
-    s = load_scenario_arg(scenario, overrides)
-    echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
+    from escsim.results.provenance import display_path
     from escsim.scenario.keys import leaves
 
-    shown = []
-    for key, _, value, _ in leaves(s):
-        if not key.startswith(prefix):
-            continue
-        shown.append({"key": key, "value": value,
-                      "provenance": s.provenance.get(key, "default of the schema")})
-        echo(f"{key} = {_fmt(value)}")
+    s = load_scenario_arg(scenario, overrides)
+    shown = [{"key": key, "value": value,
+              "provenance": s.provenance.get(key, "default of the schema")}
+             for key, _, value, _ in leaves(s) if key.startswith(prefix)]
+    if not shown:  # checked before anything is printed
+        import difflib
+
+        prefixes = sorted({".".join(k.split(".")[:n]) for k, *_ in leaves(s)
+                           for n in range(1, len(k.split(".")) + 1)})
+        close = difflib.get_close_matches(prefix, prefixes, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError("no key starts with this prefix" + hint, key="--key", value=prefix,
+                         expected="a prefix of the keys of `escsim show " + scenario + "`")
+    echo(f"# {s.scenario.name} (hash {s.param_hash})  from {display_path(s.source)}")
+    for item in shown:
+        echo(f"{item['key']} = {_fmt(item['value'])}")
         if not brief:
-            echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
+            echo(f"    <- {item['provenance']}")
     emit_json({"scenario": s.scenario.name, "param_hash": s.param_hash, "values": shown})
 
 

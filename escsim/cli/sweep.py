@@ -170,10 +170,37 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                          design_table=table, parameter_uncertainty=uncertainty,
                          priors=None if priors is None else str(priors),
                          posterior=None if posterior is None else str(posterior))
-        plan = plan_sweep(spec)
+        try:
+            plan = plan_sweep(spec)
+        except InputError as exc:
+            if table is None or design_table is None:
+                raise
+            raise _in_design_table(exc, design_table, table) from None
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
     _report(result, no_plots)
+
+
+def _in_design_table(exc: InputError, path: Path, table: Any) -> InputError:
+    """A value of a design table refused by the checks: blamed on the table's file, line and
+    column (not on --vary, which was not given)."""
+    keys, points = table
+    where = ""
+    if exc.key in keys:
+        col = list(keys).index(exc.key)
+        line = next((i + 2 for i, p in enumerate(points)
+                     if p[col] == exc.value or str(p[col]) == str(exc.value)), None)
+        where = f"line {line}, column {col + 1}" if line else f"column {col + 1}"
+    else:
+        point = next((i for i, p in enumerate(points)
+                      if "at the point " + ", ".join(
+                          f"{k}={v!r}" for k, v in zip(keys, p, strict=True))
+                      in exc.message), None)
+        if point is not None:
+            where = f"line {point + 2}"
+    message = exc.message.split(" at the point ")[0]
+    return InputError(f"{message}" + (f" ({where})" if where else ""), file=str(path),
+                      key=exc.key, value=exc.value, expected=exc.expected)
 
 
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:
@@ -291,6 +318,16 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
     _print_sensitivity(table)
 
 
+def _interval(estimate: float, low: float, high: float) -> str:
+    """``[low, high]``; where the bootstrap gave no interval because every resample gave the
+    same value (an index of exactly zero), that value, not ``[nan, nan]``."""
+    import math
+
+    if math.isnan(low) or math.isnan(high):
+        return "n/a" if math.isnan(estimate) else f"[{estimate:.2f}, {estimate:.2f}]"
+    return f"[{low:.2f}, {high:.2f}]"
+
+
 def _print_sensitivity(table: Any) -> None:
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
@@ -300,8 +337,8 @@ def _print_sensitivity(table: Any) -> None:
             echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
                        "95% interval")
             for r in t.sort_values("ST", ascending=False).itertuples():
-                echo(f"  {r.parameter:<48}{r.S1:>7.3f}  [{r.S1_low:.2f}, {r.S1_high:.2f}]"
-                           f"{'':<3}{r.ST:>7.3f}  [{r.ST_low:.2f}, {r.ST_high:.2f}]")
+                echo(f"  {r.parameter:<48}{r.S1:>7.3f}  {_interval(r.S1, r.S1_low, r.S1_high):<13}"
+                     f"{'':<3}{r.ST:>7.3f}  {_interval(r.ST, r.ST_low, r.ST_high)}")
         else:
             echo(f"  {'parameter':<48}{'mu*':>8}  {'95% interval':<18}{'sigma':>8}")
             for r in t.sort_values("mu_star", ascending=False).itertuples():
