@@ -7,7 +7,8 @@ The public API, for notebooks and scripts::
     s2 = escsim.with_overrides(s, {"us_policy.preset": "punitive"})
     sim = escsim.simulate(s2, runs=300, seed=1)
     sim.runs            # one row per replication (pandas DataFrame)
-    sim.summary()       # rung probabilities with 95% intervals, count quantiles
+    sim.summary().rungs  # rung probabilities with 95% intervals (a DataFrame; .counts too)
+    escsim.display(sim.plot_rungs())   # show a figure (in a loop, a script or a notebook)
     escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
     escsim.read_run("results/baseline-2024-11")   # a result folder's tables read back
 
@@ -32,7 +33,9 @@ _PUBLIC = {
     "Scenario": "escsim.scenario",
     "Simulation": "escsim.simulation",
     "bundled_scenarios": "escsim.scenario",
+    "Summary": "escsim.simulation",
     "calibrate": "escsim.history.calibration",
+    "display": "escsim.plotting.show",
     "load_facts": "escsim.facts",
     "load_observations": "escsim.history.observations",
     "load_scenario": "escsim.scenario",
@@ -52,6 +55,7 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "calibrate",
+    "display",
     "Fact",
     "InputError",
     "load_facts",
@@ -67,6 +71,7 @@ __all__ = [
     "Scenario",
     "simulate",
     "Simulation",
+    "Summary",
     "trace",
     "with_overrides",
     "write_simulation",
@@ -93,8 +98,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.backtest import run_backtest
     from escsim.history.calibration import calibrate
     from escsim.history.observations import load_observations
+    from escsim.plotting.show import display
     from escsim.results.read import read_run
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import Simulation, simulate, trace, write_simulation
+    from escsim.simulation import Simulation, Summary, simulate, trace, write_simulation
     from escsim.sweep import read_sweep

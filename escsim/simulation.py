@@ -129,20 +129,49 @@ class Simulation:
 
         return plot_daily_bands(self.daily, self.scenario.scenario.start_date)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """Rung probabilities with 95% intervals, count quantiles and run metadata.
 
         Returns:
-            The content of ``summary.json``: ``rung_probability`` (one dict per rung: rung,
-            runs, reached, probability, ci_low, ci_high; a 95% Clopper-Pearson interval, Monte
-            Carlo uncertainty only), ``median_day_reached_given_reached``, ``count_quantiles``
-            (mean and 5/25/50/75/95% quantiles of every count), ``rung_names`` and the scenario
-            name, hash, start date, root seed, escsim version, wall time and executor.
+            A :class:`Summary`: its parts as DataFrames (``.rungs``: one row per rung with
+            rung, name, runs, reached, probability, ci_low, ci_high -- a 95% Clopper-Pearson
+            interval, Monte Carlo uncertainty only; ``.counts``: mean and 5/25/50/75/95%
+            quantiles of every count) and, as a dict (``.to_dict()``, or indexing it), the
+            content of ``summary.json``: also ``median_day_reached_given_reached``,
+            ``rung_names`` and the scenario name, hash, start date, root seed, escsim version,
+            wall time and executor. In a notebook it displays as tables.
         """
         s = run_summary(self.runs, self.scenario, self.root_seed)
         s.update(wall_seconds=round(self.wall_seconds, 3), executor=self.executor,
                  workers=self.workers)
-        return s
+        return Summary(s)
+
+
+class Summary(dict[str, Any]):
+    """The summary of a simulation: a dict (the content of ``summary.json``) whose parts are
+    also DataFrames, for notebooks: ``.rungs`` and ``.counts``."""
+
+    @property
+    def rungs(self) -> pd.DataFrame:
+        """One row per rung: rung, name, runs, reached, probability, ci_low, ci_high."""
+        table = pd.DataFrame(self["rung_probability"])
+        names = {int(k): v for k, v in self.get("rung_names", {}).items()}
+        table.insert(1, "name", [names.get(int(r), "") for r in table["rung"]])
+        return table
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """One row per count: mean and 5/25/50/75/95% quantiles across runs."""
+        return pd.DataFrame(self["count_quantiles"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (what ``summary.json`` holds)."""
+        return dict(self)
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>{self.get('title') or self.get('scenario')}</b>: {self.get('runs')} "
+                f"runs, root seed {self.get('root_seed')}</p>")
+        return head + self.rungs.to_html(index=False) + self.counts.to_html(index=False)
 
 
 def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any = None,
@@ -285,7 +314,7 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
         (tmp / run_folder.RUNS).write_text(csv_text(list(sim.runs.columns), rows),
                                            encoding="utf-8", newline="")
         run_folder.write_daily(tmp, sim.daily, sim.scenario.scenario.start_date)
-        write_json(tmp / run_folder.SUMMARY_JSON, sim.summary())
+        write_json(tmp / run_folder.SUMMARY_JSON, sim.summary().to_dict())
         write_folder_manifest(tmp, "run", [sim.scenario], sim.root_seed, runs=len(sim.runs))
         write_columns(tmp)
         if plots:

@@ -46,24 +46,32 @@ def main() -> None:
 
 # ---------------------------------------------------------------------------------- helpers ---
 def _print_summary(folder: Path) -> None:
-    """The compact table of a run folder: rung probabilities with intervals, median and 90%
-    range of the main counts (read back from ``summary.json``)."""
-    from escsim.records import MAIN_COUNTS
+    """The compact table of a run folder (read back from ``summary.json``)."""
     from escsim.results import read_summary
 
-    s = read_summary(folder)
+    echo("")
+    for line in summary_lines(read_summary(folder)):
+        echo(line)
+
+
+def summary_lines(s: dict[str, Any]) -> list[str]:
+    """What ``escsim run`` prints for one scenario: rung probabilities with intervals, median
+    and 90% range of the main counts (docs/generate_tutorial_numbers.py prints the same)."""
+    from escsim.records import MAIN_COUNTS
+
     names = {int(k): v for k, v in s.get("rung_names", {}).items()}
-    echo(f"\n{s.get('title') or s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days from "
-               f"{s['start_date']}, root seed {s['root_seed']}")
-    echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
+    lines = [f"{s.get('title') or s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days "
+             f"from {s['start_date']}, root seed {s['root_seed']}",
+             f"  {'rung':<28}{'P(reached)':>11}   95% interval"]
     for r in s["rung_probability"]:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
-        echo(f"  {label:<28}{r['probability']:>11.3f}   "
-                   f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
-    echo(f"  {'count':<28}{'median':>11}   90% range")
+        lines.append(f"  {label:<28}{r['probability']:>11.3f}   "
+                     f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
+    lines.append(f"  {'count':<28}{'median':>11}   90% range")
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
-            echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+            lines.append(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+    return lines
 
 
 def _default_out(name: str) -> Path:
