@@ -18,7 +18,7 @@ def display(*figures: Any) -> None:
     pyplot's current backend (``plt.show()`` then shows them, as it shows pyplot's own).
 
     Args:
-        *figures: matplotlib Figures, as escsim's plot functions and ``Simulation.plot_*``
+        figures: matplotlib Figures, as escsim's plot functions and ``Simulation.plot_*``
             return them.
     """
     try:
