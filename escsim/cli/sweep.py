@@ -203,6 +203,15 @@ def _in_design_table(exc: InputError, path: Path, table: Any) -> InputError:
                       key=exc.key, value=exc.value, expected=exc.expected)
 
 
+def _point_text(summary: Any, row: Any, keys: list[str]) -> str:
+    """A point of a sweep's summary as ``point 3 (key=value, ...)``."""
+    r = summary.loc[row]
+    values = [f"{k}={r[k]}" for k in keys if k in summary]
+    if "scenario" in summary and summary["scenario"].nunique() > 1:
+        values.insert(0, str(r["scenario"]))
+    return f"point {int(r['point'])}" + (f" ({', '.join(values)})" if values else "")
+
+
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:
     import pandas as pd
 
@@ -223,6 +232,9 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         if len(col):
             label = f"{r} {names.get(r, '')}"
             echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
+            if plan.n_points > 1 and col.min() < col.max():  # which point gave which value
+                echo(f"  {'':<4}min at {_point_text(summary, col.idxmin(), plan.keys)}; "
+                     f"max at {_point_text(summary, col.idxmax(), plan.keys)}")
     if plan.uncertainty is not None:
         for line in plan.uncertainty.describe():
             echo(f"parameter uncertainty: {line}")
@@ -500,3 +512,6 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     write_table(Path(folder) / "prim-trajectory.csv", list(traj.columns),
                 traj.itertuples(index=False))
     echo(f"trajectory: {path}")
+    emit_json({"outcome": outcome, "label": label, "outcome_share": res.outcome_share,
+               "support": b.support, "coverage": b.coverage, "density": b.density,
+               "rules": [str(r) for r in rules], "trajectory": str(path)})

@@ -136,7 +136,7 @@ def plot_rung_distribution(runs: pd.DataFrame, ax: Axes | None = None, *,
     ax.set_yticks(y, labels=[rung_label(lv, rung_names) if lv else "0  no incident"
                              for lv in levels])
     ax.set_ylim(-0.6, len(levels) - 0.4)
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 103)  # room for a circle at 100%
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     right_labels(ax, y, [f"highest {s:.1%}" + (f", reached {ever[lv].probability:.1%}"
                                                if lv in ever else "")
