@@ -248,12 +248,14 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     return result
 
 
-def draw_task(task: tuple[str, str, tuple[str, ...]]) -> list[str]:
+def draw_task(task: tuple[Any, ...]) -> list[str]:
     """One figure-drawing task, picklable for any executor: ``("run", folder, ())`` draws a
     run folder's figures; ``("compared", folder, ())`` those of a run folder inside a
     comparison that the comparison does not already show side by side (``escsim plot`` on the
-    folder draws them all); ``("comparison", target, folders)`` the side-by-side ones."""
-    kind, folder, others = task
+    folder draws them all); ``("comparison", target, folders[, base])`` the side-by-side
+    ones."""
+    kind, folder, others = task[:3]
+    base = task[3] if len(task) > 3 else None
     if kind == "run":
         return [str(p) for p in plot_run_folder(Path(folder))]
     if kind == "compared":
@@ -261,11 +263,12 @@ def draw_task(task: tuple[str, str, tuple[str, ...]]) -> list[str]:
 
         own = tuple(f for f in RUN_FIGURES if f not in SHOWN_IN_COMPARISON)
         return [str(p) for p in plot_run_folder(Path(folder), own)]
-    write_comparison(Path(folder), [Path(f) for f in others], plots=True, table=False)
+    write_comparison(Path(folder), [Path(f) for f in others], plots=True, table=False,
+                     base=base)
     return [str(p) for p in sorted((Path(folder) / "plots").glob("*.png"))]
 
 
-def draw_figures(tasks: list[tuple[str, str, tuple[str, ...]]], executor: Any = None,
+def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
                  progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Draw several folders' figures at once on ``executor`` (figures are independent: one
     task per folder, so a process pool draws scenarios in parallel); ``progress(done, total)``
@@ -351,7 +354,7 @@ def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- comparisons ---
 def write_comparison(target: Path, folders: list[Path], plots: bool = True,
                      scenarios: list[Scenario] | None = None, root_seed: int | None = None,
-                     table: bool = True) -> Path:
+                     table: bool = True, base: str | None = None) -> Path:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
     figures. Reads the saved run tables back, one at a time for the table."""
@@ -375,5 +378,5 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
         names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
         plot_comparison_folder(target, runs_by_scenario,
                                max(float(s["horizon_days"]) for s in summaries),
-                               rung_names=names)
+                               rung_names=names, base=base)
     return Path(target) / "comparison.csv"

@@ -95,6 +95,9 @@ def _default_out(name: str) -> Path:
 @executor_options
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/<scenario> or results/compare].")
+@click.option("--base", metavar="SCENARIO",
+              help="With several scenarios: the one the others are read against, drawn first, "
+                   "in black and on top [default: a baseline-*, else the first].")
 @click.option("--name", metavar="NAME",
               help="Name of the result folder and title of its tables and figures [default: "
                    "the scenario's name, +N-overrides when --set changed it].")
@@ -113,9 +116,9 @@ def _default_out(name: str) -> Path:
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
-        out: Path | None, name: str | None, force: bool, resume: bool, no_plots: bool,
-        no_report: bool = False, uncertainty: str = "none", priors: Path | None = None,
-        posterior: Path | None = None) -> None:
+        out: Path | None, base: str | None, name: str | None, force: bool, resume: bool,
+        no_plots: bool, no_report: bool = False, uncertainty: str = "none",
+        priors: Path | None = None, posterior: Path | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
@@ -140,6 +143,9 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     loaded = [load_scenario_arg(r, overrides, horizon) for r in refs]
     samplers = [make_sampler(s, uncertainty, priors, posterior) for s in loaded]
     names = [s.scenario.name for s in loaded]
+    if base is not None and base not in names:
+        raise InputError("--base is not one of the scenarios run", key="--base", value=base,
+                         expected=" | ".join(names))
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
@@ -187,7 +193,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
             # do not show (escsim plot DIR/NAME draws the rest)
             tasks = [("run" if single else "compared", str(f), ()) for f in folders]
             if not single:
-                tasks.insert(0, ("comparison", str(target), tuple(str(f) for f in folders)))
+                tasks.insert(0, ("comparison", str(target), tuple(str(f) for f in folders),
+                                 base))
             with Progress("drawing figures", unit="folders") as drawing:
                 draw_figures(tasks, ex, drawing)
         clock["drawn"] = time.perf_counter()

@@ -121,9 +121,15 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     else:
         ax.set_xlim(-0.02, 1.02)
     style_axes(ax, "x")
-    horizon = horizon_days if horizon_days is not None else max(
-        (horizon_of(r, None) or 0) for r in runs_by_scenario.values()) or None
-    set_labels(ax, probability_xlabel(horizon), "escalation rung",
+    horizons = {horizon_of(r, None) for r in runs_by_scenario.values()} - {None}
+    if len(horizons) > 1:  # scenarios over different windows: say so, not one horizon for all
+        xlabel = (f"P(rung reached within each scenario's horizon, {min(horizons):g} to "
+                  f"{max(horizons):g} days) (share of runs)")
+    else:
+        horizon = horizon_days if horizon_days is not None else max(
+            (horizon_of(r, None) or 0) for r in runs_by_scenario.values()) or None
+        xlabel = probability_xlabel(horizon)
+    set_labels(ax, xlabel, "escalation rung",
             title or "Probability of reaching each rung, by scenario")
     ax.legend(title="scenario", loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=TICK_PT - 0.5, title_fontsize=TICK_PT,
@@ -224,15 +230,20 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
 def plot_comparison_folder(folder: str | Path, runs_by_scenario: Mapping[str, pd.DataFrame],
                            horizon_days: float, *, rung_names: RungNames = None,
                            counts: Sequence[str] = MAIN_COUNTS,
-                           levels: Sequence[int] | None = None) -> list[Path]:
+                           levels: Sequence[int] | None = None,
+                           base: str | None = None) -> list[Path]:
     """Write side-by-side figures of several scenarios into ``folder/plots/``.
+
+    ``base`` is the scenario the others are read against (default: a baseline, else the
+    first): drawn first, in black and on top. (It is also where paired differences from the
+    base, with common random numbers, will attach.)
 
     Files: ``compare_rungs.png``, ``compare_counts.png`` (one panel per count) and
     ``compare_survival.png`` (one panel per rung; by default the rungs that some run reached).
     Returns the paths written.
     """
     _check_scenarios(runs_by_scenario)
-    runs_by_scenario = _ordered(runs_by_scenario)
+    runs_by_scenario = _ordered(runs_by_scenario, base)
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     names = dict(rung_names) if rung_names else None
