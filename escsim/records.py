@@ -64,49 +64,48 @@ class Label(NamedTuple):
 #: Labels of the run-table counts; :func:`label` falls back to the column name for others.
 LABELS: dict[str, Label] = {
     "attacks": Label("Militia attacks on US forces", "attacks", "count",
-                      'Militia attacks launched on US forces in the run (every weapon, every '
-                      'site), including intercepted ones.'),
+                     "Militia attacks launched on US forces in the run (every weapon, every "
+                     "site), including intercepted ones."),
     "attacks_in_iraq": Label("Attacks in Iraq", "attacks", "count",
-                              'Attacks on US sites in Iraq.'),
+                             "Attacks on US sites in Iraq."),
     "attacks_in_syria": Label("Attacks in Syria", "attacks", "count",
-                               'Attacks on US sites in Syria.'),
+                              "Attacks on US sites in Syria."),
     "attacks_in_jordan": Label("Attacks in Jordan", "attacks", "count",
-                                'Attacks on US sites in Jordan.'),
+                               "Attacks on US sites in Jordan."),
     "intercepted": Label("Attacks intercepted", "intercepted attacks", "count",
-                          'Attacks stopped by air defences (no damage, no casualties).'),
+                         "Attacks stopped by air defences (no damage, no casualties)."),
     "us_wounded": Label("US service members wounded", "US wounded", "persons",
-                         'US service members wounded over the run.'),
+                        "US service members wounded over the run."),
     "us_killed": Label("US service members killed", "US killed", "persons",
-                        'US service members killed over the run.'),
+                       "US service members killed over the run."),
     "us_casualties": Label("US casualties (wounded + killed)", "US casualties", "persons",
-                            'us_wounded + us_killed.'),
+                           "us_wounded + us_killed."),
     "us_strikes": Label("US strike rounds", "strike rounds", "count",
-                         'US retaliation rounds (one decision to strike, whatever the number of '
-                         'targets).'),
+                        "US retaliation rounds (one decision to strike, whatever the number of "
+                        "targets)."),
     "us_targets_struck": Label("Targets struck by the US", "targets struck", "count",
-                                'Targets hit by all US strike rounds together.'),
+                               "Targets hit by all US strike rounds together."),
     "leadership_strikes": Label("US leadership strikes", "leadership strikes", "count",
-                                 'US strikes aimed at militia leaders.'),
+                                "US strikes aimed at militia leaders."),
     "major_us_strikes": Label("Major US strike packages", "major strikes", "count",
-                               'US strike rounds at or above us_policy.major_round_targets '
-                               'targets.'),
+                              "US strike rounds at or above us_policy.major_round_targets "
+                              "targets."),
     "militia_killed": Label("Militia members killed", "militia killed", "persons",
-                             'Militia members killed by US strikes.'),
+                            "Militia members killed by US strikes."),
     "iran_personnel_killed": Label("Iranian personnel killed", "Iranians killed", "persons",
-                                    'Iranian personnel (advisers, IRGC) killed by US strikes.'),
-    "iran_direct_attacks": Label("Iranian direct attacks on US forces", "direct attacks",
-                                 "count",
-                                  'Attacks on US forces launched by Iran itself (not through '
-                                  'partners).'),
+                                   "Iranian personnel (advisers, IRGC) killed by US strikes."),
+    "iran_direct_attacks": Label("Iranian direct attacks on US forces", "direct attacks", "count",
+                                 "Attacks on US forces launched by Iran itself (not through "
+                                 "partners)."),
     "us_strikes_on_iran": Label("US strikes on Iranian territory", "strikes on Iran", "count",
-                                 'US strikes on Iranian territory.'),
+                                "US strikes on Iranian territory."),
     "restraint_orders": Label("Restraint orders to the militias", "restraint orders", "count",
-                               'Times Iran ordered its partners to pause attacks.'),
+                              "Times Iran ordered its partners to pause attacks."),
     "days_under_restraint": Label("Days under Iranian restraint", "restraint", "days",
-                                   'Days of the run during which an Iranian pause order was in '
-                                   'force.'),
+                                  "Days of the run during which an Iranian pause order was in "
+                                  "force."),
     "troops_end": Label("US troops at the end", "troops", "persons",
-                         'US troops at all sites when the run ended.'),
+                        "US troops at all sites when the run ended."),
 }
 
 
