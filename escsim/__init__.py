@@ -10,7 +10,10 @@ The public API, for notebooks and scripts::
     sim.summary()       # rung probabilities with 95% intervals, count quantiles
     escsim.compare(s, ["us-punitive"]).differences  # paired differences from s
     escsim.run_study("doctrines", "results/study").ranking  # doctrines ranked by regret
+    sim.summary().rungs  # rung probabilities with 95% intervals (a DataFrame; .counts too)
+    escsim.display(sim.plot_rungs())   # show a figure (in a loop, a script or a notebook)
     escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
+    escsim.read_run("results/baseline-2024-11")   # a result folder's tables read back
 
 Results explore the consequences of stated assumptions; they are not forecasts.
 
@@ -33,14 +36,17 @@ _PUBLIC = {
     "Scenario": "escsim.scenario",
     "Simulation": "escsim.simulation",
     "bundled_scenarios": "escsim.scenario",
+    "Summary": "escsim.simulation",
     "calibrate": "escsim.history.calibration",
     "compare": "escsim.study",
+    "display": "escsim.plotting.show",
     "load_facts": "escsim.facts",
     "load_observations": "escsim.history.observations",
     "load_scenario": "escsim.scenario",
     "load_study": "escsim.study",
     "make_sampler": "escsim.scenario.priors",
     "read_study": "escsim.study",
+    "read_run": "escsim.results.read",
     "read_sweep": "escsim.sweep",
     "replication_seed": "escsim.engine",
     "run_backtest": "escsim.history.backtest",
@@ -57,6 +63,7 @@ __all__ = [
     "bundled_scenarios",
     "calibrate",
     "compare",
+    "display",
     "Fact",
     "InputError",
     "load_facts",
@@ -65,6 +72,7 @@ __all__ = [
     "load_study",
     "make_sampler",
     "read_study",
+    "read_run",
     "read_sweep",
     "replication_seed",
     "run_backtest",
@@ -74,6 +82,7 @@ __all__ = [
     "Scenario",
     "simulate",
     "Simulation",
+    "Summary",
     "trace",
     "with_overrides",
     "write_simulation",
@@ -100,8 +109,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.backtest import run_backtest
     from escsim.history.calibration import calibrate
     from escsim.history.observations import load_observations
+    from escsim.plotting.show import display
+    from escsim.results.read import read_run
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import Simulation, simulate, trace, write_simulation
+    from escsim.simulation import Simulation, Summary, simulate, trace, write_simulation
     from escsim.study import compare, load_study, read_study, run_study
     from escsim.sweep import read_sweep

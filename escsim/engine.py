@@ -21,6 +21,9 @@ from escsim.model.world import World
 from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.scenario.schema import Scenario
 
+#: Replication seeds have this many bits: every integer below 2**53 is exact as a double.
+SEED_BITS = 53
+
 
 def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
     """The seed of one replication, derived (never counted) from the root seed.
@@ -31,10 +34,12 @@ def replication_seed(root_seed: int, replication: int, point: int = 0) -> int:
         point: the sweep point's index (0 outside sweeps).
 
     Returns:
-        ``SeedSequence(root_seed, spawn_key=(point, replication))`` as a non-negative int64.
+        The top 53 bits of ``SeedSequence(root_seed, spawn_key=(point, replication))``'s first
+        64-bit word: below 2**53, so the seed survives every CSV reader that parses numbers as
+        doubles (R, Excel, JavaScript, pandas' float columns) and replays the row exactly.
     """
     ss = np.random.SeedSequence(root_seed, spawn_key=(point, replication))
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))  # fits a signed int64
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(64 - SEED_BITS))
 
 
 def run_columns(scenario: Scenario) -> list[str]:

@@ -60,36 +60,155 @@ class Label(NamedTuple):
     title: str  #: a panel title
     noun: str  #: a short noun for axis labels
     unit: str  #: the unit (persons, days, count, ...)
+    definition: str = ""  #: what the column holds, for the column reference
 
 
 #: Labels of the run-table counts; :func:`label` falls back to the column name for others.
 LABELS: dict[str, Label] = {
-    "attacks": Label("Militia attacks on US forces", "attacks", "count"),
-    "attacks_in_iraq": Label("Attacks in Iraq", "attacks", "count"),
-    "attacks_in_syria": Label("Attacks in Syria", "attacks", "count"),
-    "attacks_in_jordan": Label("Attacks in Jordan", "attacks", "count"),
-    "intercepted": Label("Attacks intercepted", "intercepted attacks", "count"),
-    "us_wounded": Label("US service members wounded", "US wounded", "persons"),
-    "us_killed": Label("US service members killed", "US killed", "persons"),
-    "us_casualties": Label("US casualties (wounded + killed)", "US casualties", "persons"),
-    "us_strikes": Label("US strike rounds", "strike rounds", "count"),
-    "us_targets_struck": Label("Targets struck by the US", "targets struck", "count"),
-    "leadership_strikes": Label("US leadership strikes", "leadership strikes", "count"),
-    "major_us_strikes": Label("Major US strike packages", "major strikes", "count"),
-    "militia_killed": Label("Militia members killed", "militia killed", "persons"),
-    "iran_personnel_killed": Label("Iranian personnel killed", "Iranians killed", "persons"),
-    "iran_direct_attacks": Label("Iranian direct attacks on US forces", "direct attacks",
-                                 "count"),
+    "attacks": Label("Militia attacks on US forces", "attacks", "count",
+                     "Militia attacks launched on US forces in the run (every weapon, every "
+                     "site), including intercepted ones."),
+    "attacks_in_iraq": Label("Attacks in Iraq", "attacks", "count",
+                             "Attacks on US sites in Iraq."),
+    "attacks_in_syria": Label("Attacks in Syria", "attacks", "count",
+                              "Attacks on US sites in Syria."),
+    "attacks_in_jordan": Label("Attacks in Jordan", "attacks", "count",
+                               "Attacks on US sites in Jordan."),
+    "intercepted": Label("Attacks intercepted", "intercepted attacks", "count",
+                         "Attacks stopped by air defences (no damage, no casualties)."),
+    "us_wounded": Label("US service members wounded", "US wounded", "persons",
+                        "US service members wounded over the run."),
+    "us_killed": Label("US service members killed", "US killed", "persons",
+                       "US service members killed over the run."),
+    "us_casualties": Label("US casualties (wounded + killed)", "US casualties", "persons",
+                           "us_wounded + us_killed."),
+    "us_strikes": Label("US strike rounds", "strike rounds", "count",
+                        "US retaliation rounds (one decision to strike, whatever the number of "
+                        "targets)."),
+    "us_targets_struck": Label("Targets struck by the US", "targets struck", "count",
+                               "Targets hit by all US strike rounds together."),
+    "leadership_strikes": Label("US leadership strikes", "leadership strikes", "count",
+                                "US strikes aimed at militia leaders."),
+    "major_us_strikes": Label("Major US strike packages", "major strikes", "count",
+                              "US strike rounds at or above us_policy.major_round_targets "
+                              "targets."),
+    "militia_killed": Label("Militia members killed", "militia killed", "persons",
+                            "Militia members killed by US strikes."),
+    "iran_personnel_killed": Label("Iranian personnel killed", "Iranians killed", "persons",
+                                   "Iranian personnel (advisers, IRGC) killed by US strikes."),
+    "iran_direct_attacks": Label("Iranian direct attacks on US forces", "direct attacks", "count",
+                                 "Attacks on US forces launched by Iran itself (not through "
+                                 "partners)."),
     "iran_senior_commanders_killed": Label("Senior Iranian commanders killed",
-                                           "senior commanders killed", "persons"),
-    "us_strikes_on_iran": Label("US strikes on Iranian territory", "strikes on Iran", "count"),
-    "israeli_strikes_on_iran": Label("Israeli strikes on Iran", "Israeli strikes", "count"),
+                                           "senior commanders killed", "persons",
+                                           "Senior Iranian commanders killed by US strikes."),
+    "israeli_strikes_on_iran": Label("Israeli strikes on Iran", "Israeli strikes", "count",
+                                     "Israeli strikes on Iranian territory (dated or drawn "
+                                     "from the scenario's hazard)."),
     "defections": Label("Defections from a pause (attacks ordered against it)", "defections",
-                        "count"),
-    "restraint_orders": Label("Restraint orders to the militias", "restraint orders", "count"),
-    "days_under_restraint": Label("Days under Iranian restraint", "restraint", "days"),
-    "troops_end": Label("US troops at the end", "troops", "persons"),
+                        "count", "Defection episodes: a group attacking while Iran's pause "
+                                 "order is in force."),
+    "us_strikes_on_iran": Label("US strikes on Iranian territory", "strikes on Iran", "count",
+                                "US strikes on Iranian territory."),
+    "restraint_orders": Label("Restraint orders to the militias", "restraint orders", "count",
+                              "Times Iran ordered its partners to pause attacks."),
+    "days_under_restraint": Label("Days under Iranian restraint", "restraint", "days",
+                                  "Days of the run during which an Iranian pause order was in "
+                                  "force."),
+    "troops_end": Label("US troops at the end", "troops", "persons",
+                        "US troops at all sites when the run ended."),
 }
+
+
+#: What the columns that are not counts hold (name -> (unit, definition)).
+PLACE_COLUMNS: dict[str, tuple[str, str]] = {
+    "scenario": ("name", "The scenario's name (scenario.name)."),
+    "param_hash": ("hash", "Short hash of the scenario's parameter values: rows with the same "
+                           "hash ran the same parameters."),
+    "point": ("index", "The sweep point (0 for escsim run)."),
+    "design_point": ("index", "The design point (points of several scenarios at the same "
+                              "swept values share it, and their seeds)."),
+    "seed_key": ("index", "The key of the point's replication seeds (the design point, or 0 "
+                          "with common random numbers)."),
+    "replication": ("index", "The replication within its point (0, 1, ...)."),
+    "seed": ("seed", "The replication's seed, below 2**53 so any CSV reader keeps it exact; "
+                     "`escsim trace DIR --replication K` (or `escsim trace SCENARIO --seed "
+                     "SEED`) replays the row."),
+    "end_day": ("days", "Day the run ended: the horizon, or earlier when a rung that ends the "
+                        "run (the regional war) was reached."),
+    "max_rung": ("level", "The highest ladder level reached (0: none). Rungs are not nested: "
+                          "a run at level 5 may not have reached level 4."),
+    "horizon_days": ("days", "Length of each replication."),
+    "start_date": ("date", "Calendar date of day 0."),
+    "runs": ("count", "Number of replications."),
+    "day": ("days", "Day since the start date (0 is the start date)."),
+    "date": ("date", "Calendar date of the day."),
+    "series": ("name", "The daily series: a cumulative count (attacks, us_wounded, ...)."),
+    "mean": ("same as the series", "Mean across runs of the cumulative count at the end of "
+                                   "the day."),
+    "q05": ("same as the series", "5% quantile across runs."),
+    "q50": ("same as the series", "Median across runs."),
+    "q95": ("same as the series", "95% quantile across runs."),
+    "measure": ("name", "What the row estimates: rung_K_reached (probability of reaching rung "
+                        "K within the horizon) or COUNT_median."),
+    "estimate": ("probability or count", "The estimate: a probability, or a median count."),
+    "low": ("as estimate", "Lower end of the interval (see the interval column)."),
+    "high": ("as estimate", "Upper end of the interval."),
+    "interval": ("text", "What low-high is: a 95% Clopper-Pearson interval (Monte Carlo "
+                         "uncertainty only) or the 5-95% range of runs."),
+    # sensitivity.csv
+    "outcome": ("text", "The outcome explained (rung:K, COLUMN>=X or a count column)."),
+    "label": ("text", "The outcome in words."),
+    "parameter": ("key", "The varied scenario key."),
+    "method": ("name", "sobol (variance-based indices) or morris (elementary effects)."),
+    "S1": ("share of variance", "Sobol' first-order index: the share of the outcome's variance "
+                                "due to this parameter alone."),
+    "S1_low": ("share of variance", "Lower end of the bootstrap interval of S1."),
+    "S1_high": ("share of variance", "Upper end of the bootstrap interval of S1."),
+    "ST": ("share of variance", "Sobol' total-order index: the share of variance due to this "
+                                "parameter with all its interactions."),
+    "ST_low": ("share of variance", "Lower end of the bootstrap interval of ST."),
+    "ST_high": ("share of variance", "Upper end of the bootstrap interval of ST."),
+    "mu": ("outcome units", "Morris: mean elementary effect (signed)."),
+    "mu_star": ("outcome units", "Morris: mean absolute elementary effect (importance)."),
+    "mu_star_low": ("outcome units", "Lower end of the bootstrap interval of mu_star."),
+    "mu_star_high": ("outcome units", "Upper end of the bootstrap interval of mu_star."),
+    "sigma": ("outcome units", "Morris: spread of the elementary effects (interactions or "
+                               "non-linearity)."),
+    "outcome_mean": ("outcome units", "Mean of the outcome across the design's points."),
+    "outcome_var": ("outcome units squared", "Variance of the outcome across the points."),
+    "noise_share": ("share", "Share of that variance that is Monte Carlo noise (too few "
+                             "--runs when large)."),
+}
+
+
+def describe_column(name: str) -> tuple[str, str]:
+    """(unit, definition) of a column of any escsim table, by name or by its pattern."""
+    if name in PLACE_COLUMNS:
+        return PLACE_COLUMNS[name]
+    if name in LABELS:
+        lab = LABELS[name]
+        return lab.unit, lab.definition or lab.title
+    if name.startswith(WEAPON_PREFIX):
+        return "count", f"Attacks with the weapon {name[len(WEAPON_PREFIX):]}."
+    if name.startswith(RUNG_DAY_PREFIX):
+        return "days", (f"Day rung {name[len(RUNG_DAY_PREFIX):]} was first reached (empty: "
+                        "never within the run).")
+    if name.startswith(DRAWN_PREFIX):
+        return "as the parameter", (f"The value of {name[len(DRAWN_PREFIX):]} drawn for this "
+                                    "replication (--parameter-uncertainty).")
+    if name.startswith("p_rung_"):
+        level, _, end = name[len("p_rung_"):].partition("_")
+        if end:
+            return "probability", (f"{'Lower' if end == 'low' else 'Upper'} end of the 95% "
+                                   f"Clopper-Pearson interval of p_rung_{level}.")
+        return "probability", f"Share of the point's runs that reached rung {level}."
+    for stat, words in (("mean_", "Mean"), ("q05_", "5% quantile"), ("q50_", "Median"),
+                        ("q95_", "95% quantile")):
+        if name.startswith(stat) and name[len(stat):] in LABELS:
+            count = name[len(stat):]
+            return LABELS[count].unit, f"{words} of {count} across the point's runs."
+    return "", "A swept key or a column of its own table (see the manifest)."
 
 
 def label(count: str) -> Label:

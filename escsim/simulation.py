@@ -24,6 +24,8 @@ from escsim.errors import InputError
 from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, csv_text, write_json
 from escsim.results import run as run_folder
+from escsim.results.columns import write_columns
+from escsim.results.provenance import write_folder_manifest
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.plan import plan_single
@@ -130,20 +132,49 @@ class Simulation:
 
         return plot_daily_bands(self.daily, self.scenario.scenario.start_date)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         """Rung probabilities with 95% intervals, count quantiles and run metadata.
 
         Returns:
-            The content of ``summary.json``: ``rung_probability`` (one dict per rung: rung,
-            runs, reached, probability, ci_low, ci_high; a 95% Clopper-Pearson interval, Monte
-            Carlo uncertainty only), ``median_day_reached_given_reached``, ``count_quantiles``
-            (mean and 5/25/50/75/95% quantiles of every count), ``rung_names`` and the scenario
-            name, hash, start date, root seed, escsim version, wall time and executor.
+            A :class:`Summary`: its parts as DataFrames (``.rungs``: one row per rung with
+            rung, name, runs, reached, probability, ci_low, ci_high -- a 95% Clopper-Pearson
+            interval, Monte Carlo uncertainty only; ``.counts``: mean and 5/25/50/75/95%
+            quantiles of every count) and, as a dict (``.to_dict()``, or indexing it), the
+            content of ``summary.json``: also ``median_day_reached_given_reached``,
+            ``rung_names`` and the scenario name, hash, start date, root seed, escsim version,
+            wall time and executor. In a notebook it displays as tables.
         """
         s = run_summary(self.runs, self.scenario, self.root_seed)
         s.update(wall_seconds=round(self.wall_seconds, 3), executor=self.executor,
                  workers=self.workers)
-        return s
+        return Summary(s)
+
+
+class Summary(dict[str, Any]):
+    """The summary of a simulation: a dict (the content of ``summary.json``) whose parts are
+    also DataFrames, for notebooks: ``.rungs`` and ``.counts``."""
+
+    @property
+    def rungs(self) -> pd.DataFrame:
+        """One row per rung: rung, name, runs, reached, probability, ci_low, ci_high."""
+        table = pd.DataFrame(self["rung_probability"])
+        names = {int(k): v for k, v in self.get("rung_names", {}).items()}
+        table.insert(1, "name", [names.get(int(r), "") for r in table["rung"]])
+        return table
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """One row per count: mean and 5/25/50/75/95% quantiles across runs."""
+        return pd.DataFrame(self["count_quantiles"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (what ``summary.json`` holds)."""
+        return dict(self)
+
+    def _repr_html_(self) -> str:
+        head = (f"<p><b>{self.get('title') or self.get('scenario')}</b>: {self.get('runs')} "
+                f"runs, root seed {self.get('root_seed')}</p>")
+        return head + self.rungs.to_html(index=False) + self.counts.to_html(index=False)
 
 
 #: Bytes an in-memory replication holds besides its daily series (its row, in a table).
@@ -231,7 +262,8 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
                   executor: Any = None, progress: Callable[[int, int], None] | None = None,
                   parameters: ParameterDraws | None = None, resume: bool = False,
-                  force: bool = False, plots: bool = True) -> SweepResult:
+                  force: bool = False, plots: bool = True,
+                  title: str | None = None) -> SweepResult:
     """Run ``runs`` replications of ``scenario`` streamed into the result folder ``out``
     (what ``escsim run`` does): rows go to disk chunk by chunk and the daily bands are tallied,
     so memory stays flat however many runs; an interrupted run resumes with ``resume=True``.
@@ -243,18 +275,56 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     """
     plan = plan_single(scenario, runs, seed, parameters)
     result = run_sweep(plan, Path(out), executor=executor, resume=resume, force=force,
-                       progress=progress)
+                       progress=progress, title=title)
     if plots:
         plot_run_folder(result.folder)
     return result
 
 
-def plot_run_folder(folder: Path) -> list[Path]:
-    """Draw the figures of a run folder from its saved tables."""
+def draw_task(task: tuple[Any, ...]) -> list[str]:
+    """One figure-drawing task, picklable for any executor: ``("run", folder, ())`` draws a
+    run folder's figures; ``("compared", folder, ())`` those of a run folder inside a
+    comparison that the comparison does not already show side by side (``escsim plot`` on the
+    folder draws them all); ``("comparison", target, folders[, base])`` the side-by-side
+    ones."""
+    kind, folder, others = task[:3]
+    base = task[3] if len(task) > 3 else None
+    if kind == "run":
+        return [str(p) for p in plot_run_folder(Path(folder))]
+    if kind == "compared":
+        from escsim.plotting.runs import RUN_FIGURES, SHOWN_IN_COMPARISON
+
+        own = tuple(f for f in RUN_FIGURES if f not in SHOWN_IN_COMPARISON)
+        return [str(p) for p in plot_run_folder(Path(folder), own)]
+    write_comparison(Path(folder), [Path(f) for f in others], plots=True, table=False,
+                     base=base)
+    return [str(p) for p in sorted((Path(folder) / "plots").glob("*.png"))]
+
+
+def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Draw several folders' figures at once on ``executor`` (figures are independent: one
+    task per folder, so a process pool draws scenarios in parallel); ``progress(done, total)``
+    after each task."""
+    executor = executor or SerialExecutor()
+    drawn: list[str] = []
+    if progress is not None:
+        progress(0, len(tasks))
+    for i, files in enumerate(executor.map_unordered(draw_task, tasks), start=1):
+        drawn += files
+        if progress is not None:
+            progress(i, len(tasks))
+    return drawn
+
+
+def plot_run_folder(folder: Path, figures: tuple[str, ...] | None = None) -> list[Path]:
+    """Draw the figures of a run folder from its saved tables (``figures``: some of
+    :data:`escsim.plotting.runs.RUN_FIGURES`; default all)."""
     from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 
+    extra = {} if figures is None else {"figures": figures}
     return plot_result_folder(folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
-                              run_folder.read_summary(folder))
+                              run_folder.read_summary(folder), **extra)
 
 
 def write_simulation(sim: Simulation, out: Path, force: bool = False,
@@ -280,7 +350,9 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
         (tmp / run_folder.RUNS).write_text(csv_text(list(sim.runs.columns), rows),
                                            encoding="utf-8", newline="")
         run_folder.write_daily(tmp, sim.daily, sim.scenario.scenario.start_date)
-        write_json(tmp / run_folder.SUMMARY_JSON, sim.summary())
+        write_json(tmp / run_folder.SUMMARY_JSON, sim.summary().to_dict())
+        write_folder_manifest(tmp, "run", [sim.scenario], sim.root_seed, runs=len(sim.runs))
+        write_columns(tmp)
         if plots:
             plot_run_folder(tmp)
     return out
@@ -308,11 +380,14 @@ def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
             for day, actor, action, target, outcome in (record.log or [])]
     table = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     table.attrs["row"] = record.row
+    table.attrs["initial_posture"] = scenario.iran.initial_posture
     return table
 
 
 # ---------------------------------------------------------------------------- comparisons ---
-def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> Path:
+def write_comparison(target: Path, folders: list[Path], plots: bool = True,
+                     scenarios: list[Scenario] | None = None, root_seed: int | None = None,
+                     table: bool = True, base: str | None = None) -> Path:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
     figures. Reads the saved run tables back, one at a time for the table."""
@@ -321,16 +396,22 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> P
     summaries = [run_folder.read_summary(f) for f in folders]
     runs_by_scenario = {s["scenario"]: run_folder.read_runs(f) for s, f in
                         zip(summaries, folders, strict=True)}
-    table = comparison_table(runs_by_scenario)
-    with atomic_open(Path(target) / "comparison.csv") as fh:
-        table.to_csv(fh, index=False)
+    if table:
+        compared = comparison_table(runs_by_scenario, {s["scenario"]: (
+            s["start_date"], float(s["horizon_days"])) for s in summaries})
+        with atomic_open(Path(target) / "comparison.csv") as fh:
+            compared.to_csv(fh, index=False)
+        if scenarios:
+            write_folder_manifest(target, "comparison", scenarios, root_seed, subfolders=True,
+                                  folders=[Path(f).name for f in folders])
+        write_columns(target)
     if plots:
         from escsim.plotting import plot_comparison_folder
 
         names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
         plot_comparison_folder(target, runs_by_scenario,
                                max(float(s["horizon_days"]) for s in summaries),
-                               rung_names=names)
+                               rung_names=names, base=base)
     return Path(target) / "comparison.csv"
 
 

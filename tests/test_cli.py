@@ -49,9 +49,12 @@ def test_scenarios_lists_every_bundled_scenario(cli) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     names = list(escsim.bundled_scenarios())
-    assert [line.split()[0] for line in lines] == names
+    heads = [line for line in lines if not line.startswith(" ")]
+    assert [line.split()[0] for line in heads] == names
     surge = next(line for line in lines if line.startswith("surge-2023 "))
-    assert "2023-10-17" in surge and "111 d" in surge and "Gaza-war surge" in surge
+    assert "2023-10-17" in surge and "111 d" in surge
+    text = " ".join(line.strip() for line in lines)
+    assert "Gaza-war surge" in text
 
 
 def test_facts_lists_and_shows_one(cli, cli_input_error) -> None:
@@ -74,7 +77,8 @@ def test_run_needs_a_scenario(cli, tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------- run ---
-RUN_FILES = ["daily.csv", "manifest.json", "runs.csv", "summary.json"]
+RUN_FILES = ["columns.json", "daily.csv", "manifest.json", "report.html", "runs.csv",
+             "scenario.toml", "summary.json"]
 
 
 def test_run_writes_the_result_folder(cli, tmp_path: Path, surge: escsim.Scenario) -> None:
@@ -174,8 +178,9 @@ def test_run_several_scenarios_writes_subfolders_and_a_comparison(cli, tmp_path:
     out = tmp_path / "both"
     result = _run(cli, "surge-2023", other, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "surge-2023",
-                                                     "surge-quiet"]
+    assert sorted(p.name for p in out.iterdir()) == ["columns.json", "comparison.csv",
+                                                     "manifest.json", "report.html",
+                                                     "surge-2023", "surge-quiet"]
     for name in ("surge-2023", "surge-quiet"):
         runs = pd.read_csv(out / name / "runs.csv")
         assert len(runs) == 6 and (runs.scenario == name).all()

@@ -166,3 +166,15 @@ def test_missing_fact_folder(tmp_path: Path) -> None:
         load_facts(tmp_path / "nowhere")
     assert info.value.message == "fact base folder not found"
     assert info.value.file == str(tmp_path / "nowhere")
+
+
+def test_facts_from_the_seed_cite_it_as_the_news_report_it_is() -> None:
+    """A fact from the seed document names who the report attributes it to, the report (its
+    date; the text gives no outlet or headline) and its file name, not the file name alone."""
+    from_seed = [f for f in escsim.load_facts().values() if "000_732ba04f51bf7673.txt" in f.source]
+    assert len(from_seed) >= 14
+    for f in from_seed:
+        assert "news report" in f.source and "Nov 2024" in f.source, f.id
+        assert "seed file 000_732ba04f51bf7673.txt" in f.source, f.id
+        attributed = f.source.split(", in a news report")[0]
+        assert attributed and attributed != f.source, f.id

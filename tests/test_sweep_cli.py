@@ -107,7 +107,7 @@ def test_plot_redraws_from_saved_tables(cli: Cli, cli_input_error: Callable[...,
     assert all((swept / "plots" / n).is_file() for n in names)
     cli_input_error(cli("plot", swept, "--axis", "iran.nope"), "not a swept key")
     cli_input_error(cli("plot", swept, "--outcome", "no_such_column>=1"), "no_such_column")
-    cli_input_error(cli("plot", swept.parent), "not a sweep folder")
+    cli_input_error(cli("plot", swept.parent), "not a result folder")
 
 
 def test_plot_functions_label_axes_with_units(swept: Path) -> None:

@@ -94,13 +94,15 @@ def survival_curve(runs: pd.DataFrame, level: int, horizon_days: float,
                    confidence: float = 0.95) -> pd.DataFrame:
     """Kaplan-Meier probability of *not yet* having reached rung ``level`` by each day.
 
-    Runs that never reach the rung are right-censored at their end day (the horizon, or earlier
-    when a rung ended the run). Uses ``scipy.stats.ecdf`` on censored data.
+    Runs that never reach the rung are followed to the horizon. A run ended early by a rung
+    that ends the run (the regional war) can reach nothing more, so it counts as not reaching
+    this rung within the horizon rather than as censored at its end day (which would raise the
+    curve above the share of runs that reached the rung): the curve's right edge is the share
+    that :func:`rung_probabilities` reports. Uses ``scipy.stats.ecdf`` on censored data.
     """
     reached = runs[f"day_rung_{level}"]
-    end = runs["end_day"] if "end_day" in runs else pd.Series(horizon_days, index=runs.index)
     events = reached.dropna().to_numpy(dtype=float)
-    censored = end[reached.isna()].to_numpy(dtype=float)
+    censored = np.full(int(reached.isna().sum()), float(horizon_days))
     grid = np.arange(0, int(np.ceil(horizon_days)) + 1, dtype=float)
     if len(events) == 0:
         ones = np.ones_like(grid)

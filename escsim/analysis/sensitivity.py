@@ -39,6 +39,7 @@ from escsim.analysis.outcomes import Outcome, parse_outcome
 from escsim.errors import InputError
 from escsim.results import read_json, write_table
 from escsim.results import sweep as tables
+from escsim.results.columns import write_columns
 
 RESULTS = "sensitivity.csv"
 #: The spawn key of the bootstrap's random stream under the root seed.
@@ -253,6 +254,8 @@ def write_results(folder: Path, table: pd.DataFrame) -> Path:
     path = Path(folder) / RESULTS
     write_table(path, list(table.columns),
                        table.astype(object).where(table.notna(), None).itertuples(index=False))
+    manifest = read_json(Path(folder) / tables.MANIFEST)
+    write_columns(folder, manifest.get("design", {}).get("units"))
     return path
 
 

@@ -22,6 +22,12 @@ from escsim.errors import InputError
 class EscsimGroup(click.Group):
     """A Click group that turns :class:`InputError` into one stderr line and exit code 2."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from escsim.results.provenance import set_command
+
+        set_command(args)  # every result folder records the command that made it
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             check_environment()
@@ -42,6 +48,93 @@ def check_environment() -> None:
         except ValueError:
             raise InputError("not a matplotlib backend", key="MPLBACKEND", value=backend,
                              expected="a backend such as Agg, or MPLBACKEND unset") from None
+
+
+class Output:
+    """How much a command says: ``-q`` (only errors), ``-v`` (also what it does step by step),
+    ``--json`` (one machine-readable summary on stdout, nothing else there)."""
+
+    def __init__(self) -> None:
+        self.quiet = False
+        self.verbose = False
+        self.json = False
+        self.report = True
+
+    def set(self, name: str, value: bool) -> None:
+        setattr(self, name, bool(value))
+
+
+#: The output settings of the running command.
+OUTPUT = Output()
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """A line for the reader: on stdout (or stderr), unless ``-q`` or ``--json``."""
+    if OUTPUT.quiet or (OUTPUT.json and not err):
+        return
+    click.echo(text, err=err)
+
+
+def detail(text: str) -> None:
+    """A line shown only with ``-v`` (on stderr, so --json output stays clean)."""
+    if OUTPUT.verbose and not OUTPUT.quiet:
+        click.echo(text, err=True)
+
+
+def emit_json(data: Any) -> None:
+    """With ``--json``: ``data`` as JSON on stdout (the command's machine-readable summary)."""
+    if OUTPUT.json:
+        import json
+
+        click.echo(json.dumps(data, indent=2, default=str))
+
+
+class _SilentBar:
+    """A progress bar that shows nothing (``-q``)."""
+
+    def __enter__(self) -> _SilentBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def update(self, n: int, current_item: Any = None) -> None:
+        return None
+
+
+def progressbar(**options: Any) -> Any:
+    """``click.progressbar`` on stderr, or nothing with ``-q``."""
+    if OUTPUT.quiet:
+        return _SilentBar()
+    return click.progressbar(file=sys.stderr, **options)
+
+
+def add_output_options(command: click.Command) -> None:
+    """Give ``command`` the options ``-q/--quiet``, ``-v/--verbose`` and ``--json``."""
+    def setter(name: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+        def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+            OUTPUT.set(name, value)
+        return callback
+
+    command.params.extend([
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, is_eager=True,
+                     callback=setter("quiet"), help="Print nothing but errors."),
+        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, is_eager=True,
+                     callback=setter("verbose"), help="Also say what is done, step by step."),
+        click.Option(["--json", "json_output"], is_flag=True, expose_value=False,
+                     is_eager=True, callback=setter("json"),
+                     help="Print a machine-readable summary (JSON) on stdout, nothing else."),
+    ])
+
+
+def _no_report(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    OUTPUT.report = not value
+
+
+#: ``--no-report``: skip report.html (read through :data:`OUTPUT`).
+report_option: Callable[[Any], Any] = click.option(
+    "--no-report", is_flag=True, expose_value=False, callback=_no_report,
+    help="Skip report.html (escsim report DIR writes it).")
 
 
 set_option: Callable[[Any], Any] = click.option(
@@ -183,6 +276,8 @@ class Progress:
         self.done = 0
 
     def __call__(self, done: int, total: int) -> None:
+        if OUTPUT.quiet:
+            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
                                          show_pos=True, show_eta=False, show_percent=True,

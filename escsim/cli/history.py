@@ -5,7 +5,6 @@ the value and what was expected).
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,16 @@ from typing import Any
 import click
 
 from escsim.cli.common import (
+    OUTPUT,
     check_out,
+    echo,
+    emit_json,
     executor_options,
     load_scenario_arg,
     make_cli_executor,
     out_options,
+    progressbar,
+    report_option,
     set_option,
 )
 
@@ -27,7 +31,15 @@ _UNCERTAINTY = click.Choice(["none", "prior", "posterior"])
 
 
 def _command_line() -> str:
-    return "escsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else ""
+    from escsim.results.provenance import command_line
+
+    return command_line()
+
+
+def _shown(path: Path) -> str:
+    from escsim.results.provenance import display_path
+
+    return display_path(path.resolve())
 
 
 class _StagedProgress:
@@ -39,6 +51,8 @@ class _StagedProgress:
         self.done = 0
 
     def __call__(self, label: str, done: int, total: int) -> None:
+        if OUTPUT.quiet:
+            return
         if label != self.label:
             self.close()
             self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
@@ -83,6 +97,7 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
                    "results/calibrate-<scenario>].")
 @executor_options
 @out_options("results/backtest-<scenario>")
+@report_option
 @click.option("--eras", is_flag=True,
               help="Backtest every era (era-2019-20, era-2021, surge-2023) in one report "
                    "[default output: results/backtest-eras]; SCENARIO is ignored.")
@@ -115,25 +130,30 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
     check_out(target, force)
     main_days, extra = plan_horizons(s, obs, horizon)
     with make_cli_executor(executor, jobs, scheduler) as ex, \
-            click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr,
+            progressbar(length=runs * (1 + len(extra)),
                               label=f"backtest {s.scenario.name}: {runs} runs",
                               show_pos=True, show_eta=True) as bar:
         bt = run_backtest(s, obs, runs, seed, ex, horizon, sampler, bar.update,
-                          observations_file=str(obs_path))
+                          observations_file=_shown(obs_path))
     write_backtest(bt, target, force=force, plots=not no_plots, command=_command_line())
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(target)
     sc = bt.score()
-    click.echo(f"\nbacktest of {s.scenario.name}: {len(bt.simulation.runs)} runs over "
+    echo(f"\nbacktest of {s.scenario.name}: {len(bt.simulation.runs)} runs over "
                f"{bt.simulation.scenario.scenario.horizon_days:g} days from "
                f"{s.scenario.start_date}" + (f"; {sampler.describe()}" if sampler else ""))
     for c in bt.comparisons:
-        click.echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
+        echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
                    f"{c.verdict()}")
     if sc["covered"]:
         crps = f"; mean CRPS ratio {sc['mean_crps_ratio']:.2f} (1 = as expected were the " \
                "record a draw from the model)" if sc["mean_crps_ratio"] is not None else ""
-        click.echo(f"score: {sc['inside_90']} of {sc['covered']} inside the 90% interval, "
+        echo(f"score: {sc['inside_90']} of {sc['covered']} inside the 90% interval, "
                    f"{sc['inside_50']} inside the 50%{crps}; {sc['not_covered']} not covered")
-    click.echo(f"report: {target / 'report.md'}")
+    echo(f"report: {target / 'report.md'}")
+    emit_json({"results": str(target), **bt.summary()})
 
 
 def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observations: Path | None,
@@ -225,7 +245,7 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
             check = None
             if check_runs:
                 check = _posterior_check(s, cal, all_obs, check_runs, seed, ex,
-                                         str(obs_path))
+                                         _shown(obs_path))
         finally:
             stages.close()
     from escsim.history.calibration import write_calibration
@@ -233,20 +253,21 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     write_calibration(cal, target, force=force, plots=not no_plots, check=check,
                       command=_command_line())
     table = cal.summary_table()
-    click.echo(f"\ncalibration of {s.scenario.name}: {len(cal.particles)} particles, "
+    echo(f"\ncalibration of {s.scenario.name}: {len(cal.particles)} particles, "
                f"{sum(h['simulations'] for h in cal.history)} simulations, effective sample "
                f"size {cal.ess:.0f}" + (f"; stopped early: {cal.stopped_early}"
                                         if cal.stopped_early else ""))
-    click.echo(f"  {'parameter':<46}{'scenario':>9}{'prior 90%':>19}{'posterior median [90%]':>30}")
+    echo(f"  {'parameter':<46}{'scenario':>9}{'prior 90%':>19}{'posterior median [90%]':>30}")
     for r in table.itertuples():
-        click.echo(f"  {r.parameter:<46}{r.scenario_value:>9.3g}"
+        echo(f"  {r.parameter:<46}{r.scenario_value:>9.3g}"
                    f"{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>19}"
                    f"{f'{r.posterior_q50:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>30}")
     if check is not None:
         sc = check.score()
-        click.echo(f"posterior predictive check: {sc['inside_90']} of {sc['covered']} "
+        echo(f"posterior predictive check: {sc['inside_90']} of {sc['covered']} "
                    f"observations inside the 90% interval")
-    click.echo(f"report: {target / 'report.md'}")
+    echo(f"report: {target / 'report.md'}")
+    emit_json({"results": str(target), **cal.summary()})
 
 
 def _calibrate_eras(priors: Path | None, observations: Path | None, particles: int | None,
@@ -304,7 +325,7 @@ def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: in
     from escsim.history.calibration import posterior_check
 
     _, extra = plan_horizons(base, observations)
-    with click.progressbar(length=runs * (1 + len(extra)), file=sys.stderr, show_pos=True,
+    with progressbar(length=runs * (1 + len(extra)), show_pos=True,
                            label="posterior predictive check", show_eta=True) as bar:
         return posterior_check(base, cal, observations, runs, seed, executor, bar.update,
                                observations_file)

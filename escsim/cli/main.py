@@ -19,8 +19,12 @@ import click
 from escsim.cli.common import (
     EscsimGroup,
     Progress,
+    add_output_options,
     check_out,
     check_tail,
+    detail,
+    echo,
+    emit_json,
     executor_options,
     load_scenario_arg,
     make_cli_executor,
@@ -30,6 +34,9 @@ from escsim.cli.common import (
 )
 from escsim.errors import InputError
 from escsim.version import __version__
+
+#: The calibration scenario (the surge of 17 Oct 2023 - 4 Feb 2024): --all leaves it out.
+CALIBRATION_SCENARIO = "surge-2023"
 
 
 @click.group(cls=EscsimGroup, context_settings={"help_option_names": ["-h", "--help"],
@@ -47,28 +54,37 @@ def main() -> None:
 def _print_summary(folder: Path) -> None:
     """The compact table of a run folder: rung probabilities with intervals, median and 90%
     range of the main counts (read back from ``summary.json``)."""
-    from escsim.analysis.format import sig
-    from escsim.records import MAIN_COUNTS
     from escsim.results import read_summary
 
-    s = read_summary(folder)
+    echo("")
+    for line in summary_lines(read_summary(folder)):
+        echo(line)
+
+
+def summary_lines(s: dict[str, Any]) -> list[str]:
+    """What ``escsim run`` prints for one scenario: rung probabilities with intervals, median
+    and 90% range of the main counts (docs/generate_tutorial_numbers.py prints the same)."""
+    from escsim.analysis.format import sig
+    from escsim.records import MAIN_COUNTS
+
     names = {int(k): v for k, v in s.get("rung_names", {}).items()}
-    click.echo(f"\n{s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days from "
-               f"{s['start_date']}, root seed {s['root_seed']}")
-    click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
+    lines = [f"{s.get('title') or s['scenario']}: {s['runs']} runs, {s['horizon_days']:g} days "
+             f"from {s['start_date']}, root seed {s['root_seed']}",
+             f"  {'rung':<28}{'P(reached)':>11}   95% interval"]
     for r in s["rung_probability"]:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
         # significant digits: a tail of 5e-05 must not print as 0.000
-        click.echo(f"  {label:<28}{sig(r['probability']):>11}   "
-                   f"[{sig(r['ci_low'])}, {sig(r['ci_high'])}]")
+        lines.append(f"  {label:<28}{sig(r['probability']):>11}   "
+                     f"[{sig(r['ci_low'])}, {sig(r['ci_high'])}]")
     if s.get("tail"):
         from escsim.tail.report import tail_line
 
-        click.echo(tail_line(s["tail"]))
-    click.echo(f"  {'count':<28}{'median':>11}   90% range")
+        lines.append(tail_line(s["tail"]))
+    lines.append(f"  {'count':<28}{'median':>11}   90% range")
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
-            click.echo(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+            lines.append(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+    return lines
 
 
 @contextlib.contextmanager
@@ -110,6 +126,14 @@ def _default_out(name: str) -> Path:
 @executor_options
 @out_options("results/<scenario> or results/compare",
              resume="Finish an interrupted run in --out, running only the missing chunks.")
+@click.option("--base", metavar="SCENARIO",
+              help="With several scenarios: the one the others are read against (drawn first, "
+                   "in black, on top) and the paired differences of each from it "
+                   "(differences.csv, plots/differences.png; as escsim compare).")
+@click.option("--name", metavar="NAME",
+              help="Name of the result folder and title of its tables and figures [default: "
+                   "the scenario's name, +N-overrides when --set changed it].")
+@click.option("--no-report", is_flag=True, help="Skip report.html (escsim report DIR writes it).")
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Draw each replication's uncertain parameters from the scenario's priors or "
@@ -119,30 +143,34 @@ def _default_out(name: str) -> Path:
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @tail_options
-@click.option("--base", metavar="SCENARIO",
-              help="With several scenarios: also the paired differences of each from this one "
-                   "(differences.csv, plots/differences.png; as escsim compare).")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
-        out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
+        out: Path | None, force: bool, resume: bool, no_plots: bool, base: str | None = None,
+        name: str | None = None, no_report: bool = False, uncertainty: str = "none",
         priors: Path | None = None, posterior: Path | None = None,
         tail_method: str = "none", rung: int | None = None, tail_repetitions: int = 20,
-        tail_effort: int = 500, base: str | None = None) -> None:
+        tail_effort: int = 500) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
-    Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
-    with several scenarios, one subfolder each plus a side-by-side comparison. Rows stream to
-    disk as chunks finish (memory stays flat in --runs); an interrupted run continues with
-    --resume. With --parameter-uncertainty, outcome distributions include parameter
-    uncertainty, not only chance (docs/backtest.md).
+    Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html into the
+    output folder; with several scenarios, one subfolder each plus a side-by-side comparison
+    (and, with --base, paired differences). Rows stream to disk as chunks finish (memory stays
+    flat in --runs); an interrupted run continues with --resume. With --parameter-uncertainty,
+    outcome distributions include parameter uncertainty, not only chance (docs/backtest.md).
     """
+    import time
+
+    from escsim.results.provenance import variant_name
     from escsim.scenario import bundled_scenarios
     from escsim.scenario.priors import make_sampler
     from escsim.simulation import add_tail_estimate, run_to_folder
 
     refs = list(scenarios)
     if run_all:
-        refs += [name for name in bundled_scenarios() if name not in refs]
+        # the calibration period is another window (start, horizon): its probabilities are not
+        # comparable number for number with the others'
+        refs += [n for n in bundled_scenarios()
+                 if n not in refs and n != CALIBRATION_SCENARIO]
     if not refs:
         raise click.UsageError("give at least one SCENARIO, or --all")
     # validate every scenario before running any
@@ -160,41 +188,69 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
             raise InputError("the base must be one of two or more scenarios run", key="--base",
                              value=base, expected=" | ".join(refs))
         base_name = matches[0]
-    target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
-    check_out(target, force, resume)
     single = len(loaded) == 1
+    compare_name = "compare" + (f"+{len(overrides)}-overrides" if overrides else "")
+    target = out or _default_out(name or (variant_name(loaded[0]) if single else compare_name))
+    if out is None and not resume and not force and target.exists():
+        # a default folder is never overwritten, and re-running a command works: the next
+        # free name is used, and said
+        taken = target
+        target = next(taken.with_name(f"{taken.name}-{i}") for i in range(2, 10_000)
+                      if not taken.with_name(f"{taken.name}-{i}").exists())
+        echo(f"note: {taken} exists (--force replaces it, --out chooses another); writing "
+             f"{target}", err=True)
+    check_out(target, force, resume)
     folders = [target] if single else [target / n for n in names]
     total = runs * len(loaded)
-    with make_cli_executor(executor, jobs, scheduler) as ex, \
-            Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar, \
-            _resumable("run", target, bar):
-        for i, (s, sampler, folder) in enumerate(zip(loaded, samplers, folders, strict=True)):
-            def advance(done: int, _total: int, before: int = i * runs) -> None:
-                bar(before + done, total)
+    clock = {"started": time.perf_counter()}
+    with make_cli_executor(executor, jobs, scheduler) as ex:
+        with Progress(f"{len(loaded)} scenario(s) x {runs} runs") as bar, \
+                _resumable("run", target, bar):
+            for i, (s, sampler, folder) in enumerate(zip(loaded, samplers, folders,
+                                                         strict=True)):
+                def advance(done: int, _total: int, before: int = i * runs) -> None:
+                    bar(before + done, total)
 
-            run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
-                          resume=resume and folder.exists(), force=force, plots=False)
+                run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
+                              resume=resume and folder.exists(), force=force, plots=False,
+                              title=name if single else None)
         for s, folder, k in zip(loaded, folders, tail_rungs, strict=True):
             if k is not None:
                 with Progress(f"{s.scenario.name}: rung {k} by splitting", "repetitions") as tb:
-                    def one_more(n: int, bar: Progress = tb) -> None:
-                        bar.add(n, tail_repetitions)
+                    def one_more(n: int, tail_bar: Progress = tb) -> None:
+                        tail_bar.add(n, tail_repetitions)
 
                     add_tail_estimate(folder, s, k, seed, tail_repetitions, tail_effort, ex,
                                       progress=one_more)
-    if not no_plots:
-        from escsim.simulation import plot_run_folder
+        if not single:
+            from escsim.simulation import write_comparison
 
-        for folder in folders:
-            plot_run_folder(folder)
-    if not single:
-        from escsim.simulation import write_comparison
+            write_comparison(target, folders, plots=False, scenarios=loaded, root_seed=seed)
+        if base_name is not None:
+            from escsim.simulation import write_differences
 
-        write_comparison(target, folders, plots=not no_plots)
-    if base_name is not None:
-        from escsim.simulation import write_differences
+            write_differences(target, folders, base_name, plots=not no_plots)
+        clock["simulated"] = time.perf_counter()
+        detail(f"simulation and tables: {clock['simulated'] - clock['started']:.1f}s")
+        if not no_plots:
+            # figures are independent: each folder's on its own worker, with progress
+            from escsim.simulation import draw_figures
 
-        write_differences(target, folders, base_name, plots=not no_plots)
+            # in a comparison each scenario's folder gets the figures the side-by-side ones
+            # do not show (escsim plot DIR/NAME draws the rest)
+            tasks: list[tuple[Any, ...]] = [("run" if single else "compared", str(f), ())
+                                            for f in folders]
+            if not single:
+                tasks.insert(0, ("comparison", str(target), tuple(str(f) for f in folders),
+                                 base_name))
+            with Progress("drawing figures", unit="folders") as drawing:
+                draw_figures(tasks, ex, drawing)
+        clock["drawn"] = time.perf_counter()
+        detail(f"figures: {clock['drawn'] - clock['simulated']:.1f}s")
+    if not no_report:
+        from escsim.results.report import write_report
+
+        write_report(target)
     for folder in folders:
         _print_summary(folder)
     if base_name is not None:
@@ -202,57 +258,115 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 
         print_differences(target / "differences.csv")
     if not single:
-        click.echo(f"\ncomparison: {target / 'comparison.csv'}")
+        echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
-        click.echo(f"parameter uncertainty: {described}")
-    click.echo(f"results: {target}")
+        echo(f"parameter uncertainty: {described}")
+    echo(f"results: {target}")
+    from escsim.results import read_summary
+
+    emit_json({"results": str(target), "summaries": [read_summary(f) for f in folders],
+               **({"comparison": str(target / "comparison.csv")} if not single else {}),
+               **({"differences": str(target / "differences.csv")} if base_name else {}),
+               "seconds": {"simulation": round(clock["simulated"] - clock["started"], 3),
+                           "figures": round(clock["drawn"] - clock["simulated"], 3)}})
 
 
 # ---------------------------------------------------------------------------------- trace ---
 @main.command()
 @click.argument("scenario")
-@click.option("--seed", "-s", required=True, type=click.IntRange(0),
+@click.option("--seed", "-s", type=click.IntRange(0),
               help="A replication seed (the seed column of runs.csv).")
+@click.option("--replication", "-r", type=click.IntRange(0), metavar="K",
+              help="With a result folder as SCENARIO: replay its replication K (its seed and "
+                   "resolved scenario are read from the folder) and check the row reproduces.")
+@click.option("--point", type=click.IntRange(0), default=0, show_default=True,
+              help="With a sweep folder: the point of the replication.")
 @set_option
 @click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
               help="Override the scenario's horizon (days).")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/trace-<scenario>-<seed>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-def trace(scenario: str, seed: int, overrides: tuple[str, ...], horizon: float | None,
-          out: Path | None, force: bool) -> None:
-    """Write one replication's event log (trace.csv) and a timeline plot (timeline.png)."""
+def trace(scenario: str, seed: int | None, replication: int | None, point: int,
+          overrides: tuple[str, ...], horizon: float | None, out: Path | None,
+          force: bool) -> None:
+    """Write one replication's event log (trace.csv) and a timeline plot (timeline.png).
+
+    SCENARIO is a scenario with --seed, or a result folder with --replication K: the folder's
+    own resolved scenario and the row's seed are replayed, and the counts are checked against
+    the row of runs.csv.
+    """
     from escsim.plotting import plot_trace_timeline
     from escsim.results import atomic_folder
     from escsim.simulation import trace as make_trace
 
-    s = load_scenario_arg(scenario, overrides, horizon)
+    stored_row: dict[str, Any] | None = None
+    if Path(scenario).is_dir():
+        if replication is None:
+            raise InputError("a result folder needs --replication K", file=scenario,
+                             key="--replication", expected="the replication to replay")
+        if overrides or horizon is not None or seed is not None:
+            raise InputError("a result folder is replayed as it was run", file=scenario,
+                             key="--set/--horizon/--seed",
+                             expected="no --set, --horizon or --seed with a folder")
+        from escsim.results.replay import replay_input
+
+        s, seed, stored_row = replay_input(Path(scenario), replication, point)
+    else:
+        if seed is None:
+            raise InputError("give --seed (or a result folder and --replication)", key="--seed",
+                             expected="a seed from the seed column of runs.csv")
+        s = load_scenario_arg(scenario, overrides, horizon)
     target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
     check_out(target, force)  # before the replication, not after
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)
+        row = table.attrs["row"]
+        if stored_row is not None:  # checked before anything is written
+            from escsim.results.replay import row_differences
+
+            diff = row_differences(stored_row, row)
+            if diff:
+                raise InputError("the replay does not reproduce the stored row (do the code "
+                                 "or library versions differ from the manifest's?)",
+                                 file=scenario, key=f"replication {replication}", value=diff,
+                                 expected="the same counts as runs.csv")
         table.to_csv(tmp / "trace.csv", index=False)
         fig = plot_trace_timeline(table, s.scenario.start_date,
                                   horizon_days=s.scenario.horizon_days)
         fig.savefig(tmp / "timeline.png", dpi=150, bbox_inches="tight")
-    row = table.attrs["row"]
-    click.echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "
-               f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
-               f"highest rung {row['max_rung']}")
-    click.echo(f"results: {target}")
+    echo(f"{len(table)} events; attacks {row['attacks']}, US wounded {row['us_wounded']}, "
+         f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
+         f"highest rung {row['max_rung']}")
+    if stored_row is not None:
+        echo(f"reproduces replication {replication} of {scenario} (seed {seed}): every count "
+             "identical")
+    echo(f"results: {target}")
+    emit_json({"results": str(target), "seed": seed, "events": len(table), "row": row,
+               **({"reproduces": True} if stored_row is not None else {})})
 
 
 # ------------------------------------------------------------------------------ scenarios ---
 @main.command("scenarios")
 def list_scenarios() -> None:
     """List the bundled scenarios and the question each answers."""
+    import shutil
+    import textwrap
+
     from escsim.scenario import bundled_scenarios, load_scenario
 
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    rows = []
     for name in bundled_scenarios():
         s = load_scenario(name)
-        first = " ".join(s.scenario.description.split())
-        click.echo(f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d  "
-                   f"{first}")
+        text = " ".join(s.scenario.description.split())
+        rows.append({"name": name, "start_date": str(s.scenario.start_date),
+                     "horizon_days": s.scenario.horizon_days, "description": text})
+        head = f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d"
+        echo(head)
+        for line in textwrap.wrap(text, width=width - 4):
+            echo(f"    {line}")
+    emit_json(rows)
 
 
 @main.command()
@@ -263,16 +377,28 @@ def list_scenarios() -> None:
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
-    s = load_scenario_arg(scenario, overrides)
-    click.echo(f"# {s.scenario.name} (hash {s.param_hash})  from {s.source}")
+    from escsim.results.provenance import display_path
     from escsim.scenario.keys import leaves
 
-    for key, _, value, _ in leaves(s):
-        if not key.startswith(prefix):
-            continue
-        click.echo(f"{key} = {_fmt(value)}")
+    s = load_scenario_arg(scenario, overrides)
+    shown = [{"key": key, "value": value,
+              "provenance": s.provenance.get(key, "default of the schema")}
+             for key, _, value, _ in leaves(s) if key.startswith(prefix)]
+    if not shown:  # checked before anything is printed
+        import difflib
+
+        prefixes = sorted({".".join(k.split(".")[:n]) for k, *_ in leaves(s)
+                           for n in range(1, len(k.split(".")) + 1)})
+        close = difflib.get_close_matches(prefix, prefixes, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError("no key starts with this prefix" + hint, key="--key", value=prefix,
+                         expected="a prefix of the keys of `escsim show " + scenario + "`")
+    echo(f"# {s.scenario.name} (hash {s.param_hash})  from {display_path(s.source)}")
+    for item in shown:
+        echo(f"{item['key']} = {_fmt(item['value'])}")
         if not brief:
-            click.echo(f"    <- {s.provenance.get(key, 'default of the schema')}")
+            echo(f"    <- {item['provenance']}")
+    emit_json({"scenario": s.scenario.name, "param_hash": s.param_hash, "values": shown})
 
 
 def _fmt(value: Any) -> str:
@@ -301,13 +427,36 @@ def facts(fact_id: str) -> None:
             raise InputError("unknown fact id" + hint, key="--id", value=fact_id,
                              expected="an id from `escsim facts`")
         f = all_facts[fact_id]
-        for label, value in (("id", f.id), ("figure", f.figure()), ("when", f.when()),
-                             ("source", f.source), ("paraphrase", f.paraphrase),
-                             ("file", f.file), ("note", f.note or "")):
-            click.echo(f"{label:>10}: {value}")
+        fields = (("id", f.id), ("figure", f.figure()), ("when", f.when()),
+                  ("source", f.source), ("paraphrase", f.paraphrase),
+                  ("file", f.file), ("note", f.note or ""))
+        for label, value in fields:
+            echo(f"{label:>10}: {value}")
+        emit_json(dict(fields))
         return
     for f in all_facts.values():
-        click.echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
+        echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
+    emit_json([{"id": f.id, "figure": f.figure(), "when": f.when(), "source": f.source,
+                "paraphrase": f.paraphrase, "file": f.file} for f in all_facts.values()])
+
+
+# ---------------------------------------------------------------------------------- report ---
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def report(folder: Path) -> None:
+    """Write FOLDER/report.html: one self-contained page (figures embedded, tables, provenance
+    of every non-default value, the not-a-forecast caveat) to share a result, readable offline.
+
+    run, sweep and backtest write it by default (--no-report skips it).
+    """
+    from escsim.results.report import write_report
+
+    if not folder.is_dir():
+        raise InputError("no such result folder", file=str(folder),
+                         expected="a folder written by escsim")
+    path = write_report(folder)
+    echo(f"report: {path}")
+    emit_json({"report": str(path)})
 
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
@@ -317,6 +466,8 @@ from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
 for _command in (sweep, sensitivity, plot, discover, backtest, calibrate, compare, study):
     main.add_command(_command)
+for _command in main.commands.values():  # -q, -v and --json on every command
+    add_output_options(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,12 +15,16 @@ from typing import Any
 import click
 
 from escsim.cli.common import (
+    OUTPUT,
     Progress,
     check_out,
     check_tail,
+    echo,
+    emit_json,
     executor_options,
     make_cli_executor,
     out_options,
+    report_option,
     set_option,
     tail_options,
 )
@@ -40,9 +44,13 @@ def _sweep_executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return executor_options(f)
 
 
-_out_options = out_options(
+_sweep_out_options = out_options(
     "results/sweep-<scenario>",
     resume="Finish an interrupted sweep in --out: run only the missing chunks.")
+
+
+def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    return _sweep_out_options(report_option(f))
 
 
 def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: str | None,
@@ -58,7 +66,7 @@ def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: 
                          chunk_runs=chunk_runs, progress=progress)
     except KeyboardInterrupt:
         progress.close()
-        click.echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim {command} "
+        echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim {command} "
                    f"--resume --out {out}", err=True)
         sys.exit(130)
     except InputError:
@@ -67,7 +75,7 @@ def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: 
         progress.close()
         if not (out / "manifest.json").is_file():
             raise
-        click.echo(f"\nescsim: error: the sweep stopped: {type(exc).__name__}: {exc}\n"
+        echo(f"\nescsim: error: the sweep stopped: {type(exc).__name__}: {exc}\n"
                    f"finished chunks are kept; resume with:\n  escsim {command} --resume "
                    f"--out {out}", err=True)
         sys.exit(1)
@@ -160,7 +168,7 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
             raise InputError("--samples applies to lhs and sobol designs", key="--samples",
                              value=samples, expected="--design lhs or sobol")
         if design == "sobol" and samples and samples & (samples - 1):
-            click.echo(f"note: {samples} Sobol' points is not a power of two; the design is "
+            echo(f"note: {samples} Sobol' points is not a power of two; the design is "
                        "less balanced than with 2^k points", err=True)
         spec = SweepSpec(scenarios=tuple(scenarios), vary=tuple(vary), design=design,
                          samples=samples, runs=runs, seed=seed, overrides=tuple(items),
@@ -168,7 +176,12 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                          priors=None if priors is None else str(priors),
                          posterior=None if posterior is None else str(posterior),
                          pair=tuple(pair))
-        plan = plan_sweep(spec)
+        try:
+            plan = plan_sweep(spec)
+        except InputError as exc:
+            if table is None or design_table is None:
+                raise
+            raise _in_design_table(exc, design_table, table) from None
     tail_rungs = check_tail(plan.scenarios, tail_method, rung, plan.spec.parameter_uncertainty)
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
@@ -186,11 +199,42 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
 
 def _print_tail(table: Any) -> None:
     """Per point: the splitting estimate of the rare rung beside the plain one."""
-    click.echo("\n  point  rung  splitting estimate [95%]            plain [95%]")
+    echo("\n  point  rung  splitting estimate [95%]            plain [95%]")
     for r in table.itertuples():
         split = f"{r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
         plain = f"{r.plain_estimate:.3g} [{r.plain_ci_low:.3g}, {r.plain_ci_high:.3g}]"
-        click.echo(f"  {r.point:>5}  {r.rung:>4}  {split:<34} {plain}")
+        echo(f"  {r.point:>5}  {r.rung:>4}  {split:<34} {plain}")
+
+
+def _in_design_table(exc: InputError, path: Path, table: Any) -> InputError:
+    """A value of a design table refused by the checks: blamed on the table's file, line and
+    column (not on --vary, which was not given)."""
+    keys, points = table
+    where = ""
+    if exc.key in keys:
+        col = list(keys).index(exc.key)
+        line = next((i + 2 for i, p in enumerate(points)
+                     if p[col] == exc.value or str(p[col]) == str(exc.value)), None)
+        where = f"line {line}, column {col + 1}" if line else f"column {col + 1}"
+    else:
+        point = next((i for i, p in enumerate(points)
+                      if "at the point " + ", ".join(
+                          f"{k}={v!r}" for k, v in zip(keys, p, strict=True))
+                      in exc.message), None)
+        if point is not None:
+            where = f"line {point + 2}"
+    message = exc.message.split(" at the point ")[0]
+    return InputError(f"{message}" + (f" ({where})" if where else ""), file=str(path),
+                      key=exc.key, value=exc.value, expected=exc.expected)
+
+
+def _point_text(summary: Any, row: Any, keys: list[str]) -> str:
+    """A point of a sweep's summary as ``point 3 (key=value, ...)``."""
+    r = summary.loc[row]
+    values = [f"{k}={r[k]}" for k in keys if k in summary]
+    if "scenario" in summary and summary["scenario"].nunique() > 1:
+        values.insert(0, str(r["scenario"]))
+    return f"point {int(r['point'])}" + (f" ({', '.join(values)})" if values else "")
 
 
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:
@@ -206,25 +250,34 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         for name, level in ladder.items():
             names.setdefault(level, name)
     how = "resumed: " if result.resumed else ""
-    click.echo(f"\n{how}{plan.n_points} points x {plan.spec.runs} runs = {plan.total_runs:,} "
+    echo(f"\n{how}{plan.n_points} points x {plan.spec.runs} runs = {plan.total_runs:,} "
                f"runs ({result.runs_run:,} run now, {result.wall_seconds:.1f}s); root seed "
                f"{plan.spec.seed}")
-    click.echo(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
+    echo(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
     for r in plan.rungs:
         col = summary[f"p_rung_{r}"].dropna()
         if len(col):
             label = f"{r} {names.get(r, '')}"
-            click.echo(f"  {label:<28}{sig(col.min()):>31}{sig(col.median()):>9}"
-                       f"{sig(col.max()):>9}")
+            echo(f"  {label:<28}{sig(col.min()):>31}{sig(col.median()):>9}"
+                 f"{sig(col.max()):>9}")
+            if plan.n_points > 1 and col.min() < col.max():  # which point gave which value
+                echo(f"  {'':<4}min at {_point_text(summary, col.idxmin(), plan.keys)}; "
+                     f"max at {_point_text(summary, col.idxmax(), plan.keys)}")
     if plan.uncertainty is not None:
         for line in plan.uncertainty.describe():
-            click.echo(f"parameter uncertainty: {line}")
+            echo(f"parameter uncertainty: {line}")
     if not no_plots:
         from escsim.plotting.sweeps import plot_sweep_folder
 
         files = plot_sweep_folder(folder, outcomes)
-        click.echo(f"plots: {len(files)} in {folder / 'plots'}")
-    click.echo(f"results: {folder}")
+        echo(f"plots: {len(files)} in {folder / 'plots'}")
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(folder)
+    echo(f"results: {folder}")
+    emit_json({"results": str(folder), "points": plan.n_points, "runs_per_point": plan.spec.runs,
+               "root_seed": plan.spec.seed, "summary": summary.to_dict(orient="records")})
 
 
 # ----------------------------------------------------------------------------- sensitivity ---
@@ -305,24 +358,34 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
     _print_sensitivity(table)
 
 
+def _interval(estimate: float, low: float, high: float) -> str:
+    """``[low, high]``; where the bootstrap gave no interval because every resample gave the
+    same value (an index of exactly zero), that value, not ``[nan, nan]``."""
+    import math
+
+    if math.isnan(low) or math.isnan(high):
+        return "n/a" if math.isnan(estimate) else f"[{estimate:.2f}, {estimate:.2f}]"
+    return f"[{low:.2f}, {high:.2f}]"
+
+
 def _print_sensitivity(table: Any) -> None:
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
-        click.echo(f"\n{t['label'].iloc[0]} (mean across points {t['outcome_mean'].iloc[0]:.3g}; "
+        echo(f"\n{t['label'].iloc[0]} (mean across points {t['outcome_mean'].iloc[0]:.3g}; "
                    f"Monte Carlo noise share {share:.2f})")
         if t["method"].iloc[0] == "sobol":
-            click.echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
+            echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
                        "95% interval")
             for r in t.sort_values("ST", ascending=False).itertuples():
-                click.echo(f"  {r.parameter:<48}{r.S1:>7.3f}  [{r.S1_low:.2f}, {r.S1_high:.2f}]"
-                           f"{'':<3}{r.ST:>7.3f}  [{r.ST_low:.2f}, {r.ST_high:.2f}]")
+                echo(f"  {r.parameter:<48}{r.S1:>7.3f}  {_interval(r.S1, r.S1_low, r.S1_high):<13}"
+                     f"{'':<3}{r.ST:>7.3f}  {_interval(r.ST, r.ST_low, r.ST_high)}")
         else:
-            click.echo(f"  {'parameter':<48}{'mu*':>8}  {'95% interval':<18}{'sigma':>8}")
+            echo(f"  {'parameter':<48}{'mu*':>8}  {'95% interval':<18}{'sigma':>8}")
             for r in t.sort_values("mu_star", ascending=False).itertuples():
-                click.echo(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
+                echo(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
                            f"{r.mu_star_high:.3g}]{'':<4}{r.sigma:>8.3g}")
         if share > 0.1:
-            click.echo("  note: Monte Carlo noise is a large share of the variance; add --runs",
+            echo("  note: Monte Carlo noise is a large share of the variance; add --runs",
                        err=True)
 
 
@@ -340,11 +403,25 @@ def _print_sensitivity(table: Any) -> None:
                                           "'scenario') along each axis.")
 def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[str, ...],
          by: str | None) -> None:
-    """Redraw the figures of a sweep FOLDER from its saved tables (into FOLDER/plots)."""
+    """Redraw the figures of a result FOLDER from its saved tables (into FOLDER/plots).
+
+    Any folder escsim writes: a run, a comparison of several scenarios (escsim run with several
+    scenarios or --all), a sweep or sensitivity analysis, a backtest or a calibration.
+    """
     from escsim.plotting.sweeps import plot_sweep_folder
     from escsim.results import check_writable
     from escsim.sweep import read_sweep
 
+    kind = _folder_kind(folder)
+    if kind != "sweep":
+        if outcomes or rung is not None or axes or by:
+            raise InputError("--outcome, --rung, --axis and --by apply to sweep folders",
+                             file=str(folder), value=kind, expected="a sweep folder")
+        files = _plot_other(folder, kind)
+        for f in files:
+            echo(str(f))
+        emit_json({"folder": str(folder), "kind": kind, "plots": [str(f) for f in files]})
+        return
     s = read_sweep(folder)
     check_writable(folder / "plots", key="FOLDER")
     for k in [*axes, *([by] if by and by != "scenario" else [])]:
@@ -355,7 +432,72 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
         raise InputError("no such rung in the runs", key="--rung", value=rung)
     files = plot_sweep_folder(folder, outcomes, rung=rung, axes=axes or None, by=by)
     for f in files:
-        click.echo(str(f))
+        echo(str(f))
+    emit_json({"folder": str(folder), "kind": "sweep", "plots": [str(f) for f in files]})
+
+
+def _folder_kind(folder: Path) -> str:
+    """What wrote ``folder``: sweep (also sensitivity), run, comparison, backtest, calibrate."""
+    import json
+
+    if not folder.is_dir():
+        raise InputError("no such folder", file=str(folder), expected="a result folder")
+    manifest = folder / "manifest.json"
+    kind = ""
+    if manifest.is_file():
+        kind = str(json.loads(manifest.read_text(encoding="utf-8")).get("kind", ""))
+    if kind in ("sweep", "sensitivity"):
+        return "sweep"
+    if kind in ("run", "backtest", "calibrate", "comparison"):
+        return kind
+    if (folder / "comparison.csv").is_file() and not (folder / "runs.csv").is_file():
+        return "comparison"
+    if (folder / "runs.csv").is_file() and (folder / "summary.json").is_file():
+        return "run"
+    if (folder / "bands.csv").is_file():
+        return "backtest"
+    raise InputError("not a result folder", file=str(folder),
+                     expected="a folder written by escsim run, sweep, sensitivity, backtest or "
+                              "calibrate")
+
+
+def _plot_other(folder: Path, kind: str) -> list[Path]:
+    """Redraw a run, comparison, backtest or calibration folder."""
+    import pandas as pd
+
+    from escsim.simulation import plot_run_folder, write_comparison
+
+    if kind == "run":
+        return plot_run_folder(folder)
+    if kind == "comparison":
+        subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
+        files = [f for sub in subs for f in plot_run_folder(sub)]
+        write_comparison(folder, subs, plots=True)
+        return files + sorted((folder / "plots").glob("*.png"))
+    if kind == "backtest":
+        from escsim.plotting.history import plot_backtest_folder
+        from escsim.results import read_json
+
+        summary = read_json(folder / "summary.json")
+        figures = plot_backtest_folder(folder / "plots", pd.read_csv(folder / "bands.csv"),
+                                       pd.read_csv(folder / "comparison.csv"),
+                                       pd.read_csv(folder / "simulated.csv"),
+                                       summary["start_date"], title=summary["scenario"])
+        return list(figures.values())
+    # a calibration: the prior and posterior of each parameter, and its check (a backtest)
+    from escsim.plotting.history import plot_prior_posterior, save_figure
+
+    posterior = pd.read_csv(folder / "posterior.csv")
+    prior = pd.read_csv(folder / "prior_predictive.csv")
+    columns = list(posterior.columns[:list(posterior.columns).index("weight")])
+    files = [save_figure(plot_prior_posterior(prior, posterior, columns,
+                                              posterior["weight"].tolist(),
+                                              title="prior and ABC posterior of each "
+                                                    "uncertain parameter"),
+                         folder / "plots" / "prior_posterior.png")]
+    if (folder / "check" / "bands.csv").is_file():
+        files += _plot_other(folder / "check", "backtest")
+    return files
 
 
 # -------------------------------------------------------------------------------- discover ---
@@ -391,17 +533,20 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     b = res.box
     from escsim.analysis.format import sig
 
-    click.echo(f"{label}: a share of {sig(res.outcome_share)} of {res.trajectory[0].runs:,} "
+    echo(f"{label}: a share of {sig(res.outcome_share)} of {res.trajectory[0].runs:,} "
                "runs")
-    click.echo(f"box ({sig(b.support)} of runs): coverage {sig(b.coverage)}, density "
+    echo(f"box ({sig(b.support)} of runs): coverage {sig(b.coverage)}, density "
                f"{sig(b.density)} (x{b.density / res.outcome_share:.1f} the overall rate)")
     rules = res.rules()
     for r in rules or ["(no swept value restricts it: the outcome is spread evenly)"]:
-        click.echo(f"  {r}")
+        echo(f"  {r}")
     plots = Path(folder) / "plots"
     plots.mkdir(exist_ok=True)
     path = save_figure(plot_prim_trajectory(res), plots / "prim-trajectory.png")
     traj = res.trajectory_table()
     write_table(Path(folder) / "prim-trajectory.csv", list(traj.columns),
                 traj.itertuples(index=False))
-    click.echo(f"trajectory: {path}")
+    echo(f"trajectory: {path}")
+    emit_json({"outcome": outcome, "label": label, "outcome_share": res.outcome_share,
+               "support": b.support, "coverage": b.coverage, "density": b.density,
+               "rules": [str(r) for r in rules], "trajectory": str(path)})

@@ -595,6 +595,8 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
     """Write the backtest folder atomically: ``report.md``, ``comparison.csv``,
     ``simulated.csv``, ``bands.csv``, ``summary.json``, ``plots/`` and ``simulation/``."""
     from escsim.results import atomic_folder, atomic_write_text, write_json, write_rows_csv
+    from escsim.results.columns import write_columns
+    from escsim.results.provenance import write_folder_manifest
     from escsim.simulation import write_simulation
 
     out = Path(out)
@@ -607,6 +609,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
         bands = bt.bands()
         bands.to_csv(tmp / "bands.csv", index=False)
         write_json(tmp / "summary.json", bt.summary())
+        write_folder_manifest(tmp, "backtest", [bt.scenario], bt.simulation.root_seed)
         write_simulation(bt.simulation, tmp / "simulation", plots=False)
         figures: dict[str, Path] = {}
         if plots:
@@ -616,6 +619,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
                                            bt.scenario.scenario.start_date,
                                            title=bt.scenario.scenario.name)
         atomic_write_text(tmp / "report.md", report_markdown(bt, figures, command))
+        write_columns(tmp)
     return out
 
 

@@ -557,6 +557,8 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
     ``report.md``, ``plots/`` and (given a check) ``check/``."""
     from escsim.history.backtest import write_backtest
     from escsim.results import atomic_folder, atomic_write_text, write_json
+    from escsim.results.columns import write_columns
+    from escsim.results.provenance import write_folder_manifest
     from escsim.scenario.priors import PRIORS_COPY
 
     out = Path(out)
@@ -570,6 +572,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
             prior_pred[f"stat_{o.id}"] = cal.prior_predictive[:, k]
         prior_pred.to_csv(tmp / "prior_predictive.csv", index=False)
         write_json(tmp / "summary.json", cal.summary())
+        write_folder_manifest(tmp, "calibrate", [cal.scenario], cal.root_seed)
         atomic_write_text(tmp / PRIORS_COPY, cal.priors.text)
         figures: dict[str, Any] = {}
         if plots:
@@ -597,6 +600,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                            command=f"{command or 'escsim calibrate'}\n# (check/ is part of this "
                                    "calibration's output)")
         atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
+        write_columns(tmp)
     return out
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -29,6 +28,7 @@ from escsim.plotting.style import (
     RungNames,
     as_date,
     axes_for,
+    base_first,
     check_runs,
     count_text,
     day_label,
@@ -37,6 +37,7 @@ from escsim.plotting.style import (
     horizon_of,
     km_band,
     n_runs_text,
+    palette,
     points_with_ci,
     probability_xlabel,
     rung_label,
@@ -47,11 +48,24 @@ from escsim.plotting.style import (
 )
 from escsim.records import MAIN_COUNTS
 
+#: Rungs whose estimates are all below this share get a zoomed figure of their own.
+RARE = 0.2
+
 
 # --------------------------------------------------------------------------- comparisons ---
+def _ordered(runs_by_scenario: Mapping[str, pd.DataFrame], base: str | None = None
+             ) -> dict[str, pd.DataFrame]:
+    """The scenarios with the emphasised one (``base``, else a baseline) first."""
+    return {n: runs_by_scenario[n] for n in base_first(list(runs_by_scenario), base)}
+
+
 def _palette(n: int) -> list[Any]:
-    cmap = colormaps["tab10"]
-    return [cmap(i % 10) for i in range(n)]
+    """Okabe-Ito: the first (emphasised) scenario in black."""
+    return palette(n)
+
+
+def _width(i: int) -> float:
+    return 2.6 if i == 0 else 1.5
 
 
 def _check_scenarios(runs_by_scenario: Mapping[str, pd.DataFrame], *columns: str) -> None:
@@ -67,9 +81,16 @@ def _check_scenarios(runs_by_scenario: Mapping[str, pd.DataFrame], *columns: str
 def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | None = None, *,
                        rung_names: RungNames = None, levels: Sequence[int] | None = None,
                        title: str | None = None, horizon_days: float | None = None,
-                       confidence: float = 0.95) -> Figure:
-    """P(reach rung K) for several scenarios side by side, with exact binomial intervals."""
+                       confidence: float = 0.95, base: str | None = None,
+                       zoom: bool = False) -> Figure:
+    """P(reach rung K) for several scenarios side by side, with exact binomial intervals.
+
+    The emphasised scenario (``base``, else a baseline, else the first) is drawn in black and
+    listed first. ``zoom`` sets the probability axis to the data (for rare rungs, whose
+    estimates and intervals would sit flat at the bottom of a 0-1 axis).
+    """
     _check_scenarios(runs_by_scenario)
+    runs_by_scenario = _ordered(runs_by_scenario, base)
     probs = {name: rung_probabilities(runs, confidence).set_index("rung")
              for name, runs in runs_by_scenario.items()}
     levels = list(levels) if levels is not None else sorted(
@@ -80,23 +101,35 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     base = np.arange(len(levels), dtype=float)
     for i in range(0, len(levels), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="0.965", lw=0, zorder=0)
-    for (name, p), off, color in zip(probs.items(), offsets, _palette(k), strict=True):
+    top = 0.0
+    for i, ((name, p), off, color) in enumerate(zip(probs.items(), offsets, _palette(k),
+                                                    strict=True)):
         present = [lv for lv in levels if lv in p.index]
         if not present:
             continue
         y = base[[levels.index(lv) for lv in present]] + off
         sub = p.loc[present]
+        top = max(top, float(sub["ci_high"].max()))
         points_with_ci(ax, y, sub["probability"].to_numpy(dtype=float),
                         sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float),
                         color, label=f"{name} ({n_runs_text(len(runs_by_scenario[name]))})",
-                        size=5.5 if k > 3 else 6.5)
+                        size=(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0))
     ax.set_yticks(base, labels=[rung_label(lv, rung_names) for lv in levels])
     ax.set_ylim(-0.5, len(levels) - 0.5)
-    ax.set_xlim(-0.02, 1.02)
+    if zoom:
+        ax.set_xlim(0, max(0.01, top * 1.1))
+    else:
+        ax.set_xlim(-0.02, 1.02)
     style_axes(ax, "x")
-    horizon = horizon_days if horizon_days is not None else max(
-        (horizon_of(r, None) or 0) for r in runs_by_scenario.values()) or None
-    set_labels(ax, probability_xlabel(horizon), "escalation rung",
+    horizons = {horizon_of(r, None) for r in runs_by_scenario.values()} - {None}
+    if len(horizons) > 1:  # scenarios over different windows: say so, not one horizon for all
+        xlabel = (f"P(rung reached within each scenario's horizon, {min(horizons):g} to "
+                  f"{max(horizons):g} days) (share of runs)")
+    else:
+        horizon = horizon_days if horizon_days is not None else max(
+            (horizon_of(r, None) or 0) for r in runs_by_scenario.values()) or None
+        xlabel = probability_xlabel(horizon)
+    set_labels(ax, xlabel, "escalation rung",
             title or "Probability of reaching each rung, by scenario")
     ax.legend(title="scenario", loc="upper left",
               bbox_to_anchor=(1.01, 1.0), fontsize=TICK_PT - 0.5, title_fontsize=TICK_PT,
@@ -119,6 +152,7 @@ def plot_compare_counts(runs_by_scenario: Mapping[str, pd.DataFrame], count: str
     ``points`` overlays each run as a faint dot (at most 2,000 per scenario, evenly thinned).
     """
     _check_scenarios(runs_by_scenario, count)
+    runs_by_scenario = _ordered(runs_by_scenario)
     names = list(runs_by_scenario)
     k = len(names)
     fig, ax, created = axes_for(ax, 7.6, 1.4 + 0.62 * k)
@@ -162,18 +196,21 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
     ``start_date`` labels the day axis when all scenarios share a start date.
     """
     _check_scenarios(runs_by_scenario, f"day_rung_{level}")
+    runs_by_scenario = _ordered(runs_by_scenario)
     start = as_date(start_date)
     fig, ax, created = axes_for(ax, 8.6, 4.4)
-    for (name, runs), color in zip(runs_by_scenario.items(), _palette(len(runs_by_scenario)),
-                                   strict=True):
+    for i, ((name, runs), color) in enumerate(zip(runs_by_scenario.items(),
+                                                  _palette(len(runs_by_scenario)),
+                                                  strict=True)):
         km = km_band(runs, level, horizon_days, confidence, cumulative)
         hit = int(runs[f"day_rung_{level}"].notna().sum())
         note = f"{km['estimate'].iloc[-1]:.2f} by day {km['day'].iloc[-1]:g}" if hit \
             else "never reached"
-        ax.step(km["day"], km["estimate"], where="post", color=color, lw=1.8,
-                label=f"{name}  ({note})")
-        ax.fill_between(km["day"], km["low"], km["high"], step="post", color=color, alpha=0.15,
-                        lw=0)
+        # the emphasised scenario last-drawn on top, thicker, so no other curve hides it
+        ax.step(km["day"], km["estimate"], where="post", color=color, lw=_width(i),
+                label=f"{name}  ({note})", zorder=4 if i == 0 else 3)
+        ax.fill_between(km["day"], km["low"], km["high"], step="post", color=color,
+                        alpha=0.10 if i == 0 else 0.12, lw=0)
     ax.set_xlim(0, horizon_days)
     ax.set_ylim(-0.02, 1.02)
     style_axes(ax, "both")
@@ -183,8 +220,9 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
     ax.legend(title="scenario", loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=TICK_PT - 0.5, title_fontsize=TICK_PT, frameon=False)
     if created:
-        footnote(fig, f"Shaded: {confidence:.0%} pointwise confidence band; runs that never "
-                  "reach the rung are censored at their end day.", NOT_A_FORECAST)
+        footnote(fig, f"Shaded: {confidence:.0%} pointwise confidence band (Kaplan-Meier); a "
+                  "run ended by the regional-war rung counts as not reaching other rungs.",
+                  NOT_A_FORECAST)
     return fig
 
 
@@ -192,19 +230,34 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
 def plot_comparison_folder(folder: str | Path, runs_by_scenario: Mapping[str, pd.DataFrame],
                            horizon_days: float, *, rung_names: RungNames = None,
                            counts: Sequence[str] = MAIN_COUNTS,
-                           levels: Sequence[int] | None = None) -> list[Path]:
+                           levels: Sequence[int] | None = None,
+                           base: str | None = None) -> list[Path]:
     """Write side-by-side figures of several scenarios into ``folder/plots/``.
+
+    ``base`` is the scenario the others are read against (default: a baseline, else the
+    first): drawn first, in black and on top. (It is also where paired differences from the
+    base, with common random numbers, will attach.)
 
     Files: ``compare_rungs.png``, ``compare_counts.png`` (one panel per count) and
     ``compare_survival.png`` (one panel per rung; by default the rungs that some run reached).
     Returns the paths written.
     """
     _check_scenarios(runs_by_scenario)
+    runs_by_scenario = _ordered(runs_by_scenario, base)
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     names = dict(rung_names) if rung_names else None
     k = len(runs_by_scenario)
     rungs = plot_compare_rungs(runs_by_scenario, rung_names=names, horizon_days=horizon_days)
+    # the rare rungs (every estimate below RARE) on their own scale, with their intervals
+    probs = [rung_probabilities(r) for r in runs_by_scenario.values()]
+    all_levels = sorted({int(x) for p in probs for x in p["rung"]})
+    rare = [lv for lv in all_levels
+            if max(float(p.loc[p["rung"] == lv, "probability"].max()) for p in probs
+                   if (p["rung"] == lv).any()) < RARE]
+    rare_fig = plot_compare_rungs(
+        runs_by_scenario, rung_names=names, horizon_days=horizon_days, levels=rare, zoom=True,
+        title=f"Rare rungs (every estimate below {RARE:.0%}), zoomed") if rare else None
 
     present = [c for c in counts if all(c in r for r in runs_by_scenario.values())]
     fig_counts, panels, _ = grid_axes(len(present), 2, 6.4, 1.5 + 0.5 * k, None)
@@ -228,13 +281,15 @@ def plot_comparison_folder(folder: str | Path, runs_by_scenario: Mapping[str, pd
         legend = ax.get_legend()
         if legend is not None:
             legend.remove()
-    handles = [Line2D([], [], color=c, lw=2, label=name)
-               for name, c in zip(runs_by_scenario, _palette(k), strict=True)]
+    handles = [Line2D([], [], color=c, lw=_width(i), label=name)
+               for i, (name, c) in enumerate(zip(runs_by_scenario, _palette(k), strict=True))]
     fig_surv.legend(handles=handles, title="scenario", loc="outside right upper",
                     fontsize=TICK_PT, title_fontsize=TICK_PT, frameon=False)
     suptitle(fig_surv, "Time to each rung, by scenario (Kaplan-Meier)")
-    footnote(fig_surv, "Shaded: 95% pointwise confidence band; runs that never reach a rung are "
-              "censored at their end day.", NOT_A_FORECAST)
+    footnote(fig_surv, "Shaded: 95% pointwise confidence band; a run ended by the regional-war "
+              "rung counts as not reaching the other rungs.", NOT_A_FORECAST)
     written = {"compare_rungs.png": rungs, "compare_counts.png": fig_counts,
                "compare_survival.png": fig_surv}
+    if rare_fig is not None:
+        written["compare_rare_rungs.png"] = rare_fig
     return [save_figure(fig, out / name) for name, fig in written.items()]

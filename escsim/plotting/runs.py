@@ -123,18 +123,33 @@ def plot_rung_distribution(runs: pd.DataFrame, ax: Axes | None = None, *,
     ax.barh(y, share * 100, height=0.62, color=BLUE, alpha=0.85, zorder=2)
     ax.errorbar(share * 100, y, xerr=np.vstack([share - ci[:, 0], ci[:, 1] - share]) * 100,
                 fmt="none", ecolor="0.15", elinewidth=1.1, capsize=3, zorder=3)
+    # Rungs are not nested (a run whose highest rung is 5 may well have had US deaths, rung 4):
+    # beside each bar, the share of runs that reached the rung at some point, so a short bar is
+    # not read as "this rarely happens"
+    ever = {int(r.rung): r for r in rung_probabilities(runs, confidence).itertuples()}
+    ys = [i for i, lv in enumerate(levels) if lv in ever]
+    if ys:
+        ax.plot([ever[levels[i]].probability * 100 for i in ys], ys, "o", mfc="white",
+                mec="0.1", mew=1.4, ms=6.5, ls="", zorder=4,
+                label="reached at some point in the run")
+        ax.legend(loc="lower right", fontsize=TICK_PT - 0.5, frameon=False)
     ax.set_yticks(y, labels=[rung_label(lv, rung_names) if lv else "0  no incident"
                              for lv in levels])
     ax.set_ylim(-0.6, len(levels) - 0.4)
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 103)  # room for a circle at 100%
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    right_labels(ax, y, [f"{s:.1%}  ({c})" for s, c in zip(share, k, strict=True)],
-                  "share (runs)")
+    right_labels(ax, y, [f"highest {s:.1%}" + (f", reached {ever[lv].probability:.1%}"
+                                               if lv in ever else "")
+                         for s, lv in zip(share, levels, strict=True)],
+                  "share of runs")
     style_axes(ax, "x")
-    set_labels(ax, "share of runs whose highest rung is this one (%)", "highest rung reached",
+    set_labels(ax, "share of runs (%)", "highest rung reached",
             title or with_scenario("Highest rung reached", scenario_of(runs), n))
     if created:
-        footnote(fig, CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
+        footnote(fig, "Bars: share of runs whose highest rung is this one; circles: share that "
+                  "reached the rung at some point (rungs are not nested: a run that ends at a "
+                  "higher rung may also have passed through this one).",
+                  CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
     return fig
 
 
@@ -226,9 +241,10 @@ def plot_survival(runs: pd.DataFrame, horizon_days: float, levels: Sequence[int]
     ax.legend(title="rung", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=TICK_PT - 0.5,
               title_fontsize=TICK_PT, frameon=False)
     if created:
-        footnote(fig, f"Shaded: {confidence:.0%} pointwise confidence band. Runs that never "
-                  "reach a rung are censored at their end day (the horizon, or earlier if the "
-                  "run ended).", NOT_A_FORECAST)
+        footnote(fig, f"Shaded: {confidence:.0%} pointwise confidence band (Kaplan-Meier). A "
+                  "run ended by the regional-war rung counts as not reaching the other rungs, "
+                  "so each curve ends at the share of runs that reached its rung.",
+                  NOT_A_FORECAST)
     return fig
 
 
@@ -295,8 +311,14 @@ def _names_from(summary: Mapping[str, Any], rung_names: RungNames) -> RungNames:
     return {int(k): str(v) for k, v in names.items()} if names else None
 
 
+#: The figures of a run folder, and those a comparison folder already shows side by side.
+RUN_FIGURES = ("rungs", "max_rung", "counts", "survival", "daily")
+SHOWN_IN_COMPARISON = ("rungs", "counts", "survival")
+
+
 def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFrame,
-                       summary: Mapping[str, Any], *, rung_names: RungNames = None) -> list[Path]:
+                       summary: Mapping[str, Any], *, rung_names: RungNames = None,
+                       figures: Sequence[str] = RUN_FIGURES) -> list[Path]:
     """Write the standard figures of one scenario's results into ``folder/plots/``.
 
     Files: ``rungs.png`` (rung probabilities), ``max_rung.png`` (highest rung), ``counts.png``
@@ -307,26 +329,30 @@ def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFra
     """
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
-    scenario = summary.get("scenario") or scenario_of(runs)
+    scenario = summary.get("title") or summary.get("scenario") or scenario_of(runs)
     horizon = horizon_of(runs, summary.get("horizon_days")) or 1.0
     start = as_date(summary.get("start_date"))
     names = _names_from(summary, rung_names)
     n = len(runs)
     when = f" from {start.isoformat()}" if start else ""
-    figures = {
-        "rungs.png": plot_rung_probabilities(
+    draw = {
+        "rungs": lambda: plot_rung_probabilities(
             runs, rung_names=names, horizon_days=horizon,
             title=with_scenario(f"Probability of reaching each rung within {horizon:g} days",
                                  scenario, n)),
-        "max_rung.png": plot_rung_distribution(
+        "max_rung": lambda: plot_rung_distribution(
             runs, rung_names=names, title=with_scenario("Highest rung reached", scenario, n)),
-        "counts.png": plot_count_distributions(
+        "counts": lambda: plot_count_distributions(
             runs, [c for c in MAIN_COUNTS if c in runs],
             title=with_scenario(f"Counts per run over {horizon:g} days{when}", scenario, n)),
-        "survival.png": plot_survival(
+        "survival": lambda: plot_survival(
             runs, horizon, rung_names=names, start_date=start,
             title=with_scenario("Time to each rung", scenario, n)),
-        "daily.png": plot_daily_bands(
+        "daily": lambda: plot_daily_bands(
             daily, start, title=with_scenario("Cumulative counts by day", scenario, n)),
     }
-    return [save_figure(fig, out / name) for name, fig in figures.items()]
+    unknown = set(figures) - set(draw)
+    if unknown:
+        raise ValueError(f"unknown figures {sorted(unknown)} (known: {', '.join(draw)})")
+    # one figure at a time: drawn, saved, released
+    return [save_figure(draw[name](), out / f"{name}.png") for name in figures]

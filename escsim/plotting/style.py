@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from escsim.analysis import survival_curve
 from escsim.records import label
@@ -37,7 +37,25 @@ TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 11.5, 10, 9, 7.5
 #: The house blue (one series), caption grey.
 BLUE, GREY = "#2b6a99", "0.35"
 
+#: Okabe & Ito's colour-blind-safe qualitative palette (black first: the emphasised series).
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
+             "#F0E442")
+
 Grid = Literal["x", "y", "both", ""]
+
+
+def palette(n: int) -> list[str]:
+    """``n`` colour-blind-safe colours (Okabe-Ito; repeats past eight)."""
+    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+
+
+def base_first(names: Sequence[str], base: str | None = None) -> list[str]:
+    """The names with the emphasised one first: ``base``, else a ``baseline*`` name, else the
+    first. The first series is drawn in black, thicker and on top."""
+    names = list(names)
+    if base is None:
+        base = next((n for n in names if n.startswith("baseline")), names[0] if names else None)
+    return [base, *[n for n in names if n != base]] if base in names else names
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -213,14 +231,16 @@ def day_label(start: dt.date | None) -> str:
 def dates_on_top(ax: Axes, start: dt.date) -> None:
     """Calendar dates of the day ticks, on a secondary axis above the plot."""
     top = ax.secondary_xaxis("top")
+    # few ticks, short labels: a date such as "11 Nov 2024" is wide, and six of them collide
+    top.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True, min_n_ticks=2))
     top.xaxis.set_major_formatter(FuncFormatter(
-        lambda x, _pos: (start + dt.timedelta(days=float(x))).strftime("%d %b %Y")
-        .lstrip("0")))
+        lambda x, _pos: (start + dt.timedelta(days=float(x))).strftime("%b %Y")))
     top.tick_params(labelsize=TICK_PT - 1, colors=GREY)
 
 
 def count_text(count: str) -> tuple[str, str, str]:
-    return tuple(label(count))  # type: ignore[return-value]
+    found = label(count)
+    return found.title, found.noun, found.unit
 
 
 def fmt_number(x: float) -> str:

@@ -34,6 +34,8 @@ from escsim.plotting.style import (
 )
 from escsim.plotting.style import (
     NOT_A_FORECAST,
+    palette,
+    rung_label,
     save_figure,
     style_axes,
 )
@@ -107,7 +109,7 @@ def plot_outcomes_along_axis(runs: pd.DataFrame, axis: str, outcomes: Sequence[O
             est = t["estimate"].to_numpy(dtype=float)
             ax.errorbar(x, est, yerr=[est - t["low"].to_numpy(dtype=float),
                                       t["high"].to_numpy(dtype=float) - est],
-                        fmt="o-", color=color, ms=4, lw=1.2, capsize=2.5, label=label)
+                        fmt="o", color=color, ms=4, lw=1.2, capsize=2.5, label=label)
     if not numeric:
         ax.set_xticks(range(len(cats)), labels=[str(c) for c in cats])
     if all(o.is_probability for o in outcomes):
@@ -121,7 +123,10 @@ def plot_outcomes_along_axis(runs: pd.DataFrame, axis: str, outcomes: Sequence[O
     ax.legend(fontsize=_TICK_PT - 0.5, frameon=False, loc="upper left",
               bbox_to_anchor=(1.01, 1.0))
     if created:
-        _footnote(fig, _BAND_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
+        # pooled only when several points share a value of the axis (other keys swept too)
+        pooled = "point" in runs and bool((runs.groupby(axis)["point"].nunique() > 1).any())
+        note = _BAND_NOTE if pooled else _BAND_NOTE.split(", pooled")[0] + "."
+        _footnote(fig, note.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
     return fig
 
 
@@ -180,8 +185,9 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
                            ax: Axes | None = None, *, color_by: str | None = None,
                            unit: str = "", rung_names: dict[int, str] | None = None,
                            max_curves: int = 8, confidence: float = 0.95) -> Figure:
-    """Kaplan-Meier probability of *not yet* having reached rung ``level``, one curve per point
-    (at most ``max_curves``, spread over the values of ``color_by``), with confidence bands."""
+    """Kaplan-Meier probability of having reached rung ``level`` by each day (rising, as in
+    ``escsim run``'s plots), one curve per point (at most ``max_curves``, spread over the
+    values of ``color_by``), with confidence bands."""
     fig, ax, created = _axes(ax, 7.6, 4.4)
     pts = points.copy()
     if color_by is not None:
@@ -195,7 +201,7 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
         cmap = colormaps["viridis"]
         colors = [cmap(norm(float(v))) for v in pts[color_by]]
     else:
-        colors = list(colormaps["tab10"](np.arange(len(pts)) % 10))
+        colors = palette(len(pts))
     by_point = runs.groupby("point")
     for (_, p), color in zip(pts.iterrows(), colors, strict=True):
         sub = by_point.get_group(p["point"])
@@ -207,16 +213,15 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
             f"{color_by.split('.')[-1]} = {p[color_by]}"
         if points["scenario"].nunique() > 1:
             label += f" ({p['scenario']})"
-        ax.step(km["day"], km["survival"], where="post", color=color, lw=1.5, label=label)
-        ax.fill_between(km["day"], km["ci_low"], km["ci_high"], step="post", color=color,
-                        alpha=0.12, lw=0)
+        ax.step(km["day"], 1 - km["survival"], where="post", color=color, lw=1.5, label=label)
+        ax.fill_between(km["day"], 1 - km["ci_high"], 1 - km["ci_low"], step="post",
+                        color=color, alpha=0.12, lw=0)
     ax.set_ylim(-0.02, 1.02)
     style_axes(ax, "y")
     ax.set_xlabel("days from the scenario start [days]", fontsize=_LABEL_PT)
-    ax.set_ylabel(f"P(rung {level} not yet reached)", fontsize=_LABEL_PT)
-    name = (rung_names or {}).get(level)
-    ax.set_title(f"Time to rung {level}" + (f" ({name.replace('_', ' ')})" if name else "")
-                 + " by sweep point", fontsize=_TITLE_PT, loc="left")
+    ax.set_ylabel("P(rung reached by day), Kaplan-Meier", fontsize=_LABEL_PT)
+    ax.set_title(f"Time to {rung_label(level, rung_names)}, by sweep point",
+                 fontsize=_TITLE_PT, loc="left")
     if numeric:
         assert color_by is not None
         cbar = fig.colorbar(_scalar_mappable(norm), ax=ax)
@@ -225,8 +230,9 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
         ax.legend(fontsize=_TICK_PT - 0.5, frameon=False, loc="upper left",
                   bbox_to_anchor=(1.01, 1.0))
     if created:
-        _footnote(fig, "Kaplan-Meier estimate, runs censored at their end day; bands: 95% "
-                       "pointwise intervals.", NOT_A_FORECAST)
+        _footnote(fig, "Kaplan-Meier estimate; a run ended by the regional-war rung counts as "
+                       "not reaching the other rungs; bands: 95% pointwise intervals.",
+                  NOT_A_FORECAST)
     return fig
 
 
@@ -247,7 +253,7 @@ def plot_scenarios(runs: pd.DataFrame, ax: Axes | None = None, *,
     levels = list(levels) if levels is not None else rung_levels(runs)
     names = list(dict.fromkeys(runs["scenario"]))
     fig, ax, created = _axes(ax, 8.4, 1.3 + len(levels) * (0.22 + 0.12 * len(names)))
-    colors = colormaps["tab10"](np.arange(len(names)) % 10)
+    colors = palette(len(names))
     offsets = np.linspace(-0.2, 0.2, len(names)) if len(names) > 1 else np.zeros(1)
     base = np.arange(len(levels), dtype=float)
     for name, off, color in zip(names, offsets, colors, strict=True):
@@ -260,7 +266,7 @@ def plot_scenarios(runs: pd.DataFrame, ax: Axes | None = None, *,
                                   p.loc[present, "ci_high"].to_numpy(dtype=float) - est],
                     fmt="o", color=color, ms=5, capsize=2.5, lw=1.2,
                     label=f"{name} ({len(sub):,} runs)")
-    labels = [f"{lv} {(rung_names or {}).get(lv, '').replace('_', ' ')}".strip() for lv in levels]
+    labels = [rung_label(lv, rung_names) for lv in levels]
     ax.set_yticks(base, labels=labels)
     ax.set_xlim(-0.02, 1.02)
     ax.invert_yaxis()
@@ -334,7 +340,9 @@ def plot_morris(results: pd.DataFrame, outcome: str | None = None, ax: Axes | No
         while any(abs(x - px) < 0.3 and abs(y + lift * 0.035 - py) < 0.03 for px, py in placed):
             lift += 1
         placed.append((x, y + lift * 0.035))
-        ax.annotate(str(r["parameter"].iloc[i]).split(".")[-1], (mu[i], sigma[i]),
+        # the whole key: militias.iraq_factions.x and militias.syria_groups.x differ only
+        # in their prefix
+        ax.annotate(str(r["parameter"].iloc[i]), (mu[i], sigma[i]),
                     xytext=(4, 3 + 10 * lift), textcoords="offset points", fontsize=_NOTE_PT,
                     arrowprops={"arrowstyle": "-", "color": "0.6", "lw": 0.5} if lift else None)
     ax.plot([0, top], [0, top], ls="--", color="0.6", lw=0.8, label="sigma = mu*")

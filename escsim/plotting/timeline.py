@@ -69,7 +69,8 @@ def _short(text: str, limit: int = 44) -> str:
 
 def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str, str]],
                         start_date: DateLike, ax: Axes | None = None, *,
-                        title: str | None = None, horizon_days: float | None = None) -> Figure:
+                        title: str | None = None, horizon_days: float | None = None,
+                        initial_posture: str | None = None) -> Figure:
     """One replication's event log as a timeline: a lane per actor, x = date.
 
     Attacks are coloured by outcome (miss, intercepted, damage, injuries, fatalities) with one
@@ -81,6 +82,8 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
             outcome), or ``RunRecord.log`` as tuples.
         start_date: the scenario's start date (day 0).
         horizon_days: the x range (default: the run's end day, or the last event).
+        initial_posture: Iran's posture at day 0 (default: ``log.attrs["initial_posture"]``,
+            set by :func:`escsim.trace`); a pause in force at the start is shaded from day 0.
     """
     table = log if isinstance(log, pd.DataFrame) else pd.DataFrame(list(log),
                                                                     columns=_TRACE_COLUMNS)
@@ -94,7 +97,8 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
     table = table.sort_values("day", kind="stable")
     actors = list(dict.fromkeys(table["actor"].astype(str)))
     militias = [a for a in actors if a not in _STATE_ACTORS and a != "iran"]
-    lanes = [*militias, *[a for a in _STATE_ACTORS if a in actors or a in ("us", "timeline")]]
+    # a lane per actor that did something (an empty lane only takes room)
+    lanes = [*militias, *[a for a in _STATE_ACTORS if a in actors]] or ["us"]
     lane_y = {a: float(len(lanes) - 1 - i) for i, a in enumerate(lanes)}
     end = horizon_days if horizon_days is not None else row.get("end_day")
     if end is None or not np.isfinite(float(end)):
@@ -105,7 +109,9 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
 
     # periods of Iranian restraint, shaded across all lanes
     postures = table[(table["actor"] == "iran") & (table["action"] == "posture")]
-    since: float | None = None
+    if initial_posture is None:
+        initial_posture = table.attrs.get("initial_posture")
+    since: float | None = 0.0 if str(initial_posture or "").startswith("restraining") else None
     for day, outcome in zip(postures["day"], postures["outcome"].astype(str), strict=True):
         if since is not None:
             ax.axvspan(*to_dates(start, [since, day]), color="#a1d99b", alpha=0.22, lw=0)
@@ -114,7 +120,8 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
             since = float(day)
     if since is not None:
         ax.axvspan(*to_dates(start, [since, end]), color="#a1d99b", alpha=0.22, lw=0)
-    if len(postures[postures["outcome"].astype(str).str.startswith("restraining")]):
+    if since == 0.0 or len(postures[postures["outcome"].astype(str).str.startswith(
+            "restraining")]):
         legend["restraint"] = Patch(color="#a1d99b", alpha=0.45, label="Iran restraining")
 
     attacks = table[table["action"].astype(str).str.startswith("attack")]
@@ -163,15 +170,19 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
             for xi in x:
                 ax.axvline(xi, color="0.3", lw=0.8, ls=":", zorder=1)
         if action in _ANNOTATED:
-            for xi, yi, text in zip(x, y, part["outcome"].astype(str), strict=True):
+            for day, xi, yi, text in zip(part["day"], x, y, part["outcome"].astype(str),
+                                         strict=True):
                 flip = -flip
-                ax.annotate(_short(text), (xi, yi), xytext=(4, 9 * flip), textcoords="offset "
-                            "points", fontsize=NOTE_PT, color="0.2", rotation=0,
+                # labels in the last third run leftwards, so none runs off the right edge
+                left = float(day) > 0.66 * end
+                ax.annotate(_short(text), (xi, yi), xytext=(-4 if left else 4, 9 * flip),
+                            textcoords="offset points", fontsize=NOTE_PT, color="0.2",
+                            ha="right" if left else "left",
                             va="bottom" if flip > 0 else "top", zorder=5)
 
     ax.set_yticks(list(lane_y.values()),
                   labels=[_LANE_NAMES.get(a, pretty_key(a)) for a in lanes])
-    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    ax.set_ylim(-0.85, len(lanes) - 0.15)  # room for the labels above the top lane
     ax.set_xlim(*to_dates(start, [-0.015 * end, 1.015 * end]))
     run_end = row.get("end_day")
     if horizon_days is not None and run_end is not None and float(run_end) < horizon_days - 1e-6:

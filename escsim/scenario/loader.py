@@ -293,6 +293,17 @@ def _apply_override(tree: Tree, key: str, value: Any) -> None:
         if isinstance(nxt, Leaf) and isinstance(nxt.value, dict):
             nxt = _expand(nxt, ".".join(parts[: i + 1]))
             node[part] = nxt
+        if nxt is None and node:
+            # a new table entry one letter away from an existing one is a typo, not a new
+            # militia group or site (which would then fail on its missing keys, blamed on the
+            # scenario file)
+            close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.8)
+            if close:
+                where = ".".join(parts[:i])
+                raise InputError(f"unknown name '{part}' in "
+                                 f"{f'[{where}]' if where else 'the scenario'}; did you mean "
+                                 f"'{close[0]}'?", file="--set", key=key,
+                                 expected=f"one of {', '.join(str(k) for k in node)}")
         if not isinstance(nxt, dict):
             nxt = {}
             node[part] = nxt

@@ -456,6 +456,25 @@ class ParameterSampler:
         return self.priors.apply(scenario, theta), values
 
 
+def check_uncertainty_options(mode: str, priors: str | Path | None = None,
+                              posterior: str | Path | None = None) -> None:
+    """The one check of ``--parameter-uncertainty``, ``--priors`` and ``--posterior`` that
+    every command (run, sweep, sensitivity, backtest) makes: a known mode, and no priors or
+    posterior given to a mode that would ignore them."""
+    modes = ("none", "prior", "posterior")
+    if mode not in modes:
+        raise InputError("unknown parameter-uncertainty mode", key="--parameter-uncertainty",
+                         value=mode, expected=" | ".join(modes))
+    if mode == "none" and (priors is not None or posterior is not None):
+        raise InputError("--priors and --posterior need --parameter-uncertainty",
+                         key="--priors" if priors is not None else "--posterior",
+                         value=str(priors if priors is not None else posterior),
+                         expected="--parameter-uncertainty prior | posterior")
+    if mode == "prior" and posterior is not None:
+        raise InputError("--posterior needs --parameter-uncertainty posterior", key="--posterior",
+                         value=str(posterior), expected="--parameter-uncertainty posterior")
+
+
 def make_sampler(scenario: Scenario, mode: str, priors: str | Path | None = None,
                  posterior: str | Path | None = None) -> ParameterSampler | None:
     """The sampler of ``--parameter-uncertainty MODE``: each replication's uncertain parameters
@@ -475,6 +494,7 @@ def make_sampler(scenario: Scenario, mode: str, priors: str | Path | None = None
     Raises:
         InputError: an unknown mode, or priors or a posterior that cannot be read.
     """
+    check_uncertainty_options(mode, priors, posterior)
     if mode == "none":
         return None
     if mode == "prior":

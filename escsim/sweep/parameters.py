@@ -36,6 +36,7 @@ from escsim.scenario.priors import (
     PriorSet,
     _check_support,
     _get_path,
+    check_uncertainty_options,
     make_sampler,
     numeric_keys,
 )
@@ -216,19 +217,9 @@ def plan_uncertainty(mode: str, priors: str | Path | None, posterior: str | Path
         InputError: an unknown mode, a missing file, a bad prior (as ``escsim run``), a prior
             that is invalid at some point, or ``priors``/``posterior`` without a mode using them.
     """
-    if mode not in MODES:
-        raise InputError("unknown parameter-uncertainty mode", key="--parameter-uncertainty",
-                         value=mode, expected=" | ".join(MODES))
+    check_uncertainty_options(mode, priors, posterior)
     if mode == "none":
-        if priors is not None or posterior is not None:
-            raise InputError("--priors and --posterior need --parameter-uncertainty",
-                             key="--priors" if priors is not None else "--posterior",
-                             value=str(priors if priors is not None else posterior),
-                             expected="--parameter-uncertainty prior | posterior")
         return None
-    if mode == "prior" and posterior is not None:
-        raise InputError("--posterior needs --parameter-uncertainty posterior", key="--posterior",
-                         value=str(posterior), expected="--parameter-uncertainty posterior")
     out = []
     for s, bases in zip(scenarios, bases_of, strict=True):
         sampler = make_sampler(s, mode, priors, posterior)

@@ -43,6 +43,7 @@ from escsim.analysis.sweep_summary import build_summary, summary_inputs
 from escsim.errors import InputError
 from escsim.results import run as run_folder
 from escsim.results import sweep as tables
+from escsim.results.columns import write_columns
 from escsim.results.files import (
     atomic_binary,
     output_lock,
@@ -50,6 +51,13 @@ from escsim.results.files import (
     write_errors,
     write_json,
     write_table,
+)
+from escsim.results.provenance import (
+    code_hash,
+    display_path,
+    provenance,
+    variant_name,
+    write_scenarios,
 )
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor, available_cores
@@ -96,16 +104,6 @@ def make_chunk(plan: SweepPlan, chunk_id: int, chunk_runs: int,
 
 
 # ------------------------------------------------------------------------------- manifest ---
-def code_hash() -> str:
-    """Hash of the model and engine source: a resumed sweep must run the same code."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for p in sorted([root / "engine.py", *(root / "model").glob("*.py")]):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:12]
-
-
 def _file_sha(path: str) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
@@ -123,16 +121,23 @@ def _design_json(plan: SweepPlan) -> dict[str, Any]:
             "units": units, **plan.design_extra}
 
 
-def _new_manifest(plan: SweepPlan, chunk_runs: int) -> dict[str, Any]:
+def _new_manifest(plan: SweepPlan, chunk_runs: int, title: str | None = None
+                  ) -> dict[str, Any]:
     spec = plan.spec
     n_chunks = math.ceil(plan.total_runs / chunk_runs)
+    shared = provenance(plan.scenarios, spec.seed, title)
     return {
         "kind": spec.kind,
         "status": "running",
         "created": _now(),
+        "title": shared["title"],
+        "command": shared["command"],
+        "caveat": shared["caveat"],
         "escsim_version": __version__,
         "code_hash": code_hash(),
         "python": platform.python_version(),
+        "versions": shared["versions"],
+        "root_seed": spec.seed,
         "spec": spec.to_json(),
         "design": {"kind": spec.design, "samples": spec.samples, "keys": plan.keys,
                    "axes": [{"key": a.key, "spec": a.spec, "kind": a.kind} for a in plan.axes],
@@ -144,9 +149,10 @@ def _new_manifest(plan: SweepPlan, chunk_runs: int) -> dict[str, Any]:
                              "seed_key of points.csv)" if spec.pair else "design_point)"),
                   **({"paired_keys": list(spec.pair)} if spec.pair else {}),
                   "design_seed": "SeedSequence(root_seed, spawn_key=(0x5EED,))"},
-        "scenarios": [{"ref": ref, "name": s.scenario.name, "source": s.source,
-                       "param_hash": s.param_hash, "file_sha256": _file_sha(s.source)}
-                      for ref, s in zip(spec.scenarios, plan.scenarios, strict=True)],
+        "scenarios": [{"ref": display_path(ref) if Path(ref).is_absolute() else ref, **entry,
+                       "file_sha256": _file_sha(s.source)}
+                      for ref, s, entry in zip(spec.scenarios, plan.scenarios,
+                                               shared["scenarios"], strict=True)],
         "ladders": plan.ladders,
         "points": plan.n_points,
         "runs_per_point": spec.runs,
@@ -262,7 +268,8 @@ class SweepResult:
 
 def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = False,
               force: bool = False, chunk_runs: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> SweepResult:
+              progress: Callable[[int, int], None] | None = None,
+              title: str | None = None) -> SweepResult:
     """Run (or finish) a sweep into folder ``out``.
 
     Args:
@@ -276,16 +283,19 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = F
             the stored chunking is kept.
         progress: called as ``progress(runs_done, total_runs)`` at the start and after each
             chunk.
+        title: what the folder's manifest, summary and figures call the result (default: the
+            scenario names, marked ``+N-overrides`` when overrides changed them).
     """
     out = Path(out)
     hint = f"; free space (or fix the folder) and finish with --resume --out {out}"
     with output_lock(out), write_errors(out, hint):
-        return _run_sweep_locked(plan, out, executor, resume, force, chunk_runs, progress)
+        return _run_sweep_locked(plan, out, executor, resume, force, chunk_runs, progress,
+                                 title)
 
 
 def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, force: bool,
-                      chunk_runs: int | None,
-                      progress: Callable[[int, int], None] | None) -> SweepResult:
+                      chunk_runs: int | None, progress: Callable[[int, int], None] | None,
+                      title: str | None) -> SweepResult:
     out = Path(out)
     executor = executor or SerialExecutor()
     workers = int(getattr(executor, "workers", 1) or 1)
@@ -313,7 +323,8 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, f
             shutil.rmtree(out)
         chunk_runs = chunk_runs or default_chunk_runs(plan.total_runs, workers)
         (out / tables.PARTS).mkdir(parents=True)
-        manifest = _new_manifest(plan, chunk_runs)
+        manifest = _new_manifest(plan, chunk_runs, title)
+        write_scenarios(out, plan.scenarios)
         if not plan.single:  # a run folder has one point and nothing swept
             write_json(out / tables.DESIGN, _design_json(plan))
             write_table(out / tables.POINTS, ["point", "scenario", "design_point",
@@ -394,11 +405,14 @@ def _read_chunk_log(out: Path) -> list[dict[str, Any]]:
     return [entries[k] for k in sorted(entries)]
 
 
-def run_summary(runs: Any, scenario: Scenario, root_seed: int) -> dict[str, Any]:
+def run_summary(runs: Any, scenario: Scenario, root_seed: int,
+                title: str | None = None) -> dict[str, Any]:
     """The content of a run folder's ``summary.json`` (see :meth:`escsim.Simulation.summary`)."""
     s = summarize(runs, scenario.scenario.horizon_days)
     s.update({
         "scenario": scenario.scenario.name,
+        "title": title or variant_name(scenario),
+        "overrides": [f"{k}={v}" for k, v in scenario.overrides],
         "scenario_hash": scenario.param_hash,
         "start_date": str(scenario.scenario.start_date),
         "root_seed": root_seed,
@@ -418,7 +432,7 @@ def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int,
         sessions = manifest.get("sessions", [])
         session = sessions[-1] if sessions else {}
         runs_table = run_folder.read_runs(out, columns=summary_columns_of_run(plan.columns))
-        summary = run_summary(runs_table, scenario, plan.spec.seed)
+        summary = run_summary(runs_table, scenario, plan.spec.seed, manifest.get("title"))
         summary.update(wall_seconds=round(sum(float(x.get("wall_seconds", 0.0)) for x in
                                               sessions[:-1]) + session_seconds, 3),
                        executor=session.get("executor", "serial"),
@@ -430,6 +444,7 @@ def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int,
         blocks = tables.iter_point_blocks(out, n_chunks, summary_inputs(plan.rungs))
         cols, rows = build_summary(blocks, plan.points, plan.keys, plan.rungs)
         write_table(out / tables.SUMMARY, cols, rows)
+    write_columns(out, {k: plan.unit(k) for k in plan.keys})
     chunks = _read_chunk_log(out)
     manifest["chunks"] = chunks
     manifest["status"] = "complete"

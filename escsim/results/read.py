@@ -1,0 +1,104 @@
+"""Read any result folder back: the inverse of writing it.
+
+:func:`read_run` opens a folder written by ``escsim run`` (or :func:`escsim.write_simulation`),
+``sweep``, ``sensitivity``, ``backtest`` or ``calibrate`` and returns its tables as pandas
+DataFrames with its manifest, summary and column dictionary, so a notebook can pick up where a
+command left off.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from escsim.errors import InputError
+from escsim.results.columns import COLUMNS_JSON
+from escsim.results.provenance import SCENARIO_TOML
+
+
+@dataclass
+class ResultFolder:
+    """A result folder read back.
+
+    Attributes:
+        path: the folder.
+        kind: ``run``, ``sweep``, ``sensitivity``, ``backtest``, ``calibrate`` or
+            ``comparison``.
+        manifest: ``manifest.json`` (command, overrides, versions, seeds, scenarios).
+        summary: ``summary.json`` when the folder has one (else an empty dict).
+        tables: every CSV table of the folder, by file stem (``runs``, ``daily``, ``summary``,
+            ``points``, ``comparison``, ``posterior``, ...), as DataFrames.
+        columns: the column dictionary (table file -> DataFrame of name, unit, definition).
+    """
+
+    path: Path
+    kind: str
+    manifest: dict[str, Any]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(repr=False)
+    columns: dict[str, pd.DataFrame] = field(repr=False)
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The run table (``runs.csv``): one row per replication."""
+        return self._table("runs")
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """The daily bands (``daily.csv``)."""
+        return self._table("daily")
+
+    @property
+    def scenario_file(self) -> Path | None:
+        """The resolved scenario (``scenario.toml``), loadable by :func:`escsim.load_scenario`."""
+        p = self.path / SCENARIO_TOML
+        return p if p.is_file() else None
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise KeyError(f"{self.path} has no {name}.csv (tables: {', '.join(self.tables)})")
+        return self.tables[name]
+
+
+def read_run(folder: str | Path) -> ResultFolder:
+    """Read a result folder back (the inverse of writing it).
+
+    Args:
+        folder: a folder written by ``escsim run``, ``sweep``, ``sensitivity``, ``backtest``,
+            ``calibrate`` (or a comparison folder of ``escsim run`` with several scenarios).
+
+    Returns:
+        A :class:`ResultFolder`: ``runs``, ``daily``, every table in ``tables``, ``manifest``,
+        ``summary`` and ``columns``.
+
+    Raises:
+        InputError: not a result folder.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("no such result folder", file=str(folder),
+                         expected="a folder written by escsim")
+    manifest = _json(folder / "manifest.json")
+    summary = _json(folder / "summary.json")
+    tables = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+    if not tables:
+        raise InputError("not a result folder (no tables)", file=str(folder),
+                         expected="a folder written by escsim run, sweep, backtest or "
+                                  "calibrate")
+    described = _json(folder / COLUMNS_JSON).get("tables", {})
+    columns = {name: pd.DataFrame(rows) for name, rows in described.items()}
+    kind = str(manifest.get("kind") or ("comparison" if "comparison" in tables and
+                                        "runs" not in tables else "run"))
+    return ResultFolder(folder, kind, manifest, summary, tables, columns)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return data if isinstance(data, dict) else {"data": data}

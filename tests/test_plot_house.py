@@ -1,0 +1,134 @@
+"""The plot house: one survival convention, one naming of rungs, colour-blind-safe colours, the
+baseline emphasised, rare rungs on their own scale, a highest-rung chart that cannot be read as
+"no deaths", no 'pooled' note when nothing was pooled, and a timeline that shades a pause in
+force at day 0 and has no empty lane."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import escsim  # noqa: E402
+from escsim import plotting  # noqa: E402
+from escsim.analysis import rung_probabilities, survival_curve  # noqa: E402
+from escsim.plotting import style  # noqa: E402
+from escsim.plotting.sweeps import plot_outcomes_along_axis, plot_survival_by_point  # noqa: E402
+from escsim.sweep import parse_outcome  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base() -> escsim.Scenario:
+    return escsim.load_scenario("baseline-2024-11", ["scenario.horizon_days=120"])
+
+
+@pytest.fixture(scope="module")
+def runs(base) -> pd.DataFrame:
+    return escsim.simulate(base, runs=60, seed=11).runs
+
+
+def _ended_early(runs: pd.DataFrame, level: int = 8, at: float = 30.0) -> pd.DataFrame:
+    """A copy where a third of the runs were ended by the regional-war rung on day ``at``
+    without reaching ``level - 2``."""
+    out = runs.copy()
+    idx = out.index[::3]
+    out.loc[idx, f"day_rung_{level}"] = at
+    out.loc[idx, f"day_rung_{level - 2}"] = np.nan
+    out.loc[idx, "end_day"] = at
+    return out
+
+
+def test_survival_right_edge_is_the_reported_share(runs) -> None:
+    """A run ended by the regional war is not censored early: the curve ends at the share."""
+    table = _ended_early(runs)
+    for level in (6, 8):
+        km = survival_curve(table, level, 120)
+        share = rung_probabilities(table).set_index("rung").loc[level, "probability"]
+        assert 1 - km["survival"].iloc[-1] == pytest.approx(share, abs=1e-12)
+
+
+def test_one_survival_convention_and_one_rung_naming(runs, base) -> None:
+    names = {r.level: n for n, r in base.ladder.items()}
+    run_fig = plotting.plot_survival(runs, 120, levels=[3], rung_names=names)
+    points = pd.DataFrame({"point": [0], "scenario": [base.scenario.name],
+                           "horizon_days": [120.0]})
+    sweep_fig = plot_survival_by_point(runs.assign(point=0), points, 3, rung_names=names)
+    rising = []
+    for fig in (run_fig, sweep_fig):
+        ax = fig.axes[0]
+        y = np.asarray(ax.lines[0].get_ydata(), dtype=float)
+        rising.append(bool(y[-1] >= y[0]))
+        title = ax.get_title(loc="left") + ax.get_title()
+        assert "us_wounded" not in title and "us wounded" not in title
+    assert rising == [True, True]  # both show P(reached by day), rising
+    assert style.rung_label(3, names) in sweep_fig.axes[0].get_title(loc="left")
+    assert style.rung_label(4, names) == "4  US killed"
+
+
+def test_comparison_palette_is_okabe_ito_with_the_baseline_in_black(runs) -> None:
+    by = {"us-punitive": runs.assign(scenario="us-punitive"),
+          "baseline-2024-11": runs, "us-restraint": runs.assign(scenario="us-restraint")}
+    fig = plotting.plot_compare_survival(by, 3, 120)
+    lines = [ln for ln in fig.axes[0].lines if ln.get_label() and
+             not ln.get_label().startswith("_")]
+    colours = [mcolors.to_hex(ln.get_color()).lower() for ln in lines]
+    okabe = [c.lower() for c in style.OKABE_ITO]
+    assert all(c in okabe for c in colours)
+    first = lines[0]
+    assert first.get_label().startswith("baseline-2024-11")
+    assert mcolors.to_hex(first.get_color()) == "#000000"
+    assert first.get_linewidth() > max(ln.get_linewidth() for ln in lines[1:])
+
+
+def test_rare_rungs_get_a_zoomed_scale(runs) -> None:
+    by = {"baseline-2024-11": runs, "other": runs.assign(scenario="other")}
+    rare = [int(r.rung) for r in rung_probabilities(runs).itertuples() if r.probability < 0.2]
+    assert rare, "the fixture should have rare rungs"
+    fig = plotting.plot_compare_rungs(by, levels=rare, zoom=True)
+    high = rung_probabilities(runs).set_index("rung").loc[rare, "ci_high"].max()
+    left, right = fig.axes[0].get_xlim()
+    assert right < 1.0 and right >= high  # the intervals fit, on their own scale
+
+
+def test_highest_rung_chart_shows_what_was_reached(runs, base) -> None:
+    names = {r.level: n for n, r in base.ladder.items()}
+    fig = plotting.plot_rung_distribution(runs, rung_names=names)
+    ax = fig.axes[0]
+    reached = [ln for ln in ax.lines if ln.get_label() == "reached at some point in the run"]
+    assert reached, "the chart marks the share that reached each rung"
+    share4 = rung_probabilities(runs).set_index("rung").loc[4, "probability"]
+    xs = np.asarray(reached[0].get_xdata(), dtype=float)
+    assert np.isclose(xs, share4 * 100).any()
+    labels = [t.get_text() for t in ax.child_axes[0].get_yticklabels()]
+    assert any("reached" in t for t in labels)
+
+
+def test_no_pooled_note_when_nothing_was_pooled(runs) -> None:
+    table = runs.assign(point=np.repeat([0, 1, 2], 20), **{
+        "us_policy.preset": np.repeat(["restrained", "proportional", "punitive"], 20)})
+    fig = plot_outcomes_along_axis(table, "us_policy.preset", [parse_outcome("rung:4")])
+    notes = " ".join(t.get_text() for t in fig.texts)
+    assert "pooled" not in notes
+    # categories are not joined by lines
+    ax = fig.axes[0]
+    assert all(ln.get_linestyle() in ("None", "", " ") for ln in ax.lines
+               if len(ln.get_xdata()) > 1)
+
+
+def test_timeline_shades_a_pause_in_force_at_day_0_and_has_no_empty_lane(base, runs) -> None:
+    assert base.iran.initial_posture == "restraining"
+    log = escsim.trace(base, int(runs.seed[0]))
+    fig = plotting.plot_trace_timeline(log, base.scenario.start_date, horizon_days=120)
+    ax = fig.axes[0]
+    spans = [p for p in ax.patches if p.get_facecolor()[:3] == mcolors.to_rgb("#a1d99b")]
+    assert spans, "the pause in force at day 0 is shaded"
+    x0 = min(p.get_x() for p in spans)
+    assert x0 <= matplotlib.dates.date2num(np.datetime64(base.scenario.start_date)) + 1e-6
+    lanes = [t.get_text() for t in ax.get_yticklabels()]
+    actors = set(log["actor"])
+    assert not ({"timeline"} - actors) or "timeline" not in lanes
