@@ -289,6 +289,7 @@ def draw_task(task: tuple[Any, ...]) -> list[str]:
     ones."""
     kind, folder, others = task[:3]
     base = task[3] if len(task) > 3 else None
+    only = task[4] if len(task) > 4 else None
     if kind == "run":
         return [str(p) for p in plot_run_folder(Path(folder))]
     if kind == "compared":
@@ -296,9 +297,9 @@ def draw_task(task: tuple[Any, ...]) -> list[str]:
 
         own = tuple(f for f in RUN_FIGURES if f not in SHOWN_IN_COMPARISON)
         return [str(p) for p in plot_run_folder(Path(folder), own)]
-    write_comparison(Path(folder), [Path(f) for f in others], plots=True, table=False,
-                     base=base)
-    return [str(p) for p in sorted((Path(folder) / "plots").glob("*.png"))]
+    return [str(p) for p in write_comparison(Path(folder), [Path(f) for f in others],
+                                             plots=True, table=False, base=base,
+                                             figures=only)]
 
 
 def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
@@ -322,9 +323,11 @@ def plot_run_folder(folder: Path, figures: tuple[str, ...] | None = None) -> lis
     :data:`escsim.plotting.runs.RUN_FIGURES`; default all)."""
     from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 
-    extra = {} if figures is None else {"figures": figures}
-    return plot_result_folder(folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
-                              run_folder.read_summary(folder), **extra)
+    tables = (folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
+              run_folder.read_summary(folder))
+    if figures is None:
+        return plot_result_folder(*tables)
+    return plot_result_folder(*tables, figures=figures)
 
 
 def write_simulation(sim: Simulation, out: Path, force: bool = False,
@@ -387,12 +390,16 @@ def trace(scenario: Scenario, seed: int) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- comparisons ---
 def write_comparison(target: Path, folders: list[Path], plots: bool = True,
                      scenarios: list[Scenario] | None = None, root_seed: int | None = None,
-                     table: bool = True, base: str | None = None) -> Path:
+                     table: bool = True, base: str | None = None,
+                     figures: tuple[str, ...] | None = None) -> list[Path]:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
-    figures. Reads the saved run tables back, one at a time for the table."""
+    figures (``figures``: some of :data:`escsim.plotting.compare.COMPARISON_FIGURES`). Reads
+    the saved run tables back. Returns the files written (``table=False`` skips the table, the
+    manifest and the column dictionary: for redrawing figures only)."""
     from escsim.analysis.compare import comparison_table
 
+    written: list[Path] = []
     summaries = [run_folder.read_summary(f) for f in folders]
     runs_by_scenario = {s["scenario"]: run_folder.read_runs(f) for s, f in
                         zip(summaries, folders, strict=True)}
@@ -401,18 +408,21 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
             s["start_date"], float(s["horizon_days"])) for s in summaries})
         with atomic_open(Path(target) / "comparison.csv") as fh:
             compared.to_csv(fh, index=False)
+        written.append(Path(target) / "comparison.csv")
         if scenarios:
             write_folder_manifest(target, "comparison", scenarios, root_seed, subfolders=True,
                                   folders=[Path(f).name for f in folders])
         write_columns(target)
     if plots:
         from escsim.plotting import plot_comparison_folder
+        from escsim.plotting.compare import COMPARISON_FIGURES
 
         names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
-        plot_comparison_folder(target, runs_by_scenario,
-                               max(float(s["horizon_days"]) for s in summaries),
-                               rung_names=names, base=base)
-    return Path(target) / "comparison.csv"
+        written += plot_comparison_folder(target, runs_by_scenario,
+                                          max(float(s["horizon_days"]) for s in summaries),
+                                          rung_names=names, base=base,
+                                          figures=figures or COMPARISON_FIGURES)
+    return written
 
 
 # ------------------------------------------------------------------------------ the tail ---

@@ -241,8 +241,11 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
             tasks: list[tuple[Any, ...]] = [("run" if single else "compared", str(f), ())
                                             for f in folders]
             if not single:
-                tasks.insert(0, ("comparison", str(target), tuple(str(f) for f in folders),
-                                 base_name))
+                from escsim.plotting.compare import COMPARISON_FIGURES
+
+                # the comparison's figures are the heaviest: one task each, first
+                tasks[:0] = [("comparison", str(target), tuple(str(f) for f in folders), base_name,
+                              (figure,)) for figure in COMPARISON_FIGURES]
             with Progress("drawing figures", unit="folders") as drawing:
                 draw_figures(tasks, ex, drawing)
         clock["drawn"] = time.perf_counter()

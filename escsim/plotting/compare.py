@@ -98,7 +98,7 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     k = len(probs)
     fig, ax, created = axes_for(ax, 8.6, 1.4 + len(levels) * (0.2 + 0.13 * k))
     offsets = np.linspace(0.28, -0.28, k) if k > 1 else np.zeros(1)
-    base = np.arange(len(levels), dtype=float)
+    y_base = np.arange(len(levels), dtype=float)
     for i in range(0, len(levels), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="0.965", lw=0, zorder=0)
     top = 0.0
@@ -107,21 +107,22 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
         present = [lv for lv in levels if lv in p.index]
         if not present:
             continue
-        y = base[[levels.index(lv) for lv in present]] + off
+        y = y_base[[levels.index(lv) for lv in present]] + off
         sub = p.loc[present]
         top = max(top, float(sub["ci_high"].max()))
         points_with_ci(ax, y, sub["probability"].to_numpy(dtype=float),
                         sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float),
                         color, label=f"{name} ({n_runs_text(len(runs_by_scenario[name]))})",
                         size=(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0))
-    ax.set_yticks(base, labels=[rung_label(lv, rung_names) for lv in levels])
+    ax.set_yticks(y_base, labels=[rung_label(lv, rung_names) for lv in levels])
     ax.set_ylim(-0.5, len(levels) - 0.5)
     if zoom:
         ax.set_xlim(0, max(0.01, top * 1.1))
     else:
         ax.set_xlim(-0.02, 1.02)
     style_axes(ax, "x")
-    horizons = {horizon_of(r, None) for r in runs_by_scenario.values()} - {None}
+    horizons = {h for h in (horizon_of(r, None) for r in runs_by_scenario.values())
+                if h is not None}
     if len(horizons) > 1:  # scenarios over different windows: say so, not one horizon for all
         xlabel = (f"P(rung reached within each scenario's horizon, {min(horizons):g} to "
                   f"{max(horizons):g} days) (share of runs)")
@@ -227,47 +228,72 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
 
 
 
+#: The figures of a comparison folder (each can be drawn on its own, e.g. in parallel).
+COMPARISON_FIGURES = ("rungs", "rare_rungs", "counts", "survival")
+
+
 def plot_comparison_folder(folder: str | Path, runs_by_scenario: Mapping[str, pd.DataFrame],
                            horizon_days: float, *, rung_names: RungNames = None,
                            counts: Sequence[str] = MAIN_COUNTS,
                            levels: Sequence[int] | None = None,
-                           base: str | None = None) -> list[Path]:
+                           base: str | None = None,
+                           figures: Sequence[str] = COMPARISON_FIGURES) -> list[Path]:
     """Write side-by-side figures of several scenarios into ``folder/plots/``.
 
     ``base`` is the scenario the others are read against (default: a baseline, else the
     first): drawn first, in black and on top. (It is also where paired differences from the
     base, with common random numbers, will attach.)
 
-    Files: ``compare_rungs.png``, ``compare_counts.png`` (one panel per count) and
-    ``compare_survival.png`` (one panel per rung; by default the rungs that some run reached).
-    Returns the paths written.
+    Files: ``compare_rungs.png``, ``compare_rare_rungs.png`` (the rungs every scenario reaches
+    in under 20% of runs, zoomed; when there are such rungs), ``compare_counts.png`` (one panel
+    per count) and ``compare_survival.png`` (one panel per rung; by default the rungs that some
+    run reached). ``figures`` picks some of :data:`COMPARISON_FIGURES`. Returns the paths
+    written.
     """
     _check_scenarios(runs_by_scenario)
+    unknown = set(figures) - set(COMPARISON_FIGURES)
+    if unknown:
+        raise ValueError(f"unknown figures {sorted(unknown)} (known: {COMPARISON_FIGURES})")
     runs_by_scenario = _ordered(runs_by_scenario, base)
     out = Path(folder) / "plots"
     out.mkdir(parents=True, exist_ok=True)
     names = dict(rung_names) if rung_names else None
+    written = []
+    for figure in figures:  # one at a time: drawn, saved, released
+        fig = _comparison_figure(figure, runs_by_scenario, horizon_days, names, counts, levels)
+        if fig is not None:
+            written.append(save_figure(fig, out / f"compare_{figure}.png"))
+    return written
+
+
+def _comparison_figure(figure: str, runs_by_scenario: Mapping[str, pd.DataFrame],
+                       horizon_days: float, names: RungNames, counts: Sequence[str],
+                       levels: Sequence[int] | None) -> Figure | None:
     k = len(runs_by_scenario)
-    rungs = plot_compare_rungs(runs_by_scenario, rung_names=names, horizon_days=horizon_days)
-    # the rare rungs (every estimate below RARE) on their own scale, with their intervals
-    probs = [rung_probabilities(r) for r in runs_by_scenario.values()]
-    all_levels = sorted({int(x) for p in probs for x in p["rung"]})
-    rare = [lv for lv in all_levels
-            if max(float(p.loc[p["rung"] == lv, "probability"].max()) for p in probs
-                   if (p["rung"] == lv).any()) < RARE]
-    rare_fig = plot_compare_rungs(
-        runs_by_scenario, rung_names=names, horizon_days=horizon_days, levels=rare, zoom=True,
-        title=f"Rare rungs (every estimate below {RARE:.0%}), zoomed") if rare else None
-
-    present = [c for c in counts if all(c in r for r in runs_by_scenario.values())]
-    fig_counts, panels, _ = grid_axes(len(present), 2, 6.4, 1.5 + 0.5 * k, None)
-    for ax, count in zip(panels, present, strict=True):
-        plot_compare_counts(runs_by_scenario, count, ax, title=count_text(count)[0],
-                            points=k * max(len(r) for r in runs_by_scenario.values()) <= 20_000)
-    suptitle(fig_counts, "Counts per run, by scenario")
-    footnote(fig_counts, "Box: quartiles; whiskers: 5\u201395% of runs; bar: median; diamond: "
-              "mean; dots: single runs.", NOT_A_FORECAST)
-
+    if figure == "rungs":
+        return plot_compare_rungs(runs_by_scenario, rung_names=names, horizon_days=horizon_days)
+    if figure == "rare_rungs":
+        # the rare rungs (every estimate below RARE) on their own scale, with their intervals
+        probs = [rung_probabilities(r) for r in runs_by_scenario.values()]
+        all_levels = sorted({int(x) for p in probs for x in p["rung"]})
+        rare = [lv for lv in all_levels
+                if max(float(p.loc[p["rung"] == lv, "probability"].max()) for p in probs
+                       if (p["rung"] == lv).any()) < RARE]
+        return plot_compare_rungs(
+            runs_by_scenario, rung_names=names, horizon_days=horizon_days, levels=rare,
+            zoom=True, title=f"Rare rungs (every estimate below {RARE:.0%}), zoomed") \
+            if rare else None
+    if figure == "counts":
+        present = [c for c in counts if all(c in r for r in runs_by_scenario.values())]
+        fig_counts, panels, _ = grid_axes(len(present), 2, 6.4, 1.5 + 0.5 * k, None)
+        for ax, count in zip(panels, present, strict=True):
+            plot_compare_counts(runs_by_scenario, count, ax, title=count_text(count)[0],
+                                points=k * max(len(r) for r in runs_by_scenario.values())
+                                <= 20_000)
+        suptitle(fig_counts, "Counts per run, by scenario")
+        footnote(fig_counts, "Box: quartiles; whiskers: 5\u201395% of runs; bar: median; "
+                  "diamond: mean; dots: single runs.", NOT_A_FORECAST)
+        return fig_counts
     shared = set.intersection(*(set(rung_levels(r)) for r in runs_by_scenario.values()))
     if levels is None:
         levels = [lv for lv in sorted(shared) if any(r[f"day_rung_{lv}"].notna().any()
@@ -288,8 +314,4 @@ def plot_comparison_folder(folder: str | Path, runs_by_scenario: Mapping[str, pd
     suptitle(fig_surv, "Time to each rung, by scenario (Kaplan-Meier)")
     footnote(fig_surv, "Shaded: 95% pointwise confidence band; a run ended by the regional-war "
               "rung counts as not reaching the other rungs.", NOT_A_FORECAST)
-    written = {"compare_rungs.png": rungs, "compare_counts.png": fig_counts,
-               "compare_survival.png": fig_surv}
-    if rare_fig is not None:
-        written["compare_rare_rungs.png"] = rare_fig
-    return [save_figure(fig, out / name) for name, fig in written.items()]
+    return fig_surv

@@ -22,7 +22,7 @@ def display(*figures: Any) -> None:
             return them.
     """
     try:
-        from IPython import get_ipython  # type: ignore[attr-defined]
+        from IPython import get_ipython
 
         shell = get_ipython()
     except ImportError:

@@ -199,9 +199,9 @@ def plot_survival_by_point(runs: pd.DataFrame, points: pd.DataFrame, level: int,
         assert color_by is not None
         norm = Normalize(float(points[color_by].min()), float(points[color_by].max()))
         cmap = colormaps["viridis"]
-        colors = [cmap(norm(float(v))) for v in pts[color_by]]
+        colors: list[Any] = [cmap(norm(float(v))) for v in pts[color_by]]
     else:
-        colors = palette(len(pts))
+        colors = list(palette(len(pts)))
     by_point = runs.groupby("point")
     for (_, p), color in zip(pts.iterrows(), colors, strict=True):
         sub = by_point.get_group(p["point"])

@@ -57,7 +57,7 @@ def replay_input(folder: Path, replication: int, point: int = 0
         raise InputError("the folder's resolved scenario does not match the row",
                          file=str(folder), value=scenario.param_hash,
                          expected=f"parameter hash {row['param_hash']} of runs.csv")
-    return scenario, int(row["seed"]), row
+    return scenario, int(str(row["seed"])), row
 
 
 def _scenario_of(folder: Path, name: str, point: int) -> Scenario:

@@ -61,7 +61,7 @@ def _entries(obj: Any, prefix: tuple[str, ...] = ()) -> typing.Iterator[tuple[tu
                                                                              Any, Any]]:
     """(key parts, value, provenance key or keys) in schema order; named tables of scalars
     whole."""
-    for f, hint in schema_fields(type(obj)):
+    for f, hint in schema_fields(typing.cast(Any, type(obj))):
         tp = strip_optional(hint)
         value = getattr(obj, f.name)
         parts = (*prefix, f.name)
