@@ -47,7 +47,9 @@ TABLE_NOTES = {
     "events": "Dated exogenous events of the timeline. Which keys apply depends on `kind` "
               "(regime: `regime`, `until`; shock: `until`, `militia_rate_multiplier`, "
               "`iran_escalation_multiplier`; troops: `site`, `troops`; policy: `preset`; "
-              "iran_posture: `posture`).",
+              "iran_posture: `posture`; us_strike: `target_kind`, `targets`, `country`, "
+              "`groups`, `militia_killed`, `iranian_loss` -- a round dated before the start is "
+              "initial state; strike_on_iran: `striker`, `hazard_per_day`, `until`).",
     "ladder": "Rungs of the escalation ladder: a level and the condition that reaches it.",
 }
 SECTION_TITLES = {
@@ -59,6 +61,8 @@ SECTION_TITLES = {
     "us_policy": "US retaliation policy",
     "iran": "Iran",
     "baghdad": "Baghdad (the Iraqi government)",
+    "mechanisms": "Contested mechanisms (named alternatives)",
+    "initial_state": "State at day 0",
     "events": "Dated events",
     "ladder": "The escalation ladder",
 }

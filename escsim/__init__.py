@@ -8,6 +8,8 @@ The public API, for notebooks and scripts::
     sim = escsim.simulate(s2, runs=300, seed=1)
     sim.runs            # one row per replication (pandas DataFrame)
     sim.summary()       # rung probabilities with 95% intervals, count quantiles
+    escsim.compare(s, ["us-punitive"]).differences  # paired differences from s
+    escsim.run_study("doctrines", "results/study").ranking  # doctrines ranked by regret
     escsim.trace(s, seed=sim.runs.seed[0])   # one replication's event log
 
 Results explore the consequences of stated assumptions; they are not forecasts.
@@ -32,14 +34,18 @@ _PUBLIC = {
     "Simulation": "escsim.simulation",
     "bundled_scenarios": "escsim.scenario",
     "calibrate": "escsim.history.calibration",
+    "compare": "escsim.study",
     "load_facts": "escsim.facts",
     "load_observations": "escsim.history.observations",
     "load_scenario": "escsim.scenario",
+    "load_study": "escsim.study",
     "make_sampler": "escsim.scenario.priors",
+    "read_study": "escsim.study",
     "read_sweep": "escsim.sweep",
     "replication_seed": "escsim.engine",
     "run_backtest": "escsim.history.backtest",
     "run_replication": "escsim.engine",
+    "run_study": "escsim.study",
     "simulate": "escsim.simulation",
     "trace": "escsim.simulation",
     "with_overrides": "escsim.scenario",
@@ -50,16 +56,20 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "calibrate",
+    "compare",
     "Fact",
     "InputError",
     "load_facts",
     "load_observations",
     "load_scenario",
+    "load_study",
     "make_sampler",
+    "read_study",
     "read_sweep",
     "replication_seed",
     "run_backtest",
     "run_replication",
+    "run_study",
     "RunRecord",
     "Scenario",
     "simulate",
@@ -93,4 +103,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
     from escsim.simulation import Simulation, simulate, trace, write_simulation
+    from escsim.study import compare, load_study, read_study, run_study
     from escsim.sweep import read_sweep

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from escsim.model.draws import Draws
+from escsim.model.draws import Streams
 from escsim.model.world import World
 from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.scenario.schema import Scenario
@@ -81,9 +81,17 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
     Returns:
         A :class:`RunRecord`.
     """
-    draws = Draws(np.random.default_rng(seed))
-    world = World(scenario, draws, trace=trace)
-    end_day = world.run()
+    world = World(scenario, Streams(seed), trace=trace)
+    world.run()
+    return record_of(world, seed, replication, point)
+
+
+def record_of(world: World, seed: int, replication: int = 0, point: int = 0) -> RunRecord:
+    """The :class:`RunRecord` of a world that has run to its end (``world.env.now`` is the end
+    day); shared by :func:`run_replication` and the continued histories of :mod:`escsim.tail`.
+    """
+    scenario = world.scenario
+    end_day = float(world.env.now)
     rec = world.recorder
     counts = rec.tally.counts
     horizon = int(np.ceil(scenario.scenario.horizon_days))
@@ -108,9 +116,12 @@ def run_replication(scenario: Scenario, seed: int, replication: int = 0, point: 
         "major_us_strikes": counts["major_us_strikes"],
         "militia_killed": counts["militia_killed"],
         "iran_personnel_killed": counts["iran_personnel_killed"],
+        "iran_senior_commanders_killed": int(rec.extra["iran_senior_commanders_killed"]),
         "iran_direct_attacks": counts["iran_direct_attacks"],
         "us_strikes_on_iran": counts["us_strikes_on_iran"],
+        "israeli_strikes_on_iran": counts["israeli_strikes_on_iran"],
         "restraint_orders": counts["restraint_orders"],
+        "defections": int(rec.extra["defections"]),
         "days_under_restraint": round(world.iran.restraining_days(end_day), 4),
         "troops_end": sum(world.us.troops.values()),
         "max_rung": rec.tally.max_rung,

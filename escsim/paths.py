@@ -26,3 +26,9 @@ def seeds_dir() -> Path:
 def scenarios_dir() -> Path:
     """The folder of the bundled scenarios (``scenarios/*.toml``)."""
     return _data_dir("scenarios")
+
+
+def studies_dir() -> Path:
+    """The folder of the bundled study files (``scenarios/studies/*.toml``): they ship with the
+    scenarios they name."""
+    return scenarios_dir() / "studies"

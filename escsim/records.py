@@ -22,6 +22,7 @@ LADDER_COUNTERS = (
     "iran_personnel_killed",
     "iran_direct_attacks",
     "us_strikes_on_iran",
+    "israeli_strikes_on_iran",
     "restraint_orders",
 )
 
@@ -38,7 +39,8 @@ BASE_COLUMNS = (
     "attacks", "attacks_in_iraq", "attacks_in_syria", "attacks_in_jordan", "intercepted",
     "us_wounded", "us_killed", "us_casualties", "us_strikes", "us_targets_struck",
     "leadership_strikes", "major_us_strikes", "militia_killed", "iran_personnel_killed",
-    "iran_direct_attacks", "us_strikes_on_iran", "restraint_orders", "days_under_restraint",
+    "iran_senior_commanders_killed", "iran_direct_attacks", "us_strikes_on_iran",
+    "israeli_strikes_on_iran", "restraint_orders", "defections", "days_under_restraint",
     "troops_end", "max_rung",
 )
 
@@ -78,7 +80,12 @@ LABELS: dict[str, Label] = {
     "iran_personnel_killed": Label("Iranian personnel killed", "Iranians killed", "persons"),
     "iran_direct_attacks": Label("Iranian direct attacks on US forces", "direct attacks",
                                  "count"),
+    "iran_senior_commanders_killed": Label("Senior Iranian commanders killed",
+                                           "senior commanders killed", "persons"),
     "us_strikes_on_iran": Label("US strikes on Iranian territory", "strikes on Iran", "count"),
+    "israeli_strikes_on_iran": Label("Israeli strikes on Iran", "Israeli strikes", "count"),
+    "defections": Label("Defections from a pause (attacks ordered against it)", "defections",
+                        "count"),
     "restraint_orders": Label("Restraint orders to the militias", "restraint orders", "count"),
     "days_under_restraint": Label("Days under Iranian restraint", "restraint", "days"),
     "troops_end": Label("US troops at the end", "troops", "persons"),

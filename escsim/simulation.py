@@ -332,3 +332,62 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True) -> P
                                max(float(s["horizon_days"]) for s in summaries),
                                rung_names=names)
     return Path(target) / "comparison.csv"
+
+
+# ------------------------------------------------------------------------------ the tail ---
+def add_tail_estimate(folder: Path, scenario: Scenario, rung: int, seed: int,
+                      repetitions: int, effort: int, executor: Any = None,
+                      progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Estimate P(``rung`` reached) by multilevel splitting (:mod:`escsim.tail`) and write it
+    into the run folder's ``summary.json`` as ``tail``, beside the plain Monte Carlo estimate of
+    the folder's own runs. Returns the ``tail`` entry."""
+    from escsim.tail.report import tail_report
+
+    summary = run_folder.read_summary(folder)
+    plain = next((r for r in summary["rung_probability"] if int(r["rung"]) == rung), None)
+    tail, _ = tail_report(scenario, rung, root_seed=seed, repetitions=repetitions, effort=effort,
+                          executor=executor, progress=progress,
+                          plain_reached=int(plain["reached"]) if plain else 0,
+                          plain_runs=int(summary["runs"]))
+    summary["tail"] = tail
+    write_json(Path(folder) / run_folder.SUMMARY_JSON, summary)
+    return tail
+
+def write_differences(target: Path, folders: list[Path], base: str,
+                      plots: bool = True) -> Path:
+    """Paired differences of several run folders from the ``base`` scenario's: writes
+    ``differences.csv`` (one row per variant x measure, with Newcombe's paired interval for
+    rungs and a paired t interval for counts; see :mod:`escsim.analysis.paired`) and, with
+    ``plots``, the forest plot ``plots/differences.png``. The folders must have been run on the
+    same root seed and number of runs (``escsim run``/``compare`` do), so replication ``r`` of
+    every scenario shares its seed."""
+    from escsim.analysis.paired import paired_differences
+
+    summaries = [run_folder.read_summary(f) for f in folders]
+    names = [s["scenario"] for s in summaries]
+    if base not in names:
+        from escsim.errors import InputError
+
+        raise InputError("the base is not one of the scenarios run", key="--base", value=base,
+                         expected=" | ".join(names))
+    runs_by_scenario = {n: run_folder.read_runs(f) for n, f in zip(names, folders, strict=True)}
+    try:
+        table = paired_differences(runs_by_scenario, base)
+    except ValueError as exc:
+        from escsim.errors import InputError
+
+        raise InputError(str(exc), file=str(target),
+                         expected="runs of every scenario on the same root seed and --runs") \
+            from None
+    with atomic_open(Path(target) / "differences.csv") as fh:
+        table.to_csv(fh, index=False)
+    if plots:
+        from escsim.plotting.study import plot_differences
+
+        rung_names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
+        fig = plot_differences(table, rung_names=rung_names)
+        (Path(target) / "plots").mkdir(exist_ok=True)
+        from escsim.plotting import save_figure
+
+        save_figure(fig, Path(target) / "plots" / "differences.png")
+    return Path(target) / "differences.csv"

@@ -99,6 +99,7 @@ def test_percentile_of_a_poisson_count_end_to_end(surge: escsim.Scenario) -> Non
     s = escsim.with_overrides(surge, {
         **{f"us_policy.respond_prob.{k}": 0.0 for k in
            ("intercepted", "miss", "damage", "injuries", "fatalities")},
+        "mechanisms.pause_rule": "coin_flip",
         "iran.pause_after_us_killed_prob": 0.0, "iran.pause_after_major_strike_prob": 0.0,
         "scenario.horizon_days": 30})
     rate = sum(g.base_rate_per_day for g in s.militias.values())

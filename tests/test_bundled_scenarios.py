@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -164,3 +165,31 @@ def test_pause_holds_only_lengthens_pauses(baseline):
     s = load_scenario("pause-holds")
     assert s.iran.pause_mean_days > baseline.iran.pause_mean_days
     assert changed_keys("pause-holds") == {"iran.pause_mean_days"}
+
+
+#: Variants that may cite later facts: they say so in their names and descriptions.
+LATER_FACTS_ALLOWED = {"drawdown-2025"}
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED - LATER_FACTS_ALLOWED))
+def test_the_nov_2024_forecast_cites_nothing_dated_after_its_start(name):
+    """No look-ahead: every fact the baseline (and its variants) cite is dated on or before
+    11 Nov 2024 (a fact about a period counts by the period's end). The seed document's facts
+    about the standing situation (troops, the lull, Baghdad's stance) carry the report's date,
+    12 Nov; they are what was known at the start. Its events of 12 Nov (ids with that date) are
+    not."""
+    from escsim.facts import bundled_facts
+
+    s = load_scenario(name)
+    facts = bundled_facts()
+    start = load_scenario(BASELINE).scenario.start_date
+    later = {}
+    for key, text in s.provenance.items():
+        if text.startswith("fact "):
+            fact = facts[text.split()[1]]
+            when = fact.window[1] if fact.window else fact.date
+            background = fact.file == "seed-2024-11.toml" and not re.search(
+                r"\d{4}-\d{2}-\d{2}", fact.id)
+            if when is not None and when > start and not background:
+                later[key] = (fact.id, when)
+    assert not later, later

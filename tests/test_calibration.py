@@ -99,37 +99,42 @@ def _pause_bound(s: escsim.Scenario) -> float:
     return (1 - compliance) + 1 - math.exp(-LULL_WINDOW_DAYS / s.iran.pause_mean_days)
 
 
+#: The alternatives the first lull test derives its bound for: a pause that leaks a constant
+#: share, ordered by a fixed chance per death (the default alternatives have their own tests in
+#: tests/test_mechanisms.py).
+LEAKY = {"mechanisms.compliance": "leaky", "mechanisms.pause_rule": "coin_flip"}
+
+
 @pytest.mark.slow
 def test_first_us_deaths_bring_a_lull(surge: escsim.Scenario) -> None:
     """After Tower 22 the attacks nearly stopped (PR-A1, PR-A6, S-LULL-AFTER-FEB-2024).
 
-    A pause cuts each group's rate by its restraint_compliance, so while it lasts the rate is at
-    most (1 - the lowest compliance) of what it would be; a pause ends within the window with
-    probability 1 - exp(-window / pause_mean_days). Their sum bounds the ratio of the rate after
-    the pause order to the rate before (ignoring the large package, which only lowers the rate
-    further by destroying capability). The same statistic on the same seeds with compliance set
-    to zero -- a broken restraint mechanism -- must exceed that bound.
+    Under the 'leaky' compliance alternative a pause cuts each group's rate by its
+    restraint_compliance, so while it lasts the rate is at most (1 - the lowest compliance) of
+    what it would be; a pause ends within the window with probability
+    1 - exp(-window / pause_mean_days). Their sum bounds the ratio of the rate after the pause
+    order to the rate before, when strikes do not excite (the 'denial' strike effect, which can
+    only lower the rate further). The same statistic on the same seeds with compliance set to
+    zero -- a broken restraint mechanism -- must exceed that bound.
     """
-    bound = _pause_bound(surge)
-    n, before, after = _lull_statistics(surge, 400, ROOT_SEED)
+    leaky = escsim.with_overrides(surge, {**LEAKY, "mechanisms.strike_effect": "denial"})
+    bound = _pause_bound(leaky)
+    n, before, after = _lull_statistics(leaky, 400, ROOT_SEED)
     assert n >= 30, n  # enough runs with early deaths to measure a rate
     assert after < bound * before, (n, before, after, bound)
 
-    broken = escsim.with_overrides(surge, {
+    broken = escsim.with_overrides(leaky, {
         f"militias.{g}.restraint_compliance": 0.0 for g in surge.militias})
     n0, before0, after0 = _lull_statistics(broken, 400, ROOT_SEED)
     assert n0 >= 30, n0
     assert after0 > bound * before0, (n0, before0, after0, bound)
 
 
-@pytest.mark.slow
-def test_attack_rate_drops_after_the_first_deaths_in_the_daily_series(
-        surge: escsim.Scenario, surge_runs: escsim.Simulation) -> None:
-    """The same lull seen from the saved daily series alone (what a backtest reads): in runs
-    whose first death falls before day 60, attacks per day in the 30 days after it are far
-    below attacks per day up to it, pooled over those runs."""
-    attacks = surge_runs.daily_by_run["attacks"]
-    killed = surge_runs.daily_by_run["us_killed"]
+def _rates_around_first_deaths(sim: escsim.Simulation) -> tuple[int, float, float]:
+    """Runs whose first death falls before LULL_BEFORE_DAY, and their pooled attacks per day up
+    to it and in the LULL_WINDOW_DAYS after it (from the saved daily series alone)."""
+    attacks = sim.daily_by_run["attacks"]
+    killed = sim.daily_by_run["us_killed"]
     before = after = days_before = 0.0
     runs = 0
     for a, k in zip(attacks, killed, strict=True):
@@ -141,10 +146,38 @@ def test_attack_rate_drops_after_the_first_deaths_in_the_daily_series(
         before += a[d]
         days_before += d + 1
         after += a[d + LULL_WINDOW_DAYS] - a[d]
-    assert runs >= 30, runs
-    rate_before, rate_after = before / days_before, after / (runs * LULL_WINDOW_DAYS)
-    # a run gets no pause with probability 1 - pause_after_us_killed_prob and then keeps at most
-    # its rate (the large package destroys capability); a paused run is held to _pause_bound
-    paused = surge.iran.pause_after_us_killed_prob
-    limit = (1 - paused) + paused * _pause_bound(surge)
-    assert rate_after < limit * rate_before, (runs, rate_before, rate_after)
+    return runs, before / max(days_before, 1e-9), after / max(runs * LULL_WINDOW_DAYS, 1e-9)
+
+
+@pytest.mark.slow
+def test_attack_rate_drops_after_the_first_deaths_in_the_daily_series(
+        surge: escsim.Scenario, surge_runs: escsim.Simulation) -> None:
+    """The lull seen from the saved daily series alone (what a backtest reads), under the
+    default mechanisms: in runs whose first death falls before day 60, the ratio of attacks per
+    day in the 30 days after it to attacks per day up to it, against the same ratio on the same
+    seeds when Iran never pauses.
+
+    In the Gaza war a regional war is under way, so the 'context' rule orders a pause after
+    deaths with probability at least ``pause_weight_regional_war``. A paused group attacks only
+    while it defects: a share of the window of at most ``defection_rate_per_day x
+    defection_mean_days`` plus ``defection_after_strike_prob x defection_mean_days / window``
+    (the package after deaths strikes every group), plus the chance the pause ends in the
+    window. So the ratio with pauses is at most ``(1 - p) + p x that share`` of the ratio without.
+    """
+    assert surge.mechanisms.pause_rule == "context" and surge.mechanisms.compliance == "defections"
+    iran = surge.iran
+    share = (max(g.defection_rate_per_day for g in surge.militias.values())
+             * iran.defection_mean_days
+             + iran.defection_after_strike_prob * iran.defection_mean_days / LULL_WINDOW_DAYS
+             + 1 - math.exp(-LULL_WINDOW_DAYS / iran.pause_mean_days))
+    paused = iran.pause_weight_regional_war
+    limit = (1 - paused) + paused * share
+    runs, rate_before, rate_after = _rates_around_first_deaths(surge_runs)
+    never = escsim.with_overrides(surge, {"iran.pause_weight_regional_war": 0.0,
+                                          "iran.pause_weight_us_threat": 0.0,
+                                          "iran.pause_weight_baghdad": 0.0})
+    runs0, before0, after0 = _rates_around_first_deaths(
+        escsim.simulate(never, runs=len(surge_runs.runs), seed=ROOT_SEED))
+    assert runs >= 30 and runs0 >= 30, (runs, runs0)
+    assert rate_after / rate_before < limit * (after0 / before0), (
+        rate_before, rate_after, before0, after0, limit)

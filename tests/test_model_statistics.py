@@ -34,6 +34,7 @@ def constant_rate() -> escsim.Scenario:
         **{f"militias.{g}.{k}": 0.0 for g in ("iraq_factions", "syria_groups")
            for k in ("excitation_per_round", "excitation_per_target", "excitation_leader_bonus")},
         "us_policy.respond_prob": dict.fromkeys(OUTCOMES, 0.0),  # no US strikes
+        "mechanisms.pause_rule": "coin_flip",
         "iran.pause_after_us_killed_prob": 0.0,  # no pause orders
         "iran.pause_after_major_strike_prob": 0.0,
         "iran.initial_posture": "permissive",

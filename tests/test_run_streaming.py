@@ -173,3 +173,21 @@ def test_run_and_sweep_through_a_dask_scheduler(dask_cluster: str, tmp_path: Pat
     manifest = json.loads((tmp_path / "run-remote" / "manifest.json").read_text())
     assert manifest["sessions"][0]["executor"] == "dask"
     assert manifest["sessions"][0]["scheduler"] == dask_cluster
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command, args, tables", [
+    ("backtest", ["surge-2023", "--runs", "30"], ("comparison.csv", "simulated.csv", "bands.csv")),
+    ("calibrate", ["surge-2023", "--particles", "12", "--generations", "1", "--check-runs", "0"],
+     ("posterior.csv", "generations.csv")),
+])
+def test_backtest_and_calibrate_give_the_same_bytes_on_every_executor(
+        cli, tmp_path: Path, command: str, args: list[str], tables: tuple[str, ...]) -> None:
+    outs = {}
+    for executor in ("serial", "process", "dask"):
+        out = tmp_path / executor
+        result = cli(command, *args, "--seed", "3", "--executor", executor, "-j", "2",
+                     "--no-plots", "--out", out)
+        assert result.exit_code == 0, (result.output, result.exception)
+        outs[executor] = {name: (out / name).read_bytes() for name in tables}
+    assert outs["serial"] == outs["process"] == outs["dask"]

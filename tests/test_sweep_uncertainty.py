@@ -74,7 +74,9 @@ def test_drawn_columns_vary_and_come_from_each_rows_seed(reference: Path,
     assert list(s.summary.columns) == summary_columns(plain.keys, plain.rungs)
     assert plain.columns == [c for c in plan_sweep(SPEC).columns if not c.startswith("drawn_")]
     for point, rows in runs.groupby("point"):
-        assert s.summary.loc[point, "p_rung_4"] == pytest.approx(rows["day_rung_4"].notna().mean())
+        # the summary keeps six decimals
+        assert s.summary.loc[point, "p_rung_4"] == pytest.approx(
+            rows["day_rung_4"].notna().mean(), abs=5e-7)
         assert s.summary.loc[point, "mean_attacks"] == pytest.approx(rows["attacks"].mean())
 
 

@@ -66,6 +66,60 @@ def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def out_options(default: str, resume: str | None = None) -> Callable[[Any], Any]:
+    """``--out`` (default folder named in the help), ``--force``, ``--no-plots`` and, for
+    commands that stream and resume, ``--resume`` (``resume`` is its help)."""
+    opts = [
+        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+                     help=f"Output folder [default: {default}]."),
+        click.option("--force", is_flag=True, help="Replace an existing output folder."),
+        *([click.option("--resume", is_flag=True, help=resume)] if resume else []),
+        click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
+    ]
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--tail``, ``--rung``, ``--tail-repetitions``, ``--tail-effort``: a rare rung estimated by
+    multilevel splitting beside the plain estimate."""
+    for opt in reversed([
+        click.option("--tail", "tail_method", default="none", show_default=True,
+                     type=click.Choice(["none", "splitting"]),
+                     help="Also estimate the probability of a rare rung by multilevel "
+                          "splitting (docs/howto/estimate-a-rare-rung.md)."),
+        click.option("--rung", type=click.IntRange(1), metavar="K",
+                     help="The rung --tail estimates [default: the ladder's top]."),
+        click.option("--tail-repetitions", default=20, show_default=True,
+                     type=click.IntRange(2),
+                     help="Independent repetitions of the splitting estimate (its interval)."),
+        click.option("--tail-effort", default=500, show_default=True, type=click.IntRange(1),
+                     help="Histories per level in each repetition."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def check_tail(scenarios: list[Any], method: str, rung: int | None,
+               uncertainty: str) -> list[int | None]:
+    """The rung ``--tail`` estimates in each scenario, checked before anything runs."""
+    if method == "none":
+        if rung is not None:
+            raise click.UsageError("--rung needs --tail splitting")
+        return [None] * len(scenarios)
+    if uncertainty != "none":
+        raise click.UsageError("--tail splitting estimates chance for the scenario as given; "
+                               "it cannot be combined with --parameter-uncertainty")
+    from escsim.tail.report import check_tail_request
+
+    return [check_tail_request(s, rung) for s in scenarios]
+
+
 def load_scenario_arg(ref: str, overrides: tuple[str, ...] | list[str],
                       horizon: float | None = None) -> Any:
     """Load a scenario named on the command line, with ``--set`` and ``--horizon`` applied."""

@@ -17,6 +17,7 @@ from escsim.cli.common import (
     executor_options,
     load_scenario_arg,
     make_cli_executor,
+    out_options,
     set_option,
 )
 
@@ -81,23 +82,30 @@ _priors_option = click.option("--priors", type=click.Path(dir_okay=False, path_t
               help="Calibration folder or its posterior.csv [default: "
                    "results/calibrate-<scenario>].")
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/backtest-<scenario>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/backtest-<scenario>")
+@click.option("--eras", is_flag=True,
+              help="Backtest every era (era-2019-20, era-2021, surge-2023) in one report "
+                   "[default output: results/backtest-eras]; SCENARIO is ignored.")
 def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
              overrides: tuple[str, ...], observations: Path | None, uncertainty: str,
              priors: Path | None, posterior: Path | None, executor: str, jobs: int | None,
-             scheduler: str | None, out: Path | None, force: bool, no_plots: bool) -> None:
+             scheduler: str | None, out: Path | None, force: bool, no_plots: bool,
+             eras: bool) -> None:
     """Run SCENARIO (default: surge-2023, the calibration) over a period that happened and set
     every observation of the record beside the simulated distribution.
 
     Prints one verdict per observation and an overall score (share inside the 90% interval,
     CRPS); writes report.md, comparison.csv, plots/ and the runs into the output folder.
+    With --eras, every era in one report.
     """
     from escsim.history.backtest import plan_horizons, run_backtest, write_backtest
     from escsim.history.observations import default_observations_path, load_observations
     from escsim.scenario.priors import make_sampler
+
+    if eras:
+        _backtest_eras(runs, seed, overrides, observations, (executor, jobs, scheduler), out,
+                       force, no_plots)
+        return
 
     s = load_scenario_arg(scenario, overrides)
     obs_path = observations or default_observations_path()
@@ -128,6 +136,34 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
     click.echo(f"report: {target / 'report.md'}")
 
 
+def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observations: Path | None,
+                   where: tuple[str, int | None, str | None], out: Path | None, force: bool,
+                   no_plots: bool) -> None:
+    """``escsim backtest --eras``: every era scenario against its own observations."""
+    from escsim.history.backtest import ERA_SCENARIOS, run_era_backtests, write_era_backtests
+    from escsim.history.observations import default_observations_path, load_observations
+
+    scenarios = [load_scenario_arg(name, overrides) for name in ERA_SCENARIOS]
+    obs_path = observations or default_observations_path()
+    obs = load_observations(obs_path)
+    target = out or Path("results") / "backtest-eras"
+    check_out(target, force)
+    with make_cli_executor(*where) as ex, \
+            click.progressbar(length=runs * 4 * len(scenarios), file=sys.stderr,
+                              label=f"backtest of {len(scenarios)} eras: {runs} runs each",
+                              show_pos=True) as bar:
+        bts = run_era_backtests(scenarios, obs, runs, seed, ex, bar.update, str(obs_path))
+    write_era_backtests(bts, target, force=force, plots=not no_plots, command=_command_line())
+    for bt in bts:
+        sc = bt.score()
+        click.echo(f"\n{bt.scenario.scenario.name}: {sc['inside_90']} of {sc['covered']} "
+                   "observations inside the 90% interval")
+        for c in bt.comparisons:
+            click.echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
+                       f"{c.verdict()}")
+    click.echo(f"report: {target / 'report.md'}")
+
+
 # ------------------------------------------------------------------------------- calibrate ---
 @click.command()
 @click.argument("scenario", default=CALIBRATION_SCENARIO)
@@ -145,14 +181,16 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
               help="Runs of the posterior predictive check (a backtest drawing parameters from "
                    "the posterior); 0 skips it.")
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/calibrate-<scenario>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/calibrate-<scenario>")
+@click.option("--eras", is_flag=True,
+              help="Fit the shared behavioural parameters to every era at once (era-2019-20, "
+                   "era-2021, surge-2023) with scenarios/priors/eras.toml [default output: "
+                   "results/calibrate-eras]; SCENARIO is ignored, no predictive check.")
 def calibrate(scenario: str, priors: Path | None, observations: Path | None,
               particles: int | None, generations: int | None, seed: int,
               overrides: tuple[str, ...], check_runs: int, executor: str, jobs: int | None,
-              scheduler: str | None, out: Path | None, force: bool, no_plots: bool) -> None:
+              scheduler: str | None, out: Path | None, force: bool, no_plots: bool,
+              eras: bool) -> None:
     """Fit SCENARIO's uncertain parameters (default: surge-2023) to the observed record by
     approximate Bayesian computation (ABC-SMC), with the priors of
     scenarios/priors/<scenario>.toml.
@@ -166,6 +204,10 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     from escsim.history.observations import default_observations_path, load_observations
     from escsim.scenario.priors import resolve_priors
 
+    if eras:
+        _calibrate_eras(priors, observations, particles, generations, seed, overrides,
+                        (executor, jobs, scheduler), out, force, no_plots)
+        return
     s = load_scenario_arg(scenario, overrides)
     prior_set = resolve_priors(s, priors)
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
@@ -204,6 +246,54 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
         sc = check.score()
         click.echo(f"posterior predictive check: {sc['inside_90']} of {sc['covered']} "
                    f"observations inside the 90% interval")
+    click.echo(f"report: {target / 'report.md'}")
+
+
+def _calibrate_eras(priors: Path | None, observations: Path | None, particles: int | None,
+                    generations: int | None, seed: int, overrides: tuple[str, ...],
+                    where: tuple[str, int | None, str | None], out: Path | None, force: bool,
+                    no_plots: bool) -> None:
+    """``escsim calibrate --eras``: the shared parameters fitted to every era jointly."""
+    from escsim.history.backtest import ERA_SCENARIOS
+    from escsim.history.calibration import (
+        CalibrationSettings,
+        calibrate_jointly,
+        select_observations,
+        write_calibration,
+    )
+    from escsim.history.observations import default_observations_path, load_observations
+    from escsim.paths import scenarios_dir
+    from escsim.scenario.priors import load_priors
+
+    scenarios = [load_scenario_arg(name, overrides) for name in ERA_SCENARIOS]
+    prior_set = load_priors(priors or scenarios_dir() / "priors" / "eras.toml", scenarios[-1])
+    settings = CalibrationSettings.from_priors(prior_set, particles=particles,
+                                               generations=generations)
+    all_obs = load_observations(observations or default_observations_path())
+    by_id = {o.id: o for o in all_obs}
+    used = []
+    for s in scenarios:
+        ids = [i for i in settings.observations
+               if i in by_id and by_id[i].scenario == s.scenario.name]
+        used += select_observations(all_obs, ids, s, prior_set.file)
+    unknown = [i for i in settings.observations if i not in {o.id for o in used}]
+    select_observations(all_obs, unknown, scenarios[-1], prior_set.file)  # names the problem
+    target = out or Path("results") / "calibrate-eras"
+    check_out(target, force)
+    stages = _StagedProgress()
+    with make_cli_executor(*where) as ex:
+        try:
+            cal = calibrate_jointly(scenarios, prior_set, used, settings, seed, ex, stages)
+        finally:
+            stages.close()
+    write_calibration(cal, target, force=force, plots=not no_plots, check=None,
+                      command=_command_line())
+    click.echo(f"\njoint calibration of {', '.join(ERA_SCENARIOS)}: {len(cal.particles)} "
+               f"particles, effective sample size {cal.ess:.0f}"
+               + (f"; stopped early: {cal.stopped_early}" if cal.stopped_early else ""))
+    for r in cal.summary_table().itertuples():
+        click.echo(f"  {r.parameter:<46} posterior median {r.posterior_q50:.3g} "
+                   f"[{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]")
     click.echo(f"report: {target / 'report.md'}")
 
 

@@ -20,10 +20,13 @@ from escsim.cli.common import (
     EscsimGroup,
     Progress,
     check_out,
+    check_tail,
     executor_options,
     load_scenario_arg,
     make_cli_executor,
+    out_options,
     set_option,
+    tail_options,
 )
 from escsim.errors import InputError
 from escsim.version import __version__
@@ -44,6 +47,7 @@ def main() -> None:
 def _print_summary(folder: Path) -> None:
     """The compact table of a run folder: rung probabilities with intervals, median and 90%
     range of the main counts (read back from ``summary.json``)."""
+    from escsim.analysis.format import sig
     from escsim.records import MAIN_COUNTS
     from escsim.results import read_summary
 
@@ -54,8 +58,13 @@ def _print_summary(folder: Path) -> None:
     click.echo(f"  {'rung':<28}{'P(reached)':>11}   95% interval")
     for r in s["rung_probability"]:
         label = f"{r['rung']} {names.get(int(r['rung']), '')}"
-        click.echo(f"  {label:<28}{r['probability']:>11.3f}   "
-                   f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]")
+        # significant digits: a tail of 5e-05 must not print as 0.000
+        click.echo(f"  {label:<28}{sig(r['probability']):>11}   "
+                   f"[{sig(r['ci_low'])}, {sig(r['ci_high'])}]")
+    if s.get("tail"):
+        from escsim.tail.report import tail_line
+
+        click.echo(tail_line(s["tail"]))
     click.echo(f"  {'count':<28}{'median':>11}   90% range")
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
@@ -99,12 +108,8 @@ def _default_out(name: str) -> Path:
               help="Override each scenario's horizon (days).")
 @set_option
 @executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/<scenario> or results/compare].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--resume", is_flag=True,
-              help="Finish an interrupted run in --out, running only the missing chunks.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@out_options("results/<scenario> or results/compare",
+             resume="Finish an interrupted run in --out, running only the missing chunks.")
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
               help="Draw each replication's uncertain parameters from the scenario's priors or "
@@ -113,10 +118,16 @@ def _default_out(name: str) -> Path:
               help="Priors file [default: scenarios/priors/<scenario>.toml].")
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
+@tail_options
+@click.option("--base", metavar="SCENARIO",
+              help="With several scenarios: also the paired differences of each from this one "
+                   "(differences.csv, plots/differences.png; as escsim compare).")
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, uncertainty: str = "none",
-        priors: Path | None = None, posterior: Path | None = None) -> None:
+        priors: Path | None = None, posterior: Path | None = None,
+        tail_method: str = "none", rung: int | None = None, tail_repetitions: int = 20,
+        tail_effort: int = 500, base: str | None = None) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json and plots/ into the output folder;
@@ -127,7 +138,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     """
     from escsim.scenario import bundled_scenarios
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import run_to_folder
+    from escsim.simulation import add_tail_estimate, run_to_folder
 
     refs = list(scenarios)
     if run_all:
@@ -141,6 +152,14 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     if len(set(names)) != len(names):
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values")
+    tail_rungs = check_tail(loaded, tail_method, rung, uncertainty)
+    base_name = None
+    if base is not None:  # by reference or by scenario name
+        matches = [n for r, n in zip(refs, names, strict=True) if base in (r, n)]
+        if not matches or len(loaded) < 2:
+            raise InputError("the base must be one of two or more scenarios run", key="--base",
+                             value=base, expected=" | ".join(refs))
+        base_name = matches[0]
     target = out or _default_out(names[0] if len(loaded) == 1 else "compare")
     check_out(target, force, resume)
     single = len(loaded) == 1
@@ -155,6 +174,14 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 
             run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
                           resume=resume and folder.exists(), force=force, plots=False)
+        for s, folder, k in zip(loaded, folders, tail_rungs, strict=True):
+            if k is not None:
+                with Progress(f"{s.scenario.name}: rung {k} by splitting", "repetitions") as tb:
+                    def one_more(n: int, bar: Progress = tb) -> None:
+                        bar.add(n, tail_repetitions)
+
+                    add_tail_estimate(folder, s, k, seed, tail_repetitions, tail_effort, ex,
+                                      progress=one_more)
     if not no_plots:
         from escsim.simulation import plot_run_folder
 
@@ -164,8 +191,16 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         from escsim.simulation import write_comparison
 
         write_comparison(target, folders, plots=not no_plots)
+    if base_name is not None:
+        from escsim.simulation import write_differences
+
+        write_differences(target, folders, base_name, plots=not no_plots)
     for folder in folders:
         _print_summary(folder)
+    if base_name is not None:
+        from escsim.cli.study import print_differences
+
+        print_differences(target / "differences.csv")
     if not single:
         click.echo(f"\ncomparison: {target / 'comparison.csv'}")
     for described in sorted({sm.describe() for sm in samplers if sm is not None}):
@@ -277,9 +312,10 @@ def facts(fact_id: str) -> None:
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
 from escsim.cli.history import backtest, calibrate  # noqa: E402
+from escsim.cli.study import compare, study  # noqa: E402
 from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-for _command in (sweep, sensitivity, plot, discover, backtest, calibrate):
+for _command in (sweep, sensitivity, plot, discover, backtest, calibrate, compare, study):
     main.add_command(_command)
 
 

@@ -17,9 +17,12 @@ import click
 from escsim.cli.common import (
     Progress,
     check_out,
+    check_tail,
     executor_options,
     make_cli_executor,
+    out_options,
     set_option,
+    tail_options,
 )
 from escsim.errors import InputError
 
@@ -37,17 +40,9 @@ def _sweep_executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return executor_options(f)
 
 
-def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-                     help="Sweep folder [default: results/sweep-<scenario>]."),
-        click.option("--resume", is_flag=True,
-                     help="Finish an interrupted sweep in --out: run only the missing chunks."),
-        click.option("--force", is_flag=True, help="Replace an existing folder."),
-        click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
-    ]):
-        f = opt(f)
-    return f
+_out_options = out_options(
+    "results/sweep-<scenario>",
+    resume="Finish an interrupted sweep in --out: run only the missing chunks.")
 
 
 def _run(plan: Any, out: Path, executor_kind: str, jobs: int | None, scheduler: str | None,
@@ -98,6 +93,9 @@ def _plan_from(folder: Path) -> Any:
               metavar="CSV", help="Points from a CSV (header: dotted keys; one row per point) "
                                   "instead of --vary.")
 @click.option("--samples", "-N", type=click.IntRange(1), help="Points of an lhs or sobol design.")
+@click.option("--pair", multiple=True, metavar="KEY",
+              help="A swept lever key: points that differ only in paired keys share their "
+                   "replication seeds, so lever settings are compared pair by pair (repeatable).")
 @click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Replications per point.")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
@@ -116,12 +114,14 @@ def _plan_from(folder: Path) -> Any:
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @_sweep_executor_options
 @_out_options
+@tail_options
 def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           design_table: Path | None, samples: int | None, runs: int, seed: int,
           horizon: float | None, overrides: tuple[str, ...], uncertainty: str,
           priors: Path | None, posterior: Path | None, jobs: int | None, executor: str,
           scheduler: str | None, chunk_runs: int | None, out: Path | None, resume: bool,
-          force: bool, no_plots: bool) -> None:
+          force: bool, no_plots: bool, pair: tuple[str, ...] = (), tail_method: str = "none",
+          rung: int | None = None, tail_repetitions: int = 20, tail_effort: int = 500) -> None:
     """Sweep SCENARIOS (paths or bundled names) over the values of --vary keys.
 
     Writes a folder with runs.csv (one row per point x replication, with the swept values and
@@ -166,15 +166,37 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                          samples=samples, runs=runs, seed=seed, overrides=tuple(items),
                          design_table=table, parameter_uncertainty=uncertainty,
                          priors=None if priors is None else str(priors),
-                         posterior=None if posterior is None else str(posterior))
+                         posterior=None if posterior is None else str(posterior),
+                         pair=tuple(pair))
         plan = plan_sweep(spec)
+    tail_rungs = check_tail(plan.scenarios, tail_method, rung, plan.spec.parameter_uncertainty)
     target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
+    if tail_method != "none":
+        from escsim.tail.report import sweep_tail
+
+        rungs = {s.scenario.name: k for s, k in zip(plan.scenarios, tail_rungs, strict=True)}
+        with make_cli_executor(executor, jobs, scheduler) as ex, \
+                Progress(f"{plan.n_points} points: rare rung by splitting", "repetitions") as bar:
+            table = sweep_tail(result.folder, plan, rungs, plan.spec.seed, tail_repetitions,
+                               tail_effort, ex, progress=bar)
+        _print_tail(table)
     _report(result, no_plots)
+
+
+def _print_tail(table: Any) -> None:
+    """Per point: the splitting estimate of the rare rung beside the plain one."""
+    click.echo("\n  point  rung  splitting estimate [95%]            plain [95%]")
+    for r in table.itertuples():
+        split = f"{r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+        plain = f"{r.plain_estimate:.3g} [{r.plain_ci_low:.3g}, {r.plain_ci_high:.3g}]"
+        click.echo(f"  {r.point:>5}  {r.rung:>4}  {split:<34} {plain}")
 
 
 def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None:
     import pandas as pd
+
+    from escsim.analysis.format import sig
 
     plan = result.plan
     folder = result.folder
@@ -192,7 +214,8 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
         col = summary[f"p_rung_{r}"].dropna()
         if len(col):
             label = f"{r} {names.get(r, '')}"
-            click.echo(f"  {label:<28}{col.min():>31.3f}{col.median():>9.3f}{col.max():>7.3f}")
+            click.echo(f"  {label:<28}{sig(col.min()):>31}{sig(col.median()):>9}"
+                       f"{sig(col.max()):>9}")
     if plan.uncertainty is not None:
         for line in plan.uncertainty.describe():
             click.echo(f"parameter uncertainty: {line}")
@@ -366,9 +389,12 @@ def discover(folder: Path, outcome: str, keys: tuple[str, ...], min_density: flo
     res = run_prim(folder, outcome, keys or None, alpha, min_support, min_density)
     label = parse_outcome(outcome).label(read_sweep(folder).rung_names())
     b = res.box
-    click.echo(f"{label}: {res.outcome_share:.1%} of {res.trajectory[0].runs:,} runs")
-    click.echo(f"box ({b.support:.1%} of runs): coverage {b.coverage:.2f}, density "
-               f"{b.density:.2f} (x{b.density / res.outcome_share:.1f} the overall rate)")
+    from escsim.analysis.format import sig
+
+    click.echo(f"{label}: a share of {sig(res.outcome_share)} of {res.trajectory[0].runs:,} "
+               "runs")
+    click.echo(f"box ({sig(b.support)} of runs): coverage {sig(b.coverage)}, density "
+               f"{sig(b.density)} (x{b.density / res.outcome_share:.1f} the overall rate)")
     rules = res.rules()
     for r in rules or ["(no swept value restricts it: the outcome is spread evenly)"]:
         click.echo(f"  {r}")

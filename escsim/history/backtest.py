@@ -617,3 +617,81 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
                                            title=bt.scenario.scenario.name)
         atomic_write_text(tmp / "report.md", report_markdown(bt, figures, command))
     return out
+
+
+# ------------------------------------------------------------------ several eras together ---
+#: The eras escsim is backtested on, oldest first: each scenario states its era's situation and
+#: shares every behavioural parameter with the others.
+ERA_SCENARIOS = ("era-2019-20", "era-2021", "surge-2023")
+
+
+def run_era_backtests(scenarios: Sequence[Scenario],
+                      observations: Sequence[Observation] | None = None, runs: int = 1000,
+                      seed: int = 0, executor: Any = None,
+                      progress: Callable[[int], None] | None = None,
+                      observations_file: str = "seeds/observations.csv") -> list[Backtest]:
+    """:func:`run_backtest` of each scenario against the observations that name it.
+
+    Args:
+        scenarios: the era scenarios (e.g. those of :data:`ERA_SCENARIOS`).
+        observations: the record (default: the bundled ``seeds/observations.csv``).
+        runs: replications per scenario.
+        seed: the root seed (the same for every scenario).
+        executor: where replications run (default: this process).
+        progress: called with the number of replications finished.
+        observations_file: the name of the observations file, for the report.
+
+    Returns:
+        One :class:`Backtest` per scenario, in the order given.
+    """
+    if observations is None:
+        observations = load_observations()
+    return [run_backtest(s, [o for o in observations if o.scenario == s.scenario.name], runs,
+                         seed, executor, None, None, progress, observations_file)
+            for s in scenarios]
+
+
+def eras_report_markdown(backtests: Sequence[Backtest], command: str | None = None) -> str:
+    """One report over several eras: a score per era, then every verdict."""
+    lines = ["# Backtest over the eras", ""]
+    if command:
+        lines += [f"Command: `{command}`", ""]
+    lines += ["Every era runs with the same behavioural parameters; only its situation (dates, "
+              "tempo regime, troops, the US practice of the time, documented US rounds) "
+              "differs. Each era is compared with the observations that name it; each era's "
+              "own report is in its folder.", "",
+              "| era | from | days | observations | inside 90% | inside 50% | mean CRPS ratio |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for bt in backtests:
+        sc = bt.score()
+        meta = bt.scenario.scenario
+        crps = sc.get("mean_crps_ratio")
+        lines.append(f"| [{meta.name}]({meta.name}/report.md) | {meta.start_date} | "
+                     f"{meta.horizon_days:g} | {sc['covered']} | {sc['inside_90']} | "
+                     f"{sc['inside_50']} | {'' if crps is None else f'{crps:.2f}'} |")
+    for bt in backtests:
+        lines += ["", f"## {bt.scenario.scenario.name}", "",
+                  _md_escape(" ".join(bt.scenario.scenario.description.split())), "",
+                  "| observation | observed | verdict |", "|---|---:|---|"]
+        for c in bt.comparisons:
+            lines.append(f"| {c.observation.id} | {_md_escape(c.observation.describe_value())} "
+                         f"| {_md_escape(c.verdict())} |")
+    lines += ["", "## Limits", "", LIMITS, ""]
+    return "\n".join(lines)
+
+
+def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = False,
+                        plots: bool = True, command: str | None = None) -> Path:
+    """Write one folder over several eras: ``report.md``, ``comparison.csv`` (every era's rows,
+    with a ``scenario`` column) and one :func:`write_backtest` folder per era."""
+    from escsim.results import atomic_folder, atomic_write_text
+
+    out = Path(out)
+    with atomic_folder(out, force=force) as tmp:
+        tables = []
+        for bt in backtests:
+            write_backtest(bt, tmp / bt.scenario.scenario.name, plots=plots, command=command)
+            tables.append(bt.table().assign(scenario=bt.scenario.scenario.name))
+        pd.concat(tables, ignore_index=True).to_csv(tmp / "comparison.csv", index=False)
+        atomic_write_text(tmp / "report.md", eras_report_markdown(backtests, command))
+    return out

@@ -185,16 +185,17 @@ def statistic_scales(stats: np.ndarray) -> np.ndarray:
     return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
 
 
-def candidate_chunk(scenario: Scenario, priors: PriorSet, thetas: np.ndarray, root_seed: int,
-                    generation: int, first: int, chunk_id: int) -> Chunk:
-    """The work of candidates ``first..first+len(thetas)-1`` of a generation: one run each,
-    candidate ``i`` seeded ``replication_seed(root_seed, i, generation)``, returning its daily
-    series for the summary statistics."""
-    tasks = tuple(Task(point=first + k, seed_key=generation, base=0,
-                       patch=priors.patch(scenario, theta), prefix=(), start=first + k,
-                       stop=first + k + 1)
-                  for k, theta in enumerate(thetas))
-    return Chunk(chunk_id, root_seed, (scenario,), tasks, ("replication",), daily="series",
+def candidate_chunk(bases: tuple[Scenario, ...], priors: PriorSet, thetas: np.ndarray,
+                    root_seed: int, generation: int, first: int, chunk_id: int) -> Chunk:
+    """The work of candidates ``first..first+len(thetas)-1`` of a generation: one run of each
+    candidate in each of ``bases`` (one scenario, or the eras of a joint fit), candidate ``i``
+    seeded ``replication_seed(root_seed, i, generation)`` in every one, returning the daily
+    series for the summary statistics. Rows are ``[base index, candidate]``."""
+    tasks = tuple(Task(point=first + i, seed_key=generation, base=k,
+                       patch=priors.patch(base, theta), prefix=(k,), start=first + i,
+                       stop=first + i + 1)
+                  for i, theta in enumerate(thetas) for k, base in enumerate(bases))
+    return Chunk(chunk_id, root_seed, bases, tasks, ("replication",), daily="series",
                  hash_points=False)
 
 
@@ -333,7 +334,9 @@ def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarra
 # ------------------------------------------------------------------------------- algorithm ---
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
               settings: CalibrationSettings, seed: int = 0, executor: Any = None,
-              progress: Progress | None = None) -> Calibration:
+              progress: Progress | None = None,
+              eras: Sequence[tuple[Scenario, tuple[Observation, ...]]] | None = None
+              ) -> Calibration:
     """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
 
     The scenario runs to the last day any statistic needs.
@@ -347,6 +350,9 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         seed: the root seed of the draws and the replications.
         executor: where replications run (default: this process).
         progress: called as ``progress(stage, done, total)`` while the fit runs.
+        eras: for a joint fit (:func:`calibrate_jointly`): the scenarios each candidate runs in,
+            each with its own observations (whose statistics are put side by side, in this
+            order); ``scenario`` and ``observations`` are then the last era's and all of them.
 
     Returns:
         A :class:`Calibration`: the weighted posterior sample with the tolerance schedule and
@@ -356,9 +362,13 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
     executor = executor or SerialExecutor()
     workers = max(1, int(getattr(executor, "workers", 1)))
     obs = tuple(observations)
-    horizon = calibration_horizon(scenario, obs)
-    if horizon != scenario.scenario.horizon_days:
-        scenario = with_overrides(scenario, {"scenario.horizon_days": horizon})
+    if eras is None:
+        horizon = calibration_horizon(scenario, obs)
+        if horizon != scenario.scenario.horizon_days:
+            scenario = with_overrides(scenario, {"scenario.horizon_days": horizon})
+        eras = [(scenario, obs)]
+    bases = tuple(era for era, _ in eras)
+    edges = np.cumsum([0, *(len(own) for _, own in eras)])
     low, high = observed_bounds(obs)
     n, k = settings.particles, len(priors)
     batch_size = settings.batch_size
@@ -366,13 +376,14 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
 
     def run(thetas: np.ndarray, generation: int, first: int) -> np.ndarray:
         """Summary statistics of candidates first.. (all of them), in candidate order."""
-        chunks = [candidate_chunk(scenario, priors, thetas[b:b + batch_size], seed, generation,
+        chunks = [candidate_chunk(bases, priors, thetas[b:b + batch_size], seed, generation,
                                   first + b, b) for b in range(0, len(thetas), batch_size)]
         out = np.empty((len(thetas), len(obs)))
-        start = scenario.scenario.start_date
         for res in executor.map_unordered(run_chunk, chunks):
-            for (candidate,), daily in zip(res.rows, res.daily, strict=True):
-                out[candidate - first] = summaries(obs, daily, start)[0]
+            for (k, candidate), daily in zip(res.rows, res.daily or [], strict=True):
+                era, own = eras[k]
+                out[candidate - first, edges[k]:edges[k + 1]] = \
+                    summaries(own, daily, era.scenario.start_date)[0]
         return out
 
     # --- step 0: rejection from the prior ------------------------------------------------------
@@ -599,3 +610,45 @@ def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Obs
                                                            "this calibration"))
     return run_backtest(base, list(observations), runs, seed, executor, None, sampler,
                         progress, observations_file=observations_file)
+
+
+# ------------------------------------------------------------------ several eras jointly ---
+def calibrate_jointly(scenarios: Sequence[Scenario], priors: Any,
+                      observations: Sequence[Observation], settings: CalibrationSettings,
+                      seed: int = 0, executor: Any = None,
+                      progress: Progress | None = None) -> Calibration:
+    """Fit shared (behavioural) parameters to the observations of several scenarios at once.
+
+    Each candidate is run once in every scenario; its distance is taken over the statistics of
+    all of them. The priors must name only keys every scenario has and should hold behaviour,
+    not the situation of an era. The result's ``scenario`` is the last scenario (the reference
+    whose horizon the statistics of the others never extend).
+
+    Args:
+        scenarios: the era scenarios (e.g. ``era-2019-20``, ``era-2021``, ``surge-2023``).
+        priors: the shared priors (e.g. ``scenarios/priors/eras.toml``).
+        observations: the observations to fit, each naming one of ``scenarios``.
+        settings: as for :func:`calibrate`.
+        seed: the root seed.
+        executor: where replications run (default: this process).
+        progress: as for :func:`calibrate`.
+
+    Returns:
+        A :class:`Calibration` whose statistics are those of every scenario, in scenario order.
+    """
+    by_name = {s.scenario.name: s for s in scenarios}
+    eras = []
+    for name, scenario in by_name.items():
+        own = tuple(o for o in observations if o.scenario == name)
+        if own:
+            horizon = calibration_horizon(scenario, own)
+            if horizon != scenario.scenario.horizon_days:
+                scenario = with_overrides(scenario, {"scenario.horizon_days": horizon})
+            eras.append((scenario, own))
+    stray = [o.id for o in observations if o.scenario not in by_name]
+    if stray:
+        raise InputError("observations of no scenario being fitted", key="calibrate.observations",
+                         value=", ".join(stray), expected=" | ".join(by_name))
+    ordered = [o for _, own in eras for o in own]
+    return calibrate(eras[-1][0], priors, ordered, settings, seed, executor, progress,
+                     eras=eras)

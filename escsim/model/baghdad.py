@@ -35,14 +35,24 @@ class BaghdadActor:
             return 0.0
         return self.pressure * math.exp((self.pressure_day - now) * self.decay_per_day)
 
-    def iraq_round(self, leadership: bool, wake: bool = True) -> None:
+    def add_pressure(self, amount: float) -> None:
+        """Pressure from before the run (``[initial_state]``), set at day 0."""
+        now = self.world.env.now
+        self.pressure = min(1.0, self.pressure_at(now) + amount)
+        self.pressure_day = now
+
+    def iraq_round(self, leadership: bool, wake: bool = True, age_days: float = 0.0) -> None:
         """A US round in Iraq raises the pressure. (``wake=False``: the caller wakes the groups
-        Baghdad influences once it has made every change of the moment.)"""
+        Baghdad influences once it has made every change of the moment; ``age_days``: the round
+        came that long before the run started, and its pressure has decayed since.)"""
         now = self.world.env.now
         jump = self.p.pressure_per_iraq_round + (self.p.pressure_per_leadership_strike
                                                  if leadership else 0.0)
-        self.pressure = min(1.0, self.pressure_at(now) + jump)
+        self.pressure = min(1.0, self.pressure_at(now)
+                            + jump * math.exp(-age_days * self.decay_per_day))
         self.pressure_day = now
+        if age_days > 0.0:
+            return  # initial state: nothing is drawn yet, and no drawdown is brought forward
         if wake:
             for group in self.world.militias.values():
                 if group.p.baghdad_influence > 0.0:

@@ -1,15 +1,24 @@
-"""Iran: a posture toward its partners that events move, and direct retaliation.
+"""Iran: a posture toward its partners that events move, and direct retaliation on US forces.
 
-Postures: ``restraining`` (a pause order: each group withholds its ``restraint_compliance`` share
-of attacks), ``permissive`` (rates as calibrated) and ``encouraging`` (rates raised). Transitions:
+Postures: ``restraining`` (a pause order), ``permissive`` (rates as calibrated) and
+``encouraging`` (rates raised). How the groups obey a pause is a contested mechanism
+(``[mechanisms] compliance``): wholly, broken by discrete defections (the default), or with a
+constant leak. Transitions:
 
-* US service members killed by a militia attack -> pause order with ``pause_after_us_killed_prob``
-  (after Tower 22, Iran and Baghdad pressed the militias to stop: S-LULL-AFTER-FEB-2024, PR-A6);
-* a major US strike package -> pause order with ``pause_after_major_strike_prob``;
+* US service members killed by a militia attack, or a major US strike package -> Iran decides
+  whether to order a pause, by the pause rule in force (``[mechanisms] pause_rule``): by default a
+  decision on the context (a regional war under way, a US threat of a major package, Baghdad
+  pressing), see :class:`~escsim.model.mechanisms.ContextPause`;
 * a pause lasts an exponential time with mean ``pause_mean_days``, then the posture reverts;
-* US strikes that kill Iranian personnel, or strike Iranian territory -> a direct ballistic-missile
-  salvo on US forces with ``retaliate_personnel_prob`` / ``retaliate_territory_prob``, raised
-  during an external shock (an Israel-Iran exchange) by the shock's escalation multiplier.
+* a US round may kill Iranian personnel according to what it hits (who, not where): a
+  leadership strike, an IRGC-linked facility, an ordinary militia site
+  (``iranians_killed_prob``); Iran then answers with a direct ballistic-missile salvo on US forces
+  with ``retaliate_senior_commander_prob`` or ``retaliate_personnel_prob``;
+* strikes on Iranian territory, by the US (``retaliate_territory_prob``) or by Israel
+  (``retaliate_israeli_strike_prob``), may be answered against US forces too.
+
+Every retaliation probability is multiplied by the escalation multiplier of any external shock
+(Iran's exposure) and by ``retaliation_factor_restraining`` while Iran restrains its partners.
 """
 
 from __future__ import annotations
@@ -17,17 +26,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escsim.model.agenda import Agenda
+from escsim.model.mechanisms import PauseContext
 
 if TYPE_CHECKING:
+    from escsim.model.militia import Militia
+    from escsim.model.policies import StrikeOrder
     from escsim.model.world import World
 
 
 class IranActor:
-    """Iran's posture and its direct attacks on US forces."""
+    """Iran's posture, the pauses it orders and its direct attacks on US forces."""
 
     def __init__(self, world: World):
         self.world = world
         self.p = world.scenario.iran
+        self._pause_rule = world.mechanisms.pause_rule
+        self._compliance = world.mechanisms.compliance
+        self._partner_leaders = world.mechanisms.partner_leaders
+        self._casualties = world.mechanisms.iranian_casualties
         self.posture = self.p.initial_posture
         self._posture_before_pause = (self.posture if self.posture != "restraining"
                                       else "permissive")
@@ -35,17 +51,26 @@ class IranActor:
         self.days_restraining = 0.0
         self.escalation_multiplier = 1.0  # raised by external shocks
         self._pause_id = 0
+        #: Groups in a defection episode (with the number of episodes under way), and a count
+        #: that tells a pause's episodes from the next pause's.
+        self.defecting: dict[str, int] = {}
+        self._restraint_epoch = 0
         self.agenda = Agenda(world.env, "iran")
+        #: Iran's decisions (pauses, defections, retaliation), and who it loses in US rounds.
+        self._draws = world.draws("iran/decisions")
+        self._loss_draws = world.draws("iran/losses")
         if self.posture == "restraining":
             # a pause already in force at day 0: exponential lengths are memoryless, so its
             # remaining length has the same distribution as a new pause's
-            self.agenda.schedule(self.p.pause_mean_days * world.draws.exponential(),
+            self.agenda.schedule(self.p.pause_mean_days * self._draws.exponential(),
                                  self._end_pause, self._pause_id)
+            self._start_defections()
 
-    def militia_factor(self, compliance: float) -> float:
+    def militia_factor(self, group: Militia) -> float:
         """Factor on a group's rate under the current posture."""
         if self.posture == "restraining":
-            return 1.0 - compliance
+            return self._compliance.factor(group.p.restraint_compliance,
+                                           group.name in self.defecting)
         if self.posture == "encouraging":
             return self.p.encouraging_rate_multiplier
         return 1.0
@@ -63,6 +88,10 @@ class IranActor:
             self._posture_before_pause = self.posture
         self.world.recorder.note(now, "iran", "posture", "militias", f"{posture} ({why})")
         self.posture = posture
+        self.defecting.clear()
+        self._restraint_epoch += 1
+        if posture == "restraining":
+            self._start_defections()
         self.world.militia_factors_changed()
 
     def order_pause(self, why: str) -> None:
@@ -70,7 +99,7 @@ class IranActor:
         world.recorder.count("restraint_orders", 1, world.env.now)
         self._pause_id += 1
         self.set_posture("restraining", why)
-        length = self.p.pause_mean_days * world.draws.exponential()
+        length = self.p.pause_mean_days * self._draws.exponential()
         self.agenda.schedule(length, self._end_pause, self._pause_id)
 
     def _end_pause(self, pause_id: int) -> None:
@@ -81,33 +110,138 @@ class IranActor:
         extra = now - self._pause_started if self._pause_started is not None else 0.0
         return self.days_restraining + extra
 
+    # --- defections from a pause ------------------------------------------------------------------
+    def _start_defections(self) -> None:
+        if not self._compliance.defects:
+            return
+        for name, group in self.world.scenario.militias.items():
+            if group.defection_rate_per_day > 0.0:
+                self._schedule_defection(name, self._restraint_epoch)
+
+    def _schedule_defection(self, name: str, epoch: int) -> None:
+        rate = self.world.scenario.militias[name].defection_rate_per_day
+        self.agenda.schedule(self._draws.exponential() / rate, self._defect, name, epoch)
+
+    def _defect(self, name: str, epoch: int, chained: bool = True) -> None:
+        """A defection episode starts (``chained``: one of the group's Poisson process of
+        defections, which schedules the next when it ends; else one set off by a US strike)."""
+        if epoch != self._restraint_epoch:
+            return  # that pause is over
+        world = self.world
+        self.defecting[name] = self.defecting.get(name, 0) + 1
+        world.recorder.extra["defections"] += 1
+        world.recorder.note(world.env.now, name, "defects from the pause", "us",
+                            "" if chained else "after a US strike")
+        world.militia_factors_changed()
+        self.agenda.schedule(self.p.defection_mean_days * self._draws.exponential(),
+                             self._end_defection, name, epoch, chained)
+
+    def _end_defection(self, name: str, epoch: int, chained: bool) -> None:
+        if epoch != self._restraint_epoch:
+            return
+        left = self.defecting.pop(name, 1) - 1
+        if left > 0:
+            self.defecting[name] = left
+        else:
+            self.world.militia_factors_changed()
+        if chained:
+            self._schedule_defection(name, epoch)
+
+    def groups_struck(self, names: list[str]) -> None:
+        """A US round hit these groups: under a pause, each may defect at once (a local
+        grievance), as the Syria groups did after the US strikes of 11 Nov 2024."""
+        if self.posture != "restraining" or not self._compliance.defects:
+            return
+        prob = self.p.defection_after_strike_prob
+        if prob <= 0.0:
+            return
+        for name in names:
+            if self._draws.bernoulli(prob):
+                self._defect(name, self._restraint_epoch, chained=False)
+
+    # --- the pause decision -----------------------------------------------------------------------
+    def _context(self, us_killed: bool) -> PauseContext:
+        world = self.world
+        policy = world.us.policy.p
+        threat = (policy.respond_prob["fatalities"] > 0.0
+                  and policy.large_package_targets >= policy.major_round_targets)
+        return PauseContext(
+            regional_war=world.timeline.regional_war,
+            us_threat=threat,
+            baghdad_pressing=world.baghdad.pressure_at(world.env.now)
+            >= self.p.pause_baghdad_pressure,
+            us_killed=us_killed)
+
+    def _decide_pause(self, us_killed: bool, why: str) -> None:
+        prob = self._pause_rule.pause_prob(self, self._context(us_killed))
+        if prob > 0.0 and self._draws.bernoulli(prob):
+            self.order_pause(why)
+
     # --- triggers from the US side ----------------------------------------------------------------
     def us_killed_by_militia(self) -> None:
-        if self.world.draws.bernoulli(self.p.pause_after_us_killed_prob):
-            self.order_pause("after US deaths")
+        self._decide_pause(True, "after US deaths")
 
     def major_us_strike(self) -> None:
-        if self.posture != "restraining" and \
-                self.world.draws.bernoulli(self.p.pause_after_major_strike_prob):
-            self.order_pause("after a major US strike package")
+        if self.posture != "restraining":
+            self._decide_pause(False, "after a major US strike package")
 
-    def syria_round(self) -> None:
-        """A US round in Syria may kill IRGC personnel embedded with the groups."""
+    def us_round(self, order: StrikeOrder) -> None:
+        """A US round on the militias may kill Iranian personnel, according to what it hits."""
         world = self.world
-        if world.draws.bernoulli(self.p.irgc_killed_prob_per_syria_round):
-            killed = 1 + world.draws.poisson(1.0)
+        draws = self._loss_draws
+        if order.target_kind is not None:
+            kind = order.target_kind
+        elif order.leadership:
+            kind = "leadership"
+        elif order.large_package or draws.bernoulli(self.p.irgc_linked_site_share):
+            kind = "irgc_linked_site"  # the Feb 2024 package hit IRGC-used sites (PR-B9)
+        else:
+            kind = "militia_site"
+        loss = order.iranian_loss
+        if loss is None:
+            loss = "none"
+            prob = self.p.iranians_killed_prob[kind]
+            if prob > 0.0 and any(self._casualties.can_kill(c) for c in order.countries) \
+                    and draws.bernoulli(prob):
+                senior = kind == "leadership" and draws.bernoulli(self.p.senior_commander_share)
+                loss = "senior_commander" if senior else "officers"
+        if loss != "none":
+            killed = 1 + draws.poisson(1.0)
             world.recorder.count("iran_personnel_killed", killed, world.env.now)
-            world.recorder.note(world.env.now, "us", "IRGC personnel killed", "syria",
-                                f"{killed} killed")
-            self._consider_retaliation(self.p.retaliate_personnel_prob, "personnel killed")
+            if loss == "senior_commander":
+                world.recorder.extra["iran_senior_commanders_killed"] += 1
+            world.recorder.note(world.env.now, "us", f"Iranians killed ({loss})",
+                                "+".join(order.countries), f"{killed} killed")
+            prob = (self.p.retaliate_senior_commander_prob if loss == "senior_commander"
+                    else self.p.retaliate_personnel_prob)
+            self._consider_retaliation(prob, f"Iranian {loss.replace('_', ' ')} killed")
+        elif kind == "leadership" and self._partner_leaders.counts_as_officers:
+            self._consider_retaliation(self.p.retaliate_personnel_prob, "partner leader killed")
 
     def territory_struck(self) -> None:
         self._consider_retaliation(self.p.retaliate_territory_prob, "territory struck")
 
+    def outside_strike(self, striker: str, why: str) -> None:
+        """An exogenous strike on Iranian territory (a dated event or a hazard)."""
+        world = self.world
+        now = world.env.now
+        if striker == "us":
+            world.recorder.count("us_strikes_on_iran", 1, now)
+            world.recorder.note(now, "us", "strike on Iran", "iran", why)
+            self.territory_struck()
+        else:
+            world.recorder.count("israeli_strikes_on_iran", 1, now)
+            world.recorder.note(now, "israel", "strike on Iran", "iran", why)
+            self._consider_retaliation(self.p.retaliate_israeli_strike_prob,
+                                       "Israeli strike on Iran")
+
     def _consider_retaliation(self, prob: float, why: str) -> None:
         world = self.world
-        if world.draws.bernoulli(min(1.0, prob * self.escalation_multiplier)):
-            delay = self.p.retaliation_delay_days * world.draws.exponential()
+        prob *= self.escalation_multiplier
+        if self.posture == "restraining":
+            prob *= self.p.retaliation_factor_restraining
+        if prob > 0.0 and self._draws.bernoulli(min(1.0, prob)):
+            delay = self.p.retaliation_delay_days * self._draws.exponential()
             world.recorder.note(world.env.now, "iran", "decides direct retaliation", "us", why)
             self.agenda.schedule(delay, self._direct_attack)
 

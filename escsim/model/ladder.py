@@ -69,6 +69,9 @@ class Tally:
         #: Counters some unreached rung still watches: only these need more than the count.
         self.live: set[str] = set(self._watch)
         self._on_end = on_end
+        #: Called with (level, now) whenever a rung is reached; ``None`` in ordinary runs. The
+        #: rare-event estimators of :mod:`escsim.tail` listen here for level crossings.
+        self.on_reach: Callable[[int, float], None] | None = None
         # a rung whose every term holds before anything happens (thresholds of 0) is reached on
         # day 0, not when a watched counter first rises
         for rung in rungs:
@@ -102,6 +105,8 @@ class Tally:
 
     def _reach(self, rung: _CompiledRung, now: float) -> None:
         self.rung_day[rung.level] = now
+        if self.on_reach is not None:
+            self.on_reach(rung.level, now)
         for term in rung.terms:
             watchers = self._watch[term.counter]
             if rung in watchers:

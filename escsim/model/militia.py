@@ -2,22 +2,29 @@
 
 The group's attack intensity at time t is::
 
-    rate(t) = capability(t) x baghdad(t) x factor x (base_rate + min(cap, excitation(t)))
+    rate(t) = capability(t) x baghdad(t) x (factor x base_rate
+                                            + excitation_factor x min(cap, excitation(t)))
 
 * ``excitation`` jumps after each US strike round on the group (tit-for-tat) and decays
-  exponentially (PR-R1: the effect of one event fades within 2-6 weeks);
-* ``capability`` drops with every target struck (denial) and recovers exponentially;
+  exponentially (PR-R1: the effect of one event fades within 2-6 weeks); under the ``denial``
+  strike effect (escsim.model.mechanisms) it does not jump;
+* ``capability`` drops with every target struck (denial) and recovers exponentially; under the
+  ``backlash`` strike effect it does not drop;
 * ``baghdad`` is ``1 - baghdad_influence x pressure(t)``: Baghdad's pressure jumps with US rounds
   in Iraq and decays;
-* ``factor`` is the product of the conflict regime, any external shock and Iran's posture (a pause
-  order cuts the rate by the group's compliance); it changes only at dated events and posture
-  changes, and :meth:`World.militia_factors_changed` refreshes it.
+* ``factor`` is the product of the conflict regime's tempo, any external shock and Iran's posture
+  (a pause order); ``excitation_factor`` is the regime's excitation multiplier times Iran's
+  posture. Revenge for a US strike is not scaled by the era's tempo: the 2021 attacks that
+  followed US strikes within days (E21-REPLY-JUN28, E21-BURST-AFTER-JUN27) came in a low-tempo
+  era. Both change only at dated events and posture changes, and
+  :meth:`World.militia_factors_changed` refreshes them.
 
 All decays are analytic, so nothing ticks daily. Attacks are drawn by thinning (Lewis & Shedler)
 with a bound that holds over a window: between state changes excitation only falls, while
 capability recovers and Baghdad's pressure fades, so over ``[t0, t0 + W]``::
 
-    bound = factor x capability(t0 + W)+ x baghdad(t0 + W)+ x (base + min(cap, excitation(t0)))
+    bound = capability(t0 + W)+ x baghdad(t0 + W)+
+            x (factor x base + excitation_factor x min(cap, excitation(t0)))
 
 bounds the rate (``x(t0 + W)+`` are upper bounds of the recovering factors at the window's end,
 from ``exp(-x) >= 1 - x``). ``W`` spans a few candidates, so the bound stays tight. A candidate
@@ -77,12 +84,22 @@ class Militia:
         self.capability_lost = 0.0  # fraction of capability lost, as of _capability_time
         self._capability_time = 0.0
         self.members_killed = 0
-        #: Regime x shock x Iran's posture, kept by :meth:`World.militia_factors_changed`.
+        #: Regime tempo x shock x Iran's posture on the base rate, and regime excitation
+        #: multiplier x Iran's posture on the excited part; kept by
+        #: :meth:`World.militia_factors_changed`.
         self.factor = 1.0
+        self.excitation_factor = 1.0
+        effect = world.mechanisms.strike_effect
+        self._excites, self._denies = effect.excites, effect.denies
         # constants of the hot path
         self._env = world.env
-        self._draws = world.draws
-        self._pool = world.draws.uniforms
+        # its own streams: when it attacks, and with what (common random numbers: another
+        # actor's change leaves them where they were)
+        self._draws = world.draws(f"militia/{name}/timing")
+        self._pool = self._draws.uniforms
+        #: The stream of this group's attacks: weapon, target site and outcome.
+        self.attack_draws = world.draws(f"militia/{name}/attacks")
+        self.attack_pool = self.attack_draws.uniforms
         self._us = world.us
         self._baghdad = world.baghdad
         self._base = params.base_rate_per_day
@@ -116,26 +133,45 @@ class Militia:
     def rate(self, now: float) -> float:
         """Attack intensity (attacks/day) at ``now``."""
         excited = min(self.p.excitation_cap_per_day, self.excitation_at(now))
-        return (self.capability_at(now) * self.world.rate_factor(self, with_baghdad=True)
-                * (self.p.base_rate_per_day + excited))
+        factor, excitation_factor = self.world.rate_factors(self)
+        return (self.capability_at(now) * self.world.baghdad_factor(self, now)
+                * (factor * self.p.base_rate_per_day + excitation_factor * excited))
 
     # --- events from other actors ---------------------------------------------------------------
-    def struck(self, targets: int, killed: int, leader_killed: bool, wake: bool = True) -> None:
-        """A US strike round hit the group: more anger, less capability. (``wake=False``: the
-        caller wakes the group once it has made every change of the moment.)"""
+    def struck(self, targets: int, killed: int, leader_killed: bool, wake: bool = True,
+               age_days: float = 0.0) -> None:
+        """A US strike round hit the group: more anger and/or less capability, as the strike
+        effect in force says. (``wake=False``: the caller wakes the group once it has made every
+        change of the moment; ``age_days``: the round came that long before now, before the run
+        started, so its effects have decayed since.)"""
         now = self._env.now
         p = self.p
-        self.excitation = (self.excitation_at(now) + p.excitation_per_round
-                           + p.excitation_per_target * targets
-                           + (p.excitation_leader_bonus if leader_killed else 0.0))
-        self._excitation_time = now
-        capability = max(p.capability_floor,
-                         self.capability_at(now) - p.capability_loss_per_target * targets)
-        self.capability_lost = 1.0 - capability
-        self._capability_time = now
+        if self._excites:
+            jump = (p.excitation_per_round + p.excitation_per_target * targets
+                    + (p.excitation_leader_bonus if leader_killed else 0.0))
+            self.excitation = self.excitation_at(now) + jump * _exp(-age_days
+                                                                   * self._excitation_decay)
+            self._excitation_time = now
+        if self._denies:
+            loss = p.capability_loss_per_target * targets * _exp(-age_days * self._regeneration)
+            capability = max(p.capability_floor, self.capability_at(now) - loss)
+            self.capability_lost = 1.0 - capability
+            self._capability_time = now
         self.members_killed += killed
         if wake:
             self.wake()
+
+    def start_from(self, excitation: float, lost: float) -> None:
+        """Add the ``[initial_state]`` of the group at day 0: excitation (attacks/day) and a
+        fraction of capability lost (never below the floor)."""
+        now = self._env.now
+        if excitation:
+            self.excitation = self.excitation_at(now) + excitation
+            self._excitation_time = now
+        if lost:
+            capability = max(self.p.capability_floor, self.capability_at(now) * (1.0 - lost))
+            self.capability_lost = 1.0 - capability
+            self._capability_time = now
 
     def wake(self) -> None:
         """The rate changed: drop the pending attack and draw again from the state now."""
@@ -168,40 +204,46 @@ class Militia:
         """Thin candidates from ``now`` on, given excitation, lost capability and Baghdad's cut
         of the rate (``influence x pressure``) at ``now``, and schedule the first kept one (or the
         end of the window)."""
-        factor = self.factor
-        base = self._base
+        base = self._base * self.factor  # the unexcited rate now
+        scale = self.excitation_factor  # on the excited part
         cap = self._cap
+        if scale != 1.0:
+            # scale x min(cap, e) = min(scale x cap, scale x e): work with the scaled excitation
+            # and scale it back for the state kept with the pending attack
+            excitation *= scale
+            cap *= scale
         pool = self._pool
         start = now
         if not (lost or cut):
             # nothing recovers: the rate only falls, and the bound holds until a wake-up
             decay = self._excitation_decay
             while True:
-                bound = base + (excitation if excitation < cap else cap)
-                rate = factor * bound
+                rate = bound = base + (excitation if excitation < cap else cap)
                 if rate <= 0.0:
                     self._pending = None  # cannot attack until woken
                     return
                 if len(pool) < RESERVE:
                     self._draws.top_up()
+                # two numbers per candidate, kept or not, so variants stay in step
                 step = -_log(1.0 - pool.pop()) / rate
+                accept = pool.pop()
                 now += step
                 if not excitation:
                     break  # a constant rate: every candidate is kept
                 excitation *= _exp(-step * decay)
-                if pool.pop() * bound <= base + (excitation if excitation < cap else cap):
+                if accept * bound <= base + (excitation if excitation < cap else cap):
                     break
             pending = _Timeout(self._env, now - start)
             pending.callbacks.append(self._attack_callback)
             self._pending = pending
-            self._excitation_then, self._lost_then, self._cut_then = excitation, 0.0, 0.0
+            self._excitation_then = excitation / scale if scale else 0.0
+            self._lost_then, self._cut_then = 0.0, 0.0
             return
         decay = self._excitation_decay
         regeneration = self._regeneration
         fading = self._pressure_decay
         while True:
-            bound = base + (excitation if excitation < cap else cap)
-            rate = factor * bound
+            rate = bound = base + (excitation if excitation < cap else cap)
             if rate <= 0.0:
                 self._pending = None
                 return
@@ -210,10 +252,11 @@ class Militia:
                 bound *= 1.0 - lost * (1.0 - window * regeneration)
             if cut and window * fading < 1.0:
                 bound *= 1.0 - cut * (1.0 - window * fading)
-            rate = factor * bound
+            rate = bound
             if len(pool) < RESERVE:
                 self._draws.top_up()
             step = -_log(1.0 - pool.pop()) / rate
+            accept = pool.pop()
             if step > window:
                 pending = _Timeout(self._env, now + window - start)
                 pending.callbacks.append(self._window_callback)
@@ -226,12 +269,13 @@ class Militia:
                 lost *= _exp(-step * regeneration)
             if cut:
                 cut *= _exp(-step * fading)
-            if pool.pop() * bound <= (1.0 - lost) * (1.0 - cut) * (
+            if accept * bound <= (1.0 - lost) * (1.0 - cut) * (
                     base + (excitation if excitation < cap else cap)):
                 pending = _Timeout(self._env, now - start)
                 pending.callbacks.append(self._attack_callback)
                 self._pending = pending
-                self._excitation_then, self._lost_then, self._cut_then = excitation, lost, cut
+                self._excitation_then = excitation / scale if scale else 0.0
+                self._lost_then, self._cut_then = lost, cut
                 return
 
     def _on_window_end(self, _event: simpy.Event) -> None:
@@ -243,9 +287,9 @@ class Militia:
         # the hot path (an exception here ends the replication, so the flag needs no
         # try/finally)
         self._attacking = True
-        pool = self._pool
+        pool = self.attack_pool
         if len(pool) < RESERVE:
-            self._draws.top_up()
+            self.attack_draws.top_up()
         self._us.receive_attack(
             self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
         self._attacking = False

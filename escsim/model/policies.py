@@ -38,6 +38,13 @@ class StrikeOrder:
     groups: tuple[str, ...]  # empty = every group
     leadership: bool = False
     large_package: bool = False
+    #: What the round hits (``TARGET_KINDS``); ``None``: leadership if ``leadership``, else
+    #: drawn by Iran's actor from ``iran.irgc_linked_site_share`` (large packages: IRGC-linked).
+    target_kind: str | None = None
+    #: Whom Iran lost, when a dated round documents it; ``None``: drawn.
+    iranian_loss: str | None = None
+    #: Militia members killed, when a dated round documents it; ``None``: drawn.
+    militia_killed: int | None = None
 
 
 POLICIES: dict[str, type[RetaliationPolicy]] = {}

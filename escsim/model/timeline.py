@@ -1,4 +1,11 @@
-"""The exogenous timeline: dated events of a scenario (regimes, shocks, troops, policy, posture)."""
+"""The exogenous timeline: dated events of a scenario (regimes, shocks, troops, policy, posture,
+US strike rounds, outside strikes on Iran) and the state at day 0 that earlier events left.
+
+A ``us_strike`` event dated before the start is initial state: its excitation, lost capability
+and Baghdad pressure carry over to day 0, decayed by its age, and it counts for the US policy's
+spacing of rounds, but it is not counted among the run's strikes. A ``strike_on_iran`` event with
+``hazard_per_day`` recurs as a Poisson process between its date and ``until`` (or the horizon).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +26,17 @@ class Timeline:
         s = world.scenario
         self.regime = s.scenario.initial_regime
         self.regime_multiplier = s.regimes[self.regime].rate_multiplier
+        self.excitation_multiplier = s.regimes[self.regime].excitation_multiplier
+        self.regional_war = s.regimes[self.regime].regional_war
         self.shock_multiplier = 1.0
+        self._past_rounds: list[tuple[float, Event]] = []
         self._shocks: dict[str, Event] = {}
         self.agenda = Agenda(world.env, "timeline")
         start = s.scenario.start_date
         for name, event in sorted(s.events.items(), key=lambda kv: (kv[1].date, kv[0])):
+            if event.kind == "us_strike" and event.date < start:
+                self._past_rounds.append(((start - event.date).days, event))
+                continue
             # an event dated before the start still holds at day 0 unless it ended before it,
             # so a scenario can start on any date (e.g. inside the Nov 2023 truce)
             day = max(0, (event.date - start).days)
@@ -31,9 +44,42 @@ class Timeline:
                                                  and event.until < start):
                 continue
             # whether a probabilistic event happens is drawn up front, in a fixed order
-            if event.probability < 1.0 and not world.draws.bernoulli(event.probability):
+            if event.probability < 1.0 and not world.draws("timeline").bernoulli(event.probability):
                 continue
-            self.agenda.schedule(day, self._start, name, event)
+            if event.hazard_per_day is not None:
+                self._schedule_hazard(day, name, event)
+            else:
+                self.agenda.schedule(day, self._start, name, event)
+
+    def apply_initial_state(self) -> None:
+        """Set the state at day 0: US rounds dated before the start, then the scenario's
+        ``[initial_state]`` (called once every actor exists, before any group draws)."""
+        world = self.world
+        for age_days, event in self._past_rounds:
+            world.us.dated_round(event, age_days=age_days)
+        state = world.scenario.initial_state
+        for name, group in world.militias.items():
+            group.start_from(state.excitation_per_day.get(name, 0.0),
+                             state.capability_lost.get(name, 0.0))
+        if state.baghdad_pressure > 0.0:
+            world.baghdad.add_pressure(state.baghdad_pressure)
+
+    def _schedule_hazard(self, day: float, name: str, event: Event) -> None:
+        """The next strike of a recurring ``strike_on_iran`` event, from ``day`` on."""
+        s = self.world.scenario
+        rate = event.hazard_per_day or 0.0
+        if rate <= 0.0:
+            return
+        end = s.scenario.horizon_days if event.until is None else min(
+            s.scenario.horizon_days, (event.until - s.scenario.start_date).days + 1)
+        when = day + self.world.draws("timeline").exponential() / rate
+        if when < end:
+            self.agenda.schedule(when - self.world.env.now, self._hazard_strike, when, name,
+                                 event)
+
+    def _hazard_strike(self, when: float, name: str, event: Event) -> None:
+        self._start(name, event)
+        self._schedule_hazard(when, name, event)
 
     def _start(self, name: str, event: Event) -> None:
         world = self.world
@@ -55,10 +101,17 @@ class Timeline:
             world.us.set_policy(world.scenario.alt_policies[event.preset])
         elif event.kind == "iran_posture" and event.posture is not None:
             world.iran.set_posture(event.posture, name)
+        elif event.kind == "us_strike":
+            world.us.dated_round(event)
+        elif event.kind == "strike_on_iran" and event.striker is not None:
+            world.iran.outside_strike(event.striker, name)
 
     def _set_regime(self, regime: str, why: str) -> None:
         self.regime = regime
-        self.regime_multiplier = self.world.scenario.regimes[regime].rate_multiplier
+        params = self.world.scenario.regimes[regime]
+        self.regime_multiplier = params.rate_multiplier
+        self.excitation_multiplier = params.excitation_multiplier
+        self.regional_war = params.regional_war
         self.world.recorder.note(self.world.env.now, "timeline", "regime", "all", f"{regime} "
                                  f"({why})")
         self.world.militia_factors_changed()

@@ -7,9 +7,9 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from escsim.model.agenda import Agenda
-from escsim.model.draws import RESERVE
+from escsim.model.draws import RESERVE, Draws
 from escsim.model.policies import AttackReport, RetaliationPolicy, StrikeOrder, make_policy
-from escsim.scenario.schema import USPolicy, Weapon
+from escsim.scenario.schema import Event, USPolicy, Weapon
 
 if TYPE_CHECKING:
     from escsim.model.militia import Militia
@@ -43,8 +43,11 @@ class USForces:
         # constants of the hot path: each weapon's outcome probabilities, its casualty cache and
         # the recorder's key for it; the recorder's key for each site's country
         self._env = world.env
-        self._draws = world.draws
-        self._pool = world.draws.uniforms
+        # streams of its own: the policy's decisions, the effects of its strikes, the outcomes
+        # of Iran's salvos (a militia attack draws from the attacking group's stream)
+        self._policy_draws = world.draws("us/policy")
+        self._strike_draws = world.draws("us/strikes")
+        self._salvo_draws = world.draws("iran/salvos")
         self._recorder = world.recorder
         self._weapons = {name: (w.intercept_prob, w.damage_prob, w, f"attacks_weapon_{name}",
                                 self._casualty_prob[name])
@@ -91,25 +94,28 @@ class USForces:
         return p
 
     # --- attacks ----------------------------------------------------------------------------------
-    def resolve(self, weapon_name: str, site: str) -> tuple[str, int, int]:
-        """Outcome class, wounded and killed of one attack with ``weapon_name`` on ``site``."""
-        pool = self._pool
+    def resolve(self, weapon_name: str, site: str, draws: Draws) -> tuple[str, int, int]:
+        """Outcome class, wounded and killed of one attack with ``weapon_name`` on ``site``,
+        from the stream ``draws`` (four numbers whatever the outcome, so variants stay in
+        step)."""
+        pool = draws.uniforms
         if len(pool) < RESERVE:
-            self._draws.top_up()
+            draws.top_up()
         intercept_prob, damage_prob, w, _, _ = self._weapons[weapon_name]
-        if pool.pop() < intercept_prob:
+        intercepted, damaging, hurting, fatal = pool.pop(), pool.pop(), pool.pop(), pool.pop()
+        if intercepted < intercept_prob:
             return _INTERCEPTED
-        if pool.pop() >= damage_prob:
+        if damaging >= damage_prob:
             return _MISS
-        if pool.pop() >= self.casualty_prob(site, weapon_name, w):
+        if hurting >= self.casualty_prob(site, weapon_name, w):
             return _DAMAGE
-        return self._casualties(w)
+        return self._casualties(w, draws, fatal)
 
-    def _casualties(self, w: Weapon) -> tuple[str, int, int]:
-        """Outcome, wounded and killed of a hit that causes casualties."""
-        draws = self._draws
+    def _casualties(self, w: Weapon, draws: Draws, fatal: float) -> tuple[str, int, int]:
+        """Outcome, wounded and killed of a hit that causes casualties (``fatal``: the uniform
+        that decides whether anyone is killed)."""
         wounded = draws.negative_binomial_mean(w.wounded_mean, w.wounded_dispersion)
-        if draws.uniform() < w.fatal_prob:
+        if fatal < w.fatal_prob:
             killed = 1 + draws.poisson(w.killed_mean - 1.0)
             return "fatalities", wounded, killed
         return "injuries", max(1, wounded), 0
@@ -147,16 +153,20 @@ class USForces:
         """
         if now is None:
             now = self._env.now
-        pool = self._pool
+        # the attacking group's stream: a fixed count of numbers per attack (site, interception,
+        # damage, casualties), so variants whose sites or outcomes differ stay in step
+        draws = group.attack_draws
+        pool = draws.uniforms
         if len(pool) < RESERVE:
-            self._draws.top_up()
+            draws.top_up()
         if site is None:
             targets = self._group_sites.get(group)
             if targets is None:
                 targets = self._group_sites[group] = self._site_table(group.reach)
             names, cuts = targets
+            where = pool.pop()
             if cuts:
-                site = names[bisect_right(cuts, pool.pop())]
+                site = names[bisect_right(cuts, where)]
             elif names:
                 site = names[0]
             else:
@@ -167,15 +177,16 @@ class USForces:
         extra = rec.extra
         extra[self._where_key[site]] += 1
         extra[weapon_key] += 1
-        if pool.pop() < intercept_prob:
+        intercepted, damaging, hurting, fatal = pool.pop(), pool.pop(), pool.pop(), pool.pop()
+        if intercepted < intercept_prob:
             outcome = "intercepted"
             extra["intercepted"] += 1
-        elif pool.pop() >= damage_prob:
+        elif damaging >= damage_prob:
             outcome = "miss"
-        elif pool.pop() >= (casualty_prob.get(site) or self.casualty_prob(site, weapon, w)):
+        elif hurting >= (casualty_prob.get(site) or self.casualty_prob(site, weapon, w)):
             outcome = "damage"
         else:
-            outcome, wounded, killed = self._casualties(w)
+            outcome, wounded, killed = self._casualties(w, draws, fatal)
             rec.count("us_wounded", wounded, now)
             rec.count("us_killed", killed, now)
             if rec.tracing:
@@ -191,7 +202,7 @@ class USForces:
             order = policy.respond_to_attack(
                 AttackReport(outcome, group.name, group.home_country, now,
                              self.attacks_since_last_round),
-                days_since_last_round, self._draws)
+                days_since_last_round, self._policy_draws)
             if order is not None:
                 self.order(order)
         # else the policy would decide nothing, and draw nothing: no report is built
@@ -210,8 +221,22 @@ class USForces:
         self.agenda.schedule(order.delay_days, self.strike, order)
 
     # --- strikes ----------------------------------------------------------------------------------
-    def strike(self, order: StrikeOrder) -> None:
-        """Carry out a strike round."""
+    def dated_round(self, event: Event, age_days: float = 0.0) -> None:
+        """A US round of the scenario's timeline (``us_strike`` event); ``age_days > 0``: it came
+        that long before the run started and only sets the state at day 0."""
+        order = StrikeOrder(delay_days=0.0, targets=event.targets or 1, killed_per_target=0.0,
+                            countries=(event.country or "syria",), groups=event.groups or (),
+                            leadership=event.target_kind == "leadership",
+                            target_kind=event.target_kind, iranian_loss=event.iranian_loss,
+                            militia_killed=event.militia_killed)
+        # the policy spaces its own rounds from this one
+        self.last_round_day = max(self.last_round_day, self._env.now - age_days)
+        self.attacks_since_last_round = 0
+        self.strike(order, age_days)
+
+    def strike(self, order: StrikeOrder, age_days: float = 0.0) -> None:
+        """Carry out a strike round (``age_days > 0``: one from before the run, whose effects
+        on the groups and on Baghdad have decayed by day 0; it is not counted)."""
         world = self.world
         now = world.env.now
         rec = world.recorder
@@ -225,13 +250,25 @@ class USForces:
         groups = [world.militias[g] for g in order.groups] if order.groups \
             else list(world.militias.values())
         killed_total = 0
-        # targets split as evenly as whole numbers allow; a group gets at least one
+        # targets (and documented dead) split as evenly as whole numbers allow; a group gets at
+        # least one target
         base, extra = divmod(order.targets, len(groups))
+        if order.militia_killed is not None:
+            dead_base, dead_extra = divmod(order.militia_killed, len(groups))
         for i, group in enumerate(groups):
             share = max(1, base + (1 if i < extra else 0))
-            killed = world.draws.poisson(order.killed_per_target * share)
+            if order.militia_killed is None:
+                killed = self._strike_draws.poisson(order.killed_per_target * share)
+            else:
+                killed = dead_base + (1 if i < dead_extra else 0)
             killed_total += killed
-            group.struck(share, killed, leader_killed=order.leadership, wake=False)
+            group.struck(share, killed, leader_killed=order.leadership, wake=False,
+                         age_days=age_days)
+        in_iraq = "iraq" in order.countries
+        if age_days > 0.0:
+            if in_iraq:
+                world.baghdad.iraq_round(order.leadership, wake=False, age_days=age_days)
+            return
         rec.count("us_strikes", 1, now)
         rec.extra["us_targets_struck"] += order.targets
         rec.count("militia_killed", killed_total, now)
@@ -244,9 +281,8 @@ class USForces:
             rec.note(now, "us", "leadership strike" if order.leadership else "strike round",
                      "+".join(order.countries) + ": " + ",".join(g.name for g in groups),
                      f"{order.targets} targets, {killed_total} militia killed")
-        if "syria" in order.countries:
-            world.iran.syria_round()
-        in_iraq = "iraq" in order.countries
+        world.iran.us_round(order)
+        world.iran.groups_struck([g.name for g in groups])
         if in_iraq:
             world.baghdad.iraq_round(order.leadership, wake=False)
         # each group whose rate changed draws its next attack once, from the new state
@@ -260,9 +296,9 @@ class USForces:
         """An Iranian direct salvo lands; the policy decides whether to strike Iran."""
         world = self.world
         now = world.env.now
-        outcome, wounded, killed = self.resolve(weapon, site)
+        outcome, wounded, killed = self.resolve(weapon, site, self._salvo_draws)
         world.recorder.count("iran_direct_attacks", 1, now)
         self.record_attack("iran", weapon, site, outcome, wounded, killed)
-        order = self.policy.respond_to_iran(killed > 0, world.draws)
+        order = self.policy.respond_to_iran(killed > 0, self._policy_draws)
         if order is not None:
             self.agenda.schedule(order.delay_days, self.strike, order)

@@ -2,7 +2,8 @@
 
 One module per kind of figure, all in the house style of :mod:`.style`: :mod:`.runs` (one
 scenario's runs), :mod:`.compare` (scenarios side by side), :mod:`.timeline` (one traced run),
-:mod:`.sweeps` (sweeps, sensitivity, discovery) and :mod:`.history` (backtest, calibration).
+:mod:`.sweeps` (sweeps, sensitivity, discovery), :mod:`.history` (backtest, calibration) and
+:mod:`.study` (paired differences, regret, trade-offs of a study).
 Every function takes tables and an optional matplotlib ``ax`` and returns the Figure it drew on.
 """
 

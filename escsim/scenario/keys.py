@@ -28,6 +28,9 @@ PLACEHOLDERS = {
     "ladder": "<rung>",
     "respond_prob": "<outcome>",
     "weapon_mix": "<weapon>",
+    "iranians_killed_prob": "<target_kind>",
+    "excitation_per_day": "<group>",
+    "capability_lost": "<group>",
 }
 
 

@@ -36,7 +36,7 @@ from escsim.facts import Fact, bundled_facts
 from escsim.paths import scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
 from escsim.scenario.keys import schema_fields
-from escsim.scenario.schema import OUTCOME_CLASSES, Scenario, USPolicy
+from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPolicy
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
@@ -403,7 +403,8 @@ class _Builder:
 
 _STRUCTURAL = re.compile(
     r"^(scenario\.(name|description)|sites\.[^.]+\.country|militias\.[^.]+\.home_country"
-    r"|ladder\..+|events\.[^.]+\.(kind|regime|site|preset|posture))$")
+    r"|ladder\..+|events\.[^.]+\.(kind|regime|site|preset|posture|striker|target_kind|country"
+    r"|groups))$")
 
 
 def _is_structural(key: str) -> bool:
@@ -552,7 +553,9 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         need = {"regime": ["regime"], "shock": ["until", "militia_rate_multiplier",
                                                 "iran_escalation_multiplier"],
                 "troops": ["site", "troops"], "policy": ["preset"],
-                "iran_posture": ["posture"]}[e.kind]
+                "iran_posture": ["posture"],
+                "us_strike": ["target_kind", "targets", "country"],
+                "strike_on_iran": ["striker"]}[e.kind]
         for field_name in need:
             if getattr(e, field_name) is None:
                 fail(f"{k}.{field_name}", f"a '{e.kind}' event needs {field_name}", None,
@@ -564,9 +567,29 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         if e.kind == "policy" and e.preset not in _presets_tree():
             fail(f"{k}.preset", "unknown US policy preset", e.preset,
                  " | ".join(_presets_tree()))
+        for group_name in e.groups or ():
+            if group_name not in s.militias:
+                fail(f"{k}.groups", "unknown militia group", group_name, " | ".join(s.militias))
+        if e.kind != "strike_on_iran" and e.hazard_per_day is not None:
+            fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event recurs as a hazard",
+                 e.hazard_per_day, "no hazard_per_day for kind " + repr(e.kind))
         if e.until is not None and e.until < e.date:
             fail(f"{k}.until", "event ends before it starts", str(e.until),
                  f"a date on or after {e.date}")
+    killed = s.iran.iranians_killed_prob
+    for kind in killed:
+        if kind not in TARGET_KINDS:
+            fail(f"iran.iranians_killed_prob.{kind}", "unknown target kind", kind,
+                 " | ".join(TARGET_KINDS))
+    missing_kinds = [kind for kind in TARGET_KINDS if kind not in killed]
+    if missing_kinds:
+        fail("iran.iranians_killed_prob", f"target kinds missing: {', '.join(missing_kinds)}",
+             sorted(killed), " | ".join(TARGET_KINDS))
+    for table in ("excitation_per_day", "capability_lost"):
+        for g in getattr(s.initial_state, table):
+            if g not in s.militias:
+                fail(f"initial_state.{table}.{g}", "unknown militia group", g,
+                     " | ".join(s.militias))
     levels: dict[int, str] = {}
     for name, r in s.ladder.items():
         if r.level in levels:

@@ -17,7 +17,24 @@ OUTCOME_CLASSES = ("intercepted", "miss", "damage", "injuries", "fatalities")
 #: Iran's postures toward its partners.
 IRAN_POSTURES = ("restraining", "permissive", "encouraging")
 #: Kinds of dated events in a scenario's timeline.
-EVENT_KINDS = ("regime", "shock", "troops", "policy", "iran_posture")
+EVENT_KINDS = ("regime", "shock", "troops", "policy", "iran_posture", "us_strike",
+               "strike_on_iran")
+#: What a US strike round hits, which decides whether Iranian personnel may die in it (who, not
+#: where): a leadership strike on a commander, a facility the IRGC uses with its partners, an
+#: ordinary militia site.
+TARGET_KINDS = ("leadership", "irgc_linked_site", "militia_site")
+#: Whom Iran lost in a US round: nobody, IRGC officers, or a senior commander.
+IRANIAN_LOSSES = ("none", "officers", "senior_commander")
+#: Who strikes Iranian territory in a ``strike_on_iran`` event.
+STRIKERS = ("israel", "us")
+#: Named alternatives of each contested mechanism (classes in escsim/model/mechanisms.py).
+MECHANISM_CHOICES: dict[str, tuple[str, ...]] = {
+    "strike_effect": ("backlash", "denial", "denial_and_backlash"),
+    "pause_rule": ("context", "coin_flip"),
+    "compliance": ("defections", "leaky"),
+    "partner_leaders": ("iranian_losses_only", "partner_leaders_count"),
+    "iranian_casualties": ("by_target", "syria_rounds_only"),
+}
 
 
 def param(doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
@@ -50,8 +67,16 @@ class Meta:
 class Regime:
     """A period of the wider conflict that scales every militia group's base rate."""
 
-    rate_multiplier: float = param("Factor on militia base rates while the regime holds.",
+    rate_multiplier: float = param("Factor on militia base rates while the regime holds (the "
+                                   "era's tempo; it does not scale tit-for-tat excitation).",
                                    unit="ratio", lo=0, hi=20)
+    excitation_multiplier: float = param("Factor on the excited part of militia rates (revenge "
+                                         "for US strikes) while the regime holds: 1 unless the "
+                                         "regime stops revenge too (a truce).", unit="ratio",
+                                         lo=0, hi=20, optional=True, default=1.0)
+    regional_war: bool = param("A regional war is under way (Iran's partners fight Israel): a "
+                               "reason for Iran to restrain its partners against the US.",
+                               optional=True, default=False)
 
 
 @dataclass(frozen=True)
@@ -111,8 +136,13 @@ class MilitiaGroup:
     capability_floor: float = param("Lowest capability strikes can leave.", "fraction", 0, 1)
     regeneration_days: float = param("Mean time to rebuild lost capability (exponential "
                                      "recovery).", "days", 0.1, 3650)
-    restraint_compliance: float = param("Fraction of attacks withheld while Iran orders a pause.",
+    restraint_compliance: float = param("Fraction of attacks withheld while Iran orders a pause "
+                                        "(the 'leaky' compliance alternative only).",
                                         "fraction", 0, 1)
+    defection_rate_per_day: float = param("Rate of defections while Iran orders a pause (the "
+                                          "'defections' compliance alternative): each is an "
+                                          "episode of unrestrained attacks by a cell.",
+                                          "defections/day", 0, 10)
     baghdad_influence: float = param("How strongly Baghdad's pressure (0-1) cuts the group's "
                                      "rate: rate x (1 - influence x pressure).", "fraction", 0, 1)
 
@@ -166,11 +196,46 @@ class Iran:
     pause_after_major_strike_prob: float = param("Probability of a pause order after a major US "
                                                  "strike package.", "probability", 0, 1)
     pause_mean_days: float = param("Mean length of a pause order (exponential).", "days", 1, 3650)
-    irgc_killed_prob_per_syria_round: float = param("Probability a US round in Syria kills "
-                                                    "Iranian (IRGC) personnel.", "probability",
-                                                    0, 1)
+    pause_weight_regional_war: float = param("'context' pause rule: weight of a regional war under "
+                                             "way as a reason to order a pause (reasons combine "
+                                             "as a noisy OR).", "probability", 0, 1)
+    pause_weight_us_threat: float = param("'context' pause rule: weight of a US threat of a major "
+                                          "package (a US policy that answers deaths with a major "
+                                          "package).", "probability",
+                                          0, 1)
+    pause_weight_baghdad: float = param("'context' pause rule: weight of Baghdad's pressure at or "
+                                        "above pause_baghdad_pressure.", "probability", 0, 1)
+    pause_baghdad_pressure: float = param("Baghdad's pressure at which it counts as a reason for "
+                                          "a pause.", "pressure (0-1)", 0, 1)
+    defection_after_strike_prob: float = param("Probability a group struck by a US round during "
+                                               "a pause defects at once (a local grievance; the "
+                                               "'defections' compliance alternative).",
+                                               "probability", 0, 1)
+    defection_mean_days: float = param("Mean length of a defection episode (exponential).",
+                                       "days", 0.01, 365)
+    irgc_linked_site_share: float = param("Share of routine US rounds (not leadership strikes) "
+                                          "that hit facilities the IRGC uses with its partners; "
+                                          "large packages always do.", "probability", 0, 1)
+    iranians_killed_prob: dict[str, float] = param("Probability a US round kills Iranian "
+                                                   "personnel, by what it hits (keys: "
+                                                   + ", ".join(TARGET_KINDS) + ").",
+                                                   "probability", 0, 1)
+    senior_commander_share: float = param("Share of leadership strikes that kill Iranians in "
+                                          "which a senior commander is among the dead.",
+                                          "probability", 0, 1)
+    retaliate_senior_commander_prob: float = param("Probability Iran strikes US forces directly "
+                                                   "after a US strike kills a senior commander.",
+                                                   "probability", 0, 1)
     retaliate_personnel_prob: float = param("Probability Iran strikes US forces directly after "
-                                            "its personnel are killed.", "probability", 0, 1)
+                                            "a US strike kills its officers (not a senior "
+                                            "commander).", "probability", 0, 1)
+    retaliation_factor_restraining: float = param("Factor on Iran's retaliation probabilities "
+                                                  "while it restrains its partners (it is "
+                                                  "avoiding a direct war with the US).", "ratio",
+                                                  0, 1)
+    retaliate_israeli_strike_prob: float = param("Probability Iran answers an Israeli strike on "
+                                                 "its territory by striking US forces.",
+                                                 "probability", 0, 1)
     retaliate_territory_prob: float = param("Probability Iran strikes US forces directly after US "
                                             "strikes on Iranian territory.", "probability", 0, 1)
     retaliation_delay_days: float = param("Mean delay of an Iranian direct attack "
@@ -219,6 +284,59 @@ class Event:
     preset: str | None = param("policy: the US policy preset switched to.", optional=True)
     posture: str | None = param("iran_posture: Iran's new posture.", choices=IRAN_POSTURES,
                                 optional=True)
+    hazard_per_day: float | None = param("strike_on_iran: if given, strikes come as a Poisson "
+                                         "process of this rate from date to until (or the "
+                                         "horizon) instead of once on date.", "strikes/day", 0,
+                                         1, optional=True)
+    striker: str | None = param("strike_on_iran: who strikes Iranian territory.",
+                                choices=STRIKERS, optional=True)
+    target_kind: str | None = param("us_strike: what the round hits.", choices=TARGET_KINDS,
+                                    optional=True)
+    targets: int | None = param("us_strike: targets struck.", "targets", 1, 1000, optional=True)
+    country: str | None = param("us_strike: where the round strikes.",
+                                choices=("iraq", "syria"), optional=True)
+    groups: tuple[str, ...] | None = param("us_strike: the groups struck (default: every group).",
+                                           optional=True)
+    militia_killed: int | None = param("us_strike: militia members killed.", "personnel", 0,
+                                       1000, optional=True)
+    iranian_loss: str | None = param("us_strike: whom Iran lost, when documented (default: "
+                                     "drawn from iran.iranians_killed_prob).",
+                                     choices=IRANIAN_LOSSES, optional=True)
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """The state at day 0 that earlier events left (US rounds before the start are ``us_strike``
+    events dated before it; their excitation, lost capability and pressure carry over, decayed)."""
+
+    baghdad_pressure: float = param("Baghdad's pressure at day 0, besides what dated US rounds "
+                                    "before the start leave.", "pressure (0-1)", 0, 1)
+    excitation_per_day: dict[str, float] = param("Excitation of each named group at day 0, "
+                                                 "besides what dated rounds leave.",
+                                                 "attacks/day", 0, 100)
+    capability_lost: dict[str, float] = param("Capability each named group has lost at day 0.",
+                                              "fraction", 0, 1)
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """Contested mechanisms: each key names the alternative in force (a small class with its
+    sources in escsim/model/mechanisms.py; docs/explanation/model.md sets them side by side)."""
+
+    strike_effect: str = param("What US strikes do to a group's attacks: revenge attacks "
+                               "(backlash), lost launch capacity (denial), or both.",
+                               choices=MECHANISM_CHOICES["strike_effect"])
+    pause_rule: str = param("When Iran orders its partners to pause: a decision on the context "
+                            "(regional war, US threat, Baghdad), or a coin flip per US death.",
+                            choices=MECHANISM_CHOICES["pause_rule"])
+    compliance: str = param("How groups obey a pause: wholly, broken by discrete defections, or "
+                            "with a constant leak.", choices=MECHANISM_CHOICES["compliance"])
+    partner_leaders: str = param("Whether Iran answers the killing of a partner's leader as it "
+                                 "answers the killing of its own officers.",
+                                 choices=MECHANISM_CHOICES["partner_leaders"])
+    iranian_casualties: str = param("Which US rounds can kill Iranian personnel: any, by what it "
+                                    "hits, or only rounds in Syria.",
+                                    choices=MECHANISM_CHOICES["iranian_casualties"])
 
 
 @dataclass(frozen=True)
@@ -244,6 +362,8 @@ class Scenario:
     us_policy: USPolicy = param("US retaliation policy.")
     iran: Iran = param("Iran.")
     baghdad: Baghdad = param("Baghdad.")
+    mechanisms: Mechanisms = param("Contested mechanisms: the named alternative in force.")
+    initial_state: InitialState = param("State at day 0 left by earlier events.")
     events: dict[str, Event] = param("Dated exogenous events.")
     ladder: dict[str, Rung] = param("Escalation ladder rungs.")
     #: Where every value came from (dotted key -> text); not a model parameter.

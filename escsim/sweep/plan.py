@@ -70,6 +70,9 @@ class SweepSpec:
         priors: priors file [default: ``scenarios/priors/<scenario>.toml``].
         posterior: calibration folder or ``posterior.csv`` [default:
             ``results/calibrate-<scenario>``].
+        pair: swept keys that are *levers*: design points that differ only in these keys
+            share their seeds (``seeds="point"``), so replication ``r`` of every lever
+            setting is paired (``escsim sweep --pair KEY``, and every study).
     """
 
     scenarios: tuple[str, ...]
@@ -87,6 +90,7 @@ class SweepSpec:
     parameter_uncertainty: str = "none"
     priors: str | None = None
     posterior: str | None = None
+    pair: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -103,7 +107,8 @@ class SweepSpec:
                    levels=d.get("levels"), seeds=d.get("seeds", "point"),
                    kind=d.get("kind", "sweep"), extra=dict(d.get("extra", {})),
                    parameter_uncertainty=d.get("parameter_uncertainty", "none"),
-                   priors=d.get("priors"), posterior=d.get("posterior"))
+                   priors=d.get("priors"), posterior=d.get("posterior"),
+                   pair=tuple(d.get("pair", ())))
 
 
 @dataclass
@@ -127,6 +132,7 @@ class SweepPlan:
     uncertainty: SweepUncertainty | None = None
     #: Per base: the draws of its scenario (None: no parameter uncertainty).
     base_draws: list[SweepDraws | None] = field(default_factory=list, repr=False)
+    _pair_keys: list[int] | None = field(default=None, repr=False)
 
     @property
     def n_points(self) -> int:
@@ -172,7 +178,20 @@ class SweepPlan:
         return divmod(point, len(self.design_points))
 
     def seed_key(self, point: int) -> int:
-        return 0 if self.spec.seeds == "common" else self.point_of(point)[1]
+        """The seed key of a point's replications: 0 for every point (``seeds="common"``), the
+        design point, or -- with ``pair`` keys -- the index of the design point's values
+        without the paired keys, so lever settings in one state share seeds."""
+        if self.spec.seeds == "common":
+            return 0
+        d = self.point_of(point)[1]
+        if not self.spec.pair:
+            return d
+        if self._pair_keys is None:
+            keep = [i for i, k in enumerate(self.keys) if k not in self.spec.pair]
+            index: dict[str, int] = {}
+            self._pair_keys = [index.setdefault(repr(tuple(p[i] for i in keep)), len(index))
+                               for p in self.design_points]
+        return self._pair_keys[d]
 
     def draws(self, point: int) -> SweepDraws | None:
         """What a point's replications draw (``--parameter-uncertainty``), or None."""
@@ -275,6 +294,9 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
                          expected="point | common")
     if not spec.scenarios:
         raise InputError("no scenario to sweep", expected="at least one SCENARIO")
+    if spec.pair and spec.seeds == "common":
+        raise InputError("--pair gives lever settings common seeds already under --seeds point",
+                         key="--pair", value=list(spec.pair), expected="--seeds point")
     if spec.design == "single":
         if spec.vary or spec.design_table is not None or len(spec.scenarios) != 1:
             raise InputError("a single-point plan runs one scenario and varies nothing",
@@ -307,6 +329,10 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
                 f.name for f in dataclasses.fields(Scenario)}:
             raise InputError("unknown key", file="--vary", key=k,
                              expected="a dotted scenario key (see escsim show SCENARIO)")
+    stray = [k for k in spec.pair if k not in keys]
+    if stray:
+        raise InputError("a paired key is not swept", key="--pair", value=stray,
+                         expected=" | ".join(keys) or "a swept key")
     integer = builder.integer_keys()
     axes = [a.with_integer(a.key in integer) for a in axes]
     if design is not None:

@@ -140,7 +140,9 @@ def _new_manifest(plan: SweepPlan, chunk_runs: int) -> dict[str, Any]:
                        len(plan.design_points), "file": tables.DESIGN},
         "seeds": {"root_seed": spec.seed, "mode": spec.seeds,
                   "rule": "seed = escsim.engine.replication_seed(root_seed, replication, "
-                          + ("0)" if spec.seeds == "common" else "design_point)"),
+                          + ("0)" if spec.seeds == "common" else
+                             "seed_key of points.csv)" if spec.pair else "design_point)"),
+                  **({"paired_keys": list(spec.pair)} if spec.pair else {}),
                   "design_seed": "SeedSequence(root_seed, spawn_key=(0x5EED,))"},
         "scenarios": [{"ref": ref, "name": s.scenario.name, "source": s.source,
                        "param_hash": s.param_hash, "file_sha256": _file_sha(s.source)}

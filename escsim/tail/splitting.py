@@ -1,0 +1,367 @@
+"""Fixed-effort multilevel splitting for P(rung K reached within the horizon).
+
+One *repetition* of the estimator (Glasserman, Heidelberger, Shahabuddin & Zajic 1999; Cérou,
+Del Moral, Le Gland & Lezaud 2006; the fixed-effort variant as in Garvels 2000 and L'Ecuyer,
+Le Gland, Lezaud & Tuffin 2009) runs:
+
+* stage 0: ``effort`` independent histories from the start, each stopped when it crosses the
+  first level L_1 (or when its run ends); p_1 = crossed / effort, and the crossing states are
+  kept (as :class:`~escsim.tail.history.Recipe` s);
+* stage j: ``effort`` clones of the level-j crossing states, every state cloned
+  ``effort // R_j`` times and the remainder given to states drawn without replacement, each
+  clone continued with its own stream until it crosses L_{j+1} or its run ends;
+  p_{j+1} = crossed / effort;
+* the repetition's estimate is the product p_1 x ... x p_m (0 once a stage has no crossing).
+
+Every state is cloned equally often in expectation given the states, so, as for multinomial
+resampling, the product is an unbiased estimate of P(rung K) (the Feynman-Kac argument of Cérou
+et al. 2006 needs only E[clones of a state | states] = effort / R_j; the steps are in
+docs/explanation/tail-splitting.md). Its variance has
+no simple unbiased estimate from one repetition (the stages are dependent through the shared
+ancestors), so the interval comes from ``repetitions`` independent repetitions: their mean and a
+Student-t interval on it. With 10 or more repetitions of a product estimator whose relative
+variance is moderate, the t interval's coverage is close to nominal; the validation in
+``tests/test_tail.py`` and ``benchmarks/bench_tail.py`` checks that against plain Monte Carlo.
+
+Effort: the same number of histories at every level. For a fixed budget the relative variance
+of the product is about sum_j (1 - p_j) / (N_j p_j) (L'Ecuyer et al. 2009; the limit for large
+N when clones of a state are no more alike than independent histories), minimised with levels
+of equal conditional
+probability and equal effort; rungs are not placed to make the p_j equal, but the cheap levels
+(rungs reached early and almost surely) cost little because a history stops at its next level,
+and equal effort avoids a pilot run that would itself need a budget and a seed. Repetitions are
+the unit of parallel work: each is mapped by the executors as one picklable task, so the result
+depends only on the root seed, never on the executor or its number of workers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from escsim.errors import InputError
+from escsim.scenario.schema import Scenario
+from escsim.tail.history import Recipe, continue_history
+from escsim.tail.levels import LevelPlan, plan_levels
+
+#: The method name reported in summaries.
+METHOD = "fixed-effort multilevel splitting"
+#: The spawn-key tag of the generator that allocates a stage's remainder clones.
+_ALLOCATION_TAG = 1
+
+
+def _seed(root_seed: int, *key: int) -> int:
+    """A non-negative int64 seed from ``SeedSequence(root_seed, spawn_key=key)``."""
+    ss = np.random.SeedSequence(root_seed, spawn_key=key)
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass(frozen=True)
+class RepetitionTask:
+    """One independent repetition of the splitting estimator (a picklable unit of work)."""
+
+    scenario: Scenario
+    plan: LevelPlan
+    root_seed: int
+    repetition: int
+    effort: tuple[int, ...]
+    point: int = 0
+
+
+@dataclass(frozen=True)
+class RepetitionResult:
+    """The outcome of one repetition.
+
+    Attributes:
+        repetition: its index.
+        estimate: the product of its conditional level probabilities.
+        crossed: per level, how many of the stage's histories crossed it (stages after one
+            with no crossing are not run and have no entry).
+        cost_days: per stage run, simulated days of every history, replays included.
+    """
+
+    repetition: int
+    estimate: float
+    crossed: tuple[int, ...]
+    cost_days: tuple[float, ...]
+
+
+def base_seed(root_seed: int, point: int, repetition: int, history: int) -> int:
+    """The seed of history ``history`` of stage 0 of repetition ``repetition``; the spawn key
+    (point, repetition, history) has three entries, so these seeds never coincide with the
+    plain replications' (point, replication)."""
+    return _seed(root_seed, point, repetition, history)
+
+
+def _allocate(states: int, effort: int, rng: np.random.Generator) -> np.ndarray:
+    """Clones per state: ``effort // states`` each, plus one for ``effort % states`` states
+    drawn without replacement (every state gets ``effort / states`` in expectation)."""
+    counts = np.full(states, effort // states, dtype=np.int64)
+    extra = effort % states
+    if extra:
+        counts[rng.choice(states, size=extra, replace=False)] += 1
+    return counts
+
+
+def run_repetition(task: RepetitionTask) -> RepetitionResult:
+    """Run one repetition; pure and picklable, so any executor can map it."""
+    scenario, plan, effort = task.scenario, task.plan, task.effort
+    costs: list[float] = []
+    crossed_counts: list[int] = []
+    entrances: list[Recipe] = []
+    cost = 0.0
+    for h in range(effort[0]):
+        recipe = Recipe(base_seed(task.root_seed, task.point, task.repetition, h))
+        outcome, _ = continue_history(scenario, plan, recipe, 0)
+        cost += outcome.day
+        if outcome.crossed:
+            entrances.append(recipe)
+    costs.append(cost)
+    crossed_counts.append(len(entrances))
+    estimate = len(entrances) / effort[0]
+    for j in range(1, len(plan.levels)):
+        if not entrances:
+            estimate = 0.0
+            break
+        rng = np.random.default_rng(np.random.SeedSequence(
+            task.root_seed, spawn_key=(task.point, task.repetition, _ALLOCATION_TAG, j)))
+        counts = _allocate(len(entrances), effort[j], rng)
+        nxt: list[Recipe] = []
+        key = 0  # clone index within the stage: with the base seed and level, names the stream
+        cost = 0.0
+        for parent, n in zip(entrances, counts, strict=True):
+            for _ in range(int(n)):
+                recipe = parent.cloned(j - 1, key)
+                key += 1
+                outcome, _ = continue_history(scenario, plan, recipe, j)
+                cost += outcome.day
+                if outcome.crossed:
+                    nxt.append(recipe)
+        costs.append(cost)
+        crossed_counts.append(len(nxt))
+        estimate *= len(nxt) / effort[j]
+        entrances = nxt
+    return RepetitionResult(task.repetition, estimate, tuple(crossed_counts), tuple(costs))
+
+
+@dataclass(frozen=True)
+class TailEstimate:
+    """A rare-event estimate of P(rung K reached within the horizon).
+
+    Attributes:
+        method: the estimator (:data:`METHOD`).
+        scenario: the scenario's name.
+        rung: the target level K; ``rung_name`` its name.
+        levels: the rung levels split at (the last is K).
+        estimate: the mean of the repetitions' estimates (unbiased).
+        interval: the ``confidence`` Student-t interval over repetitions, clipped at 0; NaN
+            bounds when it cannot be formed (one repetition, or none reached the rung).
+        effective_sample_size: plain Monte Carlo runs with the same variance,
+            ``p (1 - p) / Var(estimate)``.
+        cost_replications: simulated days of every history run (replays included) divided
+            by the horizon: the work in plain-replication equivalents.
+        conditional_probabilities: per level, the pooled fraction of a stage's histories that
+            crossed it (the factors of the product).
+        repetition_estimates: each repetition's estimate, in repetition order.
+        repetitions, effort, root_seed: how it was run.
+    """
+
+    method: str
+    scenario: str
+    rung: int
+    rung_name: str
+    levels: tuple[int, ...]
+    estimate: float
+    interval: tuple[float, float]
+    confidence: float
+    effective_sample_size: float
+    cost_replications: float
+    conditional_probabilities: tuple[float, ...]
+    repetition_estimates: tuple[float, ...] = field(repr=False)
+    repetitions: int = 0
+    effort: tuple[int, ...] = ()
+    root_seed: int = 0
+    #: Per level, the mean cost of one history of that stage, in replication equivalents
+    #: (input to :func:`allocate_effort`).
+    cost_per_history: tuple[float, ...] = ()
+
+    @property
+    def relative_half_width(self) -> float:
+        """Half the interval's width over the estimate (NaN if either is missing)."""
+        low, high = self.interval
+        if not self.estimate or math.isnan(low) or math.isnan(high):
+            return math.nan
+        return (high - low) / 2.0 / self.estimate
+
+    @property
+    def standard_error(self) -> float:
+        """Standard error of the estimate, from the spread of the repetitions."""
+        r = len(self.repetition_estimates)
+        return float(np.std(self.repetition_estimates, ddof=1) / math.sqrt(r)) if r > 1 \
+            else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (the ``tail`` entry of ``summary.json``)."""
+        def num(x: float) -> float | None:
+            return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
+
+        return {
+            "method": self.method,
+            "scenario": self.scenario,
+            "rung": self.rung,
+            "rung_name": self.rung_name,
+            "levels": list(self.levels),
+            "estimate": self.estimate,
+            "ci_low": num(self.interval[0]),
+            "ci_high": num(self.interval[1]),
+            "confidence": self.confidence,
+            "relative_half_width": num(self.relative_half_width),
+            "standard_error": num(self.standard_error),
+            "effective_sample_size": num(self.effective_sample_size),
+            "cost_replications": round(self.cost_replications, 3),
+            "conditional_probabilities": [
+                {"level": lv, "probability": p}
+                for lv, p in zip(self.levels, self.conditional_probabilities, strict=True)],
+            "repetitions": self.repetitions,
+            "effort_per_level": list(self.effort),
+            "root_seed": self.root_seed,
+            "repetition_estimates": list(self.repetition_estimates),
+        }
+
+
+def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
+                  effort: int | tuple[int, ...] = 500, levels: tuple[int, ...] | None = None,
+                  executor: Any = None, confidence: float = 0.95, point: int = 0,
+                  progress: Callable[[int], None] | None = None) -> TailEstimate:
+    """Estimate P(rung ``rung`` reached within the horizon) by fixed-effort splitting.
+
+    Args:
+        scenario: a loaded scenario (any ladder, including a user-defined one).
+        rung: the level K of the target rung.
+        root_seed: every history's seed derives from it (and from ``point``).
+        repetitions: independent repetitions; the interval comes from their spread
+            (at least 2; 10 or more for a trustworthy interval).
+        effort: histories per level in each repetition: one number for every level, or one
+            per level (see :func:`allocate_effort`).
+        levels: intermediate rung levels to split at (default: every rung below K).
+        executor: where repetitions run (default: in this process); the result does not
+            depend on it.
+        confidence: of the interval.
+        point: a sweep point's index, so points get independent histories.
+        progress: called with 1 as each repetition finishes.
+
+    Returns:
+        A :class:`TailEstimate`.
+
+    Raises:
+        InputError: an unknown or non-monotone rung, or fewer than 2 repetitions or effort
+            below 1.
+    """
+    if repetitions < 2:
+        raise InputError("the interval needs independent repetitions", key="repetitions",
+                         value=repetitions, expected="2 or more (10 or more advised)")
+    plan = plan_levels(scenario, rung, levels)
+    per_level = (effort,) * len(plan.levels) if isinstance(effort, int) else tuple(effort)
+    if len(per_level) != len(plan.levels) or min(per_level) < 1:
+        raise InputError("each level needs histories", key="effort", value=effort,
+                         expected=f"a whole number of 1 or more, or {len(plan.levels)} of them "
+                                  f"(one per level {', '.join(map(str, plan.levels))})")
+    if executor is None:
+        from escsim.sweep.executors import SerialExecutor
+
+        executor = SerialExecutor()
+    tasks = [RepetitionTask(scenario, plan, root_seed, r, per_level, point)
+             for r in range(repetitions)]
+    results: list[RepetitionResult] = []
+    for res in executor.map_unordered(run_repetition, tasks):
+        results.append(res)
+        if progress is not None:
+            progress(1)
+    results.sort(key=lambda r: r.repetition)
+    return summarise(scenario, plan, results, root_seed=root_seed, effort=per_level,
+                     confidence=confidence)
+
+
+def summarise(scenario: Scenario, plan: LevelPlan, results: list[RepetitionResult], *,
+              root_seed: int, effort: tuple[int, ...], confidence: float = 0.95
+              ) -> TailEstimate:
+    """Combine independent repetitions into a :class:`TailEstimate`."""
+    values = np.array([r.estimate for r in results], dtype=float)
+    reps = len(values)
+    mean = float(values.mean())
+    sd = float(values.std(ddof=1)) if reps > 1 else math.nan
+    if reps > 1 and mean > 0.0:
+        half = float(stats.t.ppf(0.5 + confidence / 2.0, reps - 1)) * sd / math.sqrt(reps)
+        interval = (max(0.0, mean - half), mean + half)
+        variance = sd * sd / reps
+        ess = mean * (1.0 - mean) / variance if variance > 0.0 else math.inf
+    else:
+        interval, ess = (math.nan, math.nan), math.nan
+    # pooled conditional probabilities: crossings over histories run, per level
+    horizon = scenario.scenario.horizon_days
+    conditional, unit_cost = [], []
+    for j in range(len(plan.levels)):
+        ran = [r for r in results if len(r.crossed) > j]
+        histories = effort[j] * len(ran)
+        conditional.append(sum(r.crossed[j] for r in ran) / histories if ran else math.nan)
+        unit_cost.append(sum(r.cost_days[j] for r in ran) / histories / horizon if ran
+                         else math.nan)
+    return TailEstimate(
+        method=METHOD, scenario=scenario.scenario.name, rung=plan.target,
+        rung_name=plan.target_name, levels=plan.levels, estimate=mean, interval=interval,
+        confidence=confidence, effective_sample_size=ess,
+        cost_replications=sum(sum(r.cost_days) for r in results) / horizon,
+        conditional_probabilities=tuple(conditional),
+        repetition_estimates=tuple(float(v) for v in values), repetitions=reps,
+        effort=effort, root_seed=root_seed, cost_per_history=tuple(unit_cost))
+
+
+def allocate_effort(conditional_probabilities: tuple[float, ...],
+                    cost_per_history: tuple[float, ...], budget: float,
+                    minimum: int = 50) -> tuple[int, ...]:
+    """Histories per level that minimise the product's variance for a budget, from a pilot.
+
+    With stage j costing ``c_j`` per history and crossing with probability ``p_j``, the
+    relative variance of the product is about ``sum_j (1 - p_j) / (N_j p_j)`` (L'Ecuyer, Le
+    Gland, Lezaud & Tuffin 2009). Minimising it subject to ``sum_j N_j c_j = budget``
+    (a Lagrange multiplier) gives ``N_j`` proportional to ``sqrt((1 - p_j) / (p_j c_j))``:
+    more histories where crossing is unlikely and histories are cheap. The formula would give
+    a level every pilot history crossed (p_j = 1) no histories, but that level's histories are
+    the distinct states the next level starts from, and clones of few states are correlated
+    (which the formula ignores), so such a level gets the effort of the next level that is not
+    always crossed (or of the previous one, for the last). Better still, leave such a level out
+    (``levels=``).
+
+    Args:
+        conditional_probabilities, cost_per_history: from a pilot :class:`TailEstimate`.
+        budget: replication equivalents per repetition.
+        minimum: the fewest histories at any level.
+
+    Returns:
+        Histories per level, for ``estimate_tail(effort=...)``.
+    """
+    weights: list[float | None] = []
+    for p, c in zip(conditional_probabilities, cost_per_history, strict=True):
+        if not (p > 0.0) or math.isnan(c):
+            raise InputError("the pilot estimate has a level no history crossed",
+                             key="conditional_probabilities", value=p,
+                             expected="a pilot in which every level was crossed")
+        weights.append(math.sqrt((1.0 - p) / (p * max(c, 1e-9))) if p < 1.0 else None)
+    informative = [w for w in weights if w is not None]
+    if not informative:
+        raise InputError("every pilot history crossed every level: nothing to allocate",
+                         key="conditional_probabilities", value=conditional_probabilities,
+                         expected="a level some pilot histories did not cross")
+    filled: list[float] = []
+    for j, w in enumerate(weights):
+        later = [x for x in weights[j:] if x is not None]
+        earlier = [x for x in weights[:j] if x is not None]
+        filled.append(w if w is not None else (later[0] if later else earlier[-1]))
+    spent = sum(filled[j] * cost_per_history[j] for j in range(len(filled)))
+    scale = budget / spent if spent > 0 else 0.0
+    return tuple(max(minimum, round(w * scale)) for w in filled)
