@@ -40,8 +40,16 @@ from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPo
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
-#: What a scenario name may be: it names result folders, so no path separators and no "..".
+#: What a scenario (or study) name may be: it names result folders, so no path separators and
+#: no "..".
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SAFE_NAME_RULE = ("1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
+                  "(no '/', no '..')")
+
+
+def is_safe_name(name: str) -> bool:
+    """Whether ``name`` can name a result folder: a file never chooses where escsim writes."""
+    return bool(_NAME.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -500,8 +508,7 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         # the name becomes a folder name (results/<name>, one subfolder per scenario): a shared
         # scenario file must never choose where escsim writes
         fail("scenario.name", "a scenario name is used as a folder name", s.scenario.name,
-             "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
-             "(no '/', no '..')")
+             SAFE_NAME_RULE)
     last_day = math.ceil(s.scenario.horizon_days) + 1
     if (dt.date.max - s.scenario.start_date).days < last_day:
         fail("scenario.start_date", "start date plus horizon runs past the last calendar date",
