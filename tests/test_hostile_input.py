@@ -247,6 +247,24 @@ def _cases() -> Iterator[Case]:
     yield Case("discover-truncated-manifest", ["discover", "res", "--outcome", "rung:1"],
                ("manifest.json", "truncated"), {"res/manifest.json": truncated})
 
+    # ---- study files (escsim study) and compare ------------------------------------------
+    doctrines = ('[doctrines.restraint]\n"us_policy.preset" = "restraint"\n'
+                 '[doctrines.punitive]\n"us_policy.preset" = "punitive"\n')
+    for name, text, names in (
+            ("name-climbs", '[study]\nname = "../escaped"\n', ("study.name",)),
+            ("name-absolute", '[study]\nname = "/tmp/escsim-absolute"\n', ("study.name",)),
+            ("nested", "x = " + "[" * 5000 + "]" * 5000 + "\n", ("study.toml",)),
+            ("not-utf8", b"[study]\n\xff\n", ("study.toml",))):
+        body = text if isinstance(text, bytes) else text + doctrines
+        yield Case(f"study-{name}", ["study", "study.toml"], names, {"study.toml": body})
+    yield Case("study-endless-device", ["study", "/dev/zero"], ("/dev/zero",))
+    yield Case("compare-name-climbs", ["compare", "surge-2023", "esc.toml", "-n", "4"],
+               ("scenario.name", "../escaped"),
+               {"esc.toml": SURGE + '[scenario]\nname = "../escaped"\n'})
+    yield Case("compare-out-below-a-file", ["compare", "surge-2023", "us-punitive", "-n", "4",
+                                            "--out", "afile/sub"], ("afile is a file",),
+               {"afile": "x"})
+
     # ---- endless or huge inputs (a device, a file far larger than any real one) ----------
     for name, args in (("scenario", ["show", "/dev/zero"]),
                        ("priors", ["run", "surge-2023", "-n", "2", "--parameter-uncertainty",
@@ -258,7 +276,8 @@ def _cases() -> Iterator[Case]:
         yield Case(f"{name}-endless-device", args, ("/dev/zero",))
     yield Case("jobs-beyond-the-machine", ["run", "surge-2023", "-n", "2", "--jobs", "100000"],
                ("--jobs", "100000"))
-    yield Case("plot-a-run-folder", ["plot", "res"], ("a run folder",),
+    yield Case("plot-an-unfinished-run-folder", ["plot", "res"],
+               ("incomplete run folder", "daily.csv", "summary.json"),
                {"res/manifest.json": json.dumps({"kind": "run", "status": "complete"}),
                 "res/runs.csv": "a\n1\n"})
 
@@ -321,7 +340,7 @@ def test_the_suite_covers_every_channel() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
     commands = {c.args[0] for c in CASES}
     assert commands >= {"run", "show", "trace", "sweep", "sensitivity", "backtest", "calibrate",
-                        "plot", "discover"}
+                        "plot", "discover", "study", "compare"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -244,8 +244,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                 from escsim.plotting.compare import COMPARISON_FIGURES
 
                 # the comparison's figures are the heaviest: one task each, first
-                tasks[:0] = [("comparison", str(target), tuple(str(f) for f in folders), base_name,
-                              (figure,)) for figure in COMPARISON_FIGURES]
+                tasks[:0] = [("comparison", str(target), tuple(str(f) for f in folders),
+                              base_name, (figure,)) for figure in COMPARISON_FIGURES]
             with Progress("drawing figures", unit="folders") as drawing:
                 draw_figures(tasks, ex, drawing)
         clock["drawn"] = time.perf_counter()

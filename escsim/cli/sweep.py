@@ -436,19 +436,32 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
     emit_json({"folder": str(folder), "kind": "sweep", "plots": [str(f) for f in files]})
 
 
+#: The tables each kind of folder must hold before it can be drawn.
+_FOLDER_TABLES = {"run": ("runs.csv", "daily.csv", "summary.json"),
+                  "comparison": ("comparison.csv",),
+                  "backtest": ("comparison.csv", "bands.csv"),
+                  "calibrate": ("posterior.csv",)}
+
+
 def _folder_kind(folder: Path) -> str:
     """What wrote ``folder``: sweep (also sensitivity), run, comparison, backtest, calibrate."""
-    import json
+    from escsim.results import read_json_input
 
     if not folder.is_dir():
         raise InputError("no such folder", file=str(folder), expected="a result folder")
     manifest = folder / "manifest.json"
     kind = ""
     if manifest.is_file():
-        kind = str(json.loads(manifest.read_text(encoding="utf-8")).get("kind", ""))
+        data = read_json_input(manifest, "manifest", "a manifest.json written by escsim")
+        kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
     if kind in ("sweep", "sensitivity"):
         return "sweep"
     if kind in ("run", "backtest", "calibrate", "comparison"):
+        missing = [f for f in _FOLDER_TABLES[kind] if not (folder / f).is_file()]
+        if missing:
+            raise InputError(f"incomplete {kind} folder (unfinished, or files removed): no "
+                             + ", ".join(missing), file=str(folder),
+                             expected=f"a finished {kind} folder (--resume finishes a run)")
         return kind
     if (folder / "comparison.csv").is_file() and not (folder / "runs.csv").is_file():
         return "comparison"

@@ -40,8 +40,16 @@ from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPo
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
-#: What a scenario name may be: it names result folders, so no path separators and no "..".
+#: What a scenario (or study) name may be: it names result folders, so no path separators and
+#: no "..".
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SAFE_NAME_RULE = ("1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
+                  "(no '/', no '..')")
+
+
+def is_safe_name(name: str) -> bool:
+    """Whether ``name`` can name a result folder: a file never chooses where escsim writes."""
+    return bool(_NAME.fullmatch(name))
 
 
 @dataclass(frozen=True)
@@ -285,7 +293,8 @@ def parse_value(text: str) -> Any:
         return raw
 
 
-def _apply_override(tree: Tree, key: str, value: Any) -> None:
+def _apply_override(tree: Tree, key: str, value: Any,
+                    suspects: dict[str, InputError] | None = None) -> None:
     parts = key.split(".")
     node = tree
     for i, part in enumerate(parts[:-1]):
@@ -293,17 +302,18 @@ def _apply_override(tree: Tree, key: str, value: Any) -> None:
         if isinstance(nxt, Leaf) and isinstance(nxt.value, dict):
             nxt = _expand(nxt, ".".join(parts[: i + 1]))
             node[part] = nxt
-        if nxt is None and node:
-            # a new table entry one letter away from an existing one is a typo, not a new
-            # militia group or site (which would then fail on its missing keys, blamed on the
-            # scenario file)
+        if nxt is None and node and suspects is not None:
+            # a new table entry one letter away from an existing one may be a typo rather than
+            # a new militia group, site or rung: if the entry then lacks keys, the error says
+            # so (did you mean ...?) instead of blaming the scenario file for a missing key
             close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.8)
             if close:
                 where = ".".join(parts[:i])
-                raise InputError(f"unknown name '{part}' in "
-                                 f"{f'[{where}]' if where else 'the scenario'}; did you mean "
-                                 f"'{close[0]}'?", file="--set", key=key,
-                                 expected=f"one of {', '.join(str(k) for k in node)}")
+                suspects[".".join(parts[: i + 1])] = InputError(
+                    f"unknown name '{part}' in {f'[{where}]' if where else 'the scenario'}; "
+                    f"did you mean '{close[0]}'?", file="--set", key=key,
+                    expected=f"one of {', '.join(str(k) for k in node)}, or every key of a "
+                             f"new entry")
         if not isinstance(nxt, dict):
             nxt = {}
             node[part] = nxt
@@ -511,8 +521,7 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         # the name becomes a folder name (results/<name>, one subfolder per scenario): a shared
         # scenario file must never choose where escsim writes
         fail("scenario.name", "a scenario name is used as a folder name", s.scenario.name,
-             "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
-             "(no '/', no '..')")
+             SAFE_NAME_RULE)
     last_day = math.ceil(s.scenario.horizon_days) + 1
     if (dt.date.max - s.scenario.start_date).days < last_day:
         fail("scenario.start_date", "start date plus horizon runs past the last calendar date",
@@ -671,16 +680,24 @@ def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None 
     items = overrides.items() if isinstance(overrides, dict) else \
         (parse_override(o) for o in (overrides or []))
     policy_overrides = []
+    suspects: dict[str, InputError] = {}  # new entries named like existing ones
     for key, value in items:
         if key == "us_policy.preset" or not key.startswith("us_policy."):
-            _apply_override(tree, key, value)
+            _apply_override(tree, key, value, suspects)
         else:
             policy_overrides.append((key, value))
     _fill_policy(tree)
     for key, value in policy_overrides:
-        _apply_override(tree, key, value)
+        _apply_override(tree, key, value, suspects)
     builder = _Builder(facts, _display(path))
-    scenario = builder.build(Scenario, tree, "")
+    try:
+        scenario = builder.build(Scenario, tree, "")
+    except InputError as exc:
+        typo = next((e for entry, e in suspects.items()
+                     if exc.key and exc.key.startswith(entry + ".")), None)
+        if typo is not None:
+            raise typo from None
+        raise
     prov_file = {k: v.rsplit(" -- set in ", 1)[-1] for k, v in builder.provenance.items()}
     _cross_check(scenario, prov_file, builder.main_file)
     alt = {e.preset: _preset_policy(e.preset, facts) for e in scenario.events.values()

@@ -54,8 +54,9 @@ from typing import Any
 
 from escsim.analysis.outcomes import parse_outcome
 from escsim.analysis.robustness import DIRECTIONS, RELATIVE_REGRET
-from escsim.errors import InputError
+from escsim.errors import InputError, read_text_bounded
 from escsim.paths import studies_dir
+from escsim.scenario.loader import SAFE_NAME_RULE, is_safe_name
 
 Values = tuple[tuple[str, Any], ...]
 
@@ -202,16 +203,19 @@ def load_study(ref: str | Path) -> StudySpec:
     path = resolve_study_path(ref)
     file = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text_bounded(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the study file ({exc})", file=file) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"not valid TOML ({exc})", file=file) from None
     _check_keys(data, {"study", "doctrines", "posture", "uncertainties", "outcomes", "search"},
                 file, "")
     head = data.get("study", {})
     _check_keys(head, {"name", "description", "runs", "seed", "rank_by"}, file, "study.")
     name = str(head.get("name", path.stem))
+    if not is_safe_name(name):  # it names the result folder (results/study-NAME)
+        raise InputError("a study name is used as a folder name", file=file, key="study.name",
+                         value=name, expected=SAFE_NAME_RULE)
     runs = _whole(head.get("runs", 200), file, "study.runs", 1)
     seed = _whole(head.get("seed", 20241111), file, "study.seed", 0)
 
