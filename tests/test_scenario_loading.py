@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -494,3 +495,29 @@ def test_a_table_of_keys_merges_into_a_parents_wrapped_table(tmp_path: Path) -> 
     whole.write_text('extends = "surge-2023"\n[militias.iraq_factions]\n'
                      'weapon_mix = { value = { rocket = 1.0 }, assumption = "rockets only" }\n')
     assert escsim.load_scenario(whole).militias["iraq_factions"].weapon_mix == {"rocket": 1.0}
+
+
+def test_user_scenario_folders_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       cli) -> None:
+    """ESCSIM_SCENARIOS: scenarios of the user's folders are found by name, after the bundled
+    ones; a bundled name is never shadowed; a missing folder is named."""
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "quiet-iraq.toml").write_text(
+        'extends = "surge-2023"\n[scenario]\nname = "quiet-iraq"\n'
+        'description = "The surge with calmer Iraqi factions: how many fewer attacks?"\n'
+        '[militias.iraq_factions]\nbase_rate_per_day = { value = 0.5, assumption = "a test" }\n',
+        encoding="utf-8")
+    other = tmp_path / "other"  # a scenario of a user's folder named like a bundled one
+    other.mkdir()
+    (other / "surge-2023.toml").write_text('extends = "baseline-2024-11"\n[scenario]\n'
+                                           'name = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("ESCSIM_SCENARIOS", os.pathsep.join([str(own), str(other)]))
+    s = escsim.load_scenario("quiet-iraq")
+    assert s.militias["iraq_factions"].base_rate_per_day == 0.5
+    assert escsim.load_scenario("surge-2023").scenario.name == "surge-2023"  # bundled wins
+    listed = cli("scenarios")
+    assert listed.exit_code == 0 and "quiet-iraq" in listed.stdout
+    monkeypatch.setenv("ESCSIM_SCENARIOS", str(tmp_path / "nowhere"))
+    with pytest.raises(InputError, match="ESCSIM_SCENARIOS"):
+        escsim.load_scenario("quiet-iraq")

@@ -352,19 +352,25 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
 # ------------------------------------------------------------------------------ scenarios ---
 @main.command("scenarios")
 def list_scenarios() -> None:
-    """List the bundled scenarios and the question each answers."""
+    """List the bundled scenarios (and those of the ESCSIM_SCENARIOS folders) and the question
+    each answers."""
     import shutil
     import textwrap
 
     from escsim.scenario import bundled_scenarios, load_scenario
+    from escsim.scenario.loader import user_scenarios
 
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
     rows = []
-    for name in bundled_scenarios():
-        s = load_scenario(name)
+    own = user_scenarios()
+    for name, path in [*bundled_scenarios().items(), *own.items()]:
+        s = load_scenario(path if name in own else name)
         text = " ".join(s.scenario.description.split())
+        if name in own:
+            text = f"[{path.parent}] {text}"
         rows.append({"name": name, "start_date": str(s.scenario.start_date),
-                     "horizon_days": s.scenario.horizon_days, "description": text})
+                     "horizon_days": s.scenario.horizon_days, "description": text,
+                     "bundled": name not in own})
         head = f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d"
         echo(head)
         for line in textwrap.wrap(text, width=width - 4):

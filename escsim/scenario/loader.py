@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import tomllib
 import types
@@ -90,8 +91,38 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if p.stem != DEFAULTS_NAME}
 
 
+#: Environment variable: folders of a user's own scenarios (separated like PATH), whose files
+#: are found by name after the bundled ones (``escsim run my-scenario``).
+SCENARIOS_ENV = "ESCSIM_SCENARIOS"
+
+
+def user_scenario_dirs() -> list[Path]:
+    """The folders of ``ESCSIM_SCENARIOS``, in order (none if it is unset or empty)."""
+    text = os.environ.get(SCENARIOS_ENV, "")
+    dirs = [Path(d).expanduser() for d in text.split(os.pathsep) if d.strip()]
+    for d in dirs:
+        if not d.is_dir():
+            raise InputError("not a folder", key=SCENARIOS_ENV, value=str(d),
+                             expected="folders of scenario files, separated by "
+                                      f"'{os.pathsep}'")
+    return dirs
+
+
+def user_scenarios() -> dict[str, Path]:
+    """The scenarios of the ``ESCSIM_SCENARIOS`` folders by name (a bundled name, or a name an
+    earlier folder already has, is not shadowed: the first wins)."""
+    bundled = bundled_scenarios()
+    found: dict[str, Path] = {}
+    for d in user_scenario_dirs():
+        for p in sorted(d.glob("*.toml")):
+            if p.stem not in bundled and p.stem not in found and p.stem != DEFAULTS_NAME:
+                found[p.stem] = p
+    return found
+
+
 def resolve_scenario_path(ref: str | Path, relative_to: Path | None = None) -> Path:
-    """A scenario reference is a path to a TOML file or the name of a bundled scenario."""
+    """A scenario reference is a path to a TOML file, the name of a bundled scenario, or the
+    name of a scenario in an ``ESCSIM_SCENARIOS`` folder (bundled names first)."""
     text = str(ref)
     candidates = []
     p = Path(text)
@@ -100,12 +131,16 @@ def resolve_scenario_path(ref: str | Path, relative_to: Path | None = None) -> P
         if p.suffix != ".toml":
             candidates.append(relative_to / f"{text}.toml")
     candidates.append(p)
-    if p.suffix != ".toml" and "/" not in text:
+    by_name = p.suffix != ".toml" and "/" not in text
+    if by_name:
         candidates.append(scenarios_dir() / f"{text}.toml")
     for c in candidates:
         if c.is_file():
             return c
-    names = sorted(bundled_scenarios()) + [DEFAULTS_NAME]
+    own = user_scenarios() if by_name else {}
+    if text in own:
+        return own[text]
+    names = sorted(bundled_scenarios()) + sorted(own) + [DEFAULTS_NAME]
     close = difflib.get_close_matches(text, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f"; bundled: {', '.join(names)}"
     raise InputError("scenario file not found" + hint, file=text)
