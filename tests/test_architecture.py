@@ -60,3 +60,18 @@ def test_the_vocabulary_imports_nothing_of_escsim(module: str) -> None:
     path = ROOT / (module.replace(".", "/") + ".py")
     text = path.read_text(encoding="utf-8")
     assert "from escsim" not in text and "import escsim" not in text
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["run", "--help"]])
+def test_starting_the_command_line_imports_no_heavy_library(args: list[str]) -> None:
+    """Fast start, checked by what is imported rather than by a clock: ``escsim --help`` and
+    ``--version`` load neither numpy, pandas, scipy, SimPy nor matplotlib (each command imports
+    what it needs when it runs; benchmarks/bench_cli.py measures the time)."""
+    code = ("import sys\nfrom escsim.cli import main\ntry:\n    main(" + repr(args) + ")\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = {'numpy', 'pandas', 'scipy', 'simpy', 'matplotlib'}\n"
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -23,9 +23,9 @@ class EscsimGroup(click.Group):
     """A Click group that turns :class:`InputError` into one stderr line and exit code 2."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        from escsim.results.provenance import set_command
+        from escsim.invocation import set_arguments
 
-        set_command(args)  # every result folder records the command that made it
+        set_arguments(args)  # every result folder records the command that made it
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -37,12 +37,22 @@ class EscsimGroup(click.Group):
             ctx.exit(2)
 
 
+#: Matplotlib's built-in backends (``matplotlib.rcsetup``), accepted without importing it.
+_STANDARD_BACKENDS = frozenset({
+    "agg", "cairo", "pdf", "pgf", "ps", "svg", "template", "gtk3agg", "gtk3cairo", "gtk4agg",
+    "gtk4cairo", "macosx", "nbagg", "notebook", "qtagg", "qtcairo", "qt5agg", "qt5cairo",
+    "tkagg", "tkcairo", "webagg", "wx", "wxagg", "wxcairo",
+})
+
+
 def check_environment() -> None:
     """The environment variables escsim's libraries read, checked before any work: an invalid
     ``MPLBACKEND`` makes ``import matplotlib`` fail, which would otherwise surface as a traceback
     after the whole simulation, when the plots are drawn."""
     backend = os.environ.get("MPLBACKEND")
-    if backend:
+    if backend and backend.lower() not in _STANDARD_BACKENDS:
+        # only an unusual name costs the import of matplotlib (and numpy): a command's start-up
+        # stays light with the usual MPLBACKEND=Agg
         try:
             import matplotlib  # noqa: F401  (reads MPLBACKEND when first imported)
         except ValueError:

@@ -21,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from escsim.invocation import arguments, set_arguments
 from escsim.paths import scenarios_dir, seeds_dir
 from escsim.results.files import atomic_write_text
 from escsim.scenario.dump import scenario_toml
@@ -34,18 +35,17 @@ LIBRARIES = ("numpy", "scipy", "simpy", "pandas", "matplotlib", "click")
 SCENARIO_TOML = "scenario.toml"
 SCENARIOS_DIR = "scenarios"
 
-_command: list[str] | None = None
-
-
 def set_command(args: Sequence[str]) -> None:
-    """Record the arguments of the running ``escsim`` command (called by the CLI)."""
-    global _command
-    _command = ["escsim", *(_relative_arg(a) for a in args)]
+    """Record the arguments of the running ``escsim`` command (what the CLI does, through
+    :mod:`escsim.invocation`)."""
+    set_arguments(args)
 
 
 def command() -> list[str] | None:
-    """The recorded command as a list of words (None outside the CLI)."""
-    return list(_command) if _command is not None else None
+    """The recorded command as a list of words, absolute paths made relative (None outside the
+    CLI)."""
+    args = arguments()
+    return None if args is None else ["escsim", *(_relative_arg(a) for a in args)]
 
 
 def command_line() -> str:
