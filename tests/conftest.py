@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # plots in tests never need a display
 
@@ -79,3 +80,29 @@ def find_leftovers(folder: Path, name: str) -> list[Path]:
 @pytest.fixture
 def leftovers() -> Callable[[Path, str], list[Path]]:
     return find_leftovers
+
+
+class InterruptingExecutor:
+    """A serial executor that raises Ctrl-C (KeyboardInterrupt) before its ``after``-th chunk:
+    an interruption at a chosen moment, for resume tests."""
+
+    name = "serial"
+    workers = 1
+
+    def __init__(self, after: int):
+        self.after = after
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        for i, item in enumerate(items):
+            if i == self.after:
+                raise KeyboardInterrupt
+            yield fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def interrupt_after() -> type[InterruptingExecutor]:
+    """The executor class that interrupts after a given number of chunks."""
+    return InterruptingExecutor

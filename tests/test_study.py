@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,30 +202,11 @@ def test_study_bytes_do_not_depend_on_the_executor(study_file: Path, reference: 
         assert _bytes(tmp_path / name) == _bytes(reference), name
 
 
-class _Interrupt:
-    """Serial, but Ctrl-C after ``after`` chunks."""
-
-    name = "serial"
-    workers = 1
-
-    def __init__(self, after: int):
-        self.after = after
-
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        for i, item in enumerate(items):
-            if i == self.after:
-                raise KeyboardInterrupt
-            yield fn(item)
-
-    def close(self) -> None:
-        pass
-
-
 def test_an_interrupted_study_resumes_without_loss(study_file: Path, reference: Path,
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, interrupt_after: Any) -> None:
     out = tmp_path / "s"
     with pytest.raises(KeyboardInterrupt):
-        run_study(study_file, out, executor=_Interrupt(after=4), chunk_runs=5, plots=False)
+        run_study(study_file, out, executor=interrupt_after(after=4), chunk_runs=5, plots=False)
     assert not (out / "runs.csv").exists()
     assert len(list((out / "parts").glob("chunk-*.csv"))) == 4
     report = run_study(study_file, out, resume=True, plots=False)

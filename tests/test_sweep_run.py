@@ -129,29 +129,11 @@ def test_serial_process_and_dask_give_identical_bytes(reference: Path, tmp_path:
     assert outs["serial"] == outs["process"] == outs["dask"]
 
 
-class _Interrupt:
-    """Serial, but Ctrl-C after ``after`` chunks."""
-
-    name = "serial"
-    workers = 1
-
-    def __init__(self, after: int):
-        self.after = after
-
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        for i, item in enumerate(items):
-            if i == self.after:
-                raise KeyboardInterrupt
-            yield fn(item)
-
-    def close(self) -> None:
-        pass
-
-
-def test_resume_after_ctrl_c_gives_identical_tables(reference: Path, tmp_path: Path) -> None:
+def test_resume_after_ctrl_c_gives_identical_tables(reference: Path, tmp_path: Path,
+                                                    interrupt_after: Any) -> None:
     out = tmp_path / "s"
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(plan_sweep(SPEC), out, executor=_Interrupt(after=3), chunk_runs=5)
+        run_sweep(plan_sweep(SPEC), out, executor=interrupt_after(after=3), chunk_runs=5)
     parts = sorted(p.name for p in (out / "parts").glob("chunk-*.csv"))
     assert parts == ["chunk-000000.csv", "chunk-000001.csv", "chunk-000002.csv"]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -167,10 +149,10 @@ def test_resume_after_ctrl_c_gives_identical_tables(reference: Path, tmp_path: P
     assert len(read_sweep(out).manifest["chunks"]) == 8
 
 
-def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
+def test_resume_refuses_a_different_sweep(tmp_path: Path, interrupt_after: Any) -> None:
     out = tmp_path / "s"
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(plan_sweep(SPEC), out, executor=_Interrupt(after=1), chunk_runs=5)
+        run_sweep(plan_sweep(SPEC), out, executor=interrupt_after(after=1), chunk_runs=5)
     other = SweepSpec(SPEC.scenarios, SPEC.vary, runs=7, seed=SPEC.seed)
     with pytest.raises(InputError, match="differs from the interrupted sweep"):
         run_sweep(plan_sweep(other), out, resume=True)

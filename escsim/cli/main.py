@@ -108,6 +108,29 @@ def _resumable(command: str, out: Path, bar: Progress) -> Iterator[None]:
         sys.exit(1)
 
 
+def print_differences(path: Path) -> None:
+    """The differences table of ``differences.csv``: each measure's paired difference from the
+    base with its interval, in significant digits."""
+    import pandas as pd
+
+    from escsim.analysis.format import sig, signed
+
+    table = pd.read_csv(path)
+    for variant, rows in table.groupby("variant", sort=False):
+        first = rows.iloc[0]
+        click.echo(f"\n{variant} - {first['base']}: paired on {int(first['runs'])} common seeds "
+                   f"({int(first['confidence'] * 100)}% intervals)")
+        click.echo(f"  {'measure':<26}{'base':>10}{'variant':>10}{'difference':>12}   interval"
+                   f"{'var. ratio':>22}")
+        for r in rows.itertuples():
+            click.echo(f"  {r.measure:<26}{sig(r.base_estimate):>10}{sig(r.variant_estimate):>10}"
+                       f"{signed(r.difference):>12}   [{signed(r.low)}, {signed(r.high)}]"
+                       f"{sig(r.variance_ratio, 2):>14}")
+    methods = "; ".join(dict.fromkeys(table["method"]))
+    click.echo(f"intervals: {methods}. var. ratio: variance of the paired difference over the "
+               "unpaired one (below 1: the pairing helped)")
+
+
 def _default_out(name: str) -> Path:
     return Path("results") / name
 
@@ -257,8 +280,6 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     for folder in folders:
         _print_summary(folder)
     if base_name is not None:
-        from escsim.cli.study import print_differences
-
         print_differences(target / "differences.csv")
     if not single:
         echo(f"\ncomparison: {target / 'comparison.csv'}")
@@ -272,6 +293,36 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
                **({"differences": str(target / "differences.csv")} if base_name else {}),
                "seconds": {"simulation": round(clock["simulated"] - clock["started"], 3),
                            "figures": round(clock["drawn"] - clock["simulated"], 3)}})
+
+
+@main.command()
+@click.argument("base")
+@click.argument("variants", nargs=-1, required=True)
+@click.option("--runs", "-n", default=500, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Replications of each scenario (replication r shares its seed across all).")
+@click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
+              help="Root seed, common to every scenario (this pairs them).")
+@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
+              help="Override each scenario's horizon (days).")
+@set_option
+@executor_options
+@out_options("results/compare-<base>", resume="Finish an interrupted comparison in --out.")
+@click.pass_context
+def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int, seed: int,
+            horizon: float | None, overrides: tuple[str, ...], executor: str, jobs: int | None,
+            scheduler: str | None, out: Path | None, force: bool, resume: bool,
+            no_plots: bool) -> None:
+    """Differences of VARIANTS from BASE, paired replication by replication.
+
+    Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
+    writes differences.csv (per rung and main count: the difference with a paired 95%
+    interval) and plots/differences.png (a forest plot), beside each scenario's run folder.
+    """
+    target = out or Path("results") / f"compare-{Path(base).stem}"
+    ctx.invoke(run, scenarios=(base, *variants), run_all=False, runs=runs, seed=seed,
+               horizon=horizon, overrides=overrides, executor=executor, jobs=jobs,
+               scheduler=scheduler, out=target, force=force, resume=resume, no_plots=no_plots,
+               base=base)
 
 
 # ---------------------------------------------------------------------------------- trace ---
@@ -470,10 +521,10 @@ def report(folder: Path) -> None:
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
 from escsim.cli.history import backtest, calibrate  # noqa: E402
-from escsim.cli.study import compare, study  # noqa: E402
+from escsim.cli.study import study  # noqa: E402
 from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-for _command in (sweep, sensitivity, plot, discover, backtest, calibrate, compare, study):
+for _command in (sweep, sensitivity, plot, discover, backtest, calibrate, study):
     main.add_command(_command)
 for _command in main.commands.values():  # -q, -v and --json on every command
     add_output_options(_command)

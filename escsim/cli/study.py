@@ -1,4 +1,4 @@
-"""``escsim compare`` and ``escsim study``: paired differences, and doctrines ranked by regret.
+"""``escsim study``: every doctrine in every state of the world, paired, ranked by regret.
 
 Thin layers over :mod:`escsim.study` with the exit codes of :mod:`escsim.cli` (2 for bad input;
 130 when interrupted, with the command that resumes).
@@ -17,68 +17,8 @@ from escsim.cli.common import (
     executor_options,
     make_cli_executor,
     out_options,
-    set_option,
     tail_options,
 )
-
-
-def print_differences(path: Path) -> None:
-    """The differences table of ``differences.csv``: each measure's paired difference from the
-    base with its interval, in significant digits."""
-    import pandas as pd
-
-    from escsim.analysis.format import sig, signed
-
-    table = pd.read_csv(path)
-    for variant, rows in table.groupby("variant", sort=False):
-        first = rows.iloc[0]
-        click.echo(f"\n{variant} - {first['base']}: paired on {int(first['runs'])} common seeds "
-                   f"({int(first['confidence'] * 100)}% intervals)")
-        click.echo(f"  {'measure':<26}{'base':>10}{'variant':>10}{'difference':>12}   interval"
-                   f"{'var. ratio':>22}")
-        for r in rows.itertuples():
-            click.echo(f"  {r.measure:<26}{sig(r.base_estimate):>10}{sig(r.variant_estimate):>10}"
-                       f"{signed(r.difference):>12}   [{signed(r.low)}, {signed(r.high)}]"
-                       f"{sig(r.variance_ratio, 2):>14}")
-    methods = "; ".join(dict.fromkeys(table["method"]))
-    click.echo(f"intervals: {methods}. var. ratio: variance of the paired difference over the "
-               "unpaired one (below 1: the pairing helped)")
-
-
-@click.command()
-@click.argument("base")
-@click.argument("variants", nargs=-1, required=True)
-@click.option("--runs", "-n", default=500, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="Replications of each scenario (replication r shares its seed across all).")
-@click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
-              help="Root seed, common to every scenario (this pairs them).")
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override each scenario's horizon (days).")
-@set_option
-@executor_options
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/compare-<base>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--resume", is_flag=True, help="Finish an interrupted comparison in --out.")
-@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-@click.pass_context
-def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int, seed: int,
-            horizon: float | None, overrides: tuple[str, ...], executor: str, jobs: int | None,
-            scheduler: str | None, out: Path | None, force: bool, resume: bool,
-            no_plots: bool) -> None:
-    """Differences of VARIANTS from BASE, paired replication by replication.
-
-    Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
-    writes differences.csv (per rung and main count: the difference with a paired 95%
-    interval) and plots/differences.png (a forest plot), beside each scenario's run folder.
-    """
-    from escsim.cli.main import run
-
-    target = out or Path("results") / f"compare-{Path(base).stem}"
-    ctx.invoke(run, scenarios=(base, *variants), run_all=False, runs=runs, seed=seed,
-               horizon=horizon, overrides=overrides, executor=executor, jobs=jobs,
-               scheduler=scheduler, out=target, force=force, resume=resume, no_plots=no_plots,
-               base=base)
 
 
 @click.command()
