@@ -331,8 +331,9 @@ def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int,
 @click.option("--seed", "-s", type=click.IntRange(0),
               help="A replication seed (the seed column of runs.csv).")
 @click.option("--replication", "-r", type=click.IntRange(0), metavar="K",
-              help="With a result folder as SCENARIO: replay its replication K (its seed and "
-                   "resolved scenario are read from the folder) and check the row reproduces.")
+              help="With a result folder as SCENARIO: replay its replication K (its seed, "
+                   "resolved scenario and any drawn parameters are read from the folder) and "
+                   "check the row reproduces.")
 @click.option("--point", type=click.IntRange(0), default=0, show_default=True,
               help="With a sweep folder: the point of the replication.")
 @set_option
@@ -347,14 +348,16 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
     """Write one replication's event log (trace.csv) and a timeline plot (timeline.png).
 
     SCENARIO is a scenario with --seed, or a result folder with --replication K: the folder's
-    own resolved scenario and the row's seed are replayed, and the counts are checked against
-    the row of runs.csv.
+    own resolved scenario and the row's seed are replayed (a row drawn with
+    --parameter-uncertainty draws its parameters again from the priors the folder keeps), and
+    the counts and drawn values are checked against the row of runs.csv.
     """
     from escsim.plotting import plot_trace_timeline
     from escsim.results import atomic_folder
     from escsim.simulation import trace as make_trace
 
     stored_row: dict[str, Any] | None = None
+    redrawn: dict[str, float] = {}
     if Path(scenario).is_dir():
         if replication is None:
             raise InputError("a result folder needs --replication K", file=scenario,
@@ -365,7 +368,8 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
                              expected="no --set, --horizon or --seed with a folder")
         from escsim.results.replay import replay_input
 
-        s, seed, stored_row = replay_input(Path(scenario), replication, point)
+        replay = replay_input(Path(scenario), replication, point)
+        s, seed, stored_row, redrawn = replay.scenario, replay.seed, replay.row, replay.drawn
     else:
         if seed is None:
             raise InputError("give --seed (or a result folder and --replication)", key="--seed",
@@ -379,7 +383,7 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
         if stored_row is not None:  # checked before anything is written
             from escsim.results.replay import row_differences
 
-            diff = row_differences(stored_row, row)
+            diff = row_differences(stored_row, {**row, **redrawn})
             if diff:
                 raise InputError("the replay does not reproduce the stored row (do the code "
                                  "or library versions differ from the manifest's?)",
@@ -393,8 +397,9 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
          f"killed {row['us_killed']}, US strike rounds {row['us_strikes']}, "
          f"highest rung {row['max_rung']}")
     if stored_row is not None:
-        echo(f"reproduces replication {replication} of {scenario} (seed {seed}): every count "
-             "identical")
+        drew = f" and its {len(redrawn)} drawn parameters" if redrawn else ""
+        echo(f"reproduces replication {replication} of {scenario} (seed {seed}): every count"
+             f"{drew} identical")
     echo(f"results: {target}")
     emit_json({"results": str(target), "seed": seed, "events": len(table), "row": row,
                **({"reproduces": True} if stored_row is not None else {})})

@@ -1,13 +1,16 @@
 """Replay a row of a result folder: its resolved scenario and seed, read back from the folder.
 
 ``escsim trace DIR --replication K`` replays replication K of a run folder (or of point P of a
-sweep folder) from what the folder itself keeps -- the resolved ``scenario.toml`` and the row's
-``seed`` in ``runs.csv`` -- and checks that the replay reproduces the row.
+sweep folder) from what the folder itself keeps -- the resolved ``scenario.toml``, the row's
+``seed`` in ``runs.csv`` and, for a row drawn with ``--parameter-uncertainty``, the priors (and
+posterior) under ``parameters/`` -- and checks that the replay reproduces the row, drawn
+parameters included.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +21,37 @@ from escsim.records import DRAWN_PREFIX
 from escsim.results.files import read_json
 from escsim.results.provenance import SCENARIO_TOML, SCENARIOS_DIR
 from escsim.scenario.loader import load_scenario
+from escsim.scenario.priors import PartialSampler, make_sampler
 from escsim.scenario.schema import Scenario
 
+MANIFEST = "manifest.json"
 #: Columns a replay does not compare (they say where the row sits, not what happened).
 _PLACE = {"scenario", "param_hash", "point", "replication", "seed"}
 
 
-def replay_input(folder: Path, replication: int, point: int = 0
-                 ) -> tuple[Scenario, int, dict[str, Any]]:
+@dataclass(frozen=True)
+class Replay:
+    """What replays a stored row: the scenario (with the row's drawn parameters in place), the
+    seed, the stored row, and the values drawn again (``drawn_*`` columns; empty without
+    parameter uncertainty) to check against the row with the replayed counts."""
+
+    scenario: Scenario
+    seed: int
+    row: dict[str, Any]
+    drawn: dict[str, float] = field(default_factory=dict)
+
+
+def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
     """The scenario, seed and stored row of replication ``replication`` (of ``point``).
 
+    A row drawn with ``--parameter-uncertainty`` gets its parameters drawn again, exactly as
+    the run drew them: from the priors (and posterior) the folder keeps under ``parameters/``,
+    checked against the manifest's content hash, with the stream of the row's seed, without
+    the keys the sweep set at the point.
+
     Raises:
-        InputError: not a result folder, no such row, or a row drawn with parameter
-            uncertainty (its drawn parameters are not in the resolved scenario).
+        InputError: not a result folder, no such row, a resolved scenario that does not match
+            the row, or a drawn row whose sources the folder does not keep (or keeps altered).
     """
     folder = Path(folder)
     runs_path = folder / "runs.csv"
@@ -47,33 +68,78 @@ def replay_input(folder: Path, replication: int, point: int = 0
                                   f" and a point in 0..{int(runs['point'].max())}")
     row = {k: (None if isinstance(v, float) and math.isnan(v) else v)
            for k, v in pick.iloc[0].to_dict().items()}
-    if any(k.startswith(DRAWN_PREFIX) for k in row):
-        raise InputError("this row drew its parameters (--parameter-uncertainty); a replay "
-                         "from the resolved scenario alone would not reproduce it",
-                         file=str(runs_path), expected="a folder run without parameter "
-                                                       "uncertainty")
-    scenario = _scenario_of(folder, str(row["scenario"]), point)
+    manifest = read_json(folder / MANIFEST) if (folder / MANIFEST).is_file() else {}
+    scenario = _scenario_of(folder, manifest, str(row["scenario"]), point)
     if scenario.param_hash != row["param_hash"]:
         raise InputError("the folder's resolved scenario does not match the row",
                          file=str(folder), value=scenario.param_hash,
                          expected=f"parameter hash {row['param_hash']} of runs.csv")
-    return scenario, int(str(row["seed"])), row
+    seed = int(str(row["seed"]))
+    if not any(k.startswith(DRAWN_PREFIX) and v is not None for k, v in row.items()):
+        return Replay(scenario, seed, row)
+    draws = _draws_of(folder, manifest, str(row["scenario"]))
+    drawn_scenario, drawn = draws.scenario_for(scenario, seed)
+    return Replay(drawn_scenario, seed, row, drawn)
 
 
-def _scenario_of(folder: Path, name: str, point: int) -> Scenario:
+def _draws_of(folder: Path, manifest: dict[str, Any], name: str) -> PartialSampler:
+    """The draws of scenario ``name``'s rows, rebuilt from the copies the folder keeps."""
+    block = manifest.get("parameter_uncertainty") or {}
+    entry = next((e for e in block.get("scenarios", []) if e.get("scenario") == name), None)
+    if entry is None or not entry.get("kept"):
+        raise InputError("this row drew its parameters (--parameter-uncertainty) but the folder "
+                         "keeps no copy of the priors they were drawn from (written by an older "
+                         "escsim, or by write_simulation?)", file=str(folder / MANIFEST),
+                         key=f"parameter_uncertainty of {name}",
+                         expected="parameter_uncertainty.scenarios[].kept naming the files "
+                                  "under parameters/")
+    kept = entry["kept"]
+    base = load_scenario(_resolved_path(folder, name))  # what the priors were checked against
+    mode = str(block.get("mode"))
+    sampler = make_sampler(base, mode, folder / kept["priors"],
+                           folder / kept["posterior"] if mode == "posterior" else None)
+    assert sampler is not None  # mode is prior or posterior when rows drew parameters
+    if sampler.content_hash() != entry.get("content_sha256"):
+        raise InputError("the kept priors or posterior differ from those the rows were drawn "
+                         "from", file=str(folder / kept.get("posterior", kept["priors"])),
+                         value=sampler.content_hash(),
+                         expected=f"content hash {entry.get('content_sha256')} of "
+                                  f"{MANIFEST}")
+    fixed = {k for keys in entry.get("fixed_by_sweep", {}).values() for k in keys}
+    draws, _ = sampler.without(fixed)
+    if draws is None:
+        raise InputError("the manifest says the sweep fixed every uncertain parameter, yet the "
+                         "row has drawn values", file=str(folder / MANIFEST),
+                         key=f"parameter_uncertainty of {name}",
+                         expected="a manifest escsim wrote for this runs.csv")
+    return draws
+
+
+def _resolved_path(folder: Path, name: str) -> Path:
     single = folder / SCENARIO_TOML
     path = single if single.is_file() else folder / SCENARIOS_DIR / f"{name}.toml"
     if not path.is_file():
         raise InputError("the folder keeps no resolved scenario (written by an older escsim?)",
                          file=str(path), expected="scenario.toml beside runs.csv")
-    manifest = read_json(folder / "manifest.json") if (folder / "manifest.json").is_file() \
-        else {}
+    return path
+
+
+def _scenario_of(folder: Path, manifest: dict[str, Any], name: str, point: int) -> Scenario:
+    """The scenario of a point: the folder's resolved scenario with the point's swept values;
+    where a swept value reloaded the scenario (a policy preset), the resolved file of that
+    base (``reloaded_bases`` of the manifest) with the point's other values."""
     keys = list(manifest.get("design", {}).get("keys", []))
     if not keys:
-        return load_scenario(path)
+        return load_scenario(_resolved_path(folder, name))
     points = pd.read_csv(folder / "points.csv")
-    values = points[points["point"] == point].iloc[0]
-    return load_scenario(path, {k: _plain(values[k]) for k in keys})
+    row = points[points["point"] == point].iloc[0]
+    values = {k: _plain(row[k]) for k in keys}
+    for entry in manifest.get("reloaded_bases", []):
+        if entry.get("scenario") == name and all(
+                k in values and values[k] == v for k, v in entry.get("values", {}).items()):
+            rest = {k: v for k, v in values.items() if k not in entry["values"]}
+            return load_scenario(folder / entry["resolved"], rest)
+    return load_scenario(_resolved_path(folder, name), values)
 
 
 def _plain(value: Any) -> Any:

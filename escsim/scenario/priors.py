@@ -31,7 +31,9 @@ replication's seed, so draws do not depend on the executor or the number of work
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import io
 import math
 import tomllib
@@ -374,6 +376,8 @@ class PosteriorSample:
     values: np.ndarray
     weights: np.ndarray
     file: str
+    #: The file's text as read: a result folder keeps a copy, so its rows replay anywhere.
+    text: str = field(default="", repr=False)
 
 
 def default_posterior_path(scenario_name: str) -> Path:
@@ -397,7 +401,8 @@ def load_posterior(path: str | Path, scenario: Scenario,
                                   "run escsim calibrate first or give --posterior PATH")
     priors = load_priors(priors_path or csv_path.parent / PRIORS_COPY, scenario)
     try:
-        table = pd.read_csv(io.StringIO(read_text_bounded(csv_path)))
+        text = read_text_bounded(csv_path)
+        table = pd.read_csv(io.StringIO(text))
     except (ValueError, OSError) as exc:
         raise InputError(f"cannot read posterior: {exc}", file=shown) from None
     missing = [c for c in [*priors.columns, "weight"] if c not in table.columns]
@@ -413,7 +418,7 @@ def load_posterior(path: str | Path, scenario: Scenario,
     if np.isinf(priors.logpdf(values)).any():
         raise InputError("posterior has values outside the priors' support", file=shown,
                          expected=f"values the priors of {priors.file} allow")
-    return priors, PosteriorSample(values, weights / weights.sum(), shown)
+    return priors, PosteriorSample(values, weights / weights.sum(), shown, text)
 
 
 # --------------------------------------------------------------------------------- sampler ---
@@ -452,6 +457,65 @@ class ParameterSampler:
     def scenario_for(self, scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, float]]:
         """The scenario of the replication with seed ``seed``, and the values drawn for it."""
         theta = self.draw(seed)
+        values = {c: float(x) for c, x in zip(self.columns, theta, strict=True)}
+        return self.priors.apply(scenario, theta), values
+
+    def content_hash(self) -> str:
+        """Hash of what the draws come from: the priors' text and the posterior sample."""
+        h = hashlib.sha256(self.priors.text.encode())
+        if self.posterior is not None:
+            h.update(np.ascontiguousarray(self.posterior.values, dtype=float).tobytes())
+            h.update(np.ascontiguousarray(self.posterior.weights, dtype=float).tobytes())
+        return h.hexdigest()[:12]
+
+    def without(self, fixed: set[str]) -> tuple[PartialSampler | None, dict[str, list[str]]]:
+        """The sampler without the ``fixed`` keys (what a sweep sets at its points), and per
+        prior touched, its fixed keys. None when every prior's keys are fixed.
+
+        The full vector is still drawn and the fixed entries left out, so the free
+        parameters get exactly the values they get without the fixed ones.
+        """
+        kept, priors, targets = [], [], []
+        touched: dict[str, list[str]] = {}
+        for i, (p, ts) in enumerate(zip(self.priors.priors, self.priors.targets, strict=True)):
+            hit = [k for k in p.keys if k in fixed]
+            if hit:
+                touched[p.name] = hit
+            free = tuple(t for t in ts if t.key not in fixed)
+            if free:
+                kept.append(i)
+                priors.append(dataclasses.replace(p, keys=tuple(t.key for t in free))
+                              if len(free) < len(ts) else p)
+                targets.append(free)
+        if not kept:
+            return None, touched
+        restricted = dataclasses.replace(self.priors, priors=tuple(priors),
+                                         targets=tuple(targets))
+        return PartialSampler(self, tuple(kept), restricted), touched
+
+
+@dataclass(frozen=True)
+class PartialSampler:
+    """Draws the free uncertain parameters only: a :class:`ParameterSampler` without the keys
+    a sweep sets at its points (:meth:`ParameterSampler.without`). Picklable.
+
+    Attributes:
+        sampler: the full sampler of the scenario's priors or posterior.
+        kept: indices (into ``sampler.priors``) of the priors still drawn.
+        priors: those priors, each restricted to the keys left free.
+    """
+
+    sampler: ParameterSampler
+    kept: tuple[int, ...]
+    priors: PriorSet
+
+    @property
+    def columns(self) -> list[str]:
+        return self.priors.columns
+
+    def scenario_for(self, scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, float]]:
+        """The scenario of the replication with seed ``seed`` at a point, and the drawn values."""
+        theta = self.sampler.draw(seed)[list(self.kept)]
         values = {c: float(x) for c, x in zip(self.columns, theta, strict=True)}
         return self.priors.apply(scenario, theta), values
 

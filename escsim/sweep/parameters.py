@@ -20,20 +20,16 @@ posterior draws keep the chosen particle's values of the free parameters (its ma
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from escsim.errors import InputError
 from escsim.scenario.priors import (
     PARAMETER_STREAM,
     ParameterSampler,
-    PriorSet,
+    PartialSampler,
     _check_support,
     _get_path,
     check_uncertainty_options,
@@ -43,32 +39,8 @@ from escsim.scenario.priors import (
 from escsim.scenario.schema import Scenario
 
 MODES = ("none", "prior", "posterior")
-
-
-@dataclass(frozen=True)
-class SweepDraws:
-    """Draws the free uncertain parameters of one scenario's points (``Chunk.parameters``-like:
-    ``scenario_for(scenario, seed) -> (scenario, drawn)``). Picklable.
-
-    Attributes:
-        sampler: the full sampler of the scenario's priors or posterior.
-        kept: indices (into ``sampler.priors``) of the priors still drawn.
-        priors: those priors, each restricted to the keys the sweep leaves free.
-    """
-
-    sampler: ParameterSampler
-    kept: tuple[int, ...]
-    priors: PriorSet
-
-    @property
-    def columns(self) -> list[str]:
-        return self.priors.columns
-
-    def scenario_for(self, scenario: Scenario, seed: int) -> tuple[Scenario, dict[str, float]]:
-        """The scenario of the replication with seed ``seed`` at a point, and the drawn values."""
-        theta = self.sampler.draw(seed)[list(self.kept)]
-        values = {c: float(x) for c, x in zip(self.columns, theta, strict=True)}
-        return self.priors.apply(scenario, theta), values
+#: Where a result folder keeps the priors and posterior its rows drew from.
+PARAMETERS_DIR = "parameters"
 
 
 @dataclass(frozen=True)
@@ -76,7 +48,7 @@ class ScenarioUncertainty:
     """What one swept scenario draws: files, content hash, the drawn and the fixed priors."""
 
     scenario: str
-    draws: SweepDraws | None
+    draws: PartialSampler | None
     priors_file: str
     posterior_file: str | None
     content_sha256: str
@@ -88,11 +60,31 @@ class ScenarioUncertainty:
         kept = {p.name for p in self.draws.priors.priors} if self.draws is not None else set()
         return [name for name in self.fixed if name not in kept]
 
+    def kept(self) -> dict[str, str]:
+        """Where a result folder keeps the draws' sources (relative to the folder): the priors,
+        and the posterior sample with ``posterior``, so ``escsim trace DIR --replication K``
+        redraws a row's parameters wherever the folder goes."""
+        if self.draws is None:
+            return {}
+        out = {"priors": f"{PARAMETERS_DIR}/{self.scenario}.priors.toml"}
+        if self.draws.sampler.posterior is not None:
+            out["posterior"] = f"{PARAMETERS_DIR}/{self.scenario}.posterior.csv"
+        return out
+
+    def copies(self) -> dict[str, str]:
+        """The text of each kept file, by its path in the folder (as read: byte for byte)."""
+        if self.draws is None:
+            return {}
+        sampler = self.draws.sampler
+        texts = {"priors": sampler.priors.text,
+                 "posterior": sampler.posterior.text if sampler.posterior is not None else ""}
+        return {path: texts[kind] for kind, path in self.kept().items()}
+
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "priors": self.priors_file,
                 "posterior": self.posterior_file, "content_sha256": self.content_sha256,
                 "drawn": [] if self.draws is None else self.draws.priors.names,
-                "fixed_by_sweep": self.fixed, "dropped": self.dropped}
+                "fixed_by_sweep": self.fixed, "dropped": self.dropped, "kept": self.kept()}
 
     def describe(self, mode: str) -> str:
         n = 0 if self.draws is None else len(self.draws.priors)
@@ -132,37 +124,6 @@ class SweepUncertainty:
         return [s.describe(self.mode) for s in self.scenarios]
 
 
-def content_hash(sampler: ParameterSampler) -> str:
-    """Hash of what the draws come from: the priors' text and the posterior sample."""
-    h = hashlib.sha256(sampler.priors.text.encode())
-    if sampler.posterior is not None:
-        h.update(np.ascontiguousarray(sampler.posterior.values, dtype=float).tobytes())
-        h.update(np.ascontiguousarray(sampler.posterior.weights, dtype=float).tobytes())
-    return h.hexdigest()[:12]
-
-
-def _restrict(sampler: ParameterSampler, fixed: set[str]
-              ) -> tuple[SweepDraws | None, dict[str, list[str]]]:
-    """The sampler without the ``fixed`` keys; and per prior touched, its fixed keys."""
-    prior_set = sampler.priors
-    kept, priors, targets = [], [], []
-    touched: dict[str, list[str]] = {}
-    for i, (p, ts) in enumerate(zip(prior_set.priors, prior_set.targets, strict=True)):
-        hit = [k for k in p.keys if k in fixed]
-        if hit:
-            touched[p.name] = hit
-        free = tuple(t for t in ts if t.key not in fixed)
-        if free:
-            kept.append(i)
-            priors.append(dataclasses.replace(p, keys=tuple(t.key for t in free))
-                          if len(free) < len(ts) else p)
-            targets.append(free)
-    if not kept:
-        return None, touched
-    restricted = dataclasses.replace(prior_set, priors=tuple(priors), targets=tuple(targets))
-    return SweepDraws(sampler, tuple(kept), restricted), touched
-
-
 def _set_by_reload(scenario: Scenario, bases: Sequence[Scenario], keys: Sequence[str]
                    ) -> set[str]:
     """The ``keys`` whose value differs between ``scenario`` and one of the point ``bases``
@@ -182,7 +143,7 @@ def _set_by_reload(scenario: Scenario, bases: Sequence[Scenario], keys: Sequence
     return out
 
 
-def _check_bases(draws: SweepDraws, bases: Sequence[Scenario]) -> None:
+def _check_bases(draws: PartialSampler, bases: Sequence[Scenario]) -> None:
     """Every drawn value is valid at every point: the priors' keys exist in each point scenario
     and their support lies in range there (a reload can change a scaled key's value)."""
     ps = draws.priors
@@ -226,11 +187,20 @@ def plan_uncertainty(mode: str, priors: str | Path | None, posterior: str | Path
         assert sampler is not None
         prior_keys = [k for p in sampler.priors.priors for k in p.keys]
         fixed = {k for k in prior_keys if k in set(swept)} | _set_by_reload(s, bases, prior_keys)
-        draws, touched = _restrict(sampler, fixed)
+        draws, touched = sampler.without(fixed)
         if draws is not None:
             _check_bases(draws, bases)
         out.append(ScenarioUncertainty(
             s.scenario.name, draws, sampler.priors.file,
             sampler.posterior.file if sampler.posterior is not None else None,
-            content_hash(sampler), touched))
+            sampler.content_hash(), touched))
     return SweepUncertainty(mode, tuple(out))
+
+
+def single_uncertainty(scenario: Scenario, sampler: ParameterSampler) -> SweepUncertainty:
+    """The parameter uncertainty of ``escsim run``: every prior drawn, nothing fixed."""
+    draws, _ = sampler.without(set())
+    return SweepUncertainty(sampler.mode, (ScenarioUncertainty(
+        scenario.scenario.name, draws, sampler.priors.file,
+        sampler.posterior.file if sampler.posterior is not None else None,
+        sampler.content_hash()),))

@@ -19,6 +19,7 @@ from escsim.engine import run_columns
 from escsim.errors import InputError
 from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.results.sweep import PointInfo
+from escsim.scenario.priors import ParameterSampler, PartialSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.design import (
     SWEEP_DESIGNS,
@@ -30,7 +31,7 @@ from escsim.sweep.design import (
     saltelli_points,
     sampled_points,
 )
-from escsim.sweep.parameters import SweepDraws, SweepUncertainty, plan_uncertainty
+from escsim.sweep.parameters import SweepUncertainty, plan_uncertainty, single_uncertainty
 from escsim.sweep.points import Patch, PointBuilder, build_point, check_key
 from escsim.sweep.work import DailyMode
 
@@ -131,7 +132,7 @@ class SweepPlan:
     #: ``--parameter-uncertainty``: what each scenario draws (None: nothing drawn).
     uncertainty: SweepUncertainty | None = None
     #: Per base: the draws of its scenario (None: no parameter uncertainty).
-    base_draws: list[SweepDraws | None] = field(default_factory=list, repr=False)
+    base_draws: list[PartialSampler | None] = field(default_factory=list, repr=False)
     _pair_keys: list[int] | None = field(default=None, repr=False)
 
     @property
@@ -193,7 +194,7 @@ class SweepPlan:
                                for p in self.design_points]
         return self._pair_keys[d]
 
-    def draws(self, point: int) -> SweepDraws | None:
+    def draws(self, point: int) -> PartialSampler | None:
         """What a point's replications draw (``--parameter-uncertainty``), or None."""
         if not (self.base_draws and self.resolved):
             return None
@@ -391,7 +392,7 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
 
 
 def plan_single(scenario: Scenario, runs: int, seed: int,
-                parameters: SweepDraws | Any = None) -> SweepPlan:
+                parameters: PartialSampler | Any = None) -> SweepPlan:
     """The one-point plan of ``escsim run``: ``runs`` replications of a loaded scenario.
 
     Replication ``r`` gets ``replication_seed(seed, r, 0)``; the rows carry the scenario's own
@@ -402,11 +403,15 @@ def plan_single(scenario: Scenario, runs: int, seed: int,
         raise InputError("runs must be at least 1", key="--runs", value=runs,
                          expected="a whole number >= 1")
     overrides = tuple(f"{k}={v}" for k, v in scenario.overrides)
+    # a sampler's sources go in the manifest (and the folder keeps copies): a row replays
+    uncertainty = single_uncertainty(scenario, parameters) \
+        if isinstance(parameters, ParameterSampler) else None
     spec = SweepSpec(scenarios=(scenario.scenario.name,), design="single", runs=runs,
-                     seed=seed, overrides=overrides, kind="run")
+                     seed=seed, overrides=overrides, kind="run",
+                     parameter_uncertainty=uncertainty.mode if uncertainty else "none")
     info = PointInfo(0, scenario.scenario.name, 0, (), float(scenario.scenario.horizon_days),
                      tuple(sorted(r.level for r in scenario.ladder.values())))
     columns = [*run_columns(scenario), *getattr(parameters, "columns", [])]
     ladders = {scenario.scenario.name: {n: r.level for n, r in scenario.ladder.items()}}
     return SweepPlan(spec, [], [], [()], None, columns, list(columns), [info], ladders, {},
-                     [(0, ())], [scenario], None, [parameters])
+                     [(0, ())], [scenario], uncertainty, [parameters])

@@ -46,6 +46,7 @@ from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import (
     atomic_binary,
+    atomic_write_text,
     output_lock,
     read_json_input,
     write_errors,
@@ -53,15 +54,18 @@ from escsim.results.files import (
     write_table,
 )
 from escsim.results.provenance import (
+    SCENARIOS_DIR,
     code_hash,
+    command_line,
     display_path,
     provenance,
     variant_name,
     write_scenarios,
 )
+from escsim.scenario.dump import scenario_toml
+from escsim.scenario.priors import PartialSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor, available_cores
-from escsim.sweep.parameters import SweepDraws
 from escsim.sweep.plan import MAX_CHUNK_RUNS, SweepPlan, SweepSpec, plan_sweep
 from escsim.sweep.work import Chunk, DailyMode, Task, run_chunk
 from escsim.version import __version__
@@ -84,7 +88,7 @@ def make_chunk(plan: SweepPlan, chunk_id: int, chunk_runs: int,
     first = chunk_id * chunk_runs
     last = min(first + chunk_runs, plan.total_runs)
     bases: list[Scenario] = []
-    draws: list[SweepDraws | None] = []
+    draws: list[PartialSampler | None] = []
     tasks = []
     g = first
     while g < last:
@@ -164,6 +168,34 @@ def _new_manifest(plan: SweepPlan, chunk_runs: int, title: str | None = None
         "sessions": [],
         "chunks": [],
     }
+
+
+def _write_reloaded(out: Path, plan: SweepPlan) -> list[dict[str, Any]]:
+    """Write the resolved scenario of every base a swept value reloaded (a policy preset, a
+    date): the scenario files written beside the manifest pin every value, so a preset set
+    on top of them would change nothing, and ``escsim trace DIR --replication K --point P``
+    starts from the point's own base. Returns the manifest's entries: per base, its scenario,
+    the swept values that made it and its file."""
+    if plan.single or not plan.resolved:
+        return []
+    entries: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    loaded = {s.param_hash for s in plan.scenarios}
+    for info, (b, patch) in zip(plan.points, plan.resolved, strict=True):
+        if b in seen:
+            continue
+        seen.add(b)
+        patched = {k for k, _ in patch}
+        values = {k: v for k, v in zip(plan.keys, info.values, strict=True) if k not in patched}
+        base = plan.bases[b]
+        if not values or base.param_hash in loaded:
+            continue  # the scenario as loaded: its resolved file is written already
+        name = f"{SCENARIOS_DIR}/reloaded/{base.scenario.name}-{base.param_hash}.toml"
+        atomic_write_text(out / name, scenario_toml(base, header=f"Command: {command_line()}"
+                                                    if command_line() else ""))
+        entries.append({"scenario": base.scenario.name, "values": values,
+                        "param_hash": base.param_hash, "resolved": name})
+    return entries
 
 
 def _check_resume(plan: SweepPlan, manifest: dict[str, Any], folder: Path) -> None:
@@ -325,6 +357,12 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, f
         (out / tables.PARTS).mkdir(parents=True)
         manifest = _new_manifest(plan, chunk_runs, title)
         write_scenarios(out, plan.scenarios)
+        reloaded = _write_reloaded(out, plan)
+        if reloaded:
+            manifest["reloaded_bases"] = reloaded
+        for u in plan.uncertainty.scenarios if plan.uncertainty is not None else ():
+            for name, text in u.copies().items():  # what a replay redraws from
+                atomic_write_text(out / name, text)
         if not plan.single:  # a run folder has one point and nothing swept
             write_json(out / tables.DESIGN, _design_json(plan))
             write_table(out / tables.POINTS, ["point", "scenario", "design_point",
