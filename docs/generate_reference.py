@@ -29,6 +29,7 @@ from typing import Any
 
 import escsim
 import escsim.plotting
+from escsim.analysis.paired import DIFFERENCE_COLUMNS
 from escsim.records import (
     BASE_COLUMNS,
     DRAWN_PREFIX,
@@ -531,11 +532,14 @@ TABLES = (
      "and measure", ["scenario", "start_date", "horizon_days", "measure", "estimate", "low",
                      "high", "interval", "runs"]),
     ("points.csv", "escsim sweep, escsim sensitivity", "one row per sweep point",
-     ["point", "scenario", "design_point", "seed_key", "<swept key>", "horizon_days"]),
+     ["point", "scenario", "design_point", "seed_key", "<swept key>", "start_date",
+      "horizon_days"]),
     ("summary.csv", "escsim sweep, escsim sensitivity", "one row per sweep point",
-     ["point", "design_point", "scenario", "<swept key>", "horizon_days", "runs",
+     ["point", "design_point", "scenario", "<swept key>", "start_date", "horizon_days", "runs",
       "p_rung_<K>", "p_rung_<K>_low", "p_rung_<K>_high",
       *[f"{s}_<count>" for s in ("mean", "q05", "q50", "q95")]]),
+    ("differences.csv", "escsim compare, escsim run with --base", "one row per variant and "
+     "measure: its paired difference from the base", DIFFERENCE_COLUMNS),
 )
 
 

@@ -138,8 +138,10 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
                         "run (the regional war) was reached."),
     "max_rung": ("level", "The highest ladder level reached (0: none). Rungs are not nested: "
                           "a run at level 5 may not have reached level 4."),
-    "horizon_days": ("days", "Length of each replication."),
-    "start_date": ("date", "Calendar date of day 0."),
+    "horizon_days": ("days", "Length of each replication: with start_date, the window the "
+                             "row's numbers cover (rows of different windows are not "
+                             "comparable number for number)."),
+    "start_date": ("date", "Calendar date of day 0 of the row's scenario."),
     "runs": ("count", "Number of replications."),
     "day": ("days", "Day since the start date (0 is the start date)."),
     "date": ("date", "Calendar date of the day."),
@@ -150,9 +152,11 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "q50": ("same as the series", "Median across runs."),
     "q95": ("same as the series", "95% quantile across runs."),
     "measure": ("name", "What the row estimates: rung_K_reached (probability of reaching rung "
-                        "K within the horizon) or COUNT_median."),
+                        "K within the horizon), COUNT_median, or (differences.csv) "
+                        "COUNT_mean."),
     "estimate": ("probability or count", "The estimate: a probability, or a median count."),
-    "low": ("as estimate", "Lower end of the interval (see the interval column)."),
+    "low": ("as estimate", "Lower end of the interval (the interval or method column says "
+                           "which)."),
     "high": ("as estimate", "Upper end of the interval."),
     "interval": ("text", "What low-high is: a 95% Clopper-Pearson interval (Monte Carlo "
                          "uncertainty only) or the 5-95% range of runs."),
@@ -160,7 +164,24 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "outcome": ("text", "The outcome explained (rung:K, COLUMN>=X or a count column)."),
     "label": ("text", "The outcome in words."),
     "parameter": ("key", "The varied scenario key."),
-    "method": ("name", "sobol (variance-based indices) or morris (elementary effects)."),
+    "method": ("name", "How the row was computed: sobol (variance-based indices) or morris "
+                       "(elementary effects) in sensitivity.csv; the paired interval's method "
+                       "in differences.csv."),
+    # differences.csv
+    "base": ("name", "The scenario the variant is read against (--base)."),
+    "variant": ("name", "The scenario compared with the base."),
+    "base_start_date": ("date", "Calendar date of day 0 of the base scenario."),
+    "base_horizon_days": ("days", "Length of each replication of the base scenario."),
+    "kind": ("name", "What the row holds: in differences.csv probability (a rung reached) or "
+                     "mean (of a count); in a backtest's comparison.csv the kind of "
+                     "observation."),
+    "base_estimate": ("as measure", "The measure in the base scenario's runs."),
+    "variant_estimate": ("as measure", "The measure in the variant's runs."),
+    "difference": ("as measure", "variant_estimate - base_estimate, over replications paired "
+                                 "by seed."),
+    "confidence": ("probability", "Confidence level of the interval low-high."),
+    "variance_ratio": ("ratio", "Variance of the paired difference over that of an unpaired "
+                                "one (below 1: the pairing helped)."),
     "S1": ("share of variance", "Sobol' first-order index: the share of the outcome's variance "
                                 "due to this parameter alone."),
     "S1_low": ("share of variance", "Lower end of the bootstrap interval of S1."),

@@ -463,7 +463,8 @@ def write_differences(target: Path, folders: list[Path], base: str,
                          expected=" | ".join(names))
     runs_by_scenario = {n: run_folder.read_runs(f) for n, f in zip(names, folders, strict=True)}
     try:
-        table = paired_differences(runs_by_scenario, base)
+        table = paired_differences(runs_by_scenario, base, windows={
+            s["scenario"]: (s["start_date"], float(s["horizon_days"])) for s in summaries})
     except ValueError as exc:
         from escsim.errors import InputError
 
@@ -472,6 +473,7 @@ def write_differences(target: Path, folders: list[Path], base: str,
             from None
     with atomic_open(Path(target) / "differences.csv") as fh:
         table.to_csv(fh, index=False)
+    write_columns(target)  # the comparison's dictionary was written before this table
     if plots:
         from escsim.plotting.study import plot_differences
 

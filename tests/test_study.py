@@ -188,6 +188,16 @@ def test_a_three_by_four_study_end_to_end(reference: Path) -> None:
         assert (reference / "plots" / png).stat().st_size > 0
     study = json.loads((reference / "study.json").read_text())
     assert study["most_robust"] == ranking["doctrine"].iloc[0]
+    # every per-state table says which window its numbers cover, right after the state
+    states = pd.read_csv(reference / "states.csv")
+    for table in (states, outcomes, regret):
+        cols = list(table.columns)
+        assert cols[cols.index("state") + 1:cols.index("state") + 3] == ["start_date",
+                                                                       "horizon_days"]
+    for s in states.itertuples():
+        meta = escsim.load_scenario(s.scenario).scenario
+        assert (s.start_date, s.horizon_days) == (str(meta.start_date), meta.horizon_days)
+    assert outcomes["start_date"].notna().all() and regret["horizon_days"].notna().all()
 
 
 def test_study_bytes_do_not_depend_on_the_executor(study_file: Path, reference: Path,

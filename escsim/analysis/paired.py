@@ -107,29 +107,46 @@ def align_pairs(base: pd.DataFrame, variant: pd.DataFrame) -> tuple[pd.DataFrame
     return b, v
 
 
+#: The columns of a differences table (``differences.csv``).
+DIFFERENCE_COLUMNS = ["base", "variant", "base_start_date", "base_horizon_days", "start_date",
+                      "horizon_days", "measure", "kind", "base_estimate", "variant_estimate",
+                      "difference", "low", "high", "confidence", "method", "runs",
+                      "variance_ratio"]
+
+
 def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
-                       counts: Sequence[str] = MAIN_COUNTS, confidence: float = 0.95
+                       counts: Sequence[str] = MAIN_COUNTS, confidence: float = 0.95,
+                       windows: Mapping[str, tuple[str, float]] | None = None
                        ) -> pd.DataFrame:
     """Tidy table: one row per (variant, measure) of the difference from ``base``.
 
     Measures are ``rung_K_reached`` (a probability; Newcombe's paired interval) and the mean
-    of each count in ``counts`` (a paired t interval). Columns: ``base``, ``variant``,
-    ``measure``, ``kind``, ``base_estimate``, ``variant_estimate``, ``difference``, ``low``,
-    ``high``, ``confidence``, ``method``, ``runs``, ``variance_ratio``.
+    of each count in ``counts`` (a paired t interval). Columns: :data:`DIFFERENCE_COLUMNS`:
+    ``base``, ``variant``, the windows of both (``base_start_date``, ``base_horizon_days``,
+    ``start_date``, ``horizon_days``: from ``windows``, each scenario's (start date, horizon in
+    days), empty when not given), ``measure``, ``kind``, ``base_estimate``,
+    ``variant_estimate``, ``difference``, ``low``, ``high``, ``confidence``, ``method``,
+    ``runs``, ``variance_ratio``.
     """
     if base not in runs_by_variant:
         raise ValueError(f"the base {base!r} is not among the variants")
+    windows = windows or {}
+    base_start, base_horizon = windows.get(base, ("", float("nan")))
     rows = []
     for name, runs in runs_by_variant.items():
         if name == base:
             continue
+        start, horizon = windows.get(name, ("", float("nan")))
+        where = {"base": base, "variant": name, "base_start_date": base_start,
+                 "base_horizon_days": base_horizon, "start_date": start,
+                 "horizon_days": horizon}
         b, v = align_pairs(runs_by_variant[base], runs)
         levels = [lv for lv in rung_levels(b) if f"day_rung_{lv}" in v]
         for level in levels:
             xb = b[f"day_rung_{level}"].notna().to_numpy()
             xv = v[f"day_rung_{level}"].notna().to_numpy()
             d, lo, hi = paired_proportion_difference(xb, xv, confidence)
-            rows.append({"base": base, "variant": name, "measure": f"rung_{level}_reached",
+            rows.append({**where, "measure": f"rung_{level}_reached",
                          "kind": "probability", "base_estimate": float(xb.mean()),
                          "variant_estimate": float(xv.mean()), "difference": d, "low": lo,
                          "high": hi, "confidence": confidence,
@@ -141,11 +158,9 @@ def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
             xb = b[c].to_numpy(dtype=float)
             xv = v[c].to_numpy(dtype=float)
             d, lo, hi = paired_mean_difference(xb, xv, confidence)
-            rows.append({"base": base, "variant": name, "measure": f"{c}_mean", "kind": "mean",
+            rows.append({**where, "measure": f"{c}_mean", "kind": "mean",
                          "base_estimate": float(xb.mean()), "variant_estimate": float(xv.mean()),
                          "difference": d, "low": lo, "high": hi, "confidence": confidence,
                          "method": PAIRED_MEAN_METHOD, "runs": len(b),
                          "variance_ratio": variance_ratio(xb, xv)})
-    return pd.DataFrame(rows, columns=["base", "variant", "measure", "kind", "base_estimate",
-                                       "variant_estimate", "difference", "low", "high",
-                                       "confidence", "method", "runs", "variance_ratio"])
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)

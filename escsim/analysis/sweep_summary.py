@@ -26,7 +26,7 @@ def summary_inputs(rungs: Sequence[int]) -> list[str]:
 
 
 def summary_columns(keys: Sequence[str], rungs: Sequence[int]) -> list[str]:
-    cols = ["point", "design_point", "scenario", *keys, "horizon_days", "runs"]
+    cols = ["point", "design_point", "scenario", *keys, "start_date", "horizon_days", "runs"]
     for r in rungs:
         cols += [f"p_rung_{r}", f"p_rung_{r}_low", f"p_rung_{r}_high"]
     for c in MAIN_COUNTS:
@@ -65,7 +65,7 @@ def build_summary(blocks: Iterable[pd.DataFrame], points: Sequence[PointInfo],
     rows = []
     for i, info in enumerate(points):
         row: list[Any] = [info.point, info.design_point, info.scenario, *info.values,
-                          info.horizon_days, int(n[i])]
+                          info.start_date, info.horizon_days, int(n[i])]
         for j, r in enumerate(rungs):
             if r not in info.rungs or n[i] == 0:
                 row += [None, None, None]

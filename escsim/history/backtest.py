@@ -257,8 +257,12 @@ class Backtest:
         return [c for c in self.comparisons if c.covered]
 
     def table(self) -> pd.DataFrame:
-        """One row per observation (covered or not): ``comparison.csv``."""
-        return pd.DataFrame([c.row() for c in self.comparisons])
+        """One row per observation (covered or not): ``comparison.csv``. Each row names the
+        scenario and its window (start date, horizon): eras' rows sit in one table."""
+        meta = self.scenario.scenario
+        where = {"scenario": meta.name, "start_date": str(meta.start_date),
+                 "horizon_days": float(meta.horizon_days)}
+        return pd.DataFrame([{**where, **c.row()} for c in self.comparisons])
 
     def simulated(self) -> pd.DataFrame:
         """Simulated value of each covered observation, one row per run (``simulated.csv``)."""
@@ -687,15 +691,18 @@ def eras_report_markdown(backtests: Sequence[Backtest], command: str | None = No
 def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = False,
                         plots: bool = True, command: str | None = None) -> Path:
     """Write one folder over several eras: ``report.md``, ``comparison.csv`` (every era's rows,
-    with a ``scenario`` column) and one :func:`write_backtest` folder per era."""
+    each with its scenario, start date and horizon), ``columns.json`` and one
+    :func:`write_backtest` folder per era."""
     from escsim.results import atomic_folder, atomic_write_text
+    from escsim.results.columns import write_columns
 
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
         tables = []
         for bt in backtests:
             write_backtest(bt, tmp / bt.scenario.scenario.name, plots=plots, command=command)
-            tables.append(bt.table().assign(scenario=bt.scenario.scenario.name))
+            tables.append(bt.table())  # each row names its era and the era's window
         pd.concat(tables, ignore_index=True).to_csv(tmp / "comparison.csv", index=False)
         atomic_write_text(tmp / "report.md", eras_report_markdown(backtests, command))
+        write_columns(tmp)
     return out

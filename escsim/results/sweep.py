@@ -4,7 +4,7 @@ A sweep folder holds::
 
     manifest.json   what was run: spec, seeds, versions, scenario hashes, executor, timings
     design.json     the exact swept values of every design point (what --resume re-runs)
-    points.csv      one row per point: scenario, swept values, seed key, horizon
+    points.csv      one row per point: scenario, swept values, seed key, start date, horizon
     runs.csv        one row per point x replication: swept values, seed, every run column
     summary.csv     one row per point: rung probabilities with exact 95% intervals, count
                     quantiles
@@ -125,6 +125,8 @@ class PointInfo:
     values: tuple[Any, ...]
     horizon_days: float
     rungs: tuple[int, ...]
+    #: Calendar date of day 0 (ISO): with the horizon, the window the point's numbers cover.
+    start_date: str = ""
 
 
 # ---------------------------------------------------------------------------------- reading ---

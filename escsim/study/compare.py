@@ -73,5 +73,8 @@ def compare(base: str | Scenario, variants: Sequence[str | Scenario], runs: int 
     sims = {s.scenario.name: simulate(s, runs=runs, seed=seed, executor=executor)
             for s in scenarios}
     table = paired_differences({n: sim.runs for n, sim in sims.items()}, names[0], counts,
-                               confidence)
+                               confidence, windows={
+                                   s.scenario.name: (str(s.scenario.start_date),
+                                                     float(s.scenario.horizon_days))
+                                   for s in scenarios})
     return Comparison(names[0], sims, table)

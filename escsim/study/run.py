@@ -156,6 +156,31 @@ def states_table(plan: StudyPlan) -> pd.DataFrame:
                          for s in plan.states])
 
 
+#: The study tables with one row per state (or per doctrine x state): each row carries its
+#: state's window, since the states of an ensemble of scenarios may cover different ones.
+_PER_STATE = ("outcomes", "regret", "states")
+
+
+def state_windows(plan: StudyPlan) -> pd.DataFrame:
+    """One row per state: its ``start_date`` and ``horizon_days`` (those of its points)."""
+    seen: dict[int, tuple[str, float]] = {}
+    for info in plan.sweep.points:
+        seen.setdefault(plan.cell(info.point)[1], (info.start_date, info.horizon_days))
+    return pd.DataFrame([{"state": s.name, "start_date": seen[s.index][0],
+                          "horizon_days": seen[s.index][1]} for s in plan.states
+                         if s.index in seen])
+
+
+def with_windows(table: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its rows' state windows right after the ``state`` column."""
+    if "state" not in table.columns or table.empty:
+        return table
+    merged = table.merge(windows, on="state", how="left")
+    cols = [c for c in table.columns if c not in ("start_date", "horizon_days")]
+    at = cols.index("state") + 1
+    return merged[[*cols[:at], "start_date", "horizon_days", *cols[at:]]]
+
+
 def read_cube(plan: StudyPlan, folder: Path) -> Cube:
     """The per-replication outcomes of a finished study folder."""
     runs = tables.read_sweep(folder).read_runs(
@@ -248,10 +273,13 @@ def _write(report: StudyReport, states: pd.DataFrame, plots: bool) -> None:
     spec = report.plan.spec
     from escsim.results.files import atomic_open
 
+    windows = state_windows(report.plan)
     for name, table in (("outcomes", report.outcomes), ("regret", report.regret),
                         ("robustness", report.robustness), ("ranking", report.ranking),
                         ("satisficing", report.satisficing), ("front", report.front),
                         ("drivers", report.drivers), ("states", states)):
+        if name in _PER_STATE:
+            table = with_windows(table, windows)
         with atomic_open(folder / f"{name}.csv") as fh:
             table.to_csv(fh, index=False)
     doctrines = [{"doctrine": d, **dict(v)} for d, v in report.plan.doctrines]

@@ -370,9 +370,11 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
                 ladders[base.scenario.name] = {n: r.level for n, r in base.ladder.items()}
             resolved.append((base_index[base.param_hash], patch))
             horizon = dict(patch).get("scenario.horizon_days", base.scenario.horizon_days)
+            start = dict(patch).get("scenario.start_date", base.scenario.start_date)
             infos.append(PointInfo(ref * n_design + d, base.scenario.name, d,
-                                          tuple(values), float(horizon),
-                                          tuple(sorted(r.level for r in base.ladder.values()))))
+                                   tuple(values), float(horizon),
+                                   tuple(sorted(r.level for r in base.ladder.values())),
+                                   str(start)))
     uncertainty = plan_uncertainty(
         spec.parameter_uncertainty, spec.priors, spec.posterior, builder.scenarios,
         [[b for b, r in zip(bases, base_refs, strict=True) if r == ref]
@@ -410,7 +412,8 @@ def plan_single(scenario: Scenario, runs: int, seed: int,
                      seed=seed, overrides=overrides, kind="run",
                      parameter_uncertainty=uncertainty.mode if uncertainty else "none")
     info = PointInfo(0, scenario.scenario.name, 0, (), float(scenario.scenario.horizon_days),
-                     tuple(sorted(r.level for r in scenario.ladder.values())))
+                     tuple(sorted(r.level for r in scenario.ladder.values())),
+                     str(scenario.scenario.start_date))
     columns = [*run_columns(scenario), *getattr(parameters, "columns", [])]
     ladders = {scenario.scenario.name: {n: r.level for n, r in scenario.ladder.items()}}
     return SweepPlan(spec, [], [], [()], None, columns, list(columns), [info], ladders, {},

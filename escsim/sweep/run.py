@@ -365,10 +365,10 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, f
                 atomic_write_text(out / name, text)
         if not plan.single:  # a run folder has one point and nothing swept
             write_json(out / tables.DESIGN, _design_json(plan))
-            write_table(out / tables.POINTS, ["point", "scenario", "design_point",
-                                                     "seed_key", *plan.keys, "horizon_days"],
-                               [[p.point, p.scenario, p.design_point, plan.seed_key(p.point),
-                                 *p.values, p.horizon_days] for p in plan.points])
+            write_table(out / tables.POINTS, ["point", "scenario", "design_point", "seed_key",
+                                              *plan.keys, "start_date", "horizon_days"],
+                        [[p.point, p.scenario, p.design_point, plan.seed_key(p.point),
+                          *p.values, p.start_date, p.horizon_days] for p in plan.points])
     n_chunks = math.ceil(plan.total_runs / chunk_runs)
     (out / tables.PARTS).mkdir(parents=True, exist_ok=True)
     done = tables.done_chunks(out)

@@ -90,10 +90,11 @@ def tail_line(tail: dict[str, Any]) -> str:
 
 
 #: Columns of a sweep folder's ``tail.csv``.
-SWEEP_TAIL_COLUMNS = ("point", "scenario", "rung", "rung_name", "estimate", "ci_low", "ci_high",
-                      "relative_half_width", "effective_sample_size", "cost_replications",
-                      "repetitions", "effort_per_level", "root_seed", "plain_reached",
-                      "plain_runs", "plain_estimate", "plain_ci_low", "plain_ci_high")
+SWEEP_TAIL_COLUMNS = ("point", "scenario", "start_date", "horizon_days", "rung", "rung_name",
+                      "estimate", "ci_low", "ci_high", "relative_half_width",
+                      "effective_sample_size", "cost_replications", "repetitions",
+                      "effort_per_level", "root_seed", "plain_reached", "plain_runs",
+                      "plain_estimate", "plain_ci_low", "plain_ci_high")
 
 
 def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], root_seed: int,
@@ -134,7 +135,9 @@ def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], r
                               repetitions=repetitions, effort=effort, executor=executor,
                               plain_reached=reached, plain_runs=n, progress=step)
         plain = tail["plain"]
-        rows.append([p, plan.points[p].scenario, rung, tail["rung_name"], tail["estimate"],
+        info = plan.points[p]
+        rows.append([p, info.scenario, info.start_date, info.horizon_days, rung,
+                     tail["rung_name"], tail["estimate"],
                      tail["ci_low"], tail["ci_high"], tail["relative_half_width"],
                      tail["effective_sample_size"], tail["cost_replications"], repetitions,
                      "/".join(map(str, tail["effort_per_level"])), root_seed, reached, n,
