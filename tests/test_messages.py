@@ -22,6 +22,35 @@ def test_misspelled_set_table_name_gets_a_suggestion(cli, cli_input_error) -> No
                     "did you mean 'militias'?")
 
 
+@pytest.mark.parametrize(("override", "fragments"), [
+    # a misspelled top-level table is the override's error, not the scenario file's
+    ("us_polcy.preset=punitive", ["--set: key 'us_polcy.preset'", "did you mean 'us_policy'?"]),
+    # a new entry too far from every name for a suggestion: say it is new and what it lacks
+    ("sites.bagdad.troops=100", ["--set: key 'sites.bagdad.troops'", "unknown name 'bagdad' "
+                                 "in [sites]", "syria, iraq, tower_22",
+                                 "missing key sites.bagdad.country"]),
+    ("sites.irak.troops=100", ["did you mean 'iraq'?"]),
+])
+def test_a_table_only_an_override_made_is_blamed_on_the_override(cli, cli_input_error,
+                                                                 override: str,
+                                                                 fragments: list[str]) -> None:
+    line = cli_input_error(cli("show", "baseline-2024-11", "--set", override), *fragments)
+    assert "baseline-2024-11.toml" not in line
+    # the same through --vary
+    line = cli_input_error(cli("sweep", "baseline-2024-11", "--vary",
+                               override.replace("=", "=1,"), "--runs", 1),
+                           "--vary", override.split("=")[0])
+    assert "baseline-2024-11.toml" not in line
+
+
+def test_a_bad_value_in_a_complete_new_entry_is_still_its_own_error(cli,
+                                                                     cli_input_error) -> None:
+    new_site = ["--set", "sites.erbil.country=iraq", "--set", "sites.erbil.troops=many",
+                "--set", "sites.erbil.target_weight=0.1"]
+    cli_input_error(cli("show", "baseline-2024-11", *new_site), "sites.erbil.troops",
+                    "'many'")
+
+
 def test_show_key_that_matches_nothing_is_an_error(cli, cli_input_error) -> None:
     cli_input_error(cli("show", "baseline-2024-11", "--key", "militas"), "--key",
                     "did you mean 'militias'?")
@@ -54,3 +83,24 @@ def test_a_zero_index_interval_is_not_nan() -> None:
     assert _interval(0.0, math.nan, math.nan) == "[0.00, 0.00]"
     assert "nan" not in _interval(0.0, math.nan, math.nan)
     assert _interval(0.25, 0.1, 0.4) == "[0.10, 0.40]"
+
+
+def test_a_zero_sobol_index_has_a_zero_interval_in_the_table() -> None:
+    """An output that only the first of two parameters moves: the second's indices are exactly
+    zero in every bootstrap resample, so its interval is [0, 0] (BCa alone gives NaN)."""
+    import numpy as np
+
+    from escsim.analysis.sensitivity import sobol_analysis
+
+    rng = np.random.default_rng(3)
+    n = 64
+    f_a, f_b = rng.normal(size=n), rng.normal(size=n)
+    # AB_1 takes the first column from B (the output follows it), AB_2 the second (no change)
+    y = np.concatenate([f_a, f_b, f_b, f_a])
+    res = sobol_analysis(y, d=2, n=n, rng=np.random.default_rng(4), n_resamples=200)
+    assert res.first[0, 1] == res.total[0, 1] == 0.0
+    for bound in (res.first_low, res.first_high, res.total_low, res.total_high):
+        assert bound[0, 1] == 0.0  # not NaN
+    # the moving parameter keeps a real interval around its index
+    assert res.total_low[0, 0] < res.total[0, 0] <= res.total_high[0, 0]
+    assert not np.isnan(res.first_low[0, 0])

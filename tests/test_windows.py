@@ -41,6 +41,9 @@ def test_a_sweeps_summary_and_points_carry_each_points_window(cli: Cli, tmp_path
                               strict=True))) == [
             ("surge-2023", "2023-10-17", 30.0), ("surge-2023", "2023-10-17", 60.0),
             ("us-restraint", "2024-11-11", 30.0), ("us-restraint", "2024-11-11", 60.0)]
+    # the printed summary says its min and max come from different windows
+    assert "note: the points cover 4 windows (2023-10-17 + 30 days, 2023-10-17 + 60 days, " \
+           "2024-11-11 + 30 days, 2024-11-11 + 60 days)" in res.stdout
     described = {e["name"]: e for e in
                  json.loads((out / "columns.json").read_text())["tables"]["summary.csv"]}
     assert described["start_date"]["unit"] == "date"

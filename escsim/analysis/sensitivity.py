@@ -105,6 +105,13 @@ def sobol_analysis(y: np.ndarray, d: int, n: int, rng: np.random.Generator,
         res = stats.bootstrap([np.arange(n)], statistic, method="BCa", n_resamples=n_resamples,
                               confidence_level=confidence, vectorized=False, rng=rng)
     low, high = np.asarray(res.confidence_interval.low), np.asarray(res.confidence_interval.high)
+    # BCa gives no interval when every resample gives the same value (an index of exactly 0,
+    # a constant outcome): the interval is then that value, not NaN
+    spread = np.ptp(np.asarray(res.bootstrap_distribution), axis=-1)
+    point = np.stack([first, total])
+    degenerate = np.isnan(low) & (spread == 0)
+    low = np.where(degenerate, point, low)
+    high = np.where(np.isnan(high) & (spread == 0), point, high)
     return SobolIndices(first, total, low[0], high[0], low[1], high[1])
 
 

@@ -253,6 +253,13 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
     echo(f"\n{how}{plan.n_points} points x {plan.spec.runs} runs = {plan.total_runs:,} "
                f"runs ({result.runs_run:,} run now, {result.wall_seconds:.1f}s); root seed "
                f"{plan.spec.seed}")
+    windows = sorted({(str(s), float(h)) for s, h in zip(summary["start_date"],
+                                                          summary["horizon_days"], strict=True)})
+    if len(windows) > 1:  # a probability within 60 days is not one within 365
+        echo(f"note: the points cover {len(windows)} windows ("
+             + ", ".join(f"{s} + {h:g} days" for s, h in windows)
+             + "): a point's probabilities are within its own window (start_date, "
+               "horizon_days of summary.csv)")
     echo(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
     for r in plan.rungs:
         col = summary[f"p_rung_{r}"].dropna()
@@ -371,8 +378,10 @@ def _interval(estimate: float, low: float, high: float) -> str:
 def _print_sensitivity(table: Any) -> None:
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
+        noise = f"Monte Carlo noise share {share:.2f}" if share == share else \
+            "the same at every point"  # no spread across points: no share of it
         echo(f"\n{t['label'].iloc[0]} (mean across points {t['outcome_mean'].iloc[0]:.3g}; "
-                   f"Monte Carlo noise share {share:.2f})")
+             f"{noise})")
         if t["method"].iloc[0] == "sobol":
             echo(f"  {'parameter':<48}{'S1':>7}  {'95% interval':<16}{'ST':>7}  "
                        "95% interval")

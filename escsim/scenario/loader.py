@@ -328,8 +328,34 @@ def parse_value(text: str) -> Any:
         return raw
 
 
+@dataclass(frozen=True)
+class _NewEntry:
+    """A table (or table entry) that only an override created: ``militias.iraq_faction`` for
+    ``--set militias.iraq_faction.x=1``. A typo, more often than a new militia group, site or
+    rung: if the scenario then fails to build inside it, the error is the override's (with a
+    did-you-mean), not the scenario file's missing key."""
+
+    key: str  # the override's key
+    name: str  # the new name
+    where: str  # the table it was added to ('' at the top)
+    existing: tuple[str, ...]  # the names already there
+
+    def error(self, cause: InputError) -> InputError:
+        close = difflib.get_close_matches(self.name, list(self.existing), n=1)
+        place = f"[{self.where}]" if self.where else "the scenario"
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        if not self.where:  # a new top-level table is never valid: the loader's own words
+            return InputError(cause.message, file="--set", key=self.key,
+                              expected=cause.expected)
+        # with a suggestion, the likely typo is the news; without one, what a new entry lacks
+        lacks = "" if close else f" (here: {cause.message} {cause.key})"
+        return InputError(f"unknown name '{self.name}' in {place}{hint}", file="--set",
+                          key=self.key, expected=f"one of {', '.join(self.existing)}, or "
+                          f"every key of a new entry{lacks}")
+
+
 def _apply_override(tree: Tree, key: str, value: Any,
-                    suspects: dict[str, InputError] | None = None) -> None:
+                    suspects: dict[str, _NewEntry] | None = None) -> None:
     parts = key.split(".")
     node = tree
     for i, part in enumerate(parts[:-1]):
@@ -338,17 +364,8 @@ def _apply_override(tree: Tree, key: str, value: Any,
             nxt = _expand(nxt, ".".join(parts[: i + 1]))
             node[part] = nxt
         if nxt is None and node and suspects is not None:
-            # a new table entry one letter away from an existing one may be a typo rather than
-            # a new militia group, site or rung: if the entry then lacks keys, the error says
-            # so (did you mean ...?) instead of blaming the scenario file for a missing key
-            close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.8)
-            if close:
-                where = ".".join(parts[:i])
-                suspects[".".join(parts[: i + 1])] = InputError(
-                    f"unknown name '{part}' in {f'[{where}]' if where else 'the scenario'}; "
-                    f"did you mean '{close[0]}'?", file="--set", key=key,
-                    expected=f"one of {', '.join(str(k) for k in node)}, or every key of a "
-                             f"new entry")
+            suspects.setdefault(".".join(parts[: i + 1]), _NewEntry(
+                key, part, ".".join(parts[:i]), tuple(str(k) for k in node)))
         if not isinstance(nxt, dict):
             nxt = {}
             node[part] = nxt
@@ -715,7 +732,7 @@ def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None 
     items = overrides.items() if isinstance(overrides, dict) else \
         (parse_override(o) for o in (overrides or []))
     policy_overrides = []
-    suspects: dict[str, InputError] = {}  # new entries named like existing ones
+    suspects: dict[str, _NewEntry] = {}  # tables only an override created
     for key, value in items:
         if key == "us_policy.preset" or not key.startswith("us_policy."):
             _apply_override(tree, key, value, suspects)
@@ -728,10 +745,13 @@ def load_scenario(ref: str | Path, overrides: list[str] | dict[str, Any] | None 
     try:
         scenario = builder.build(Scenario, tree, "")
     except InputError as exc:
+        # blamed on the scenario file (a missing or unknown key) inside a table only an
+        # override made: the override's error
         typo = next((e for entry, e in suspects.items()
-                     if exc.key and exc.key.startswith(entry + ".")), None)
+                     if exc.file != "--set" and exc.key
+                     and (exc.key == entry or exc.key.startswith(entry + "."))), None)
         if typo is not None:
-            raise typo from None
+            raise typo.error(exc) from None
         raise
     prov_file = {k: v.rsplit(" -- set in ", 1)[-1] for k, v in builder.provenance.items()}
     _cross_check(scenario, prov_file, builder.main_file)
