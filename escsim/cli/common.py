@@ -256,6 +256,24 @@ def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any
     return make_executor(kind, jobs, scheduler)
 
 
+def output_folder(out: Path | None, default: str, force: bool = False,
+                  resume: bool = False) -> Path:
+    """``--out``, else ``results/<default>``. A default folder that exists already is neither
+    written over nor refused: the next free name (``NAME-2``, ``NAME-3``, ...) is used, and said
+    on stderr, so re-running a command works; ``--force`` replaces it, ``--resume`` finishes it,
+    and a given ``--out`` is checked as given (:func:`check_out`)."""
+    if out is not None:
+        return out
+    target = Path("results") / default
+    if force or resume or not target.exists():
+        return target
+    free = next(target.with_name(f"{target.name}-{i}") for i in range(2, 10_000)
+                if not target.with_name(f"{target.name}-{i}").exists())
+    echo(f"note: {target} exists (--force replaces it, --out chooses another); writing {free}",
+         err=True)
+    return free
+
+
 def check_out(target: Path, force: bool, resume: bool = False) -> None:
     """Before any work: refuse to write over an existing result unless ``--force`` (or
     ``--resume``), and make sure the folder can be created and written."""

@@ -20,6 +20,7 @@ from escsim.cli.common import (
     load_scenario_arg,
     make_cli_executor,
     out_options,
+    output_folder,
     progressbar,
     report_option,
     set_option,
@@ -126,7 +127,7 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
     obs_path = observations or default_observations_path()
     obs = load_observations(obs_path)
     sampler = make_sampler(s, uncertainty, priors, posterior)
-    target = out or Path("results") / f"backtest-{s.scenario.name}"
+    target = output_folder(out, f"backtest-{s.scenario.name}", force)
     check_out(target, force)
     main_days, extra = plan_horizons(s, obs, horizon)
     with make_cli_executor(executor, jobs, scheduler) as ex, \
@@ -166,7 +167,7 @@ def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observation
     scenarios = [load_scenario_arg(name, overrides) for name in ERA_SCENARIOS]
     obs_path = observations or default_observations_path()
     obs = load_observations(obs_path)
-    target = out or Path("results") / "backtest-eras"
+    target = output_folder(out, "backtest-eras", force)
     check_out(target, force)
     with make_cli_executor(*where) as ex, \
             click.progressbar(length=runs * 4 * len(scenarios), file=sys.stderr,
@@ -235,6 +236,8 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     obs_path = observations or default_observations_path()
     all_obs = load_observations(obs_path)
     used = select_observations(all_obs, settings.observations, s, prior_set.file)
+    # not numbered when it exists (as other commands' folders are): results/calibrate-NAME
+    # is where --parameter-uncertainty posterior looks by default
     target = out or Path("results") / f"calibrate-{s.scenario.name}"
     check_out(target, force)
     stages = _StagedProgress()

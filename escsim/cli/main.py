@@ -29,6 +29,7 @@ from escsim.cli.common import (
     load_scenario_arg,
     make_cli_executor,
     out_options,
+    output_folder,
     set_option,
     tail_options,
 )
@@ -314,22 +315,23 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 @set_option
 @executor_options
 @out_options("results/compare-<base>", resume="Finish an interrupted comparison in --out.")
+@click.option("--no-report", is_flag=True, help="Skip report.html (escsim report DIR writes it).")
 @click.pass_context
 def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int, seed: int,
             horizon: float | None, overrides: tuple[str, ...], executor: str, jobs: int | None,
             scheduler: str | None, out: Path | None, force: bool, resume: bool,
-            no_plots: bool) -> None:
+            no_plots: bool, no_report: bool = False) -> None:
     """Differences of VARIANTS from BASE, paired replication by replication.
 
     Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
     writes differences.csv (per rung and main count: the difference with a paired 95%
     interval) and plots/differences.png (a forest plot), beside each scenario's run folder.
     """
-    target = out or Path("results") / f"compare-{Path(base).stem}"
+    target = output_folder(out, f"compare-{Path(base).stem}", force, resume)
     ctx.invoke(run, scenarios=(base, *variants), run_all=False, runs=runs, seed=seed,
                horizon=horizon, overrides=overrides, executor=executor, jobs=jobs,
                scheduler=scheduler, out=target, force=force, resume=resume, no_plots=no_plots,
-               base=base)
+               base=base, no_report=no_report)
 
 
 # ---------------------------------------------------------------------------------- trace ---
@@ -382,7 +384,7 @@ def trace(scenario: str, seed: int | None, replication: int | None, point: int,
             raise InputError("give --seed (or a result folder and --replication)", key="--seed",
                              expected="a seed from the seed column of runs.csv")
         s = load_scenario_arg(scenario, overrides, horizon)
-    target = out or _default_out(f"trace-{s.scenario.name}-{seed}")
+    target = output_folder(out, f"trace-{s.scenario.name}-{seed}", force)
     check_out(target, force)  # before the replication, not after
     with atomic_folder(target, force=force) as tmp:
         table = make_trace(s, seed)

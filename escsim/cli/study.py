@@ -17,6 +17,7 @@ from escsim.cli.common import (
     executor_options,
     make_cli_executor,
     out_options,
+    output_folder,
     tail_options,
 )
 
@@ -51,7 +52,7 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     spec = load_study(study_file)
     if runs is not None:
         spec = replace(spec, runs=runs)
-    target = out or Path("results") / f"study-{spec.name}"
+    target = output_folder(out, f"study-{spec.name}", force, resume)
     plan = None
     if tail_method != "none":
         from escsim.study.plan import plan_study

@@ -24,6 +24,7 @@ from escsim.cli.common import (
     executor_options,
     make_cli_executor,
     out_options,
+    output_folder,
     report_option,
     set_option,
     tail_options,
@@ -183,7 +184,7 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
                 raise
             raise _in_design_table(exc, design_table, table) from None
     tail_rungs = check_tail(plan.scenarios, tail_method, rung, plan.spec.parameter_uncertainty)
-    target = out or Path("results") / f"sweep-{plan.points[0].scenario}"
+    target = output_folder(out, f"sweep-{plan.points[0].scenario}", force, resume)
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force, "sweep")
     if tail_method != "none":
         from escsim.tail.report import sweep_tail
@@ -356,7 +357,7 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
                          levels=levels if method == "morris" else None, seeds=seeds,
                          kind="sensitivity")
         plan = plan_sweep(spec)
-    target = out or Path("results") / f"sensitivity-{plan.points[0].scenario}"
+    target = output_folder(out, f"sensitivity-{plan.points[0].scenario}", force, resume)
     result = _run(plan, target, executor, jobs, scheduler, chunk_runs, resume, force,
                   "sensitivity")
     table = analyse(result.folder, outcomes, n_resamples=bootstrap)
