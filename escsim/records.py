@@ -153,7 +153,8 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "q95": ("same as the series", "95% quantile across runs."),
     "measure": ("name", "What the row estimates: rung_K_reached (probability of reaching rung "
                         "K within the horizon), COUNT_median, or (differences.csv) "
-                        "COUNT_mean."),
+                        "COUNT_mean; in a study's outcomes.csv the outcome's measure "
+                        "(rung:K, COLUMN>=X or a count column)."),
     "estimate": ("probability or count", "The estimate: a probability, or a median count."),
     "low": ("as estimate", "Lower end of the interval (the interval or method column says "
                            "which)."),
@@ -161,7 +162,9 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "interval": ("text", "What low-high is: a 95% Clopper-Pearson interval (Monte Carlo "
                          "uncertainty only) or the 5-95% range of runs."),
     # sensitivity.csv
-    "outcome": ("text", "The outcome explained (rung:K, COLUMN>=X or a count column)."),
+    "outcome": ("text", "The outcome explained (rung:K, COLUMN>=X or a count column); in a "
+                        "study's tables, an outcome named in the study file (or "
+                        "relative_regret, every outcome's regret combined)."),
     "label": ("text", "The outcome in words."),
     "parameter": ("key", "The varied scenario key."),
     "method": ("name", "How the row was computed: sobol (variance-based indices) or morris "
@@ -182,6 +185,44 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "confidence": ("probability", "Confidence level of the interval low-high."),
     "variance_ratio": ("ratio", "Variance of the paired difference over that of an unpaired "
                                 "one (below 1: the pairing helped)."),
+    # a study's tables (escsim study; docs/explanation/regret-and-satisficing.md)
+    "doctrine": ("name", "A doctrine of the study: a setting of the US levers."),
+    "state": ("name", "A state of the world: a scenario and the uncertain keys' values."),
+    "direction": ("text", "min or max: whether less or more of the outcome is better."),
+    "value": ("outcome units", "The outcome of the doctrine in the state: a probability or "
+                               "the mean of a count over the replications."),
+    "best": ("outcome units", "The best value of the outcome over the doctrines in the state."),
+    "regret": ("outcome units", "How far the doctrine's value is from the state's best (0: "
+                                "the best); relative_regret rows: a share of the outcome's "
+                                "scale, averaged over outcomes."),
+    "max_regret": ("outcome units", "The largest regret of the doctrine over the states."),
+    "max_regret_low": ("outcome units", "Lower end of the paired-bootstrap interval of "
+                                        "max_regret."),
+    "max_regret_high": ("outcome units", "Upper end of the paired-bootstrap interval of "
+                                         "max_regret."),
+    "p90_regret": ("outcome units", "The 90th percentile of the doctrine's regret over the "
+                                    "states."),
+    "mean_regret": ("outcome units", "The mean regret of the doctrine over the states."),
+    "states": ("count", "Number of states of the world."),
+    "rank_by": ("name", "The outcome the ranking uses (relative_regret: all combined)."),
+    "rank": ("rank", "The doctrine's rank by maximum regret (1: most robust)."),
+    "rank_low": ("rank", "Best rank in the bootstrap interval."),
+    "rank_high": ("rank", "Worst rank in the bootstrap interval."),
+    "p_best": ("probability", "Share of bootstrap resamples in which the doctrine has the "
+                              "smallest maximum regret."),
+    "resolved": ("yes/no", "Whether the rank interval is a single rank."),
+    "bootstrap": ("count", "Bootstrap resamples behind the intervals."),
+    "states_met": ("count", "States in which the doctrine meets every threshold of the "
+                            "study."),
+    "satisficing_share": ("share", "states_met / states."),
+    "non_dominated": ("yes/no", "Whether no other doctrine is at least as good on every "
+                                "outcome's worst state and better on one."),
+    "target": ("text", "What the scores explain: an outcome, or the regret of the ranking "
+                       "outcome."),
+    "uncertainty": ("key", "An uncertain key of the study (or scenario)."),
+    "score": ("share of variance", "Correlation ratio: the share of the target's variance "
+                                   "across states between the groups of this uncertainty."),
+    "groups": ("count", "Groups of states the uncertainty's values form."),
     "S1": ("share of variance", "Sobol' first-order index: the share of the outcome's variance "
                                 "due to this parameter alone."),
     "S1_low": ("share of variance", "Lower end of the bootstrap interval of S1."),

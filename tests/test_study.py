@@ -188,12 +188,13 @@ def test_a_three_by_four_study_end_to_end(reference: Path) -> None:
         assert (reference / "plots" / png).stat().st_size > 0
     study = json.loads((reference / "study.json").read_text())
     assert study["most_robust"] == ranking["doctrine"].iloc[0]
-    # every per-state table says which window its numbers cover, right after the state
+    # every per-state table says which window its numbers cover, after the state (and its
+    # scenario)
     states = pd.read_csv(reference / "states.csv")
     for table in (states, outcomes, regret):
         cols = list(table.columns)
-        assert cols[cols.index("state") + 1:cols.index("state") + 3] == ["start_date",
-                                                                       "horizon_days"]
+        at = cols.index("scenario" if "scenario" in cols else "state") + 1
+        assert cols[at:at + 2] == ["start_date", "horizon_days"]
     for s in states.itertuples():
         meta = escsim.load_scenario(s.scenario).scenario
         assert (s.start_date, s.horizon_days) == (str(meta.start_date), meta.horizon_days)

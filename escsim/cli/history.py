@@ -170,19 +170,25 @@ def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observation
     target = output_folder(out, "backtest-eras", force)
     check_out(target, force)
     with make_cli_executor(*where) as ex, \
-            click.progressbar(length=runs * 4 * len(scenarios), file=sys.stderr,
-                              label=f"backtest of {len(scenarios)} eras: {runs} runs each",
-                              show_pos=True) as bar:
+            progressbar(length=runs * 4 * len(scenarios),
+                        label=f"backtest of {len(scenarios)} eras: {runs} runs each",
+                        show_pos=True) as bar:
         bts = run_era_backtests(scenarios, obs, runs, seed, ex, bar.update, str(obs_path))
     write_era_backtests(bts, target, force=force, plots=not no_plots, command=_command_line())
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(target)
     for bt in bts:
         sc = bt.score()
-        click.echo(f"\n{bt.scenario.scenario.name}: {sc['inside_90']} of {sc['covered']} "
-                   "observations inside the 90% interval")
+        echo(f"\n{bt.scenario.scenario.name}: {sc['inside_90']} of {sc['covered']} "
+             "observations inside the 90% interval")
         for c in bt.comparisons:
-            click.echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
-                       f"{c.verdict()}")
-    click.echo(f"report: {target / 'report.md'}")
+            echo(f"  {c.observation.id:<28} {c.observation.describe_value():>12}  "
+                 f"{c.verdict()}")
+    echo(f"report: {target / 'report.md'}")
+    emit_json({"results": str(target),
+               "eras": {bt.scenario.scenario.name: bt.summary() for bt in bts}})
 
 
 # ------------------------------------------------------------------------------- calibrate ---
@@ -312,13 +318,16 @@ def _calibrate_eras(priors: Path | None, observations: Path | None, particles: i
             stages.close()
     write_calibration(cal, target, force=force, plots=not no_plots, check=None,
                       command=_command_line())
-    click.echo(f"\njoint calibration of {', '.join(ERA_SCENARIOS)}: {len(cal.particles)} "
-               f"particles, effective sample size {cal.ess:.0f}"
-               + (f"; stopped early: {cal.stopped_early}" if cal.stopped_early else ""))
-    for r in cal.summary_table().itertuples():
-        click.echo(f"  {r.parameter:<46} posterior median {r.posterior_q50:.3g} "
-                   f"[{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]")
-    click.echo(f"report: {target / 'report.md'}")
+    echo(f"\njoint calibration of {', '.join(ERA_SCENARIOS)}: {len(cal.particles)} "
+         f"particles, effective sample size {cal.ess:.0f}"
+         + (f"; stopped early: {cal.stopped_early}" if cal.stopped_early else ""))
+    table = cal.summary_table()
+    for r in table.itertuples():
+        echo(f"  {r.parameter:<46} posterior median {r.posterior_q50:.3g} "
+             f"[{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]")
+    echo(f"report: {target / 'report.md'}")
+    emit_json({"results": str(target), "particles": len(cal.particles), "ess": cal.ess,
+               "posterior": table.to_dict(orient="records")})
 
 
 def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: int,

@@ -119,23 +119,23 @@ def print_differences(path: Path) -> None:
     table = pd.read_csv(path)
     for variant, rows in table.groupby("variant", sort=False):
         first = rows.iloc[0]
-        click.echo(f"\n{variant} - {first['base']}: paired on {int(first['runs'])} common seeds "
+        echo(f"\n{variant} - {first['base']}: paired on {int(first['runs'])} common seeds "
                    f"({int(first['confidence'] * 100)}% intervals)")
         windows = [(first.get(f"{who}start_date"), first.get(f"{who}horizon_days"))
                    for who in ("base_", "")]
         if "start_date" in table and windows[0] != windows[1]:
             (b_start, b_days), (v_start, v_days) = windows
-            click.echo(f"  windows differ: {first['base']} from {b_start} for {b_days:g} days, "
+            echo(f"  windows differ: {first['base']} from {b_start} for {b_days:g} days, "
                        f"{variant} from {v_start} for {v_days:g} days (not comparable number "
                        "for number)")
-        click.echo(f"  {'measure':<26}{'base':>10}{'variant':>10}{'difference':>12}   interval"
+        echo(f"  {'measure':<26}{'base':>10}{'variant':>10}{'difference':>12}   interval"
                    f"{'var. ratio':>22}")
         for r in rows.itertuples():
-            click.echo(f"  {r.measure:<26}{sig(r.base_estimate):>10}{sig(r.variant_estimate):>10}"
+            echo(f"  {r.measure:<26}{sig(r.base_estimate):>10}{sig(r.variant_estimate):>10}"
                        f"{signed(r.difference):>12}   [{signed(r.low)}, {signed(r.high)}]"
                        f"{sig(r.variance_ratio, 2):>14}")
     methods = "; ".join(dict.fromkeys(table["method"]))
-    click.echo(f"intervals: {methods}. var. ratio: variance of the paired difference over the "
+    echo(f"intervals: {methods}. var. ratio: variance of the paired difference over the "
                "unpaired one (below 1: the pairing helped)")
 
 

@@ -12,12 +12,16 @@ from pathlib import Path
 import click
 
 from escsim.cli.common import (
+    OUTPUT,
     Progress,
     check_tail,
+    echo,
+    emit_json,
     executor_options,
     make_cli_executor,
     out_options,
     output_folder,
+    report_option,
     tail_options,
 )
 
@@ -31,6 +35,7 @@ from escsim.cli.common import (
               help="Replications per doctrine x state [default: the study file's].")
 @out_options("results/study-<name>", resume="Finish an interrupted study in --out.")
 @tail_options
+@report_option
 @click.option("--search", "do_search", is_flag=True,
               help="Also search the study's [search] policy family (NSGA-II; needs "
                    "escsim[search]) and write search.csv with the robust front.")
@@ -43,7 +48,8 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     STUDY is a TOML file or a bundled study's name (e.g. doctrines). Writes a folder with the
     runs (streamed; --resume finishes an interrupted study), outcomes.csv, regret.csv,
     ranking.csv (maximum regret with paired-bootstrap intervals; unresolved ranks said so),
-    satisficing.csv, front.csv, drivers.csv, report.md and plots/ (docs/howto/run-a-study.md).
+    satisficing.csv, front.csv, drivers.csv, report.md, report.html and plots/
+    (docs/howto/run-a-study.md).
     """
     from dataclasses import replace
 
@@ -74,14 +80,14 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
                           "repetitions") as bar:
                 sweep_tail(target, plan, rungs, spec.seed, tail_repetitions, tail_effort, ex,
                            progress=bar)
-            click.echo(f"tail: {target / 'tail.csv'}")
+            echo(f"tail: {target / 'tail.csv'}")
         if do_search:
             from escsim.study.search import search_doctrines, write_search
 
             found = search_doctrines(spec, executor=ex)
             front = write_search(found, target, plots=not no_plots)
-            click.echo(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
-                       f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
+            echo(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
+                 f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
     except KeyboardInterrupt:
         progress.close()
         click.echo(f"\ninterrupted; finished chunks are kept. Resume with:\n  escsim study "
@@ -90,7 +96,14 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     finally:
         progress.close()
         ex.close()
-    click.echo("")
-    for line in report.summary_lines():
-        click.echo(line)
-    click.echo(f"results: {target}")
+    if OUTPUT.report:
+        from escsim.results.report import write_report
+
+        write_report(target)
+    echo("")
+    lines = report.summary_lines()
+    for line in lines:
+        echo(line)
+    echo(f"results: {target}")
+    emit_json({"results": str(target), "most_robust": report.most_robust,
+               "ranking": report.ranking.to_dict(orient="records"), "summary": lines})

@@ -449,6 +449,7 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
 #: The tables each kind of folder must hold before it can be drawn.
 _FOLDER_TABLES = {"run": ("runs.csv", "daily.csv", "summary.json"),
                   "comparison": ("comparison.csv",),
+                  "backtest-eras": ("comparison.csv",),
                   "backtest": ("comparison.csv", "bands.csv"),
                   "calibrate": ("posterior.csv",)}
 
@@ -466,13 +467,15 @@ def _folder_kind(folder: Path) -> str:
         kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
     if kind in ("sweep", "sensitivity"):
         return "sweep"
-    if kind in ("run", "backtest", "calibrate", "comparison"):
+    if kind in _FOLDER_TABLES:
         missing = [f for f in _FOLDER_TABLES[kind] if not (folder / f).is_file()]
         if missing:
             raise InputError(f"incomplete {kind} folder (unfinished, or files removed): no "
                              + ", ".join(missing), file=str(folder),
                              expected=f"a finished {kind} folder (--resume finishes a run)")
         return kind
+    if (folder / "comparison.csv").is_file() and any(folder.glob("*/bands.csv")):
+        return "backtest-eras"  # written before the eras' folder had a manifest
     if (folder / "comparison.csv").is_file() and not (folder / "runs.csv").is_file():
         return "comparison"
     if (folder / "runs.csv").is_file() and (folder / "summary.json").is_file():
@@ -481,7 +484,7 @@ def _folder_kind(folder: Path) -> str:
         return "backtest"
     raise InputError("not a result folder", file=str(folder),
                      expected="a folder written by escsim run, sweep, sensitivity, backtest or "
-                              "calibrate")
+                              "calibrate (a trace folder holds its one figure already)")
 
 
 def _plot_other(folder: Path, kind: str) -> list[Path]:
@@ -494,9 +497,24 @@ def _plot_other(folder: Path, kind: str) -> list[Path]:
         return plot_run_folder(folder)
     if kind == "comparison":
         subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
+        if not subs:
+            raise InputError("a comparison folder without its scenarios' run folders",
+                             file=str(folder), expected="a folder of escsim run with several "
+                                                        "scenarios (one run folder each)")
         files = [f for sub in subs for f in plot_run_folder(sub)]
-        write_comparison(folder, subs, plots=True)
+        # the figures only: comparison.csv is the folder's data, not redrawn
+        base = None  # a comparison run with --base keeps its base drawn first
+        if (folder / "differences.csv").is_file():
+            bases = pd.read_csv(folder / "differences.csv", usecols=["base"])["base"]
+            base = str(bases.iloc[0]) if len(bases) else None
+        write_comparison(folder, subs, plots=True, table=False, base=base)
         return files + sorted((folder / "plots").glob("*.png"))
+    if kind == "backtest-eras":  # each era's backtest folder
+        eras = sorted(p.parent for p in folder.glob("*/bands.csv"))
+        if not eras:
+            raise InputError("an eras folder without its eras' backtest folders",
+                             file=str(folder), expected="a folder of escsim backtest --eras")
+        return [f for era in eras for f in _plot_other(era, "backtest")]
     if kind == "backtest":
         from escsim.plotting.history import plot_backtest_folder
         from escsim.results import read_json

@@ -631,6 +631,8 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
 #: The eras escsim is backtested on, oldest first: each scenario states its era's situation and
 #: shares every behavioural parameter with the others.
 ERA_SCENARIOS = ("era-2019-20", "era-2021", "surge-2023")
+#: The manifest kind of a folder of several eras' backtests (one backtest folder per era).
+ERAS_KIND = "backtest-eras"
 
 
 def run_era_backtests(scenarios: Sequence[Scenario],
@@ -695,6 +697,7 @@ def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = 
     :func:`write_backtest` folder per era."""
     from escsim.results import atomic_folder, atomic_write_text
     from escsim.results.columns import write_columns
+    from escsim.results.provenance import write_folder_manifest
 
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
@@ -704,5 +707,10 @@ def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = 
             tables.append(bt.table())  # each row names its era and the era's window
         pd.concat(tables, ignore_index=True).to_csv(tmp / "comparison.csv", index=False)
         atomic_write_text(tmp / "report.md", eras_report_markdown(backtests, command))
+        # each era's folder keeps its own manifest and resolved scenario
+        write_folder_manifest(tmp, ERAS_KIND, [bt.scenario for bt in backtests],
+                              backtests[0].simulation.root_seed if backtests else None,
+                              subfolders=True,
+                              folders=[bt.scenario.scenario.name for bt in backtests])
         write_columns(tmp)
     return out

@@ -32,9 +32,12 @@ def _header(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-def write_columns(folder: Path, units: dict[str, str] | None = None) -> Path:
+def write_columns(folder: Path, units: dict[str, str] | None = None,
+                  defined: dict[str, dict[str, tuple[str, str]]] | None = None) -> Path:
     """Write ``columns.json`` for every CSV table in ``folder`` (and its subfolders, keyed by
-    relative path); swept keys take their unit from ``units``."""
+    relative path); swept keys take their unit from ``units`` (a key without one, such as a
+    preset's name, says so); ``defined`` gives, per table, (unit, definition) of columns the
+    folder names itself (a study's outcomes)."""
     folder = Path(folder)
     tables: dict[str, Any] = {}
     for path in sorted(folder.rglob("*.csv")):
@@ -42,10 +45,13 @@ def write_columns(folder: Path, units: dict[str, str] | None = None) -> Path:
                path.relative_to(folder).parts):
             continue
         described = describe_columns(_header(path))
+        own = (defined or {}).get(path.relative_to(folder).as_posix(), {})
         for entry in described:
             if units and entry["name"] in units:
-                entry["unit"] = units[entry["name"]]
+                entry["unit"] = units[entry["name"]] or "none (a name or a flag)"
                 entry["definition"] = f"The swept value of the scenario key {entry['name']}."
+            if entry["name"] in own:
+                entry["unit"], entry["definition"] = own[entry["name"]]
         tables[path.relative_to(folder).as_posix()] = described
     target = folder / COLUMNS_JSON
     write_json(target, {"about": "The columns of every table in this folder: name, unit, "

@@ -84,7 +84,7 @@ def read_run(folder: str | Path) -> ResultFolder:
                          expected="a folder written by escsim")
     manifest = _json(folder / "manifest.json")
     summary = _json(folder / "summary.json")
-    tables = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+    tables = {p.stem: _table(p) for p in sorted(folder.glob("*.csv"))}
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
@@ -94,6 +94,14 @@ def read_run(folder: str | Path) -> ResultFolder:
     kind = str(manifest.get("kind") or ("comparison" if "comparison" in tables and
                                         "runs" not in tables else "run"))
     return ResultFolder(folder, kind, manifest, summary, tables, columns)
+
+
+def _table(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError) as exc:  # empty, truncated or not a CSV
+        raise InputError(f"unreadable table ({type(exc).__name__}: {exc})", file=str(path),
+                         expected="a CSV table written by escsim") from None
 
 
 def _json(path: Path) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from escsim.analysis.robustness import (
 from escsim.analysis.runs import binomial_intervals
 from escsim.errors import InputError
 from escsim.results import sweep as tables
+from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
 from escsim.study.plan import StudyPlan, plan_study
 from escsim.study.spec import StudySpec, load_study
@@ -172,12 +173,12 @@ def state_windows(plan: StudyPlan) -> pd.DataFrame:
 
 
 def with_windows(table: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its rows' state windows right after the ``state`` column."""
+    """``table`` with its rows' state windows after the ``scenario`` (else ``state``) column."""
     if "state" not in table.columns or table.empty:
         return table
     merged = table.merge(windows, on="state", how="left")
     cols = [c for c in table.columns if c not in ("start_date", "horizon_days")]
-    at = cols.index("state") + 1
+    at = cols.index("scenario" if "scenario" in cols else "state") + 1
     return merged[[*cols[:at], "start_date", "horizon_days", *cols[at:]]]
 
 
@@ -309,6 +310,12 @@ def _write(report: StudyReport, states: pd.DataFrame, plots: bool) -> None:
              "robustness.csv, drivers.csv, states.csv, doctrines.csv. Plots: plots/.", ""]
     atomic_write_text(folder / "report.md", "\n".join(lines))
     atomic_write_text(folder / "flips.txt", "\n".join(report.flips) + "\n")
+    # the study's own tables join the sweep's in the column dictionary
+    worst = {o.name: ("outcome units", f"The doctrine's worst value over the states of the "
+                                       f"study's outcome {o.name} ({o.measure}; "
+                                       f"{o.direction} is better).") for o in spec.outcomes}
+    write_columns(folder, {k: report.plan.sweep.unit(k) for k in report.plan.sweep.keys},
+                  {"front.csv": worst})
     if plots:
         from escsim.plotting.study import plot_study_folder
 
