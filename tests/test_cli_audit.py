@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_result_folders import assert_no_absolute_paths
 from tests.test_study import STUDY
 
 
@@ -30,6 +31,7 @@ def test_the_eras_folder_is_self_describing_quiet_and_redraws(cli, tmp_path: Pat
     assert {p.parent.parent.name for p in drawn} == set(manifest["folders"])
     assert all(p.is_file() for p in drawn)
     assert (out / "comparison.csv").read_bytes() == table  # redrawn, not rewritten
+    assert_no_absolute_paths(out)  # the eras' summaries named the observations file by it
 
 
 def test_plot_leaves_a_comparison_table_alone_and_refuses_a_hollow_folder(
@@ -57,7 +59,9 @@ def small_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_study_speaks_json_writes_its_report_and_describes_every_table(
         cli, small_study: Path, tmp_path: Path) -> None:
     out = tmp_path / "study"
-    res = cli("study", small_study, "--jobs", 1, "--no-plots", "--json", "--out", out)
+    own = tmp_path / "mine.toml"  # a study file of the user's, named by an absolute path
+    own.write_text(small_study.read_text(encoding="utf-8"), encoding="utf-8")
+    res = cli("study", own.resolve(), "--jobs", 1, "--no-plots", "--json", "--out", out)
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)  # only JSON on stdout
     assert data["most_robust"] == data["ranking"][0]["doctrine"]
@@ -69,6 +73,7 @@ def test_a_study_speaks_json_writes_its_report_and_describes_every_table(
         for e in entries:
             assert e["unit"], (table, e)
             assert "own table" not in e["definition"], (table, e)  # no fallback text
+    assert_no_absolute_paths(out)  # study.json named the (absolute) study file
     front = {e["name"]: e for e in described["front.csv"]}
     assert "rung:4" in front["us_killed"]["definition"]  # the study's outcome, not a count
     res = cli("study", small_study, "--jobs", 1, "--no-plots", "--no-report", "-q", "--out",

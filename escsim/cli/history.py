@@ -173,7 +173,7 @@ def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observation
             progressbar(length=runs * 4 * len(scenarios),
                         label=f"backtest of {len(scenarios)} eras: {runs} runs each",
                         show_pos=True) as bar:
-        bts = run_era_backtests(scenarios, obs, runs, seed, ex, bar.update, str(obs_path))
+        bts = run_era_backtests(scenarios, obs, runs, seed, ex, bar.update, _shown(obs_path))
     write_era_backtests(bts, target, force=force, plots=not no_plots, command=_command_line())
     if OUTPUT.report:
         from escsim.results.report import write_report

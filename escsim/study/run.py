@@ -42,6 +42,7 @@ from escsim.errors import InputError
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
+from escsim.results.provenance import display_path
 from escsim.study.plan import StudyPlan, plan_study
 from escsim.study.spec import StudySpec, load_study
 from escsim.sweep.run import SweepResult, run_sweep
@@ -287,7 +288,8 @@ def _write(report: StudyReport, states: pd.DataFrame, plots: bool) -> None:
     with atomic_open(folder / "doctrines.csv") as fh:
         pd.DataFrame(doctrines).to_csv(fh, index=False)
     write_json(folder / "study.json", {
-        "name": spec.name, "source": spec.source, "runs": spec.runs, "seed": spec.seed,
+        "name": spec.name, "source": display_path(spec.source), "runs": spec.runs,
+        "seed": spec.seed,
         "rank_by": spec.rank_by, "lever_keys": report.plan.lever_keys,
         "uncertainty_keys": report.plan.uncertainty_keys,
         "outcomes": [o.__dict__ for o in spec.outcomes],
