@@ -80,3 +80,27 @@ def test_a_study_speaks_json_writes_its_report_and_describes_every_table(
               tmp_path / "quiet")
     assert res.exit_code == 0 and res.stdout == ""
     assert not (tmp_path / "quiet" / "report.html").exists()
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_scenarios_are_listed_within_the_terminal(cli, monkeypatch: pytest.MonkeyPatch,
+                                                  columns: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    res = cli("scenarios")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) > 11  # a head line per scenario and its wrapped description
+    assert max(len(line) for line in lines) <= columns, max(lines, key=len)
+    assert any(line.startswith("baseline-2024-11 ") for line in lines)
+
+
+def test_the_printed_sweep_summary_names_the_points_of_its_extremes(cli,
+                                                                    tmp_path: Path) -> None:
+    rate = "militias.iraq_factions.base_rate_per_day"
+    res = cli("sweep", "surge-2023", "--vary", f"{rate}=0.01,3", "--set",
+              "militias.syria_groups.base_rate_per_day=0.01", "--horizon", 20, "--runs", 6,
+              "--jobs", 1, "--no-plots", "--no-report", "--out", tmp_path / "s")
+    assert res.exit_code == 0, res.output
+    # rung 1 (an attack) is rarer at the low rate: min at point 0, max at point 1
+    line = next(x for x in res.stdout.splitlines() if "min at point" in x)
+    assert f"min at point 0 ({rate}=0.01); max at point 1 ({rate}=3.0)" in line, res.stdout
