@@ -43,6 +43,11 @@ def test_plot_leaves_a_comparison_table_alone_and_refuses_a_hollow_folder(
     (out / "comparison.csv").write_text("kept as the user left it\n")
     assert cli("plot", out).exit_code == 0
     assert (out / "comparison.csv").read_text() == "kept as the user left it\n"
+    # a comparison's rows replay from its scenarios' folders: trace says which
+    cli_input_error(cli("trace", out, "--replication", 0, "--out", tmp_path / "t"),
+                    "runs of this folder are in its subfolders", str(out / "surge-2023"))
+    assert cli("trace", out / "surge-2023", "--replication", 0, "--out",
+               tmp_path / "t").exit_code == 0
     hollow = tmp_path / "hollow"
     hollow.mkdir()
     (hollow / "comparison.csv").write_text("scenario\n")

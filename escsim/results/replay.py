@@ -56,6 +56,12 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
     folder = Path(folder)
     runs_path = folder / "runs.csv"
     if not runs_path.is_file():
+        inside = sorted(p.parent.relative_to(folder).as_posix()
+                        for p in folder.glob("*/runs.csv"))
+        if inside:  # a comparison (or a backtest): its runs are in its subfolders
+            raise InputError("the runs of this folder are in its subfolders", file=str(folder),
+                             expected="one of them: " + ", ".join(
+                                 str(folder / name) for name in inside))
         raise InputError("not a result folder (no runs.csv)", file=str(folder),
                          expected="a folder written by escsim run or escsim sweep")
     runs = pd.read_csv(runs_path, dtype={"seed": "int64"})
