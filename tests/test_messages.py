@@ -104,3 +104,37 @@ def test_a_zero_sobol_index_has_a_zero_interval_in_the_table() -> None:
     # the moving parameter keeps a real interval around its index
     assert res.total_low[0, 0] < res.total[0, 0] <= res.total_high[0, 0]
     assert not np.isnan(res.first_low[0, 0])
+
+
+def test_an_outcome_the_runs_will_not_have_is_refused_before_any_run(
+        cli, cli_input_error, tmp_path: Path) -> None:
+    from tests.test_study import STUDY
+
+    vary = ("--vary", "iran.retaliate_personnel_prob=0:1", "--vary", "iran.pause_mean_days=30:90")
+    out = tmp_path / "sens"
+    cli_input_error(cli("sensitivity", "surge-2023", *vary, "--samples", 2, "--runs", 1,
+                        "--outcome", "us_kiled>=1", "--out", out),
+                    "--outcome", "did you mean 'us_killed'?")
+    cli_input_error(cli("sensitivity", "surge-2023", *vary, "--samples", 2, "--runs", 1,
+                        "--outcome", "rung:9", "--out", out),
+                    "no such rung", "1, 2, 3, 4, 5, 6, 7, 8")
+    assert not out.exists()  # refused before running, not after
+    study = tmp_path / "bad.toml"
+    study.write_text(STUDY.replace('measure = "attacks"', 'measure = "atacks"'),
+                     encoding="utf-8")
+    cli_input_error(cli("study", study, "--out", tmp_path / "st"), "bad.toml",
+                    "outcomes.attacks.measure", "did you mean 'attacks'?")
+    assert not (tmp_path / "st").exists()
+    # discover on a finished sweep: an error, not a traceback
+    swept = tmp_path / "sweep"
+    res = cli("sweep", "surge-2023", "--vary", "iran.retaliate_personnel_prob=0,1", "--runs", 2,
+              "--horizon", 20, "--jobs", 1, "--no-plots", "--no-report", "--out", swept)
+    assert res.exit_code == 0, res.output
+    cli_input_error(cli("discover", swept, "--outcome", "rung:9"), "no such rung")
+
+
+def test_names_of_studies_and_files_in_messages(cli, cli_input_error) -> None:
+    cli_input_error(cli("study", "doctrins"), "did you mean 'doctrines'?")
+    line = cli_input_error(cli("run", "surge-2023", "--tail", "splitting", "--rung", 9),
+                           "scenarios/surge-2023.toml", "--rung")
+    assert "/scenarios/surge-2023.toml" not in line  # as the user knows it, not absolute

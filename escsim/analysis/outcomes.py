@@ -13,9 +13,10 @@ same definition serves a per-point probability, a Sobol' index and a PRIM box.
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,11 +59,27 @@ class Outcome:
             return f"mean {self.column}"
         return f"{self.column} {self.op} {self.threshold:g}"
 
+    def check(self, columns: Sequence[str]) -> None:
+        """Raise (before any run, when ``columns`` are a plan's) if the runs will not have the
+        outcome's column: a rung the ladders lack, or a misspelt column (did you mean ...?)."""
+        if self.column in columns:
+            return
+        if self.rung is not None:
+            rungs = sorted(int(c[len("day_rung_"):]) for c in columns
+                           if re.match(r"^day_rung_\d+$", c))
+            raise InputError("no such rung on the scenario's ladder", key="--outcome",
+                             value=self.text, expected="rung:K with K one of "
+                             + ", ".join(map(str, rungs)))
+        close = difflib.get_close_matches(self.column, _outcome_columns(columns), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError("outcome names a column the runs do not have" + hint,
+                         key="--outcome", value=self.text,
+                         expected=f"{EXPECTED}; columns: "
+                                  f"{', '.join(_outcome_columns(columns))}")
+
     def values(self, runs: pd.DataFrame) -> np.ndarray:
         """One value per run: 0/1 for a probability outcome, the count otherwise."""
-        if self.column not in runs.columns:
-            raise InputError("outcome names a column the runs do not have", key="--outcome",
-                             value=self.text, expected=_columns_hint(runs))
+        self.check(list(runs.columns))
         col = runs[self.column]
         if self.op == "notna":
             return col.notna().to_numpy(dtype=float)
@@ -74,10 +91,9 @@ class Outcome:
             return np.where(np.isnan(x), 0.0, _OPS[self.op](x, self.threshold)).astype(float)
 
 
-def _columns_hint(runs: pd.DataFrame) -> str:
+def _outcome_columns(columns: Sequence[str]) -> list[str]:
     skip = {"point", "design_point", "replication", "seed", "scenario", "param_hash"}
-    cols = [c for c in runs.columns if c not in skip and "." not in c]
-    return f"{EXPECTED}; columns: {', '.join(cols)}"
+    return [c for c in columns if c not in skip and "." not in c]
 
 
 def parse_outcome(text: str) -> Outcome:

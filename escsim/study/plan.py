@@ -20,6 +20,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from escsim.analysis.outcomes import parse_outcome
 from escsim.errors import InputError
 from escsim.scenario import load_scenario
 from escsim.scenario.keys import get_value, key_info
@@ -151,6 +152,12 @@ def plan_study(spec: StudySpec) -> StudyPlan:
             label = " ".join([scenario.scenario.name, unc_labels[u]]).strip()
             states.append(State(ref * len(unc_points) + u, label, scenario.scenario.name,
                                 tuple(zip(unc_keys, values, strict=True))))
+    for o in spec.outcomes:  # before any run: a rung or column the runs will not have
+        try:
+            parse_outcome(o.measure).check(sweep.columns)
+        except InputError as exc:
+            exc.file, exc.key = spec.source, f"outcomes.{o.name}.measure"
+            raise
     return StudyPlan(spec, doctrines, lever_keys, unc_keys, states, sweep)
 
 

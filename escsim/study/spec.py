@@ -47,6 +47,7 @@ planned (types, ranges, named alternatives), so a string uncertainty such as a f
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,8 +184,12 @@ def resolve_study_path(ref: str | Path) -> Path:
     bundled = studies_dir() / f"{ref}.toml"
     if bundled.is_file():
         return bundled
-    raise InputError("study file not found", file=str(ref),
-                     expected="a study TOML path or a bundled study name (e.g. doctrines)")
+    names = sorted(f.stem for f in studies_dir().glob("*.toml"))
+    close = difflib.get_close_matches(str(ref), names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise InputError("study file not found" + hint, file=str(ref),
+                     expected="a study TOML path or a bundled study name ("
+                              + (", ".join(names) or "e.g. doctrines") + ")")
 
 
 def load_study(ref: str | Path) -> StudySpec:

@@ -210,7 +210,8 @@ def _check_resume(plan: SweepPlan, manifest: dict[str, Any], folder: Path) -> No
                                   "start afresh")
     for entry, s in zip(manifest["scenarios"], plan.scenarios, strict=True):
         if entry["param_hash"] != s.param_hash:
-            raise InputError("the scenario changed since the sweep started", file=s.source,
+            raise InputError("the scenario changed since the sweep started",
+                             file=display_path(s.source),
                              value=s.param_hash,
                              expected=f"parameter hash {entry['param_hash']} as stored in "
                                       f"{folder / tables.MANIFEST}, or --force to start afresh")

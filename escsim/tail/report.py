@@ -36,7 +36,9 @@ def check_tail_request(scenario: Scenario, rung: int | None) -> int:
         if e.key == "rung":
             e.key = "--rung"
         if not e.file:
-            e.file = str(scenario.source)
+            from escsim.results.provenance import display_path
+
+            e.file = display_path(scenario.source)  # as the user wrote it, not absolute
         raise
     return target
 
