@@ -22,12 +22,14 @@ from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
 from escsim.errors import InputError
 from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
-from escsim.results import atomic_folder, atomic_open, csv_text, write_json
+from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_text, write_json
 from escsim.results import run as run_folder
 from escsim.results.columns import write_columns
 from escsim.results.provenance import write_folder_manifest
+from escsim.scenario.priors import ParameterSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.executors import SerialExecutor
+from escsim.sweep.parameters import single_uncertainty
 from escsim.sweep.plan import plan_single
 from escsim.sweep.run import (
     SweepResult,
@@ -65,6 +67,9 @@ class Simulation:
     wall_seconds: float = 0.0
     executor: str = "serial"
     workers: int = 1
+    #: What drew each replication's uncertain parameters (``simulate(parameters=...)``), kept
+    #: so :func:`write_simulation` records it and a written row replays.
+    parameters: Any = field(default=None, repr=False)
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -256,7 +261,8 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
     series = [d for o in outputs for d in o.daily or []]
     daily = {name: np.stack([d[name] for d in series]) for name in DAILY_SERIES}
     return Simulation(scenario, seed, table, daily, time.perf_counter() - started,
-                      getattr(executor, "name", "custom"), getattr(executor, "workers", 1))
+                      getattr(executor, "name", "custom"), getattr(executor, "workers", 1),
+                      parameters)
 
 
 def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
@@ -354,7 +360,15 @@ def write_simulation(sim: Simulation, out: Path, force: bool = False,
                                            encoding="utf-8", newline="")
         run_folder.write_daily(tmp, sim.daily, sim.scenario.scenario.start_date)
         write_json(tmp / run_folder.SUMMARY_JSON, sim.summary().to_dict())
-        write_folder_manifest(tmp, "run", [sim.scenario], sim.root_seed, runs=len(sim.runs))
+        drawn: dict[str, Any] = {}
+        if isinstance(sim.parameters, ParameterSampler):  # what a replay redraws from
+            uncertainty = single_uncertainty(sim.scenario, sim.parameters)
+            drawn["parameter_uncertainty"] = uncertainty.to_json()
+            for u in uncertainty.scenarios:
+                for name, text in u.copies().items():
+                    atomic_write_text(tmp / name, text)
+        write_folder_manifest(tmp, "run", [sim.scenario], sim.root_seed, runs=len(sim.runs),
+                              **drawn)
         write_columns(tmp)
         if plots:
             plot_run_folder(tmp)

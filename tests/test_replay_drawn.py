@@ -131,3 +131,17 @@ def test_sweep_points_replay_with_drawn_parameters_and_a_swept_preset(cli: Cli,
             text = _replays(cli, out, tmp_path / f"t-{uncertainty}-{point}", 1, point)
             assert ("drawn parameters identical" in text) == (uncertainty == "prior")
             assert "identical" in text
+
+
+def test_rows_written_from_python_or_a_backtest_replay_too(cli: Cli, tmp_path: Path) -> None:
+    from escsim.scenario.priors import make_sampler
+
+    s = escsim.load_scenario("surge-2023", {"scenario.horizon_days": 40})
+    sim = escsim.simulate(s, runs=4, seed=8, parameters=make_sampler(s, "prior"))
+    folder = escsim.write_simulation(sim, tmp_path / "api", plots=False)
+    assert "drawn parameters identical" in _replays(cli, folder, tmp_path / "t-api", 2)
+    res = cli("backtest", "--runs", 10, "--jobs", 1, "--no-plots", "--no-report",
+              "--parameter-uncertainty", "prior", "--out", tmp_path / "bt")
+    assert res.exit_code == 0, res.output
+    text = _replays(cli, tmp_path / "bt" / "simulation", tmp_path / "t-bt", 7)
+    assert "drawn parameters identical" in text
