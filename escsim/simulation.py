@@ -58,6 +58,9 @@ class Simulation:
         wall_seconds: how long the runs took.
         executor: name of the executor that ran them.
         workers: its number of workers.
+        parameters: what drew each replication's uncertain parameters
+            (``simulate(parameters=...)``), so :func:`write_simulation` records it and a
+            written row replays; None without parameter uncertainty.
     """
 
     scenario: Scenario
@@ -67,8 +70,6 @@ class Simulation:
     wall_seconds: float = 0.0
     executor: str = "serial"
     workers: int = 1
-    #: What drew each replication's uncertain parameters (``simulate(parameters=...)``), kept
-    #: so :func:`write_simulation` records it and a written row replays.
     parameters: Any = field(default=None, repr=False)
 
     @property
