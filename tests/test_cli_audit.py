@@ -79,6 +79,10 @@ def test_a_study_speaks_json_writes_its_report_and_describes_every_table(
             assert e["unit"], (table, e)
             assert "own table" not in e["definition"], (table, e)  # no fallback text
     assert_no_absolute_paths(out)  # study.json named the (absolute) study file
+    res = cli("plot", out, "--json")  # a study folder redraws too
+    assert res.exit_code == 0, res.output
+    assert {Path(p).name for p in json.loads(res.stdout)["plots"]} >= {
+        "regret-heatmap.png", "tradeoff.png"}
     front = {e["name"]: e for e in described["front.csv"]}
     assert "rung:4" in front["us_killed"]["definition"]  # the study's outcome, not a count
     res = cli("study", small_study, "--jobs", 1, "--no-plots", "--no-report", "-q", "--out",

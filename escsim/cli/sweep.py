@@ -418,7 +418,8 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
     """Redraw the figures of a result FOLDER from its saved tables (into FOLDER/plots).
 
     Any folder escsim writes: a run, a comparison of several scenarios (escsim run with several
-    scenarios or --all), a sweep or sensitivity analysis, a backtest or a calibration.
+    scenarios or --all), a sweep or sensitivity analysis, a study, a backtest (one era or
+    --eras) or a calibration.
     """
     from escsim.plotting.sweeps import plot_sweep_folder
     from escsim.results import check_writable
@@ -452,6 +453,7 @@ def plot(folder: Path, outcomes: tuple[str, ...], rung: int | None, axes: tuple[
 _FOLDER_TABLES = {"run": ("runs.csv", "daily.csv", "summary.json"),
                   "comparison": ("comparison.csv",),
                   "backtest-eras": ("comparison.csv",),
+                  "study": ("regret.csv", "front.csv", "study.json"),
                   "backtest": ("comparison.csv", "bands.csv"),
                   "calibrate": ("posterior.csv",)}
 
@@ -485,8 +487,9 @@ def _folder_kind(folder: Path) -> str:
     if (folder / "bands.csv").is_file():
         return "backtest"
     raise InputError("not a result folder", file=str(folder),
-                     expected="a folder written by escsim run, sweep, sensitivity, backtest or "
-                              "calibrate (a trace folder holds its one figure already)")
+                     expected="a folder written by escsim run, sweep, sensitivity, study, "
+                              "backtest or calibrate (a trace folder holds its one figure "
+                              "already)")
 
 
 def _plot_other(folder: Path, kind: str) -> list[Path]:
@@ -511,6 +514,11 @@ def _plot_other(folder: Path, kind: str) -> list[Path]:
             base = str(bases.iloc[0]) if len(bases) else None
         write_comparison(folder, subs, plots=True, table=False, base=base)
         return files + sorted((folder / "plots").glob("*.png"))
+    if kind == "study":  # the study's own figures (its runs are a sweep's: plot them too)
+        from escsim.plotting.study import plot_study_folder
+        from escsim.results import read_json
+
+        return plot_study_folder(folder, str(read_json(folder / "study.json")["rank_by"]))
     if kind == "backtest-eras":  # each era's backtest folder
         eras = sorted(p.parent for p in folder.glob("*/bands.csv"))
         if not eras:
