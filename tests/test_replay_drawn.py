@@ -145,3 +145,29 @@ def test_rows_written_from_python_or_a_backtest_replay_too(cli: Cli, tmp_path: P
     assert res.exit_code == 0, res.output
     text = _replays(cli, tmp_path / "bt" / "simulation", tmp_path / "t-bt", 7)
     assert "drawn parameters identical" in text
+
+
+def test_an_in_memory_posterior_is_kept_bit_for_bit(cli: Cli, tmp_path: Path) -> None:
+    """A calibration's check draws from the posterior in memory; the copy the folder keeps
+    reads back to the same values and weights, bit for bit, so its rows replay."""
+    from escsim.scenario.priors import ParameterSampler, PosteriorSample, load_posterior
+
+    s = escsim.load_scenario("surge-2023")
+    priors = resolve_priors(s)
+    rng = np.random.default_rng(5)
+    values = priors.sample(rng, 50)
+    weights = rng.random(50)
+    sample = PosteriorSample(values, weights / weights.sum(), "in memory")
+    path = tmp_path / "posterior.csv"
+    path.write_text(sample.csv_text(priors.columns), encoding="utf-8")
+    (tmp_path / "priors.toml").write_text(priors.text, encoding="utf-8")
+    _, back = load_posterior(path, s)
+    assert back.values.tobytes() == sample.values.tobytes()
+    assert back.weights.tobytes() == sample.weights.tobytes()
+    assert ParameterSampler(priors, back).content_hash() == \
+        ParameterSampler(priors, sample).content_hash()
+    res = cli("calibrate", "surge-2023", "--particles", 10, "--generations", 0, "--jobs", 1,
+              "--no-plots", "--out", tmp_path / "cal")
+    assert res.exit_code == 0, res.output
+    text = _replays(cli, tmp_path / "cal" / "check" / "simulation", tmp_path / "t", 3)
+    assert "drawn parameters identical" in text

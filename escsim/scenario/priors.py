@@ -31,6 +31,7 @@ replication's seed, so draws do not depend on the executor or the number of work
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
 import hashlib
@@ -379,6 +380,19 @@ class PosteriorSample:
     #: The file's text as read: a result folder keeps a copy, so its rows replay anywhere.
     text: str = field(default="", repr=False)
 
+    def csv_text(self, columns: list[str]) -> str:
+        """The sample as ``posterior.csv`` text (``columns`` name its parameters): the file as
+        read, or -- for a sample made in memory (a calibration's check) -- its values and
+        weights written so that :func:`load_posterior` reads them back bit for bit."""
+        if self.text:
+            return self.text
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([*columns, "weight"])
+        for row, w in zip(self.values.tolist(), self.weights.tolist(), strict=True):
+            writer.writerow([repr(float(x)) for x in [*row, w]])
+        return buf.getvalue()
+
 
 def default_posterior_path(scenario_name: str) -> Path:
     """Where ``escsim calibrate`` writes by default: ``results/calibrate-<scenario>``."""
@@ -402,15 +416,21 @@ def load_posterior(path: str | Path, scenario: Scenario,
     priors = load_priors(priors_path or csv_path.parent / PRIORS_COPY, scenario)
     try:
         text = read_text_bounded(csv_path)
-        table = pd.read_csv(io.StringIO(text))
+        # as text, then Python's float(): correctly rounded, so a value written with repr
+        # reads back bit for bit (a replayed draw, and the content hash of a kept copy, match)
+        table = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
     except (ValueError, OSError) as exc:
         raise InputError(f"cannot read posterior: {exc}", file=shown) from None
     missing = [c for c in [*priors.columns, "weight"] if c not in table.columns]
     if missing:
         raise InputError("posterior lacks column(s) " + ", ".join(missing), file=shown,
                          expected="one drawn_NAME column per prior and a weight column")
-    values = table[priors.columns].to_numpy(dtype=float)
-    weights = table["weight"].to_numpy(dtype=float)
+    try:
+        values = np.array(table[priors.columns].to_numpy(dtype=object), dtype=float)
+        weights = np.array(table["weight"].to_numpy(dtype=object), dtype=float)
+    except (ValueError, TypeError):
+        raise InputError("posterior sample has a value that is not a number", file=shown,
+                         expected="numbers in the drawn_NAME and weight columns") from None
     if len(values) == 0 or not np.all(np.isfinite(values)) or np.any(weights < 0) \
             or not np.isfinite(weights.sum()) or weights.sum() <= 0:
         raise InputError("posterior sample is empty or has bad values", file=shown,
@@ -418,7 +438,10 @@ def load_posterior(path: str | Path, scenario: Scenario,
     if np.isinf(priors.logpdf(values)).any():
         raise InputError("posterior has values outside the priors' support", file=shown,
                          expected=f"values the priors of {priors.file} allow")
-    return priors, PosteriorSample(values, weights / weights.sum(), shown, text)
+    total = float(weights.sum())
+    if abs(total - 1.0) > 1e-12:  # weights already summing to 1 are kept bit for bit
+        weights = weights / total
+    return priors, PosteriorSample(values, weights, shown, text)
 
 
 # --------------------------------------------------------------------------------- sampler ---

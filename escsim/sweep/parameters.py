@@ -77,7 +77,8 @@ class ScenarioUncertainty:
             return {}
         sampler = self.draws.sampler
         texts = {"priors": sampler.priors.text,
-                 "posterior": sampler.posterior.text if sampler.posterior is not None else ""}
+                 "posterior": "" if sampler.posterior is None else
+                 sampler.posterior.csv_text(sampler.priors.columns)}
         return {path: texts[kind] for kind, path in self.kept().items()}
 
     def to_json(self) -> dict[str, Any]:
