@@ -485,7 +485,7 @@ def _plot_other(folder: Path, kind: str) -> list[Path]:
     if kind == "comparison":
         subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
         files = [f for sub in subs for f in plot_run_folder(sub)]
-        write_comparison(folder, subs, plots=True)
+        write_comparison(folder, subs, plots=True, table=False)  # figures only
         return files + sorted((folder / "plots").glob("*.png"))
     if kind == "backtest":
         from escsim.plotting.history import plot_backtest_folder

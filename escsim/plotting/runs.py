@@ -313,7 +313,6 @@ def _names_from(summary: Mapping[str, Any], rung_names: RungNames) -> RungNames:
 
 #: The figures of a run folder, and those a comparison folder already shows side by side.
 RUN_FIGURES = ("rungs", "max_rung", "counts", "survival", "daily")
-SHOWN_IN_COMPARISON = ("rungs", "counts", "survival")
 
 
 def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFrame,
