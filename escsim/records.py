@@ -48,6 +48,9 @@ BASE_COLUMNS = (
 MAIN_COUNTS = ("attacks", "us_wounded", "us_killed", "us_strikes", "militia_killed",
                "iran_direct_attacks")
 
+#: The figures of a run folder, ``plots/<name>.png``, the costliest to draw first (each can be
+#: drawn on its own; see :func:`escsim.plotting.plot_result_folder`).
+RUN_FIGURES = ("counts", "daily", "survival", "max_rung", "rungs")
 #: The figures of a comparison folder, ``plots/compare_<name>.png`` (each can be drawn on its
 #: own, e.g. in parallel; see :func:`escsim.plotting.plot_comparison_folder`).
 COMPARISON_FIGURES = ("rungs", "counts", "survival", "daily")

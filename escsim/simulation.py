@@ -282,15 +282,16 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
 
 
 def draw_task(task: tuple[Any, ...]) -> list[str]:
-    """One figure-drawing task, picklable for any executor: ``("run", folder, ())`` draws a
-    run folder's figures; ``("comparison", target, folders[, base[, figures]])`` the
-    side-by-side ones (``figures``: some of
-    :data:`escsim.records.COMPARISON_FIGURES`, so each can be its own task)."""
+    """One figure-drawing task, picklable for any executor: ``("run", folder, ()[, None[,
+    figures]])`` draws a run folder's figures (``figures``: some of
+    :data:`escsim.records.RUN_FIGURES`; default all); ``("comparison", target, folders[,
+    base[, figures]])`` the side-by-side ones (some of
+    :data:`escsim.records.COMPARISON_FIGURES`). One figure a task draws them in parallel."""
     kind, folder, others = task[:3]
     base = task[3] if len(task) > 3 else None
     only = task[4] if len(task) > 4 else None
     if kind == "run":
-        return [str(p) for p in plot_run_folder(Path(folder))]
+        return [str(p) for p in plot_run_folder(Path(folder), only)]
     return [str(p) for p in write_comparison(Path(folder), [Path(f) for f in others],
                                              plots=True, table=False, base=base,
                                              figures=only)]
@@ -314,7 +315,7 @@ def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
 
 def plot_run_folder(folder: Path, figures: tuple[str, ...] | None = None) -> list[Path]:
     """Draw the figures of a run folder from its saved tables (``figures``: some of
-    :data:`escsim.plotting.runs.RUN_FIGURES`; default all)."""
+    :data:`escsim.records.RUN_FIGURES`; default all)."""
     from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 
     tables = (folder, run_folder.read_runs(folder), run_folder.read_daily(folder),

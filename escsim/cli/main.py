@@ -254,15 +254,16 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         clock["simulated"] = time.perf_counter()
         detail(f"simulation and tables: {clock['simulated'] - clock['started']:.1f}s")
         if not no_plots:
-            # figures are independent: each folder's on its own worker, with progress
+            # figures are independent: one task a figure, on the executor's workers, with
+            # progress (the names come without importing matplotlib here); a comparison draws
+            # its side-by-side figures, each scenario's own are drawn on request (escsim plot
+            # DIR/NAME), not for every scenario at once
+            from escsim.records import RUN_COMPARISON_FIGURES, RUN_FIGURES
             from escsim.simulation import draw_figures
 
-            # a comparison draws its side-by-side figures, one task each; each scenario's
-            # own are drawn on request (escsim plot DIR/NAME), not for every scenario at once
-            tasks: list[tuple[Any, ...]] = [("run", str(f), ()) for f in folders]
+            tasks: list[tuple[Any, ...]] = [("run", str(target), (), None, (figure,))
+                                            for figure in RUN_FIGURES]
             if not single:
-                from escsim.records import RUN_COMPARISON_FIGURES  # no matplotlib here
-
                 tasks = [("comparison", str(target), tuple(str(f) for f in folders),
                           base_name, (figure,)) for figure in RUN_COMPARISON_FIGURES]
             with Progress("drawing figures", unit="figures") as drawing:

@@ -65,7 +65,7 @@ from escsim.plotting.style import (
     to_dates,
     with_scenario,
 )
-from escsim.records import MAIN_COUNTS
+from escsim.records import MAIN_COUNTS, RUN_FIGURES
 
 
 # ---------------------------------------------------------------------- one scenario: rungs ---
@@ -312,7 +312,6 @@ def _names_from(summary: Mapping[str, Any], rung_names: RungNames) -> RungNames:
 
 
 #: The figures of a run folder, and those a comparison folder already shows side by side.
-RUN_FIGURES = ("rungs", "max_rung", "counts", "survival", "daily")
 
 
 def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFrame,
