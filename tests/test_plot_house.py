@@ -143,17 +143,26 @@ def _by_scenario(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "quiet": runs.assign(scenario="quiet", day_rung_4=np.nan, day_rung_5=np.nan)}
 
 
-@pytest.mark.parametrize("figure", ["rungs", "counts", "survival"])
-def test_comparison_figures_are_drawn_once_and_keep_every_label_inside(runs, tmp_path,
-                                                                       figure) -> None:
-    """The figures escsim run draws for a comparison have a fixed layout: saving draws them
-    once (a layout engine, or cropping to the content, would draw first to lay out), and every
-    panel, text and legend lies inside the figure with no panel title crossing the figure's
-    title."""
+def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
     from escsim.plotting.compare import _comparison_figure
 
-    fig = _comparison_figure(figure, _by_scenario(runs), 120, None, ("attacks", "us_killed"),
-                             None)
+    if kind == "run counts":
+        return plotting.plot_count_distributions(runs.assign(attacks=runs.attacks * 1000))
+    if kind == "run daily":
+        sim = escsim.simulate(base, runs=20, seed=3)
+        return plotting.plot_daily_bands(sim.daily, base.scenario.start_date)
+    return _comparison_figure(kind, _by_scenario(runs), 120, None, ("attacks", "us_killed"),
+                              None)
+
+
+@pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily"])
+def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside(
+        runs, base, tmp_path, kind) -> None:
+    """The figures escsim run draws for a comparison, and a run's small multiples, have a
+    fixed layout: saving draws them once (a layout engine, or cropping to the content, would
+    draw first to lay out), and every panel, text and legend lies inside the figure with no
+    panel title crossing the figure's title (wide numbers and long names included)."""
+    fig = _fixed_figure(kind, runs, base)
     draws = []
     fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
     style.save_figure(fig, tmp_path / "f.png")
@@ -167,11 +176,12 @@ def test_comparison_figures_are_drawn_once_and_keep_every_label_inside(runs, tmp
     for what, ext in drawn:
         assert (ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1
                 and ext.y1 <= box.y1 + 1), f"{what} reaches outside the figure"
-    names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
-        t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
-    assert any("a-much-longer-scenario-name-than-usual" in n for n in names)
+    if not kind.startswith("run"):
+        names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
+            t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+        assert any("a-much-longer-scenario-name-than-usual" in n for n in names)
     title = next(t for t in fig.texts if t.get_text().startswith(("Probability", "Counts",
-                                                                  "Time to")))
+                                                                  "Time to", "Cumulative")))
     top = title.get_window_extent(renderer)
     for ax in fig.axes:
         assert not ax._left_title.get_window_extent(renderer).overlaps(top)

@@ -102,13 +102,15 @@ def wrap_caption(width_in: float, *lines: str) -> str:
 def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
                  left_in: float, right_in: float, wspace_in: float, hspace_in: float,
                  bottom_in: float, title: str | None = None, caption: Sequence[str] = (),
-                 heights: Sequence[float] | None = None) -> tuple[Figure, list[Axes]]:
+                 heights: Sequence[float] | None = None,
+                 panel_title_in: float | None = None) -> tuple[Figure, list[Axes]]:
     """``n`` panels placed at fixed distances in inches, for figures drawn many at a time.
 
     The caller states each margin (from :func:`widest_in` of the labels it will draw), so
     matplotlib draws the figure once: a layout engine, or cropping to the content, lays it out
     in a draw of its own first. The title sits at the top left, the caption (wrapped) under
-    the panels; ``heights`` (one per row, in inches) overrides ``panel_in``'s height.
+    the panels; ``heights`` (one per row, in inches) overrides ``panel_in``'s height;
+    ``panel_title_in`` is the room above the first row for panel titles (default one line).
 
     Returns:
         The figure (no layout engine) and its ``n`` axes, row by row.
@@ -119,8 +121,10 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     row_h = list(heights) if heights is not None else [panel_h] * nrows
     width = left_in + ncols * panel_w + (ncols - 1) * wspace_in + right_in
     # the figure's title, then room for the first row's panel titles
-    top_in = (0.15 + (text_size_in(title, TITLE_PT + 0.5)[1] + 0.15 if title else 0.0)
-              + text_size_in("Tg", TITLE_PT)[1] + 0.12)
+    if panel_title_in is None:
+        panel_title_in = text_size_in("Tg", TITLE_PT)[1] + 0.12
+    top_in = 0.15 + (text_size_in(title, TITLE_PT + 0.5)[1] + 0.15 if title else 0.0) \
+        + panel_title_in
     caption_text = wrap_caption(width, *caption)
     strip_in = ((caption_text.count("\n") + 1) * NOTE_PT * 1.25 + 8) / 72 if caption_text else 0
     height = top_in + sum(row_h) + (nrows - 1) * hspace_in + bottom_in + strip_in
