@@ -201,7 +201,7 @@ def plot_compare_counts(runs_by_scenario: Mapping[str, pd.DataFrame], count: str
                 zorder=5, ls="")
     ax.set_yticks(np.arange(k - 1, -1, -1, dtype=float), labels=names)
     ax.set_ylim(-0.6, k - 0.4)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True, min_n_ticks=1))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
     style_axes(ax, "x")
     long, short, unit = count_text(count)
     set_labels(ax, f"{short} per run ({unit})", "scenario", title or f"{long}, by scenario")
@@ -448,7 +448,7 @@ def _comparison_figure(figure: str, runs_by_scenario: Mapping[str, pd.DataFrame]
                                 <= 20_000)
             ax.set_ylabel("")  # the scenarios name themselves
             if i % 2:  # the same scenarios, in the same order, as the panel on its left
-                ax.tick_params(labelleft=False)
+                ax.set_yticks([])
         pin_titles(panels)
         return fig_counts
     shared = set.intersection(*(set(rung_levels(r)) for r in runs_by_scenario.values()))

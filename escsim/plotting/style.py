@@ -255,7 +255,10 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     laid_out = fig in _FIXED or isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    fig.savefig(path, dpi=dpi, bbox_inches=None if laid_out else "tight", facecolor="white")
+    # zlib level 3 rather than PIL's 6: a third less time encoding for a tenth more bytes
+    extra = {"pil_kwargs": {"compress_level": 3}} if path.suffix.lower() == ".png" else {}
+    fig.savefig(path, dpi=dpi, bbox_inches=None if laid_out else "tight", facecolor="white",
+                **extra)
     return path
 
 
