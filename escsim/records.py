@@ -48,6 +48,15 @@ BASE_COLUMNS = (
 MAIN_COUNTS = ("attacks", "us_wounded", "us_killed", "us_strikes", "militia_killed",
                "iran_direct_attacks")
 
+#: The figures of a run folder, ``plots/<name>.png``, the costliest to draw first (each can be
+#: drawn on its own; see :func:`escsim.plotting.plot_result_folder`).
+RUN_FIGURES = ("counts", "daily", "survival", "max_rung", "rungs")
+#: The figures of a comparison folder, ``plots/compare_<name>.png`` (each can be drawn on its
+#: own, e.g. in parallel; see :func:`escsim.plotting.plot_comparison_folder`).
+COMPARISON_FIGURES = ("rungs", "counts", "survival", "daily")
+#: The ones ``escsim run`` draws for a comparison (``escsim plot DIR`` draws every one).
+RUN_COMPARISON_FIGURES = ("rungs", "counts", "survival")
+
 #: Prefixes of the columns whose names carry a key (a weapon, a ladder level, a drawn parameter).
 WEAPON_PREFIX = "attacks_weapon_"
 RUNG_DAY_PREFIX = "day_rung_"

@@ -21,7 +21,7 @@ import pandas as pd
 from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
 from escsim.errors import InputError
-from escsim.records import DAILY_SERIES, RUNG_DAY_PREFIX
+from escsim.records import COMPARISON_FIGURES, DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_text, write_json
 from escsim.results import run as run_folder
 from escsim.results.columns import write_columns
@@ -289,21 +289,16 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
 
 
 def draw_task(task: tuple[Any, ...]) -> list[str]:
-    """One figure-drawing task, picklable for any executor: ``("run", folder, ())`` draws a
-    run folder's figures; ``("compared", folder, ())`` those of a run folder inside a
-    comparison that the comparison does not already show side by side (``escsim plot`` on the
-    folder draws them all); ``("comparison", target, folders[, base])`` the side-by-side
-    ones."""
+    """One figure-drawing task, picklable for any executor: ``("run", folder, ()[, None[,
+    figures]])`` draws a run folder's figures (``figures``: some of
+    :data:`escsim.records.RUN_FIGURES`; default all); ``("comparison", target, folders[,
+    base[, figures]])`` the side-by-side ones (some of
+    :data:`escsim.records.COMPARISON_FIGURES`). One figure a task draws them in parallel."""
     kind, folder, others = task[:3]
     base = task[3] if len(task) > 3 else None
     only = task[4] if len(task) > 4 else None
     if kind == "run":
-        return [str(p) for p in plot_run_folder(Path(folder))]
-    if kind == "compared":
-        from escsim.plotting.runs import RUN_FIGURES, SHOWN_IN_COMPARISON
-
-        own = tuple(f for f in RUN_FIGURES if f not in SHOWN_IN_COMPARISON)
-        return [str(p) for p in plot_run_folder(Path(folder), own)]
+        return [str(p) for p in plot_run_folder(Path(folder), only)]
     return [str(p) for p in write_comparison(Path(folder), [Path(f) for f in others],
                                              plots=True, table=False, base=base,
                                              figures=only)]
@@ -327,7 +322,7 @@ def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
 
 def plot_run_folder(folder: Path, figures: tuple[str, ...] | None = None) -> list[Path]:
     """Draw the figures of a run folder from its saved tables (``figures``: some of
-    :data:`escsim.plotting.runs.RUN_FIGURES`; default all)."""
+    :data:`escsim.records.RUN_FIGURES`; default all)."""
     from escsim.plotting import plot_result_folder  # matplotlib only when plotting
 
     tables = (folder, run_folder.read_runs(folder), run_folder.read_daily(folder),
@@ -409,7 +404,7 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
                      figures: tuple[str, ...] | None = None) -> list[Path]:
     """Set the run folders of several scenarios side by side in ``target``: ``comparison.csv``
     (rung probabilities and count quantiles per scenario) and, with ``plots``, the comparison
-    figures (``figures``: some of :data:`escsim.plotting.compare.COMPARISON_FIGURES`). Reads
+    figures (``figures``: some of :data:`escsim.records.COMPARISON_FIGURES`). Reads
     the saved run tables back. Returns the files written (``table=False`` skips the table, the
     manifest and the column dictionary: for redrawing figures only)."""
     from escsim.analysis.compare import comparison_table
@@ -430,13 +425,17 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
         write_columns(target)
     if plots:
         from escsim.plotting import plot_comparison_folder
-        from escsim.plotting.compare import COMPARISON_FIGURES
 
         names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
+        figures = figures or COMPARISON_FIGURES
+        daily = {s["scenario"]: run_folder.read_daily(f) for s, f in
+                 zip(summaries, folders, strict=True)} if "daily" in figures else None
+        starts = {s["start_date"] for s in summaries}
         written += plot_comparison_folder(target, runs_by_scenario,
                                           max(float(s["horizon_days"]) for s in summaries),
-                                          rung_names=names, base=base,
-                                          figures=figures or COMPARISON_FIGURES)
+                                          rung_names=names, base=base, figures=figures,
+                                          daily_by_scenario=daily,
+                                          start_date=starts.pop() if len(starts) == 1 else None)
     return written
 
 

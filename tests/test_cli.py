@@ -139,6 +139,29 @@ def test_run_with_plots(cli, tmp_path: Path) -> None:
         assert png.read_bytes()[:8] == PNG and png.stat().st_size > 1000, png
 
 
+@pytest.mark.slow
+def test_run_all_compares_the_outlook_side_by_side(cli, tmp_path: Path) -> None:
+    """--all runs the outlook scenarios only (the history windows start and end elsewhere), so
+    every row of the comparison shares one start date and horizon; the comparison draws its
+    side-by-side figures and leaves each scenario's own to escsim plot DIR/NAME."""
+    from escsim.scenario import HISTORY_SCENARIOS, outlook_scenarios
+
+    out = tmp_path / "all"
+    result = cli("run", "--all", "--runs", 12, "--seed", 3, "--jobs", 2, "--out", out,
+                 "--no-report")
+    assert result.exit_code == 0, result.output
+    compared = pd.read_csv(out / "comparison.csv")
+    assert sorted(compared.scenario.unique()) == sorted(outlook_scenarios())
+    assert not set(HISTORY_SCENARIOS) & set(compared.scenario)
+    assert compared.start_date.nunique() == 1 and compared.horizon_days.nunique() == 1
+    drawn = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert drawn == ["compare_counts.png", "compare_rungs.png", "compare_survival.png"]
+    assert not list(out.glob("*/plots"))
+    one = cli("plot", str(out / "baseline-2024-11"))
+    assert one.exit_code == 0, one.output
+    assert (out / "baseline-2024-11" / "plots" / "daily.png").is_file()
+
+
 def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,
                                                       tmp_path: Path) -> None:
     out = tmp_path / "taken"

@@ -132,3 +132,73 @@ def test_timeline_shades_a_pause_in_force_at_day_0_and_has_no_empty_lane(base, r
     lanes = [t.get_text() for t in ax.get_yticklabels()]
     actors = set(log["actor"])
     assert not ({"timeline"} - actors) or "timeline" not in lanes
+
+
+# ----------------------------------------------------------- comparisons drawn at speed ---
+def _by_scenario(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Three scenarios, one with a long name (the layout must make room for it)."""
+    return {"baseline-2024-11": runs,
+            "a-much-longer-scenario-name-than-usual": runs.assign(
+                scenario="a-much-longer-scenario-name-than-usual"),
+            "quiet": runs.assign(scenario="quiet", day_rung_4=np.nan, day_rung_5=np.nan)}
+
+
+def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
+    from escsim.plotting.compare import _comparison_figure
+
+    if kind == "run counts":
+        return plotting.plot_count_distributions(runs.assign(attacks=runs.attacks * 1000))
+    if kind == "run daily":
+        sim = escsim.simulate(base, runs=20, seed=3)
+        return plotting.plot_daily_bands(sim.daily, base.scenario.start_date)
+    return _comparison_figure(kind, _by_scenario(runs), 120, None, ("attacks", "us_killed"),
+                              None)
+
+
+@pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily"])
+def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside(
+        runs, base, tmp_path, kind) -> None:
+    """The figures escsim run draws for a comparison, and a run's small multiples, have a
+    fixed layout: saving draws them once (a layout engine, or cropping to the content, would
+    draw first to lay out), and every panel, text and legend lies inside the figure with no
+    panel title crossing the figure's title (wide numbers and long names included)."""
+    fig = _fixed_figure(kind, runs, base)
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    style.save_figure(fig, tmp_path / "f.png")
+    assert len(draws) == 1
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    drawn = ([(f"axes {ax.get_title(loc='left')!r}", ax.get_tightbbox(renderer))
+              for ax in fig.axes]
+             + [(repr(t.get_text()[:40]), t.get_window_extent(renderer)) for t in fig.texts]
+             + [("legend", lg.get_window_extent(renderer)) for lg in fig.legends])
+    for what, ext in drawn:
+        assert (ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1
+                and ext.y1 <= box.y1 + 1), f"{what} reaches outside the figure"
+    if not kind.startswith("run"):
+        names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
+            t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+        assert any("a-much-longer-scenario-name-than-usual" in n for n in names)
+    title = next(t for t in fig.texts if t.get_text().startswith(("Probability", "Counts",
+                                                                  "Time to", "Cumulative")))
+    top = title.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not ax._left_title.get_window_extent(renderer).overlaps(top)
+
+
+def test_time_to_rung_comparison_shows_the_rungs_in_question(runs) -> None:
+    """A rung every run holds from day 0, or one every scenario reaches in most runs, is left
+    to each scenario's own figure; rungs some scenario reaches in under half its runs stay."""
+    from escsim.plotting.compare import survival_levels
+
+    table = runs.copy()
+    table["day_rung_2"] = 0.0  # the scenario opens on this rung in every run
+    table["day_rung_1"] = 1.0  # every run reaches it on day 1
+    by = {"baseline-2024-11": table, "other": table.assign(scenario="other")}
+    levels = sorted(int(c.removeprefix("day_rung_")) for c in table if c.startswith("day_rung_"))
+    shown = survival_levels(by, levels)
+    assert 1 not in shown and 2 not in shown
+    share = {lv: table[f"day_rung_{lv}"].notna().mean() for lv in levels}
+    later = {lv for lv in levels if (table[f"day_rung_{lv}"] > 0).any()}
+    assert set(shown) == {lv for lv in later if share[lv] < 0.5}

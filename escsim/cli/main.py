@@ -36,9 +36,6 @@ from escsim.cli.common import (
 from escsim.errors import InputError
 from escsim.version import __version__
 
-#: The calibration scenario (the surge of 17 Oct 2023 - 4 Feb 2024): --all leaves it out.
-CALIBRATION_SCENARIO = "surge-2023"
-
 
 @click.group(cls=EscsimGroup, context_settings={"help_option_names": ["-h", "--help"],
                                            "max_content_width": 100})
@@ -146,7 +143,9 @@ def _default_out(name: str) -> Path:
 # ------------------------------------------------------------------------------------- run ---
 @main.command()
 @click.argument("scenarios", nargs=-1)
-@click.option("--all", "run_all", is_flag=True, help="Run every bundled scenario and compare.")
+@click.option("--all", "run_all", is_flag=True,
+              help="Run every bundled outlook scenario (from Nov 2024; the history windows "
+                   "era-2019-20, era-2021 and surge-2023 are left out) and compare.")
 @click.option("--runs", "-n", default=500, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Replications per scenario.")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
@@ -192,16 +191,15 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     import time
 
     from escsim.results.provenance import variant_name
-    from escsim.scenario import bundled_scenarios
+    from escsim.scenario import outlook_scenarios
     from escsim.scenario.priors import make_sampler
     from escsim.simulation import add_tail_estimate, run_to_folder
 
     refs = list(scenarios)
     if run_all:
-        # the calibration period is another window (start, horizon): its probabilities are not
-        # comparable number for number with the others'
-        refs += [n for n in bundled_scenarios()
-                 if n not in refs and n != CALIBRATION_SCENARIO]
+        # the history windows (the eras, the calibration period) start and end elsewhere:
+        # their probabilities are not comparable number for number with the outlook's
+        refs += [n for n in outlook_scenarios() if n not in refs]
     if not refs:
         raise click.UsageError("give at least one SCENARIO, or --all")
     # validate every scenario before running any
@@ -264,20 +262,19 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         clock["simulated"] = time.perf_counter()
         detail(f"simulation and tables: {clock['simulated'] - clock['started']:.1f}s")
         if not no_plots:
-            # figures are independent: each folder's on its own worker, with progress
+            # figures are independent: one task a figure, on the executor's workers, with
+            # progress (the names come without importing matplotlib here); a comparison draws
+            # its side-by-side figures, each scenario's own are drawn on request (escsim plot
+            # DIR/NAME), not for every scenario at once
+            from escsim.records import RUN_COMPARISON_FIGURES, RUN_FIGURES
             from escsim.simulation import draw_figures
 
-            # in a comparison each scenario's folder gets the figures the side-by-side ones
-            # do not show (escsim plot DIR/NAME draws the rest)
-            tasks: list[tuple[Any, ...]] = [("run" if single else "compared", str(f), ())
-                                            for f in folders]
+            tasks: list[tuple[Any, ...]] = [("run", str(target), (), None, (figure,))
+                                            for figure in RUN_FIGURES]
             if not single:
-                from escsim.plotting.compare import COMPARISON_FIGURES
-
-                # the comparison's figures are the heaviest: one task each, first
-                tasks[:0] = [("comparison", str(target), tuple(str(f) for f in folders),
-                              base_name, (figure,)) for figure in COMPARISON_FIGURES]
-            with Progress("drawing figures", unit="folders") as drawing:
+                tasks = [("comparison", str(target), tuple(str(f) for f in folders),
+                          base_name, (figure,)) for figure in RUN_COMPARISON_FIGURES]
+            with Progress("drawing figures", unit="figures") as drawing:
                 draw_figures(tasks, ex, drawing)
         clock["drawn"] = time.perf_counter()
         detail(f"figures: {clock['drawn'] - clock['simulated']:.1f}s")

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from escsim.history.observations import Observation, load_observations
-from escsim.scenario import with_overrides
+from escsim.scenario import HISTORY_SCENARIOS, with_overrides
 from escsim.scenario.schema import Scenario
 from escsim.simulation import Simulation, simulate
 
@@ -630,7 +630,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
 # ------------------------------------------------------------------ several eras together ---
 #: The eras escsim is backtested on, oldest first: each scenario states its era's situation and
 #: shares every behavioural parameter with the others.
-ERA_SCENARIOS = ("era-2019-20", "era-2021", "surge-2023")
+ERA_SCENARIOS = HISTORY_SCENARIOS
 #: The manifest kind of a folder of several eras' backtests (one backtest folder per era).
 ERAS_KIND = "backtest-eras"
 

@@ -47,12 +47,14 @@ from escsim.plotting.style import (
     date_axis,
     dates_on_top,
     day_label,
+    fixed_panels,
     fmt_number,
     footnote,
     grid_axes,
     horizon_of,
     integer_bins,
     km_band,
+    pin_titles,
     points_with_ci,
     probability_xlabel,
     right_labels,
@@ -61,11 +63,12 @@ from escsim.plotting.style import (
     scenario_of,
     set_labels,
     style_axes,
-    suptitle,
+    text_size_in,
     to_dates,
+    widest_in,
     with_scenario,
 )
-from escsim.records import MAIN_COUNTS
+from escsim.records import MAIN_COUNTS, RUN_FIGURES
 
 
 # ---------------------------------------------------------------------- one scenario: rungs ---
@@ -166,7 +169,17 @@ def plot_count_distributions(runs: pd.DataFrame, counts: Sequence[str] = MAIN_CO
     check_runs(runs, *counts)
     if not counts:
         raise ValueError("no counts to plot")
-    fig, panels, created = grid_axes(len(counts), ncols, 3.9, 3.0, axes)
+    if axes is None:  # laid out here, so it is drawn once (see style.fixed_panels)
+        tick_in = widest_in(["00000"], TICK_PT)
+        fig, panels = fixed_panels(
+            len(counts), ncols, (2.9, 2.0), left_in=tick_in + 0.55, right_in=0.25,
+            wspace_in=tick_in + 0.6, hspace_in=1.1, bottom_in=0.6,
+            title=title or with_scenario("Counts per run", scenario_of(runs), len(runs)),
+            caption=("Bars: runs per value; black line: median; shaded: 5\u201395% of runs "
+                     "(the 90% range).", NOT_A_FORECAST),
+            panel_title_in=2 * text_size_in("Tg", LABEL_PT)[1] + 0.2)
+    else:
+        fig, panels, _ = grid_axes(len(counts), ncols, 3.9, 3.0, axes)
     quant = count_quantiles(runs, counts).set_index("count")
     for ax, count in zip(panels, counts, strict=True):
         values = runs[count].to_numpy(dtype=float)
@@ -184,10 +197,8 @@ def plot_count_distributions(runs: pd.DataFrame, counts: Sequence[str] = MAIN_CO
         set_labels(ax, f"{short} per run ({unit})", "runs (count)")
         ax.set_title(f"{long}\nmedian {fmt_number(q['q50'])}, 90% range {fmt_number(q['q05'])}"
                      f"\u2013{fmt_number(q['q95'])}", fontsize=LABEL_PT, loc="left")
-    if created:
-        suptitle(fig, title or with_scenario("Counts per run", scenario_of(runs), len(runs)))
-        footnote(fig, "Bars: runs per value; black line: median; shaded: 5\u201395% of runs "
-                  "(the 90% range).", NOT_A_FORECAST)
+    if axes is None:
+        pin_titles(panels, LABEL_PT)
     elif title:
         panels[0].set_title(title, fontsize=TITLE_PT, loc="left")
     return fig
@@ -276,7 +287,17 @@ def plot_daily_bands(daily: pd.DataFrame, start_date: DateLike = None,
     if use_dates and start is None:
         raise ValueError("dates=True needs a start_date (or a 'date' column)")
     names = list(series) if series is not None else list(dict.fromkeys(daily["series"]))
-    fig, panels, created = grid_axes(len(names), ncols, 5.0, 3.1, axes)
+    if axes is None:  # laid out here, so it is drawn once (see style.fixed_panels)
+        tick_in = widest_in(["00000"], TICK_PT)
+        fig, panels = fixed_panels(
+            len(names), ncols, (4.0, 2.3), left_in=tick_in + 0.55, right_in=0.3,
+            wspace_in=tick_in + 0.6, hspace_in=1.05, bottom_in=0.8,
+            title=title or "Cumulative counts by day across runs",
+            caption=("Each run's cumulative count at the end of each day; runs that end early "
+                     "keep their final count.", NOT_A_FORECAST),
+            panel_title_in=text_size_in("Tg", LABEL_PT)[1] + 0.15)
+    else:
+        fig, panels, _ = grid_axes(len(names), ncols, 5.0, 3.1, axes)
     for ax, name in zip(panels, names, strict=True):
         part = daily[daily["series"] == name].sort_values("day")
         if part.empty:
@@ -295,10 +316,8 @@ def plot_daily_bands(daily: pd.DataFrame, start_date: DateLike = None,
         set_labels(ax, "date" if use_dates else day_label(start), f"cumulative {short} ({unit})")
         ax.set_title(long, fontsize=LABEL_PT, loc="left")
     panels[0].legend(loc="upper left", fontsize=TICK_PT - 0.5, frameon=False)
-    if created:
-        suptitle(fig, title or "Cumulative counts by day across runs")
-        footnote(fig, "Each run's cumulative count at the end of each day; runs that end early "
-                  "keep their final count.", NOT_A_FORECAST)
+    if axes is None:
+        pin_titles(panels, LABEL_PT)
     elif title:
         panels[0].set_title(title, fontsize=TITLE_PT, loc="left")
     return fig
@@ -312,8 +331,6 @@ def _names_from(summary: Mapping[str, Any], rung_names: RungNames) -> RungNames:
 
 
 #: The figures of a run folder, and those a comparison folder already shows side by side.
-RUN_FIGURES = ("rungs", "max_rung", "counts", "survival", "daily")
-SHOWN_IN_COMPARISON = ("rungs", "counts", "survival")
 
 
 def plot_result_folder(folder: str | Path, runs: pd.DataFrame, daily: pd.DataFrame,

@@ -12,16 +12,20 @@ import datetime as dt
 import math
 import textwrap
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from escsim.analysis import survival_curve
@@ -63,6 +67,108 @@ def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
     return fig
+
+
+_MEASURE: list[Any] = []
+#: Figures of :func:`fixed_panels`: laid out by their maker, saved as they are.
+_FIXED: weakref.WeakSet[Figure] = weakref.WeakSet()
+
+
+def text_size_in(text: str, size_pt: float) -> tuple[float, float]:
+    """Width and height of one line of ``text`` at ``size_pt`` in the house font, in inches,
+    measured as the Agg canvas will draw it (no figure needed)."""
+    if not _MEASURE:
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        _MEASURE.append(RendererAgg(1, 1, 72))  # at 72 dpi a pixel is a point
+    from matplotlib.font_manager import FontProperties
+
+    width, height, _ = _MEASURE[0].get_text_width_height_descent(
+        text, FontProperties(size=size_pt), False)
+    return width / 72, height / 72
+
+
+def widest_in(texts: Sequence[str], size_pt: float) -> float:
+    """The width in inches of the widest of ``texts`` at ``size_pt``."""
+    return max((text_size_in(t, size_pt)[0] for t in texts), default=0.0)
+
+
+def wrap_caption(width_in: float, *lines: str) -> str:
+    """Caption lines wrapped to a figure ``width_in`` inches wide."""
+    width = max(60, int(width_in * 17))
+    return "\n".join(textwrap.fill(line, width=width) for line in lines if line)
+
+
+def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
+                 left_in: float, right_in: float, wspace_in: float, hspace_in: float,
+                 bottom_in: float, title: str | None = None, caption: Sequence[str] = (),
+                 heights: Sequence[float] | None = None,
+                 panel_title_in: float | None = None) -> tuple[Figure, list[Axes]]:
+    """``n`` panels placed at fixed distances in inches, for figures drawn many at a time.
+
+    The caller states each margin (from :func:`widest_in` of the labels it will draw), so
+    matplotlib draws the figure once: a layout engine, or cropping to the content, lays it out
+    in a draw of its own first. The title sits at the top left, the caption (wrapped) under
+    the panels; ``heights`` (one per row, in inches) overrides ``panel_in``'s height;
+    ``panel_title_in`` is the room above the first row for panel titles (default one line).
+
+    Returns:
+        The figure (no layout engine) and its ``n`` axes, row by row.
+    """
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    panel_w, panel_h = panel_in
+    row_h = list(heights) if heights is not None else [panel_h] * nrows
+    width = left_in + ncols * panel_w + (ncols - 1) * wspace_in + right_in
+    # the figure's title, then room for the first row's panel titles
+    if panel_title_in is None:
+        panel_title_in = text_size_in("Tg", TITLE_PT)[1] + 0.12
+    top_in = 0.15 + (text_size_in(title, TITLE_PT + 0.5)[1] + 0.15 if title else 0.0) \
+        + panel_title_in
+    caption_text = wrap_caption(width, *caption)
+    strip_in = ((caption_text.count("\n") + 1) * NOTE_PT * 1.25 + 8) / 72 if caption_text else 0
+    height = top_in + sum(row_h) + (nrows - 1) * hspace_in + bottom_in + strip_in
+    fig = Figure(figsize=(width, height), facecolor="white")
+    FigureCanvasAgg(fig)
+    _FIXED.add(fig)
+    axes = []
+    for i in range(n):
+        row, col = divmod(i, ncols)
+        x_in = left_in + col * (panel_w + wspace_in)
+        top_of_panel = top_in + sum(row_h[:row]) + row * hspace_in
+        y_in = height - top_of_panel - row_h[row]
+        axes.append(fig.add_axes((x_in / width, y_in / height, panel_w / width,
+                                  row_h[row] / height)))
+    if title:
+        fig.text(0.08 / width, 1 - 0.12 / height, title, ha="left", va="top",
+                 fontsize=TITLE_PT + 0.5)
+    if caption_text:
+        fig.text(0.005, (strip_in - 3 / 72) / height, caption_text, ha="left", va="top",
+                 fontsize=NOTE_PT, color=GREY)
+    return fig, axes
+
+
+def pin_titles(axes: Sequence[Axes], size_pt: float = TITLE_PT) -> None:
+    """Fix each panel's left title just above its axes. matplotlib otherwise moves a title
+    clear of any top tick labels, measuring every tick at each draw; fixed-layout panels have
+    none there."""
+    for ax in axes:
+        ax.set_title(ax.get_title(loc="left"), loc="left", fontsize=size_pt, y=1.0)
+
+
+def legend_width_in(labels: Sequence[str], title: str = "") -> float:
+    """The width of a house legend (line handles, tick-size text) of ``labels``, in inches."""
+    return max(widest_in(labels, TICK_PT) + 2.8 * TICK_PT / 72,
+               text_size_in(title, TICK_PT)[0] if title else 0.0) + 0.25
+
+
+def legend_right_of(fig: Figure, ax: Axes, handles: Sequence[Any], title: str) -> None:
+    """A figure legend at the top right of ``ax``'s column (in a fixed layout's right margin)."""
+    box = ax.get_position()
+    fig.legend(handles=list(handles), title=title, loc="upper left",
+               bbox_to_anchor=(box.x1 + 0.12 / fig.get_figwidth(), box.y1 + 0.3 /
+                               fig.get_figheight()),
+               fontsize=TICK_PT, title_fontsize=TICK_PT, frameon=False, borderaxespad=0)
 
 
 def root_figure(ax: Axes) -> Figure:
@@ -117,11 +223,24 @@ def set_labels(ax: Axes, xlabel: str, ylabel: str, title: str | None = None) -> 
 
 
 def footnote(fig: Figure, *lines: str) -> None:
-    """A caption under the figure, each line wrapped to the figure's width
-    (``bbox_inches="tight"`` keeps it in the PNG)."""
+    """A caption under the figure, each line wrapped to the figure's width.
+
+    The figure grows by the caption's height and its layout leaves that strip free, so the PNG
+    is laid out and drawn once (cropping to a tight bounding box would draw it twice).
+    """
     width = max(60, int(fig.get_figwidth() * 17))
     text = "\n".join(textwrap.fill(line, width=width) for line in lines if line)
-    fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=NOTE_PT, color=GREY)
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):  # a caller's own layout: below it
+        fig.text(0.005, -0.005, text, ha="left", va="top", fontsize=NOTE_PT, color=GREY)
+        return
+    strip_in = ((text.count("\n") + 1) * NOTE_PT * 1.25 + 8) / 72
+    height_in = fig.get_figheight() + strip_in
+    fig.set_figheight(height_in)
+    strip = strip_in / height_in
+    engine.set(rect=(0, strip, 1, 1 - strip))
+    fig.text(0.005, strip - 3 / 72 / height_in, text, ha="left", va="top", fontsize=NOTE_PT,
+             color=GREY)
 
 
 def suptitle(fig: Figure, title: str) -> None:
@@ -130,11 +249,16 @@ def suptitle(fig: Figure, title: str) -> None:
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
-    """Write ``fig`` to ``path`` (format from the suffix) at ``dpi``, cropped to its content;
-    the folder is made if needed."""
+    """Write ``fig`` to ``path`` (format from the suffix) at ``dpi``; the folder is made if
+    needed. A house figure (constrained or fixed layout) is drawn as laid out; any other is
+    cropped to its content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", facecolor="white")
+    laid_out = fig in _FIXED or isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    # zlib level 3 rather than PIL's 6: a third less time encoding for a tenth more bytes
+    extra = {"pil_kwargs": {"compress_level": 3}} if path.suffix.lower() == ".png" else {}
+    fig.savefig(path, dpi=dpi, bbox_inches=None if laid_out else "tight", facecolor="white",
+                **extra)
     return path
 
 
@@ -283,6 +407,24 @@ def km_band(runs: pd.DataFrame, level: int, horizon_days: float, confidence: flo
         last = math.ceil(float(runs["end_day"].max()))
         out = out[out["day"] <= max(last, 1)]
     return out
+
+
+def step_bands(ax: Axes, bands: Sequence[tuple[Any, Any, Any, str, float]]) -> None:
+    """Shade several step-wise bands (``x, low, high, colour, alpha``; each value holds until
+    the next ``x``, as ``fill_between(step="post")``) as one collection: a comparison panel
+    has one band per scenario, and matplotlib's cost is per artist."""
+    polygons, colours = [], []
+    for x, low, high, colour, alpha in bands:
+        x, low, high = (np.asarray(a, dtype=float) for a in (x, low, high))
+        if not len(x):
+            continue
+        xs = np.repeat(x, 2)[1:]
+        upper = np.column_stack([xs, np.repeat(high, 2)[:-1]])
+        lower = np.column_stack([xs, np.repeat(low, 2)[:-1]])[::-1]
+        polygons.append(np.concatenate([upper, lower]))
+        colours.append(mcolors.to_rgba(colour, alpha))
+    if polygons:
+        ax.add_collection(PolyCollection(polygons, facecolors=colours, linewidths=0))
 
 
 def horizon_of(runs: pd.DataFrame, horizon_days: float | None) -> float | None:

@@ -91,6 +91,19 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scenarios_dir().glob("*.toml")) if p.stem != DEFAULTS_NAME}
 
 
+#: The bundled scenarios of past windows, oldest first: the eras escsim is backtested on (each
+#: states its era's situation and shares every behavioural parameter with the others).
+#: ``surge-2023`` is also the calibration window.
+HISTORY_SCENARIOS = ("era-2019-20", "era-2021", "surge-2023")
+
+
+def outlook_scenarios() -> list[str]:
+    """The bundled scenarios that look ahead from the seed's date (``escsim run --all``): every
+    bundled one but the history windows, whose start and horizon differ, so their probabilities
+    are not comparable number for number with the others'."""
+    return [n for n in bundled_scenarios() if n not in HISTORY_SCENARIOS]
+
+
 #: Environment variable: folders of a user's own scenarios (separated like PATH), whose files
 #: are found by name after the bundled ones (``escsim run my-scenario``).
 SCENARIOS_ENV = "ESCSIM_SCENARIOS"

@@ -101,7 +101,9 @@ class DaskExecutor(Executor):
         else:
             self._cluster = LocalCluster(n_workers=workers or available_cores(),
                                          threads_per_worker=1, processes=processes,
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+                                         # the scheduler's HTTP server on a free port: a
+                                         # fixed one clashes with any other cluster running
+                                         dashboard_address=":0", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
             self.scheduler_address = None
         nthreads = self._client.nthreads()
