@@ -45,9 +45,9 @@ def main() -> int:
         shares.append(seconds["figures"] / wall)
         print(f"escsim run --all --runs {args.runs}: wall {wall:.1f}s (process start "
               f"included), simulation and tables {seconds['simulation']:.1f}s, figures "
-              f"{seconds['figures']:.1f}s, plotting share {shares[-1]:.2f}")
+              f"{seconds['figures']:.2f}s, plotting share {shares[-1]:.3f}")
     print(f"plotting share of the wall time, median of {len(shares)}: "
-          f"{statistics.median(shares):.2f} (goal: at most 0.25)")
+          f"{statistics.median(shares):.3f} (goal: at most 0.25)")
     return 0
 
 

@@ -54,8 +54,9 @@ RUN_FIGURES = ("counts", "daily", "survival", "max_rung", "rungs")
 #: The figures of a comparison folder, ``plots/compare_<name>.png`` (each can be drawn on its
 #: own, e.g. in parallel; see :func:`escsim.plotting.plot_comparison_folder`).
 COMPARISON_FIGURES = ("rungs", "counts", "survival", "daily")
-#: The ones ``escsim run`` draws for a comparison (``escsim plot DIR`` draws every one).
-RUN_COMPARISON_FIGURES = ("rungs", "counts", "survival")
+#: The ones ``escsim run`` draws for a comparison, the costliest first (``escsim plot DIR``
+#: draws every one).
+RUN_COMPARISON_FIGURES = ("survival", "counts", "rungs")
 
 #: Prefixes of the columns whose names carry a key (a weapon, a ladder level, a drawn parameter).
 WEAPON_PREFIX = "attacks_weapon_"

@@ -42,7 +42,7 @@ from escsim.plotting.style import (
     n_runs_text,
     palette,
     pin_titles,
-    points_with_ci,
+    points_with_intervals,
     probability_xlabel,
     rung_label,
     save_figure,
@@ -112,19 +112,25 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     y_base = np.arange(len(levels), dtype=float)
     for i in range(0, len(levels), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="0.965", lw=0, zorder=0)
-    top = 0.0
-    for i, ((name, p), off, color) in enumerate(zip(probs.items(), offsets, _palette(k),
-                                                    strict=True)):
+    # every scenario's points, intervals and caps as one artist each (a comparison panel
+    # holds k x rungs of them, and matplotlib's cost is per artist); the legend has its own
+    # handles
+    ys, ps, lows, highs, colours, sizes = [], [], [], [], [], []
+    for i, (p, off, color) in enumerate(zip(probs.values(), offsets, _palette(k), strict=True)):
         present = [lv for lv in levels if lv in p.index]
         if not present:
             continue
-        y = y_base[[levels.index(lv) for lv in present]] + off
         sub = p.loc[present]
-        top = max(top, float(sub["ci_high"].max()))
-        points_with_ci(ax, y, sub["probability"].to_numpy(dtype=float),
-                        sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float),
-                        color, label=f"{name} ({n_runs_text(len(runs_by_scenario[name]))})",
-                        size=(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0))
+        ys.append(y_base[[levels.index(lv) for lv in present]] + off)
+        ps.append(sub["probability"].to_numpy(dtype=float))
+        lows.append(sub["ci_low"].to_numpy(dtype=float))
+        highs.append(sub["ci_high"].to_numpy(dtype=float))
+        colours += [color] * len(present)
+        sizes += [(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0)] * len(present)
+    top = max((float(h.max()) for h in highs), default=0.0)
+    if ys:
+        points_with_intervals(ax, np.concatenate(ys), np.concatenate(ps),
+                              np.concatenate(lows), np.concatenate(highs), colours, sizes)
     ax.set_yticks(y_base, labels=[rung_label(lv, rung_names) for lv in levels])
     ax.set_ylim(-0.5, len(levels) - 0.5)
     if zoom:
@@ -144,11 +150,22 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     set_labels(ax, xlabel, "escalation rung",
             title or "Probability of reaching each rung, by scenario")
     if legend:
-        ax.legend(title="scenario", loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize=TICK_PT - 0.5, title_fontsize=TICK_PT, frameon=False)
+        ax.legend(handles=rung_legend_handles(runs_by_scenario), title="scenario",
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=TICK_PT - 0.5,
+                  title_fontsize=TICK_PT, frameon=False)
     if created:
         footnote(fig, CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
     return fig
+
+
+def rung_legend_handles(runs_by_scenario: Mapping[str, pd.DataFrame]) -> list[Line2D]:
+    """Legend entries of :func:`plot_compare_rungs` (scenarios in drawing order, with runs)."""
+    k = len(runs_by_scenario)
+    return [Line2D([], [], color=c, marker="o", markeredgecolor="white",
+                   markersize=(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0), lw=1.4,
+                   label=f"{n} ({n_runs_text(len(r))})")
+            for i, ((n, r), c) in enumerate(zip(runs_by_scenario.items(), _palette(k),
+                                                strict=True))]
 
 
 def _strip_offsets(n: int, width: float) -> np.ndarray:
@@ -344,7 +361,7 @@ def _rungs_figure(runs_by_scenario: Mapping[str, pd.DataFrame], horizon_days: fl
         caption=(CI_NOTE, NOT_A_FORECAST))
     plot_compare_rungs(runs_by_scenario, panels[0], rung_names=names, horizon_days=horizon_days,
                        title="Every rung", legend=False, probabilities=by_name)
-    handles = panels[0].get_legend_handles_labels()[0]
+    handles = rung_legend_handles(runs_by_scenario)
     if rare:
         plot_compare_rungs(runs_by_scenario, panels[1], rung_names=names,
                            horizon_days=horizon_days, levels=rare, zoom=True, legend=False,
