@@ -4,6 +4,8 @@ is refused when it exists, and calibrate's default (where --posterior looks) is 
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ def _twice(args: list[str]) -> tuple[list[str], list[str]]:
     """Run ``escsim ARGS`` twice in a fresh working directory: the folders under results/ and
     the second run's stderr lines."""
     runner = CliRunner()
-    with runner.isolated_filesystem():
+    with tempfile.TemporaryDirectory() as here, contextlib.chdir(here):
         first = runner.invoke(main, args)
         assert first.exit_code == 0, first.output
         second = runner.invoke(main, args)
@@ -52,7 +54,7 @@ def test_every_default_folder_is_numbered_not_refused(args: list[str],
 
 def test_a_given_out_and_calibrates_default_are_refused_when_they_exist(tmp_path: Path) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with contextlib.chdir(tmp_path):
         args = ["run", "surge-2023", "--runs", "2", "--jobs", "1", "--no-plots", "--no-report",
                 "--horizon", "20", "--out", "mine"]
         assert runner.invoke(main, args).exit_code == 0

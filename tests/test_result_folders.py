@@ -5,6 +5,7 @@ file holds an absolute path."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tomllib
 from pathlib import Path
@@ -62,12 +63,12 @@ def variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     cwd = tmp_path_factory.mktemp("work")
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=cwd) as here:
+    with contextlib.chdir(cwd):
         args = ["run", "baseline-2024-11", "--runs", "12", "--seed", "3", "--jobs", "1",
                 *(x for o in OVERRIDES for x in ("--set", o))]
         result = runner.invoke(main, args)
         assert result.exit_code == 0, result.output
-        return Path(here) / "results" / "baseline-2024-11+2-overrides"
+    return cwd / "results" / "baseline-2024-11+2-overrides"
 
 
 def test_variant_folder_is_named_and_titled_by_its_overrides(variant: Path) -> None:
