@@ -103,14 +103,26 @@ def test_calibration_fits_the_eras_jointly(cli, tmp_path) -> None:
 CHECK_RUNS = 12
 
 
-def test_the_joint_posterior_is_checked_in_every_era(cli, tmp_path) -> None:
+@pytest.fixture(scope="module")
+def eras_calibration(tmp_path_factory):
+    """``calibrate --eras`` with its posterior predictive check: (folder, stdout)."""
+    from click.testing import CliRunner
+
+    from escsim.cli import main
+
+    out = tmp_path_factory.mktemp("eras") / "cal"
+    result = CliRunner().invoke(main, ["calibrate", "--eras", "--particles", "10",
+                                       "--generations", "0", "--check-runs", str(CHECK_RUNS),
+                                       "--seed", "3", "--no-plots", "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return out, result.stdout
+
+
+def test_the_joint_posterior_is_checked_in_every_era(eras_calibration, cli, tmp_path) -> None:
     """calibrate --eras backtests every era with the shared parameters drawn from the joint
     posterior: each era's check is written, scored (in scores.csv, on stdout and in the
     report, each era beside its window), drawn from the posterior, and its rows replay."""
-    out = tmp_path / "cal"
-    result = cli("calibrate", "--eras", "--particles", "10", "--generations", "0",
-                 "--check-runs", CHECK_RUNS, "--seed", "3", "--no-plots", "-o", out, "-j", "1")
-    assert result.exit_code == 0, (result.output, result.exception)
+    out, stdout = eras_calibration
     posterior = pd.read_csv(out / "posterior.csv")
     drawn = [c for c in posterior.columns if c.startswith("drawn_")]
     scores = pd.read_csv(out / "check" / "scores.csv").set_index("scenario")
@@ -130,8 +142,7 @@ def test_the_joint_posterior_is_checked_in_every_era(cli, tmp_path) -> None:
         assert set(comparison.id) == own and comparison.covered.all()
         inside = int(comparison.inside_90.sum())
         assert (row.observations_compared, row.observations_inside_90) == (len(own), inside)
-        assert f"{era}: {inside} of {len(own)} observations inside the 90% interval" in \
-            result.stdout
+        assert f"{era}: {inside} of {len(own)} observations inside the 90% interval" in stdout
         assert f"| [{era}](check/{era}/report.md) | {meta.start_date} | " \
                f"{meta.horizon_days:g} | {CHECK_RUNS} | {len(own)} | {inside} |" in report
         runs = pd.read_csv(folder / "simulation" / "runs.csv", dtype={"seed": "int64"})
@@ -206,3 +217,18 @@ def test_joint_calibration_recovers_a_shared_parameter(tmp_path) -> None:
         medians.append(med)
     assert covered >= JOINT_K_MIN, (covered, truths, medians)
     assert np.corrcoef(truths, medians)[0, 1] > 0.6
+
+
+@pytest.mark.slow
+def test_plot_and_report_of_a_joint_calibration_show_each_era_check(eras_calibration, cli,
+                                                                      tmp_path) -> None:
+    import shutil
+
+    folder = tmp_path / "cal"
+    shutil.copytree(eras_calibration[0], folder)
+    assert cli("plot", folder).exit_code == 0
+    for era in ERAS:  # the check's figures, era by era
+        assert (folder / "check" / era / "plots" / "attacks.png").is_file()
+    assert cli("report", folder).exit_code == 0
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "check/scores.csv" in page and all(era in page for era in ERAS)
