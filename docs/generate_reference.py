@@ -30,6 +30,7 @@ from typing import Any
 import escsim
 import escsim.plotting
 from escsim.analysis.paired import DIFFERENCE_COLUMNS
+from escsim.history.backtest import ERA_SCORE_COLUMNS
 from escsim.records import (
     BASE_COLUMNS,
     DRAWN_PREFIX,
@@ -540,6 +541,8 @@ TABLES = (
       *[f"{s}_<count>" for s in ("mean", "q05", "q50", "q95")]]),
     ("differences.csv", "escsim compare, escsim run with --base", "one row per variant and "
      "measure: its paired difference from the base", DIFFERENCE_COLUMNS),
+    ("scores.csv", "escsim backtest --eras, escsim calibrate --eras (in check/)", "one row per "
+     "era: its window, runs, root seed and score", list(ERA_SCORE_COLUMNS)),
 )
 
 

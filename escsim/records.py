@@ -251,6 +251,26 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "outcome_var": ("outcome units squared", "Variance of the outcome across the points."),
     "noise_share": ("share", "Share of that variance that is Monte Carlo noise (too few "
                              "--runs when large)."),
+    # scores.csv of an eras folder (escsim backtest --eras; check/ of escsim calibrate --eras)
+    "simulated_horizon_days": ("days", "Days each replication of the backtest ran: the "
+                                       "scenario's horizon, extended to cover its "
+                                       "observations."),
+    "root_seed": ("seed", "The root seed the row's replication seeds derive from (each "
+                          "replication's own seed is in the seed column of its runs.csv)."),
+    "parameter_uncertainty": ("name", "Where each replication's uncertain parameters came "
+                                      "from: none (the scenario's values), prior, or "
+                                      "posterior (a posterior predictive check)."),
+    "observations_compared": ("count", "Observations of the record compared with the runs."),
+    "observations_not_covered": ("count", "Observations the runs could not be compared with "
+                                          "(the reason is in comparison.csv)."),
+    "observations_inside_90": ("count", "Compared observations inside the simulated central "
+                                        "90% interval."),
+    "observations_inside_50": ("count", "Compared observations inside the simulated central "
+                                        "50% interval."),
+    "mean_crps_ratio": ("ratio", "Mean CRPS ratio over the observations with simulated "
+                                 "spread (about 1: as good as the model can score)."),
+    "above_median": ("count", "Observations above their simulated median."),
+    "below_median": ("count", "Observations below their simulated median."),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -76,7 +78,7 @@ def test_backtest_covers_every_era_in_one_report(cli, tmp_path) -> None:
     report = (out / "report.md").read_text(encoding="utf-8")
     for era in ERAS:
         assert f"[{era}]({era}/report.md)" in report and (out / era / "report.md").is_file()
-    table = __import__("pandas").read_csv(out / "comparison.csv")
+    table = pd.read_csv(out / "comparison.csv")
     assert set(table.scenario) == set(ERAS)
     assert all(table.loc[table.scenario == era, "id"].size >= 6 for era in ERAS)
 
@@ -84,12 +86,77 @@ def test_backtest_covers_every_era_in_one_report(cli, tmp_path) -> None:
 def test_calibration_fits_the_eras_jointly(cli, tmp_path) -> None:
     out = tmp_path / "cal"
     result = cli("calibrate", "--eras", "--particles", "10", "--generations", "0",
-                 "--no-plots", "-o", str(out), "-j", "1")
+                 "--check-runs", "0", "--no-plots", "-o", str(out), "-j", "1")
     assert result.exit_code == 0, result.output
-    posterior = __import__("pandas").read_csv(out / "posterior.csv")
+    posterior = pd.read_csv(out / "posterior.csv")
     stats_of = {c[len("stat_"):] for c in posterior.columns if c.startswith("stat_")}
     by_id = {o.id: o.scenario for o in load_observations()}
     assert {by_id[i] for i in stats_of} == set(ERAS)
+    # --check-runs 0 skips the posterior predictive check: no folder, no line, no section
+    assert not (out / "check").exists()
+    assert "posterior predictive check" not in result.stdout
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "Posterior predictive check" not in report
+    assert report.startswith(f"# Calibration: {', '.join(ERAS)} jointly")
+
+
+CHECK_RUNS = 12
+
+
+@pytest.fixture(scope="module")
+def eras_calibration(tmp_path_factory):
+    """``calibrate --eras`` with its posterior predictive check: (folder, stdout)."""
+    from click.testing import CliRunner
+
+    from escsim.cli import main
+
+    out = tmp_path_factory.mktemp("eras") / "cal"
+    result = CliRunner().invoke(main, ["calibrate", "--eras", "--particles", "10",
+                                       "--generations", "0", "--check-runs", str(CHECK_RUNS),
+                                       "--seed", "3", "--no-plots", "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return out, result.stdout
+
+
+def test_the_joint_posterior_is_checked_in_every_era(eras_calibration, cli, tmp_path) -> None:
+    """calibrate --eras backtests every era with the shared parameters drawn from the joint
+    posterior: each era's check is written, scored (in scores.csv, on stdout and in the
+    report, each era beside its window), drawn from the posterior, and its rows replay."""
+    out, stdout = eras_calibration
+    posterior = pd.read_csv(out / "posterior.csv")
+    drawn = [c for c in posterior.columns if c.startswith("drawn_")]
+    scores = pd.read_csv(out / "check" / "scores.csv").set_index("scenario")
+    assert list(scores.index) == list(ERAS)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Posterior predictive check" in report
+    for era in ERAS:
+        meta = escsim.load_scenario(era).scenario
+        row = scores.loc[era]
+        # the summary names the era's window, and the seed its rows derive from
+        assert (row.start_date, row.horizon_days) == (str(meta.start_date), meta.horizon_days)
+        assert (row.runs, row.root_seed, row.parameter_uncertainty) == \
+            (CHECK_RUNS, 3, "posterior")
+        folder = out / "check" / era
+        comparison = pd.read_csv(folder / "comparison.csv")
+        own = {o.id for o in load_observations() if o.scenario == era}
+        assert set(comparison.id) == own and comparison.covered.all()
+        inside = int(comparison.inside_90.sum())
+        assert (row.observations_compared, row.observations_inside_90) == (len(own), inside)
+        assert f"{era}: {inside} of {len(own)} observations inside the 90% interval" in stdout
+        assert f"| [{era}](check/{era}/report.md) | {meta.start_date} | " \
+               f"{meta.horizon_days:g} | {CHECK_RUNS} | {len(own)} | {inside} |" in report
+        runs = pd.read_csv(folder / "simulation" / "runs.csv", dtype={"seed": "int64"})
+        assert len(runs) == CHECK_RUNS and runs.seed.is_unique
+        # every replication's shared parameters are one particle of the joint posterior
+        for values in runs[drawn].to_numpy():
+            assert np.isclose(posterior[drawn].to_numpy(), values, rtol=1e-12,
+                              atol=0).all(axis=1).any()
+        k = CHECK_RUNS - 1
+        res = cli("trace", folder / "simulation", "--replication", k, "--out",
+                  tmp_path / f"trace-{era}")
+        assert res.exit_code == 0, (res.output, res.exception)
+        assert f"seed {runs.seed[k]}" in res.stdout
+        assert f"every count and its {len(drawn)} drawn parameters identical" in res.stdout
 
 
 JOINT_TRIALS = 20
@@ -150,3 +217,18 @@ def test_joint_calibration_recovers_a_shared_parameter(tmp_path) -> None:
         medians.append(med)
     assert covered >= JOINT_K_MIN, (covered, truths, medians)
     assert np.corrcoef(truths, medians)[0, 1] > 0.6
+
+
+@pytest.mark.slow
+def test_plot_and_report_of_a_joint_calibration_show_each_era_check(eras_calibration, cli,
+                                                                      tmp_path) -> None:
+    import shutil
+
+    folder = tmp_path / "cal"
+    shutil.copytree(eras_calibration[0], folder)
+    assert cli("plot", folder).exit_code == 0
+    for era in ERAS:  # the check's figures, era by era
+        assert (folder / "check" / era / "plots" / "attacks.png").is_file()
+    assert cli("report", folder).exit_code == 0
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "check/scores.csv" in page and all(era in page for era in ERAS)

@@ -180,6 +180,10 @@ def test_run_and_sweep_through_a_dask_scheduler(dask_cluster: str, tmp_path: Pat
     ("backtest", ["surge-2023", "--runs", "30"], ("comparison.csv", "simulated.csv", "bands.csv")),
     ("calibrate", ["surge-2023", "--particles", "12", "--generations", "1", "--check-runs", "0"],
      ("posterior.csv", "generations.csv")),
+    ("calibrate", ["--eras", "--particles", "10", "--generations", "0", "--check-runs", "12"],
+     ("posterior.csv", "check/scores.csv", "check/comparison.csv",
+      *[f"check/{era}/{table}" for era in ("era-2019-20", "era-2021", "surge-2023")
+        for table in ("simulated.csv", "bands.csv", "simulation/runs.csv")])),
 ])
 def test_backtest_and_calibrate_give_the_same_bytes_on_every_executor(
         cli, tmp_path: Path, command: str, args: list[str], tables: tuple[str, ...]) -> None:

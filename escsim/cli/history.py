@@ -211,8 +211,9 @@ def _backtest_eras(runs: int, seed: int, overrides: tuple[str, ...], observation
 @out_options("results/calibrate-<scenario>")
 @click.option("--eras", is_flag=True,
               help="Fit the shared behavioural parameters to every era at once (era-2019-20, "
-                   "era-2021, surge-2023) with scenarios/priors/eras.toml [default output: "
-                   "results/calibrate-eras]; SCENARIO is ignored, no predictive check.")
+                   "era-2021, surge-2023) with scenarios/priors/eras.toml, then check every "
+                   "era against the joint posterior (check/<era>/; --check-runs per era) "
+                   "[default output: results/calibrate-eras]; SCENARIO is ignored.")
 def calibrate(scenario: str, priors: Path | None, observations: Path | None,
               particles: int | None, generations: int | None, seed: int,
               overrides: tuple[str, ...], check_runs: int, executor: str, jobs: int | None,
@@ -223,7 +224,8 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     scenarios/priors/<scenario>.toml.
 
     Writes the posterior sample (posterior.csv), its summary, prior-vs-posterior plots and a
-    posterior predictive check (check/, a backtest drawing parameters from the posterior).
+    posterior predictive check (check/, a backtest drawing parameters from the posterior; with
+    --eras one backtest per era and check/scores.csv).
     Then `escsim run SCENARIO --parameter-uncertainty posterior` draws from it.
     """
     from escsim.history.calibration import CalibrationSettings, select_observations
@@ -233,7 +235,7 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
 
     if eras:
         _calibrate_eras(priors, observations, particles, generations, seed, overrides,
-                        (executor, jobs, scheduler), out, force, no_plots)
+                        check_runs, (executor, jobs, scheduler), out, force, no_plots)
         return
     s = load_scenario_arg(scenario, overrides)
     prior_set = resolve_priors(s, priors)
@@ -281,13 +283,15 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
 
 def _calibrate_eras(priors: Path | None, observations: Path | None, particles: int | None,
                     generations: int | None, seed: int, overrides: tuple[str, ...],
-                    where: tuple[str, int | None, str | None], out: Path | None, force: bool,
-                    no_plots: bool) -> None:
-    """``escsim calibrate --eras``: the shared parameters fitted to every era jointly."""
-    from escsim.history.backtest import ERA_SCENARIOS
+                    check_runs: int, where: tuple[str, int | None, str | None],
+                    out: Path | None, force: bool, no_plots: bool) -> None:
+    """``escsim calibrate --eras``: the shared parameters fitted to every era jointly, then the
+    posterior predictive check of every era."""
+    from escsim.history.backtest import ERA_SCENARIOS, plan_horizons
     from escsim.history.calibration import (
         CalibrationSettings,
         calibrate_jointly,
+        posterior_check_eras,
         select_observations,
         write_calibration,
     )
@@ -299,7 +303,8 @@ def _calibrate_eras(priors: Path | None, observations: Path | None, particles: i
     prior_set = load_priors(priors or scenarios_dir() / "priors" / "eras.toml", scenarios[-1])
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
                                                generations=generations)
-    all_obs = load_observations(observations or default_observations_path())
+    obs_path = observations or default_observations_path()
+    all_obs = load_observations(obs_path)
     by_id = {o.id: o for o in all_obs}
     used = []
     for s in scenarios:
@@ -316,7 +321,14 @@ def _calibrate_eras(priors: Path | None, observations: Path | None, particles: i
             cal = calibrate_jointly(scenarios, prior_set, used, settings, seed, ex, stages)
         finally:
             stages.close()
-    write_calibration(cal, target, force=force, plots=not no_plots, check=None,
+        checks = []
+        if check_runs:
+            length = sum(check_runs * (1 + len(plan_horizons(s, all_obs)[1])) for s in scenarios)
+            with progressbar(length=length, show_pos=True, show_eta=True,
+                             label=f"posterior predictive check of {len(scenarios)} eras") as bar:
+                checks = posterior_check_eras(scenarios, cal, all_obs, check_runs, seed, ex,
+                                              bar.update, _shown(obs_path))
+    write_calibration(cal, target, force=force, plots=not no_plots, check=checks,
                       command=_command_line())
     echo(f"\njoint calibration of {', '.join(ERA_SCENARIOS)}: {len(cal.particles)} "
          f"particles, effective sample size {cal.ess:.0f}"
@@ -325,9 +337,17 @@ def _calibrate_eras(priors: Path | None, observations: Path | None, particles: i
     for r in table.itertuples():
         echo(f"  {r.parameter:<46} posterior median {r.posterior_q50:.3g} "
              f"[{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]")
+    if checks:
+        echo(f"posterior predictive check ({check_runs} runs per era):")
+    for bt in checks:
+        sc = bt.score()
+        echo(f"  {bt.scenario.scenario.name}: {sc['inside_90']} of {sc['covered']} "
+             "observations inside the 90% interval"
+             + (f" (outside: {', '.join(sc['outside_90'])})" if sc["outside_90"] else ""))
     echo(f"report: {target / 'report.md'}")
     emit_json({"results": str(target), "particles": len(cal.particles), "ess": cal.ess,
-               "posterior": table.to_dict(orient="records")})
+               "posterior": table.to_dict(orient="records"),
+               "posterior_check": {bt.scenario.scenario.name: bt.summary() for bt in checks}})
 
 
 def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: int,

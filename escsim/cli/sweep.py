@@ -548,6 +548,8 @@ def _plot_other(folder: Path, kind: str) -> list[Path]:
                          folder / "plots" / "prior_posterior.png")]
     if (folder / "check" / "bands.csv").is_file():
         files += _plot_other(folder / "check", "backtest")
+    elif (folder / "check" / "scores.csv").is_file():  # a joint fit's check: one per era
+        files += _plot_other(folder / "check", "backtest-eras")
     return files
 
 

@@ -639,7 +639,8 @@ def run_era_backtests(scenarios: Sequence[Scenario],
                       observations: Sequence[Observation] | None = None, runs: int = 1000,
                       seed: int = 0, executor: Any = None,
                       progress: Callable[[int], None] | None = None,
-                      observations_file: str = "seeds/observations.csv") -> list[Backtest]:
+                      observations_file: str = "seeds/observations.csv",
+                      parameters: Any = None) -> list[Backtest]:
     """:func:`run_backtest` of each scenario against the observations that name it.
 
     Args:
@@ -650,6 +651,9 @@ def run_era_backtests(scenarios: Sequence[Scenario],
         executor: where replications run (default: this process).
         progress: called with the number of replications finished.
         observations_file: the name of the observations file, for the report.
+        parameters: an :class:`escsim.scenario.priors.ParameterSampler` whose priors every era
+            has (the shared behaviour of a joint calibration), drawn per replication in every
+            era; ``None`` runs each scenario's own values.
 
     Returns:
         One :class:`Backtest` per scenario, in the order given.
@@ -657,20 +661,51 @@ def run_era_backtests(scenarios: Sequence[Scenario],
     if observations is None:
         observations = load_observations()
     return [run_backtest(s, [o for o in observations if o.scenario == s.scenario.name], runs,
-                         seed, executor, None, None, progress, observations_file)
+                         seed, executor, None, parameters, progress, observations_file)
             for s in scenarios]
+
+
+#: Columns of ``scores.csv``, the one-row-per-era table of an eras folder.
+ERA_SCORE_COLUMNS = ("scenario", "start_date", "horizon_days", "simulated_horizon_days", "runs",
+                     "root_seed", "parameter_uncertainty", "observations_compared",
+                     "observations_not_covered", "observations_inside_90",
+                     "observations_inside_50", "mean_crps_ratio", "above_median",
+                     "below_median")
+
+
+def era_scores(backtests: Sequence[Backtest]) -> pd.DataFrame:
+    """One row per era (``scores.csv``): its window (start date, horizon), runs and root seed,
+    what its replications drew, and its score."""
+    rows = []
+    for bt in backtests:
+        meta, sc = bt.scenario.scenario, bt.score()
+        rows.append({
+            "scenario": meta.name, "start_date": str(meta.start_date),
+            "horizon_days": float(meta.horizon_days),
+            "simulated_horizon_days": float(bt.simulation.scenario.scenario.horizon_days),
+            "runs": int(len(bt.simulation.runs)), "root_seed": bt.simulation.root_seed,
+            "parameter_uncertainty": bt.parameters,
+            "observations_compared": sc["covered"], "observations_not_covered": sc["not_covered"],
+            "observations_inside_90": sc["inside_90"], "observations_inside_50": sc["inside_50"],
+            "mean_crps_ratio": sc["mean_crps_ratio"], "above_median": sc["above_median"],
+            "below_median": sc["below_median"]})
+    return pd.DataFrame(rows, columns=list(ERA_SCORE_COLUMNS))
 
 
 def eras_report_markdown(backtests: Sequence[Backtest], command: str | None = None) -> str:
     """One report over several eras: a score per era, then every verdict."""
     lines = ["# Backtest over the eras", ""]
-    if command:
-        lines += [f"Command: `{command}`", ""]
     lines += ["Every era runs with the same behavioural parameters; only its situation (dates, "
               "tempo regime, troops, the US practice of the time, documented US rounds) "
               "differs. Each era is compared with the observations that name it; each era's "
-              "own report is in its folder.", "",
-              "| era | from | days | observations | inside 90% | inside 50% | mean CRPS ratio |",
+              "own report is in its folder.", ""]
+    drawn = sorted({bt.parameters for bt in backtests} - {"none"})
+    if drawn:
+        lines += [f"Each replication drew its uncertain parameters from the {' and '.join(drawn)}"
+                  + (" (a posterior predictive check)" if drawn == ["posterior"] else "")
+                  + "; the priors (and posterior) it drew from are kept under each era's "
+                  "`simulation/parameters/`.", ""]
+    lines += ["| era | from | days | observations | inside 90% | inside 50% | mean CRPS ratio |",
               "|---|---|---:|---:|---:|---:|---:|"]
     for bt in backtests:
         sc = bt.score()
@@ -687,14 +722,17 @@ def eras_report_markdown(backtests: Sequence[Backtest], command: str | None = No
             lines.append(f"| {c.observation.id} | {_md_escape(c.observation.describe_value())} "
                          f"| {_md_escape(c.verdict())} |")
     lines += ["", "## Limits", "", LIMITS, ""]
+    if command:  # as each era's report has it (a command of several lines stays whole)
+        lines += ["## Reproduce", "", "```", command, "```", ""]
     return "\n".join(lines)
 
 
 def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = False,
                         plots: bool = True, command: str | None = None) -> Path:
     """Write one folder over several eras: ``report.md``, ``comparison.csv`` (every era's rows,
-    each with its scenario, start date and horizon), ``columns.json`` and one
-    :func:`write_backtest` folder per era."""
+    each with its scenario, start date and horizon), ``scores.csv`` (one row per era: its
+    window, root seed and score), ``columns.json`` and one :func:`write_backtest` folder per
+    era."""
     from escsim.results import atomic_folder, atomic_write_text
     from escsim.results.columns import write_columns
     from escsim.results.provenance import write_folder_manifest
@@ -706,6 +744,7 @@ def write_era_backtests(backtests: Sequence[Backtest], out: Path, force: bool = 
             write_backtest(bt, tmp / bt.scenario.scenario.name, plots=plots, command=command)
             tables.append(bt.table())  # each row names its era and the era's window
         pd.concat(tables, ignore_index=True).to_csv(tmp / "comparison.csv", index=False)
+        era_scores(backtests).to_csv(tmp / "scores.csv", index=False)
         atomic_write_text(tmp / "report.md", eras_report_markdown(backtests, command))
         # each era's folder keeps its own manifest and resolved scenario
         write_folder_manifest(tmp, ERAS_KIND, [bt.scenario for bt in backtests],

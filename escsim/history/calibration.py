@@ -45,6 +45,7 @@ from escsim.history.backtest import (
     days_needed,
     observation_window,
     run_backtest,
+    run_era_backtests,
     series_for,
     window_values,
 )
@@ -220,6 +221,8 @@ class Calibration:
     history: list[dict[str, Any]] = field(default_factory=list)
     stopped_early: str = ""
     wall_seconds: float = 0.0
+    #: The scenarios of a joint fit (:func:`calibrate_jointly`), in order; empty for one.
+    eras: tuple[str, ...] = ()
 
     @property
     def ess(self) -> float:
@@ -466,7 +469,8 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
                         "ess": float(1.0 / np.sum(weights ** 2))})
     return Calibration(scenario, priors, list(obs), settings, seed, particles, weights, dist,
                        stats, seeds, scales, stats0, prior_draws, history, stopped,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started,
+                       tuple(era.scenario.name for era in bases) if len(bases) > 1 else ())
 
 
 # ------------------------------------------------------------------------------- the report ---
@@ -475,10 +479,13 @@ def report_markdown(cal: Calibration, figures: dict[str, Any] | None = None,
     """The calibration report (Markdown)."""
     s = cal.scenario.scenario
     summ = cal.summary()
-    lines = [f"# Calibration: {s.name}", ""]
+    runs = f"{summ['simulations']} simulated runs of {s.horizon_days:g} days"
+    if cal.eras:
+        runs = (f"{summ['simulations']} candidates, each run once in every era (the statistics "
+                "of all of them make one distance)")
+    lines = [f"# Calibration: {', '.join(cal.eras) + ' jointly' if cal.eras else s.name}", ""]
     lines += [f"ABC-SMC with the priors of `{cal.priors.file}`: {len(cal.particles)} particles, "
-              f"{summ['simulations']} simulated runs of {s.horizon_days:g} days, root seed "
-              f"{cal.root_seed}, effective sample size {cal.ess:.0f}."
+              f"{runs}, root seed {cal.root_seed}, effective sample size {cal.ess:.0f}."
               + (f" Stopped early: {cal.stopped_early}." if cal.stopped_early else ""), ""]
     lines += ["> The posterior is conditional on the model's stylised decision rules and on a "
               "short, press-reported record: it says which parameter values make the model "
@@ -513,7 +520,7 @@ def report_markdown(cal: Calibration, figures: dict[str, Any] | None = None,
         lines += ["Strongest posterior correlations (weighted):", ""]
         lines += [f"- {a} and {b}: {r:+.2f}" for a, b, r in corr]
         lines.append("")
-    if check is not None:
+    if isinstance(check, Backtest):
         sc = check.score()
         lines += ["## Posterior predictive check", "",
                   f"The backtest with each replication's parameters drawn from this posterior "
@@ -521,6 +528,8 @@ def report_markdown(cal: Calibration, figures: dict[str, Any] | None = None,
                   f"inside the 90% interval, {sc['inside_50']} inside the 50%."
                   + (f" Outside: {', '.join(sc['outside_90'])}." if sc["outside_90"] else ""),
                   ""]
+    elif check:
+        lines += check_markdown(check)
     if figures:
         lines += ["## Plots", ""]
         for name, path in figures.items():
@@ -529,10 +538,31 @@ def report_markdown(cal: Calibration, figures: dict[str, Any] | None = None,
               f"`escsim run {s.name} --parameter-uncertainty posterior --posterior <this "
               "folder>` draws each replication's parameters from `posterior.csv` (by weight), "
               "so its outcome distributions include parameter uncertainty as well as chance. "
-              "`priors.toml` is the copy of the priors this posterior belongs to.", ""]
+              "`priors.toml` is the copy of the priors this posterior belongs to."
+              + (" The parameters are shared behaviour: the posterior applies to every era "
+                 "fitted (name any of them in place of " + s.name + ")." if cal.eras else ""),
+              ""]
     if command:
         lines += ["## Reproduce", "", "```", command, "```", ""]
     return "\n".join(lines)
+
+
+def check_markdown(checks: Sequence[Backtest]) -> list[str]:
+    """The report section of the posterior predictive check of a joint fit: a score per era,
+    each era with its window (start date, horizon) and runs, and what lies outside."""
+    lines = ["## Posterior predictive check", "",
+             "The backtest of every era with each replication's parameters drawn from this "
+             "posterior (`check/report.md`, one folder per era; `check/scores.csv` holds this "
+             "table):", "",
+             "| era | from | days | runs | observations | inside 90% | inside 50% | outside the "
+             "90% interval |", "|---|---|---:|---:|---:|---:|---:|---|"]
+    for bt in checks:
+        meta, sc = bt.scenario.scenario, bt.score()
+        lines.append(f"| [{meta.name}](check/{meta.name}/report.md) | {meta.start_date} | "
+                     f"{meta.horizon_days:g} | {len(bt.simulation.runs)} | {sc['covered']} | "
+                     f"{sc['inside_90']} | {sc['inside_50']} | "
+                     f"{', '.join(sc['outside_90']) or 'none'} |")
+    return [*lines, ""]
 
 
 def _strong_correlations(cal: Calibration, top: int = 4) -> list[tuple[str, str, float]]:
@@ -554,8 +584,9 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                       check: Any = None, command: str | None = None) -> Path:
     """Write the calibration folder atomically: ``posterior.csv``, ``posterior_summary.csv``,
     ``generations.csv``, ``prior_predictive.csv``, ``summary.json``, ``priors.toml``,
-    ``report.md``, ``plots/`` and (given a check) ``check/``."""
-    from escsim.history.backtest import write_backtest
+    ``report.md``, ``plots/`` and (given a check) ``check/``: a backtest folder, or for the
+    check of a joint fit (a list of backtests) an eras folder with one backtest per era."""
+    from escsim.history.backtest import write_backtest, write_era_backtests
     from escsim.results import atomic_folder, atomic_write_text, write_json
     from escsim.results.columns import write_columns
     from escsim.results.provenance import write_folder_manifest
@@ -595,10 +626,11 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
                                         {o.id: (o.low, o.high) for o in cal.observations},
                                         cal.weights.tolist()),
                 tmp / "plots" / "statistics.png")
-        if check is not None:
-            write_backtest(check, tmp / "check", plots=plots,
-                           command=f"{command or 'escsim calibrate'}\n# (check/ is part of this "
-                                   "calibration's output)")
+        note = f"{command or 'escsim calibrate'}\n# (check/ is part of this calibration's output)"
+        if isinstance(check, Backtest):
+            write_backtest(check, tmp / "check", plots=plots, command=note)
+        elif check:  # a joint fit's check: one backtest per era
+            write_era_backtests(check, tmp / "check", plots=plots, command=note)
         atomic_write_text(tmp / "report.md", report_markdown(cal, figures, check, command))
         write_columns(tmp)
     return out
@@ -610,10 +642,27 @@ def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Obs
                     observations_file: str = "") -> Backtest:
     """The posterior predictive check: the backtest of the calibrated scenario with each
     replication's parameters drawn from the posterior sample."""
-    sampler = ParameterSampler(cal.priors, PosteriorSample(cal.particles, cal.weights,
-                                                           "this calibration"))
-    return run_backtest(base, list(observations), runs, seed, executor, None, sampler,
-                        progress, observations_file=observations_file)
+    return run_backtest(base, list(observations), runs, seed, executor, None,
+                        posterior_sampler(cal), progress, observations_file=observations_file)
+
+
+def posterior_check_eras(scenarios: Sequence[Scenario], cal: Calibration,
+                         observations: Sequence[Observation], runs: int, seed: int,
+                         executor: Any = None, progress: Callable[[int], None] | None = None,
+                         observations_file: str = "") -> list[Backtest]:
+    """The posterior predictive check of a joint fit (:func:`calibrate_jointly`): the backtest
+    of every era scenario (:func:`escsim.history.backtest.run_era_backtests`, each against the
+    observations that name it) with each replication's shared parameters drawn from the
+    joint posterior, from the replication's seed as in :func:`posterior_check`."""
+    return run_era_backtests(scenarios, list(observations), runs, seed, executor, progress,
+                             observations_file, parameters=posterior_sampler(cal))
+
+
+def posterior_sampler(cal: Calibration) -> ParameterSampler:
+    """Draws from the calibration's posterior sample (in memory; a result folder keeps a copy
+    that reads back bit for bit, so its rows replay)."""
+    return ParameterSampler(cal.priors, PosteriorSample(cal.particles, cal.weights,
+                                                        "this calibration"))
 
 
 # ------------------------------------------------------------------ several eras jointly ---

@@ -87,13 +87,18 @@ def _results_section(result: ResultFolder) -> list[str]:
         if "count_quantiles" in s:
             out.append("<p>Counts per run: mean and quantiles across runs.</p>")
             out.append(_table(pd.DataFrame(s["count_quantiles"])))
-    for name in ("comparison", "summary", "sensitivity", "posterior_summary"):
-        if name in result.tables:
-            cut = len(result.tables[name]) > MAX_ROWS
+    tables = dict(result.tables)
+    check_scores = result.path / "check" / "scores.csv"
+    if check_scores.is_file():  # a joint calibration's posterior predictive check, per era
+        tables["check/scores"] = pd.read_csv(check_scores)
+    for name in ("scores", "comparison", "summary", "sensitivity", "posterior_summary",
+                 "check/scores"):
+        if name in tables:
+            cut = len(tables[name]) > MAX_ROWS
             out.append(f"<p>From <code>{name}.csv</code>"
-                       + (f" (first {MAX_ROWS} of {len(result.tables[name])} rows)" if cut
+                       + (f" (first {MAX_ROWS} of {len(tables[name])} rows)" if cut
                           else "") + ":</p>")
-            out.append(_table(result.tables[name].head(MAX_ROWS)))
+            out.append(_table(tables[name].head(MAX_ROWS)))
     if len(out) == 1:
         out.append("<p>This folder has no summary table.</p>")
     return out
