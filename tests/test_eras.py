@@ -3,6 +3,7 @@ interval of its scenario, and only the situation differs between the era scenari
 
 from __future__ import annotations
 
+import json
 import dataclasses
 
 import numpy as np
@@ -98,6 +99,11 @@ def test_calibration_fits_the_eras_jointly(cli, tmp_path) -> None:
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Posterior predictive check" not in report
     assert report.startswith(f"# Calibration: {', '.join(ERAS)} jointly")
+    # the folder says what produced it: every era, each with its resolved scenario file
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in manifest["scenarios"]] == list(ERAS)
+    for entry in manifest["scenarios"]:
+        assert (out / entry["resolved"]).is_file()
 
 
 CHECK_RUNS = 12

@@ -223,6 +223,8 @@ class Calibration:
     wall_seconds: float = 0.0
     #: The scenarios of a joint fit (:func:`calibrate_jointly`), in order; empty for one.
     eras: tuple[str, ...] = ()
+    #: The same scenarios themselves (their manifest entries and resolved files).
+    era_scenarios: tuple[Scenario, ...] = field(default=(), repr=False)
 
     @property
     def ess(self) -> float:
@@ -470,7 +472,8 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
     return Calibration(scenario, priors, list(obs), settings, seed, particles, weights, dist,
                        stats, seeds, scales, stats0, prior_draws, history, stopped,
                        time.perf_counter() - started,
-                       tuple(era.scenario.name for era in bases) if len(bases) > 1 else ())
+                       tuple(era.scenario.name for era in bases) if len(bases) > 1 else (),
+                       tuple(bases) if len(bases) > 1 else ())
 
 
 # ------------------------------------------------------------------------------- the report ---
@@ -603,7 +606,9 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
             prior_pred[f"stat_{o.id}"] = cal.prior_predictive[:, k]
         prior_pred.to_csv(tmp / "prior_predictive.csv", index=False)
         write_json(tmp / "summary.json", cal.summary())
-        write_folder_manifest(tmp, "calibrate", [cal.scenario], cal.root_seed)
+        # a joint fit was made of every era: each is named, and its resolved file kept
+        write_folder_manifest(tmp, "calibrate", list(cal.era_scenarios) or [cal.scenario],
+                              cal.root_seed)
         atomic_write_text(tmp / PRIORS_COPY, cal.priors.text)
         figures: dict[str, Any] = {}
         if plots:
