@@ -146,8 +146,15 @@ def _by_scenario(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
     from escsim.plotting.compare import _comparison_figure
 
+    long = runs.assign(scenario="a-much-longer-scenario-name-than-usual-for-a-title")
     if kind == "run counts":
         return plotting.plot_count_distributions(runs.assign(attacks=runs.attacks * 1000))
+    if kind == "run rungs":
+        return plotting.plot_rung_probabilities(long)
+    if kind == "run max_rung":
+        return plotting.plot_rung_distribution(long)
+    if kind == "run survival":
+        return plotting.plot_survival(long, 120, start_date=base.scenario.start_date)
     if kind == "run daily":
         sim = escsim.simulate(base, runs=20, seed=3)
         return plotting.plot_daily_bands(sim.daily, base.scenario.start_date)
@@ -155,7 +162,8 @@ def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
                               None)
 
 
-@pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily"])
+@pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily",
+                                  "run rungs", "run max_rung", "run survival"])
 def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside(
         runs, base, tmp_path, kind) -> None:
     """The figures escsim run draws for a comparison, and a run's small multiples, have a
@@ -180,11 +188,12 @@ def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside
         names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
             t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
         assert any("a-much-longer-scenario-name-than-usual" in n for n in names)
-    title = next(t for t in fig.texts if t.get_text().startswith(("Probability", "Counts",
-                                                                  "Time to", "Cumulative")))
-    top = title.get_window_extent(renderer)
-    for ax in fig.axes:
-        assert not ax._left_title.get_window_extent(renderer).overlaps(top)
+    titles = [t for t in fig.texts if t.get_text().startswith(("Probability", "Counts",
+                                                               "Time to", "Cumulative"))]
+    for title in titles:  # a figure title, where the figure has one apart from its panels'
+        top = title.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not ax._left_title.get_window_extent(renderer).overlaps(top)
 
 
 def test_time_to_rung_comparison_shows_the_rungs_in_question(runs) -> None:

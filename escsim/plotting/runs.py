@@ -49,11 +49,11 @@ from escsim.plotting.style import (
     day_label,
     fixed_panels,
     fmt_number,
-    footnote,
     grid_axes,
     horizon_of,
     integer_bins,
     km_band,
+    legend_width_in,
     pin_titles,
     points_with_ci,
     probability_xlabel,
@@ -62,6 +62,7 @@ from escsim.plotting.style import (
     save_figure,
     scenario_of,
     set_labels,
+    step_bands,
     style_axes,
     text_size_in,
     to_dates,
@@ -72,6 +73,20 @@ from escsim.records import MAIN_COUNTS, RUN_FIGURES
 
 
 # ---------------------------------------------------------------------- one scenario: rungs ---
+def _rows_figure(ax: Axes | None, ticks: Sequence[str], values: Sequence[str], rows: int,
+                 caption: Sequence[str], title: str) -> tuple[Figure, Axes, bool]:
+    """The caller's ``ax``, or one panel of ``rows`` labelled rows with a value printed beside
+    each (:func:`~escsim.plotting.style.right_labels`), laid out at fixed distances from the
+    labels' widths so it is drawn once; and whether it was made here."""
+    if ax is not None:
+        return axes_for(ax, 0, 0)
+    fig, panels = fixed_panels(
+        1, 1, (5.0, 0.42 * rows + 0.2), left_in=widest_in(ticks, TICK_PT) + 0.55,
+        right_in=widest_in(values, TICK_PT - 0.5) + 0.5, wspace_in=0.0, hspace_in=0.0,
+        bottom_in=0.6, caption=caption, first_title=title)
+    return fig, panels[0], True
+
+
 def plot_rung_probabilities(runs: pd.DataFrame, ax: Axes | None = None, *,
                             rung_names: RungNames = None, title: str | None = None,
                             horizon_days: float | None = None,
@@ -90,23 +105,25 @@ def plot_rung_probabilities(runs: pd.DataFrame, ax: Axes | None = None, *,
     probs = rung_probabilities(runs, confidence)
     if probs.empty:
         raise ValueError("the run table has no day_rung_K columns")
-    fig, ax, created = axes_for(ax, 8.0, 1.3 + 0.42 * len(probs))
     y = np.arange(len(probs), dtype=float)
     p = probs["probability"].to_numpy(dtype=float)
     low, high = probs["ci_low"].to_numpy(dtype=float), probs["ci_high"].to_numpy(dtype=float)
+    ticks = [rung_label(int(r), rung_names) for r in probs["rung"]]
+    values = [f"{a:.3f} [{b:.3f}, {c:.3f}]  {k}/{n}" for a, b, c, k, n in zip(
+        p, low, high, probs["reached"], probs["runs"], strict=True)]
+    title = title or with_scenario("Probability of reaching each rung", scenario_of(runs),
+                                   len(runs))
+    fig, ax, created = _rows_figure(ax, ticks, values, len(probs), (
+        CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST), title)
     points_with_ci(ax, y, p, low, high, BLUE)
-    ax.set_yticks(y, labels=[rung_label(int(r), rung_names) for r in probs["rung"]])
+    ax.set_yticks(y, labels=ticks)
     ax.set_ylim(-0.6, len(probs) - 0.4)
     ax.set_xlim(-0.02, 1.02)
-    right_labels(ax, y, [f"{a:.3f} [{b:.3f}, {c:.3f}]  {k}/{n}" for a, b, c, k, n in zip(
-        p, low, high, probs["reached"], probs["runs"], strict=True)],
-        f"P [{confidence:.0%} interval], reached/runs")
+    right_labels(ax, y, values, f"P [{confidence:.0%} interval], reached/runs")
     style_axes(ax, "x")
-    set_labels(ax, probability_xlabel(horizon_of(runs, horizon_days)), "escalation rung",
-            title or with_scenario("Probability of reaching each rung", scenario_of(runs),
-                                    len(runs)))
+    set_labels(ax, probability_xlabel(horizon_of(runs, horizon_days)), "escalation rung", title)
     if created:
-        footnote(fig, CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
+        pin_titles([ax])
     return fig
 
 
@@ -121,7 +138,16 @@ def plot_rung_distribution(runs: pd.DataFrame, ax: Axes | None = None, *,
     k = np.array([int(np.sum(top == lv)) for lv in levels])
     share = k / n
     ci = np.array([binomial_interval(int(x), n, confidence) for x in k])
-    fig, ax, created = axes_for(ax, 8.0, 1.3 + 0.42 * len(levels))
+    ever = {int(r.rung): r for r in rung_probabilities(runs, confidence).itertuples()}
+    ticks = [rung_label(lv, rung_names) if lv else "0  no incident" for lv in levels]
+    values = [f"highest {s:.1%}" + (f", reached {ever[lv].probability:.1%}" if lv in ever else "")
+              for s, lv in zip(share, levels, strict=True)]
+    title = title or with_scenario("Highest rung reached", scenario_of(runs), n)
+    fig, ax, created = _rows_figure(ax, ticks, values, len(levels), (
+        "Bars: share of runs whose highest rung is this one; circles: share that reached the "
+        "rung at some point (rungs are not nested: a run that ends at a higher rung may also "
+        "have passed through this one).", CI_NOTE.replace("95%", f"{confidence:.0%}"),
+        NOT_A_FORECAST), title)
     y = np.arange(len(levels), dtype=float)
     ax.barh(y, share * 100, height=0.62, color=BLUE, alpha=0.85, zorder=2)
     ax.errorbar(share * 100, y, xerr=np.vstack([share - ci[:, 0], ci[:, 1] - share]) * 100,
@@ -129,30 +155,21 @@ def plot_rung_distribution(runs: pd.DataFrame, ax: Axes | None = None, *,
     # Rungs are not nested (a run whose highest rung is 5 may well have had US deaths, rung 4):
     # beside each bar, the share of runs that reached the rung at some point, so a short bar is
     # not read as "this rarely happens"
-    ever = {int(r.rung): r for r in rung_probabilities(runs, confidence).itertuples()}
     ys = [i for i, lv in enumerate(levels) if lv in ever]
     if ys:
         ax.plot([ever[levels[i]].probability * 100 for i in ys], ys, "o", mfc="white",
                 mec="0.1", mew=1.4, ms=6.5, ls="", zorder=4,
                 label="reached at some point in the run")
         ax.legend(loc="lower right", fontsize=TICK_PT - 0.5, frameon=False)
-    ax.set_yticks(y, labels=[rung_label(lv, rung_names) if lv else "0  no incident"
-                             for lv in levels])
+    ax.set_yticks(y, labels=ticks)
     ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.set_xlim(0, 103)  # room for a circle at 100%
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
-    right_labels(ax, y, [f"highest {s:.1%}" + (f", reached {ever[lv].probability:.1%}"
-                                               if lv in ever else "")
-                         for s, lv in zip(share, levels, strict=True)],
-                  "share of runs")
+    right_labels(ax, y, values, "share of runs")
     style_axes(ax, "x")
-    set_labels(ax, "share of runs (%)", "highest rung reached",
-            title or with_scenario("Highest rung reached", scenario_of(runs), n))
+    set_labels(ax, "share of runs (%)", "highest rung reached", title)
     if created:
-        footnote(fig, "Bars: share of runs whose highest rung is this one; circles: share that "
-                  "reached the rung at some point (rungs are not nested: a run that ends at a "
-                  "higher rung may also have passed through this one).",
-                  CI_NOTE.replace("95%", f"{confidence:.0%}"), NOT_A_FORECAST)
+        pin_titles([ax])
     return fig
 
 
@@ -230,17 +247,36 @@ def plot_survival(runs: pd.DataFrame, horizon_days: float, levels: Sequence[int]
         if f"day_rung_{lv}" not in runs:
             raise ValueError(f"rung {lv} is not in the run table (rungs: {all_levels})")
     start = as_date(start_date)
-    fig, ax, created = axes_for(ax, 8.6, 4.6)
-    colors = colormaps["viridis"](np.linspace(0.0, 0.85, max(len(levels), 2)))
-    for color, lv in zip(colors, levels, strict=False):
+    curves, labels = [], []
+    for lv in levels:
         km = km_band(runs, lv, horizon_days, confidence, cumulative)
         hit = int(runs[f"day_rung_{lv}"].notna().sum())
         end = km["estimate"].iloc[-1]
         note = f"{end:.2f} by day {km['day'].iloc[-1]:g}" if hit else "never reached"
-        ax.step(km["day"], km["estimate"], where="post", color=color, lw=1.8,
-                label=f"{rung_label(lv, rung_names)}  ({note})")
-        ax.fill_between(km["day"], km["low"], km["high"], step="post", color=color, alpha=0.16,
-                        lw=0)
+        curves.append(km)
+        labels.append(f"{rung_label(lv, rung_names)}  ({note})")
+    caption = (f"Shaded: {confidence:.0%} pointwise confidence band (Kaplan-Meier). A run ended "
+               "by the regional-war rung counts as not reaching the other rungs, so each curve "
+               "ends at the share of runs that reached its rung.", NOT_A_FORECAST)
+    if ax is None:  # laid out here, so it is drawn once (see style.fixed_panels)
+        fig, panels = fixed_panels(
+            1, 1, (6.0, 3.6), left_in=widest_in(["0.0"], TICK_PT) + 0.6,
+            right_in=legend_width_in(labels, "rung"), wspace_in=0.0, hspace_in=0.0,
+            bottom_in=0.6, caption=caption,
+            # the title above the calendar dates along the top
+            panel_title_in=text_size_in("Tg", TITLE_PT)[1] + 0.2
+            + (text_size_in("Nov 2024", TICK_PT - 1)[1] + 0.15 if start else 0.0),
+            first_title=title or with_scenario("Time to each rung", scenario_of(runs),
+                                               len(runs)))
+        ax, created = panels[0], True
+    else:
+        fig, ax, created = axes_for(ax, 8.6, 4.6)
+    colors = colormaps["viridis"](np.linspace(0.0, 0.85, max(len(levels), 2)))
+    bands = []
+    for color, km, text in zip(colors, curves, labels, strict=False):
+        ax.step(km["day"], km["estimate"], where="post", color=color, lw=1.8, label=text)
+        bands.append((km["day"], km["low"], km["high"], color, 0.16))
+    step_bands(ax, bands)
     ax.set_xlim(0, horizon_days)
     ax.set_ylim(-0.02, 1.02)
     if start is not None:
@@ -251,11 +287,6 @@ def plot_survival(runs: pd.DataFrame, horizon_days: float, levels: Sequence[int]
             title or with_scenario("Time to each rung", scenario_of(runs), len(runs)))
     ax.legend(title="rung", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=TICK_PT - 0.5,
               title_fontsize=TICK_PT, frameon=False)
-    if created:
-        footnote(fig, f"Shaded: {confidence:.0%} pointwise confidence band (Kaplan-Meier). A "
-                  "run ended by the regional-war rung counts as not reaching the other rungs, "
-                  "so each curve ends at the share of runs that reached its rung.",
-                  NOT_A_FORECAST)
     return fig
 
 

@@ -103,14 +103,17 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
                  left_in: float, right_in: float, wspace_in: float, hspace_in: float,
                  bottom_in: float, title: str | None = None, caption: Sequence[str] = (),
                  heights: Sequence[float] | None = None,
-                 panel_title_in: float | None = None) -> tuple[Figure, list[Axes]]:
+                 panel_title_in: float | None = None,
+                 first_title: str | None = None) -> tuple[Figure, list[Axes]]:
     """``n`` panels placed at fixed distances in inches, for figures drawn many at a time.
 
     The caller states each margin (from :func:`widest_in` of the labels it will draw), so
     matplotlib draws the figure once: a layout engine, or cropping to the content, lays it out
     in a draw of its own first. The title sits at the top left, the caption (wrapped) under
     the panels; ``heights`` (one per row, in inches) overrides ``panel_in``'s height;
-    ``panel_title_in`` is the room above the first row for panel titles (default one line).
+    ``panel_title_in`` is the room above the first row for panel titles (default one line);
+    ``first_title``, the first panel's title when it may run past the panels (the figure is
+    widened to hold it).
 
     Returns:
         The figure (no layout engine) and its ``n`` axes, row by row.
@@ -120,6 +123,8 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     panel_w, panel_h = panel_in
     row_h = list(heights) if heights is not None else [panel_h] * nrows
     width = left_in + ncols * panel_w + (ncols - 1) * wspace_in + right_in
+    if first_title:
+        width = max(width, left_in + text_size_in(first_title, TITLE_PT)[0] + 0.2)
     # the figure's title, then room for the first row's panel titles
     if panel_title_in is None:
         panel_title_in = text_size_in("Tg", TITLE_PT)[1] + 0.12
