@@ -3,8 +3,8 @@ interval of its scenario, and only the situation differs between the era scenari
 
 from __future__ import annotations
 
-import json
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
