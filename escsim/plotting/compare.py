@@ -54,6 +54,9 @@ from escsim.plotting.style import (
 )
 from escsim.records import COMPARISON_FIGURES, DAILY_SERIES, MAIN_COUNTS
 
+#: Runs shown as dots per scenario in a comparison's count panels: enough to show the spread
+#: beside the box; each dot costs drawing time, six panels times every scenario.
+COMPARISON_DOTS = 100
 #: Rungs whose estimates are all below this share get a zoomed figure of their own.
 RARE = 0.2
 
@@ -175,10 +178,11 @@ def _strip_offsets(n: int, width: float) -> np.ndarray:
 
 def plot_compare_counts(runs_by_scenario: Mapping[str, pd.DataFrame], count: str = "attacks",
                         ax: Axes | None = None, *, title: str | None = None,
-                        points: bool = True) -> Figure:
+                        points: bool = True, max_points: int = 2000) -> Figure:
     """One count across scenarios: boxes (quartiles), whiskers (5-95%), median, mean, runs.
 
-    ``points`` overlays each run as a faint dot (at most 2,000 per scenario, evenly thinned).
+    ``points`` overlays each run as a faint dot (at most ``max_points`` per scenario, evenly
+    thinned in run order).
     """
     _check_scenarios(runs_by_scenario, count)
     runs_by_scenario = _ordered(runs_by_scenario)
@@ -197,7 +201,7 @@ def plot_compare_counts(runs_by_scenario: Mapping[str, pd.DataFrame], count: str
         rows.append((row, color))
         stats.append([*np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95]), v.mean()])
         if points:
-            shown = v[np.linspace(0, len(v) - 1, min(len(v), 2000)).astype(int)]
+            shown = v[np.linspace(0, len(v) - 1, min(len(v), max_points)).astype(int)]
             dot_x.append(shown)
             dot_y.append(row + _strip_offsets(len(shown), 0.5))
             dot_c += [color] * len(shown)
@@ -458,11 +462,11 @@ def _comparison_figure(figure: str, runs_by_scenario: Mapping[str, pd.DataFrame]
             wspace_in=0.35, hspace_in=0.95, bottom_in=0.6,
             title="Counts per run, by scenario",
             caption=("Box: quartiles; whiskers: 5\u201395% of runs; bar: median; diamond: mean; "
-                     "dots: single runs.", NOT_A_FORECAST))
+                     f"dots: single runs (at most {COMPARISON_DOTS} a scenario, evenly thinned).",
+                     NOT_A_FORECAST))
         for i, (ax, count) in enumerate(zip(panels, present, strict=True)):
             plot_compare_counts(runs_by_scenario, count, ax, title=count_text(count)[0],
-                                points=k * max(len(r) for r in runs_by_scenario.values())
-                                <= 20_000)
+                                max_points=COMPARISON_DOTS)
             ax.set_ylabel("")  # the scenarios name themselves
             if i % 2:  # the same scenarios, in the same order, as the panel on its left
                 ax.set_yticks([])
