@@ -211,3 +211,19 @@ def test_time_to_rung_comparison_shows_the_rungs_in_question(runs) -> None:
     share = {lv: table[f"day_rung_{lv}"].notna().mean() for lv in levels}
     later = {lv for lv in levels if (table[f"day_rung_{lv}"] > 0).any()}
     assert set(shown) == {lv for lv in later if share[lv] < 0.5}
+
+
+def test_more_scenarios_than_colours_still_look_apart(runs) -> None:
+    """Past the eight Okabe-Ito colours a comparison's series differ by line style (curves)
+    and marker (points), so no two of ten scenarios are drawn alike."""
+    import matplotlib.colors as mc
+
+    from escsim.plotting.compare import rung_legend_handles
+
+    by = {f"scenario-{i:02d}": runs.assign(scenario=f"scenario-{i:02d}") for i in range(10)}
+    fig = plotting.plot_compare_survival(by, 3, 120)
+    lines = [ln for ln in fig.axes[0].lines if not ln.get_label().startswith("_")]
+    looks = {(mc.to_hex(ln.get_color()), str(ln.get_linestyle())) for ln in lines}
+    assert len(lines) == 10 and len(looks) == 10
+    handles = rung_legend_handles(by)
+    assert len({(mc.to_hex(h.get_color()), h.get_marker()) for h in handles}) == 10

@@ -23,6 +23,7 @@ from escsim.analysis import (
 from escsim.plotting.style import (
     CI_NOTE,
     NOT_A_FORECAST,
+    OKABE_ITO,
     TICK_PT,
     DateLike,
     RungNames,
@@ -77,6 +78,25 @@ def _width(i: int) -> float:
     return 2.6 if i == 0 else 1.5
 
 
+#: Past eight scenarios the Okabe-Ito colours repeat: the second eight are dashed and drawn
+#: with squares, the third dotted with triangles, so no two series look alike.
+_LINESTYLES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.5)))
+_MARKERS = ("o", "s", "^")
+
+
+def _cycle(i: int) -> int:
+    """Which pass through the palette the ``i``-th scenario is drawn in."""
+    return (i // len(OKABE_ITO)) % len(_LINESTYLES)
+
+
+def _line(i: int) -> Any:
+    return _LINESTYLES[_cycle(i)]
+
+
+def _marker(i: int) -> str:
+    return _MARKERS[_cycle(i)]
+
+
 def _check_scenarios(runs_by_scenario: Mapping[str, pd.DataFrame], *columns: str) -> None:
     if not runs_by_scenario:
         raise ValueError("no scenarios to compare")
@@ -118,7 +138,7 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
     # every scenario's points, intervals and caps as one artist each (a comparison panel
     # holds k x rungs of them, and matplotlib's cost is per artist); the legend has its own
     # handles
-    ys, ps, lows, highs, colours, sizes = [], [], [], [], [], []
+    ys, ps, lows, highs, colours, sizes, markers = [], [], [], [], [], [], []
     for i, (p, off, color) in enumerate(zip(probs.values(), offsets, _palette(k), strict=True)):
         present = [lv for lv in levels if lv in p.index]
         if not present:
@@ -130,10 +150,12 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
         highs.append(sub["ci_high"].to_numpy(dtype=float))
         colours += [color] * len(present)
         sizes += [(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0)] * len(present)
+        markers += [_marker(i)] * len(present)
     top = max((float(h.max()) for h in highs), default=0.0)
     if ys:
         points_with_intervals(ax, np.concatenate(ys), np.concatenate(ps),
-                              np.concatenate(lows), np.concatenate(highs), colours, sizes)
+                              np.concatenate(lows), np.concatenate(highs), colours, sizes,
+                              markers)
     ax.set_yticks(y_base, labels=[rung_label(lv, rung_names) for lv in levels])
     ax.set_ylim(-0.5, len(levels) - 0.5)
     if zoom:
@@ -164,7 +186,7 @@ def plot_compare_rungs(runs_by_scenario: Mapping[str, pd.DataFrame], ax: Axes | 
 def rung_legend_handles(runs_by_scenario: Mapping[str, pd.DataFrame]) -> list[Line2D]:
     """Legend entries of :func:`plot_compare_rungs` (scenarios in drawing order, with runs)."""
     k = len(runs_by_scenario)
-    return [Line2D([], [], color=c, marker="o", markeredgecolor="white",
+    return [Line2D([], [], color=c, marker=_marker(i), markeredgecolor="white",
                    markersize=(5.5 if k > 3 else 6.5) + (1.5 if i == 0 else 0), lw=1.4,
                    label=f"{n} ({n_runs_text(len(r))})")
             for i, ((n, r), c) in enumerate(zip(runs_by_scenario.items(), _palette(k),
@@ -254,7 +276,7 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
         note = f"{km['estimate'].iloc[-1]:.2f} by day {km['day'].iloc[-1]:g}" if hit \
             else "never reached"
         # the emphasised scenario last-drawn on top, thicker, so no other curve hides it
-        ax.step(km["day"], km["estimate"], where="post", color=color, lw=_width(i),
+        ax.step(km["day"], km["estimate"], where="post", color=color, lw=_width(i), ls=_line(i),
                 label=f"{name}  ({note})", zorder=4 if i == 0 else 3)
         bands.append((km["day"], km["low"], km["high"], color, 0.10 if i == 0 else 0.12))
     step_bands(ax, bands)
@@ -305,6 +327,7 @@ def plot_compare_daily(daily_by_scenario: Mapping[str, pd.DataFrame],
                 ax.fill_between(part["day"], part["q05"], part["q95"], step="post",
                                 color=color, alpha=0.12, lw=0)
             ax.step(part["day"], part["mean"], where="post", color=color, lw=_width(j),
+                    ls=_line(j),
                     zorder=4 if j == 0 else 3)
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
@@ -314,7 +337,7 @@ def plot_compare_daily(daily_by_scenario: Mapping[str, pd.DataFrame],
         set_labels(ax, day_label(as_date(start_date)), f"cumulative ({unit})")
         ax.set_title(long, fontsize=TICK_PT + 1, loc="left")
         _label_outer(ax, i, len(series), 2)
-    handles = [Line2D([], [], color=c, lw=_width(j), label=name)
+    handles = [Line2D([], [], color=c, lw=_width(j), ls=_line(j), label=name)
                for j, (name, c) in enumerate(zip(ordered, _palette(k), strict=True))]
     fig.legend(handles=handles, title="scenario (mean)", loc="outside right upper",
                fontsize=TICK_PT, title_fontsize=TICK_PT, frameon=False)
@@ -496,7 +519,7 @@ def _comparison_figure(figure: str, runs_by_scenario: Mapping[str, pd.DataFrame]
             legend.remove()
         _zoom_rare(ax)
         _label_outer(ax, i, len(levels), ncols)
-    handles = [Line2D([], [], color=c, lw=_width(i), label=name)
+    handles = [Line2D([], [], color=c, lw=_width(i), ls=_line(i), label=name)
                for i, (name, c) in enumerate(zip(runs_by_scenario, _palette(k), strict=True))]
     legend_right_of(fig_surv, panels[min(ncols, len(panels)) - 1], handles, "scenario")
     pin_titles(panels)

@@ -455,16 +455,20 @@ def points_with_ci(ax: Axes, y: np.ndarray, p: np.ndarray, low: np.ndarray, high
 
 
 def points_with_intervals(ax: Axes, y: np.ndarray, p: np.ndarray, low: np.ndarray,
-                          high: np.ndarray, colours: Sequence[str],
-                          sizes: Sequence[float]) -> None:
-    """Estimates with horizontal intervals and caps, each point its own colour and size (in
-    points), as three artists however many points: what :func:`points_with_ci` draws for one
-    series, for many series at once."""
+                          high: np.ndarray, colours: Sequence[str], sizes: Sequence[float],
+                          markers: Sequence[str] | None = None) -> None:
+    """Estimates with horizontal intervals and caps, each point its own colour, size (in
+    points) and marker (default a circle), as a few artists however many points: what
+    :func:`points_with_ci` draws for one series, for many series at once."""
     ax.hlines(y, low, high, colors=list(colours), lw=1.4, zorder=3)
     ax.scatter(np.r_[low, high], np.r_[y, y], marker="|", s=7.0 ** 2,
                c=[*colours, *colours], linewidths=1.4, zorder=3)
-    ax.scatter(p, y, s=np.square(np.asarray(sizes, dtype=float)), c=list(colours),
-               edgecolors="white", linewidths=0.8, zorder=4)
+    shape = np.asarray(markers if markers is not None else ["o"] * len(p))
+    colours_, area = np.asarray(colours), np.square(np.asarray(sizes, dtype=float))
+    for marker in dict.fromkeys(shape.tolist()):  # one scatter per marker shape
+        on = shape == marker
+        ax.scatter(np.asarray(p)[on], np.asarray(y)[on], s=area[on], c=list(colours_[on]),
+                   marker=marker, edgecolors="white", linewidths=0.8, zorder=4)
 
 
 def right_labels(ax: Axes, y: np.ndarray, texts: list[str], header: str) -> None:
