@@ -162,6 +162,37 @@ def test_run_all_compares_the_outlook_side_by_side(cli, tmp_path: Path) -> None:
     assert (out / "baseline-2024-11" / "plots" / "daily.png").is_file()
 
 
+def test_a_comparison_prints_one_row_a_scenario(cli, tmp_path: Path) -> None:
+    """Several scenarios print side by side, one row each with the rungs in question and mean
+    counts, the numbers of their summaries; -v adds each scenario's own table."""
+    from escsim.results import read_summary
+
+    args = ["us-restraint", "us-punitive", "--runs", 40, "--seed", 2, "--jobs", 1,
+            "--horizon", 120, "--no-plots", "--no-report"]
+    plain = cli("run", *args, "--out", tmp_path / "plain")
+    assert plain.exit_code == 0, plain.output
+    lines = plain.stdout.splitlines()
+    assert "2 scenarios, 40 runs each, 120 days from 2024-11-11, root seed 2" in lines
+    header = next(line for line in lines if line.lstrip().startswith("scenario")).split()[1:]
+    columns: list[str] = []
+    tokens = iter(header)
+    for t in tokens:
+        columns.append(f"rung {next(tokens)}" if t == "rung" else t)
+    assert "rung 8" in columns and "us_killed" in columns
+    for name in ("us-restraint", "us-punitive"):
+        row = next(line for line in lines if line.lstrip().startswith(name)).split()
+        value = dict(zip(columns, (float(v) for v in row[1:]), strict=True))
+        summary = read_summary(tmp_path / "plain" / name)
+        p8 = next(r["probability"] for r in summary["rung_probability"] if r["rung"] == 8)
+        killed = next(q["mean"] for q in summary["count_quantiles"] if q["count"] == "us_killed")
+        assert value["rung 8"] == pytest.approx(p8, rel=5e-3, abs=1e-12)
+        assert value["us_killed"] == pytest.approx(killed, rel=5e-3)
+    assert "P(reached)" not in plain.stdout  # no per-scenario tables without -v
+    verbose = cli("run", *args, "--out", tmp_path / "verbose", "-v")
+    assert verbose.exit_code == 0, verbose.output
+    assert verbose.stdout.count("P(reached)") == 2
+
+
 def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,
                                                       tmp_path: Path) -> None:
     out = tmp_path / "taken"

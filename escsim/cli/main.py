@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from escsim.cli.common import (
+    OUTPUT,
     EscsimGroup,
     Progress,
     add_output_options,
@@ -82,6 +83,39 @@ def summary_lines(s: dict[str, Any]) -> list[str]:
     for q in s["count_quantiles"]:
         if q["count"] in MAIN_COUNTS:
             lines.append(f"  {q['count']:<28}{q['q50']:>11g}   [{q['q05']:g}, {q['q95']:g}]")
+    return lines
+
+
+def comparison_lines(summaries: list[dict[str, Any]]) -> list[str]:
+    """What ``escsim run`` prints for several scenarios: one row each, side by side, with the
+    rungs some scenario reaches in under half its runs (the ones the comparison is about) and
+    the mean counts (heavy-tailed: most runs stay quiet, so medians would read alike); each
+    scenario's whole table is in its folder and printed with ``-v``."""
+    from escsim.analysis.format import sig
+
+    probs = [{int(r["rung"]): r for r in s["rung_probability"]} for s in summaries]
+    levels = sorted({lv for p in probs for lv in p})
+    shown = [lv for lv in levels
+             if min(p[lv]["probability"] if lv in p else 1.0 for p in probs) < 0.5
+             and max(p[lv]["probability"] if lv in p else 0.0 for p in probs) > 0] or levels
+    names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
+    width = max(len(s.get("title") or s["scenario"]) for s in summaries) + 2
+    counts = ("attacks", "us_wounded", "us_killed")
+    windows = sorted({(s["start_date"], float(s["horizon_days"])) for s in summaries})
+    where = "; ".join(f"{h:g} days from {d}" for d, h in windows)
+    lines = [f"{len(summaries)} scenarios, {summaries[0]['runs']} runs each, {where}, root seed "
+             f"{summaries[0]['root_seed']}",
+             "P(rung reached) and mean counts per run (95% intervals: comparison.csv; -v prints "
+             "each scenario's table)",
+             f"  {'scenario':<{width}}" + "".join(f"{f'rung {lv}':>8}" for lv in shown)
+             + "".join(f"{c:>11}" for c in counts)]
+    for s, p in zip(summaries, probs, strict=True):
+        mean = {q["count"]: q["mean"] for q in s["count_quantiles"]}
+        lines.append(f"  {s.get('title') or s['scenario']:<{width}}"
+                     + "".join(f"{sig(p[lv]['probability']) if lv in p else '-':>8}"
+                               for lv in shown)
+                     + "".join(f"{sig(mean[c]) if c in mean else '-':>11}" for c in counts))
+    lines.append("  rungs: " + ", ".join(f"{lv} {names.get(lv, '')}".strip() for lv in shown))
     return lines
 
 
@@ -282,8 +316,15 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
         from escsim.results.report import write_report
 
         write_report(target)
-    for folder in folders:
-        _print_summary(folder)
+    if single or OUTPUT.verbose:
+        for folder in folders:
+            _print_summary(folder)
+    if not single:
+        from escsim.results import read_summary
+
+        echo("")
+        for line in comparison_lines([read_summary(f) for f in folders]):
+            echo(line)
     if base_name is not None:
         print_differences(target / "differences.csv")
     if not single:
