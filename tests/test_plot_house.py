@@ -143,6 +143,10 @@ def _by_scenario(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
             "quiet": runs.assign(scenario="quiet", day_rung_4=np.nan, day_rung_5=np.nan)}
 
 
+def _many(runs: pd.DataFrame, n: int = 22) -> dict[str, pd.DataFrame]:
+    return {f"scenario-{i:02d}": runs.assign(scenario=f"scenario-{i:02d}") for i in range(n)}
+
+
 def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
     from escsim.plotting.compare import _comparison_figure
 
@@ -158,12 +162,16 @@ def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
     if kind == "run daily":
         sim = escsim.simulate(base, runs=20, seed=3)
         return plotting.plot_daily_bands(sim.daily, base.scenario.start_date)
+    if kind.startswith("many "):  # a legend taller than the panels beside it
+        return _comparison_figure(kind.removeprefix("many "), _many(runs), 120, None,
+                                  ("attacks",), [8])
     return _comparison_figure(kind, _by_scenario(runs), 120, None, ("attacks", "us_killed"),
                               None)
 
 
 @pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily",
-                                  "run rungs", "run max_rung", "run survival"])
+                                  "run rungs", "run max_rung", "run survival", "many survival",
+                                  "many rungs"])
 def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside(
         runs, base, tmp_path, kind) -> None:
     """The figures escsim run draws for a comparison, and a run's small multiples, have a
@@ -184,10 +192,16 @@ def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside
     for what, ext in drawn:
         assert (ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1
                 and ext.y1 <= box.y1 + 1), f"{what} reaches outside the figure"
-    if not kind.startswith("run"):
+    if not kind.startswith(("run", "many")):
         names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
             t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
         assert any("a-much-longer-scenario-name-than-usual" in n for n in names)
+    caption = next((t for t in fig.texts if "explore consequences" in t.get_text()), None)
+    if caption is not None:  # nothing drawn over the caption, the legend included
+        below = caption.get_window_extent(renderer)
+        for what, ext in drawn:
+            if what != repr(caption.get_text()[:40]):
+                assert not ext.overlaps(below), f"{what} runs into the caption"
     titles = [t for t in fig.texts if t.get_text().startswith(("Probability", "Counts",
                                                                "Time to", "Cumulative"))]
     for title in titles:  # a figure title, where the figure has one apart from its panels'
@@ -215,15 +229,18 @@ def test_time_to_rung_comparison_shows_the_rungs_in_question(runs) -> None:
 
 def test_more_scenarios_than_colours_still_look_apart(runs) -> None:
     """Past the eight Okabe-Ito colours a comparison's series differ by line style (curves)
-    and marker (points), so no two of ten scenarios are drawn alike."""
+    and marker (points), so no two of fifteen scenarios are drawn alike, and none but the
+    emphasised one is black."""
     import matplotlib.colors as mc
 
     from escsim.plotting.compare import rung_legend_handles
 
-    by = {f"scenario-{i:02d}": runs.assign(scenario=f"scenario-{i:02d}") for i in range(10)}
+    by = _many(runs, 15)
     fig = plotting.plot_compare_survival(by, 3, 120)
     lines = [ln for ln in fig.axes[0].lines if not ln.get_label().startswith("_")]
-    looks = {(mc.to_hex(ln.get_color()), str(ln.get_linestyle())) for ln in lines}
-    assert len(lines) == 10 and len(looks) == 10
+    looks = [(mc.to_hex(ln.get_color()), str(ln.get_linestyle())) for ln in lines]
+    assert len(lines) == 15 and len(set(looks)) == 15
+    assert [c for c, _ in looks].count("#000000") == 1  # black is the emphasised one's alone
     handles = rung_legend_handles(by)
-    assert len({(mc.to_hex(h.get_color()), h.get_marker()) for h in handles}) == 10
+    marks = [(mc.to_hex(h.get_color()), h.get_marker()) for h in handles]
+    assert len(set(marks)) == 15 and [c for c, _ in marks].count("#000000") == 1

@@ -23,7 +23,6 @@ from escsim.analysis import (
 from escsim.plotting.style import (
     CI_NOTE,
     NOT_A_FORECAST,
-    OKABE_ITO,
     TICK_PT,
     DateLike,
     RungNames,
@@ -42,6 +41,7 @@ from escsim.plotting.style import (
     legend_width_in,
     n_runs_text,
     palette,
+    palette_pass,
     pin_titles,
     points_with_intervals,
     probability_xlabel,
@@ -78,15 +78,15 @@ def _width(i: int) -> float:
     return 2.6 if i == 0 else 1.5
 
 
-#: Past eight scenarios the Okabe-Ito colours repeat: the second eight are dashed and drawn
-#: with squares, the third dotted with triangles, so no two series look alike.
+#: Past eight scenarios the Okabe-Ito colours repeat (black stays the emphasised scenario's):
+#: the next seven are dashed and drawn with squares, the seven after dotted with triangles.
 _LINESTYLES: tuple[Any, ...] = ("-", (0, (5, 2)), (0, (1, 1.5)))
 _MARKERS = ("o", "s", "^")
 
 
 def _cycle(i: int) -> int:
     """Which pass through the palette the ``i``-th scenario is drawn in."""
-    return (i // len(OKABE_ITO)) % len(_LINESTYLES)
+    return palette_pass(i) % len(_LINESTYLES)
 
 
 def _line(i: int) -> Any:
@@ -383,6 +383,7 @@ def _rungs_figure(runs_by_scenario: Mapping[str, pd.DataFrame], horizon_days: fl
         2 if rare else 1, 1, (6.2, 0.0),
         left_in=widest_in([rung_label(lv, names) for lv in levels], TICK_PT) + 0.55,
         right_in=legend_width_in(labels, "scenario"), wspace_in=0.0, hspace_in=0.75,
+        legend_entries=k,
         bottom_in=0.6, heights=[len(levels) * row_in] + ([len(rare) * row_in] if rare else []),
         title="Probability of reaching each rung, by scenario",
         caption=(CI_NOTE, NOT_A_FORECAST))
@@ -503,7 +504,7 @@ def _comparison_figure(figure: str, runs_by_scenario: Mapping[str, pd.DataFrame]
     ticks_in = widest_in(["0.000"], TICK_PT)
     fig_surv, panels = fixed_panels(
         len(levels), ncols, (3.9, 2.4), left_in=ticks_in + 0.5,
-        right_in=legend_width_in(list(runs_by_scenario), "scenario"),
+        right_in=legend_width_in(list(runs_by_scenario), "scenario"), legend_entries=k,
         wspace_in=ticks_in + 0.3, hspace_in=0.45, bottom_in=0.6,
         title="Time to each rung, by scenario (Kaplan-Meier)",
         caption=("The rungs whose timing is in question (reached by under half the runs of some "

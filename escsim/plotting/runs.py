@@ -261,7 +261,8 @@ def plot_survival(runs: pd.DataFrame, horizon_days: float, levels: Sequence[int]
     if ax is None:  # laid out here, so it is drawn once (see style.fixed_panels)
         fig, panels = fixed_panels(
             1, 1, (6.0, 3.6), left_in=widest_in(["0.0"], TICK_PT) + 0.6,
-            right_in=legend_width_in(labels, "rung"), wspace_in=0.0, hspace_in=0.0,
+            right_in=legend_width_in(labels, "rung"), legend_entries=len(labels),
+            wspace_in=0.0, hspace_in=0.0,
             bottom_in=0.6, caption=caption,
             # the title above the calendar dates along the top
             panel_title_in=text_size_in("Tg", TITLE_PT)[1] + 0.2

@@ -49,8 +49,17 @@ Grid = Literal["x", "y", "both", ""]
 
 
 def palette(n: int) -> list[str]:
-    """``n`` colour-blind-safe colours (Okabe-Ito; repeats past eight)."""
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(n)]
+    """``n`` colour-blind-safe colours (Okabe-Ito): black for the first, the emphasised
+    series, alone; the other seven repeat past the eighth (tell those apart by
+    :func:`palette_pass`)."""
+    others = len(OKABE_ITO) - 1
+    return [OKABE_ITO[0] if i == 0 else OKABE_ITO[1 + (i - 1) % others] for i in range(n)]
+
+
+def palette_pass(i: int) -> int:
+    """Which pass through :func:`palette`'s colours the ``i``-th series is in (0 for the first
+    eight, 1 for the next seven, ...)."""
+    return 0 if i == 0 else (i - 1) // (len(OKABE_ITO) - 1)
 
 
 def base_first(names: Sequence[str], base: str | None = None) -> list[str]:
@@ -104,7 +113,8 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
                  bottom_in: float, title: str | None = None, caption: Sequence[str] = (),
                  heights: Sequence[float] | None = None,
                  panel_title_in: float | None = None,
-                 first_title: str | None = None) -> tuple[Figure, list[Axes]]:
+                 first_title: str | None = None,
+                 legend_entries: int = 0) -> tuple[Figure, list[Axes]]:
     """``n`` panels placed at fixed distances in inches, for figures drawn many at a time.
 
     The caller states each margin (from :func:`widest_in` of the labels it will draw), so
@@ -113,7 +123,8 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     the panels; ``heights`` (one per row, in inches) overrides ``panel_in``'s height;
     ``panel_title_in`` is the room above the first row for panel titles (default one line);
     ``first_title``, the first panel's title when it may run past the panels (the figure is
-    widened to hold it).
+    widened to hold it); ``legend_entries``, the entries of a legend in the right margin
+    (:func:`legend_right_of`; the figure is made tall enough to hold it above the caption).
 
     Returns:
         The figure (no layout engine) and its ``n`` axes, row by row.
@@ -133,6 +144,11 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     caption_text = wrap_caption(width, *caption)
     strip_in = ((caption_text.count("\n") + 1) * NOTE_PT * 1.25 + 8) / 72 if caption_text else 0
     height = top_in + sum(row_h) + (nrows - 1) * hspace_in + bottom_in + strip_in
+    if legend_entries:  # the legend hangs from the top of the first row: room for all of it
+        # an entry at the tick size takes 1.62 of its font size (label spacing included),
+        # the title and padding about 0.25 in, as measured on the Agg canvas
+        legend_in = legend_entries * TICK_PT * 1.62 / 72 + 0.3
+        height = max(height, top_in - 0.3 + legend_in + strip_in + 0.15)
     fig = Figure(figsize=(width, height), facecolor="white")
     FigureCanvasAgg(fig)
     _FIXED.add(fig)
