@@ -12,7 +12,9 @@ import pytest
 from scipy import stats
 
 import escsim
+from escsim.engine import replication_seed
 from escsim.history.backtest import run_backtest
+from escsim.history.calibration import check_seed
 from escsim.history.observations import load_observations
 
 ERAS = ("era-2019-20", "era-2021", "surge-2023")
@@ -141,7 +143,7 @@ def test_the_joint_posterior_is_checked_in_every_era(eras_calibration, cli, tmp_
         # the summary names the era's window, and the seed its rows derive from
         assert (row.start_date, row.horizon_days) == (str(meta.start_date), meta.horizon_days)
         assert (row.runs, row.root_seed, row.parameter_uncertainty) == \
-            (CHECK_RUNS, 3, "posterior")
+            (CHECK_RUNS, check_seed(3), "posterior")
         folder = out / "check" / era
         comparison = pd.read_csv(folder / "comparison.csv")
         own = {o.id for o in load_observations() if o.scenario == era}
@@ -153,6 +155,11 @@ def test_the_joint_posterior_is_checked_in_every_era(eras_calibration, cli, tmp_
                f"{meta.horizon_days:g} | {CHECK_RUNS} | {len(own)} | {inside} |" in report
         runs = pd.read_csv(folder / "simulation" / "runs.csv", dtype={"seed": "int64"})
         assert len(runs) == CHECK_RUNS and runs.seed.is_unique
+        # the check runs on streams of its own, not the ones the particles were accepted on
+        # (with --generations 0 the rejection step's candidate i ran on the calibration's
+        # replication seed i, which a check on the same root seed would reuse)
+        candidates = {replication_seed(3, i, 0) for i in range(CHECK_RUNS * 10)}
+        assert not candidates & set(runs.seed)
         # every replication's shared parameters are one particle of the joint posterior
         for values in runs[drawn].to_numpy():
             assert np.isclose(posterior[drawn].to_numpy(), values, rtol=1e-12,

@@ -58,6 +58,11 @@ from escsim.sweep.work import Chunk, Task, run_chunk
 
 #: Spawn key of the proposal streams: ``SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t))``.
 PROPOSAL_STREAM = 0x61626373  # "abcs"
+#: The posterior predictive check's root seed comes from ``replication_seed(seed, 0,
+#: CHECK_STREAM)``: its replications must not rerun the candidates' own random streams (the
+#: rejection step's candidate ``i`` ran on ``replication_seed(seed, i, 0)``, which a check on
+#: the calibration's own root seed would give its replication ``i``).
+CHECK_STREAM = 0x63686b  # "chk"
 SUMMARY_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 #: Progress callback: (stage label, done, total).
@@ -646,9 +651,16 @@ def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Obs
                     progress: Callable[[int], None] | None = None,
                     observations_file: str = "") -> Backtest:
     """The posterior predictive check: the backtest of the calibrated scenario with each
-    replication's parameters drawn from the posterior sample."""
-    return run_backtest(base, list(observations), runs, seed, executor, None,
+    replication's parameters drawn from the posterior sample, on a root seed of its own
+    (:func:`check_seed` of ``seed``, the calibration's)."""
+    return run_backtest(base, list(observations), runs, check_seed(seed), executor, None,
                         posterior_sampler(cal), progress, observations_file=observations_file)
+
+
+def check_seed(seed: int) -> int:
+    """The root seed of the posterior predictive check of a calibration on root ``seed``: a
+    stream apart from every candidate's (see :data:`CHECK_STREAM`)."""
+    return replication_seed(seed, 0, CHECK_STREAM)
 
 
 def posterior_check_eras(scenarios: Sequence[Scenario], cal: Calibration,
@@ -658,9 +670,10 @@ def posterior_check_eras(scenarios: Sequence[Scenario], cal: Calibration,
     """The posterior predictive check of a joint fit (:func:`calibrate_jointly`): the backtest
     of every era scenario (:func:`escsim.history.backtest.run_era_backtests`, each against the
     observations that name it) with each replication's shared parameters drawn from the
-    joint posterior, from the replication's seed as in :func:`posterior_check`."""
-    return run_era_backtests(scenarios, list(observations), runs, seed, executor, progress,
-                             observations_file, parameters=posterior_sampler(cal))
+    joint posterior, from the replication's seed, on the check's own root seed, as in
+    :func:`posterior_check`."""
+    return run_era_backtests(scenarios, list(observations), runs, check_seed(seed), executor,
+                             progress, observations_file, parameters=posterior_sampler(cal))
 
 
 def posterior_sampler(cal: Calibration) -> ParameterSampler:
