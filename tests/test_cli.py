@@ -191,6 +191,13 @@ def test_a_comparison_prints_one_row_a_scenario(cli, tmp_path: Path) -> None:
     verbose = cli("run", *args, "--out", tmp_path / "verbose", "-v")
     assert verbose.exit_code == 0, verbose.output
     assert verbose.stdout.count("P(reached)") == 2
+    # scenarios over different windows: each row says its window, and a note says why
+    apart = cli("run", "surge-2023", "us-restraint", "--runs", 5, "--jobs", 1, "--no-plots",
+                "--no-report", "--out", tmp_path / "apart")
+    assert apart.exit_code == 0, apart.output
+    assert "not comparable number for number" in apart.stdout
+    assert any(line.lstrip().startswith("surge-2023 (2023-10-17+111d)")
+               for line in apart.stdout.splitlines())
 
 
 def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,

@@ -98,20 +98,26 @@ def comparison_lines(summaries: list[dict[str, Any]]) -> list[str]:
     shown = [lv for lv in levels
              if min(p[lv]["probability"] if lv in p else 1.0 for p in probs) < 0.5
              and max(p[lv]["probability"] if lv in p else 0.0 for p in probs) > 0] or levels
-    names = {int(k): v for k, v in summaries[0].get("rung_names", {}).items()}
-    width = max(len(s.get("title") or s["scenario"]) for s in summaries) + 2
+    names = {int(k): v for s in summaries for k, v in s.get("rung_names", {}).items()}
     counts = ("attacks", "us_wounded", "us_killed")
     windows = sorted({(s["start_date"], float(s["horizon_days"])) for s in summaries})
+    labels = [(s.get("title") or s["scenario"])
+              + (f" ({s['start_date']}+{float(s['horizon_days']):g}d)" if len(windows) > 1
+                 else "") for s in summaries]
+    width = max(len(label) for label in labels) + 2
     where = "; ".join(f"{h:g} days from {d}" for d, h in windows)
     lines = [f"{len(summaries)} scenarios, {summaries[0]['runs']} runs each, {where}, root seed "
              f"{summaries[0]['root_seed']}",
-             "P(rung reached) and mean counts per run (95% intervals: comparison.csv; -v prints "
-             "each scenario's table)",
-             f"  {'scenario':<{width}}" + "".join(f"{f'rung {lv}':>8}" for lv in shown)
-             + "".join(f"{c:>11}" for c in counts)]
-    for s, p in zip(summaries, probs, strict=True):
+             "P(rung reached), mean counts per run (intervals: comparison.csv; -v: each "
+             "scenario's table)"]
+    if len(windows) > 1:  # rows over different windows are not comparable number for number
+        lines.append("note: different windows (start+days by each name): the rows are not "
+                     "comparable number for number")
+    lines.append(f"  {'scenario':<{width}}" + "".join(f"{f'rung {lv}':>8}" for lv in shown)
+                 + "".join(f"{c:>11}" for c in counts))
+    for s, p, label in zip(summaries, probs, labels, strict=True):
         mean = {q["count"]: q["mean"] for q in s["count_quantiles"]}
-        lines.append(f"  {s.get('title') or s['scenario']:<{width}}"
+        lines.append(f"  {label:<{width}}"
                      + "".join(f"{sig(p[lv]['probability']) if lv in p else '-':>8}"
                                for lv in shown)
                      + "".join(f"{sig(mean[c]) if c in mean else '-':>11}" for c in counts))
