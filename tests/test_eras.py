@@ -170,6 +170,9 @@ def test_the_joint_posterior_is_checked_in_every_era(eras_calibration, cli, tmp_
         assert res.exit_code == 0, (res.output, res.exception)
         assert f"seed {runs.seed[k]}" in res.stdout
         assert f"every count and its {len(drawn)} drawn parameters identical" in res.stdout
+    # trace on the check folder itself names where its runs are
+    res = cli("trace", out / "check", "--replication", 1, "--out", tmp_path / "trace-check")
+    assert res.exit_code == 2 and "era-2021/simulation" in res.output, res.output
 
 
 JOINT_TRIALS = 20

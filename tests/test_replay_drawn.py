@@ -88,6 +88,12 @@ def test_a_tampered_drawn_value_or_priors_copy_is_reported(drawn_run: Path, cli:
     (old / "manifest.json").write_text(json.dumps(m))
     cli_input_error(cli("trace", old, "--replication", 2, "--out", tmp_path / "t3"),
                     "keeps no copy of the priors", "manifest.json")
+    broken = tmp_path / "broken"
+    shutil.copytree(drawn_run, broken)
+    text = (broken / "manifest.json").read_text(encoding="utf-8")
+    (broken / "manifest.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    cli_input_error(cli("trace", broken, "--replication", 2, "--out", tmp_path / "t4"),
+                    "not valid JSON", "manifest.json")
 
 
 def test_a_run_drawn_from_a_posterior_replays_without_the_calibration(
@@ -131,6 +137,11 @@ def test_sweep_points_replay_with_drawn_parameters_and_a_swept_preset(cli: Cli,
             text = _replays(cli, out, tmp_path / f"t-{uncertainty}-{point}", 1, point)
             assert ("drawn parameters identical" in text) == (uncertainty == "prior")
             assert "identical" in text
+    # a points table without the row's point is named, not a traceback
+    points = pd.read_csv(out / "points.csv")
+    points[points["point"] != 3].to_csv(out / "points.csv", index=False)
+    res = cli("trace", out, "--replication", 1, "--point", 3, "--out", tmp_path / "t-gone")
+    assert res.exit_code == 2 and "not in points.csv" in res.output, res.output
 
 
 def test_rows_written_from_python_or_a_backtest_replay_too(cli: Cli, tmp_path: Path) -> None:

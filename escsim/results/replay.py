@@ -18,7 +18,7 @@ import pandas as pd
 
 from escsim.errors import InputError
 from escsim.records import DRAWN_PREFIX
-from escsim.results.files import read_json
+from escsim.results.files import read_json_input
 from escsim.results.provenance import SCENARIO_TOML, SCENARIOS_DIR
 from escsim.scenario.loader import load_scenario
 from escsim.scenario.priors import PartialSampler, make_sampler
@@ -57,8 +57,9 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
     runs_path = folder / "runs.csv"
     if not runs_path.is_file():
         inside = sorted(p.parent.relative_to(folder).as_posix()
-                        for p in folder.glob("*/runs.csv"))
-        if inside:  # a comparison (or a backtest): its runs are in its subfolders
+                        for pattern in ("*/runs.csv", "*/simulation/runs.csv")
+                        for p in folder.glob(pattern))
+        if inside:  # a comparison, a backtest or an eras folder: its runs are below it
             raise InputError("the runs of this folder are in its subfolders", file=str(folder),
                              expected="one of them: " + ", ".join(
                                  str(folder / name) for name in inside))
@@ -74,7 +75,9 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
                                   f" and a point in 0..{int(runs['point'].max())}")
     row = {k: (None if isinstance(v, float) and math.isnan(v) else v)
            for k, v in pick.iloc[0].to_dict().items()}
-    manifest = read_json(folder / MANIFEST) if (folder / MANIFEST).is_file() else {}
+    manifest = read_json_input(folder / MANIFEST, "the result folder's manifest",
+                               "manifest.json as escsim wrote it") \
+        if (folder / MANIFEST).is_file() else {}
     scenario = _scenario_of(folder, manifest, str(row["scenario"]), point)
     if scenario.param_hash != row["param_hash"]:
         raise InputError("the folder's resolved scenario does not match the row",
@@ -138,7 +141,12 @@ def _scenario_of(folder: Path, manifest: dict[str, Any], name: str, point: int) 
     if not keys:
         return load_scenario(_resolved_path(folder, name))
     points = pd.read_csv(folder / "points.csv")
-    row = points[points["point"] == point].iloc[0]
+    found = points[points["point"] == point]
+    if found.empty:
+        raise InputError("the row's point is not in points.csv", file=str(folder / "points.csv"),
+                         key="point", value=point,
+                         expected=f"one of {', '.join(str(p) for p in points['point'])}")
+    row = found.iloc[0]
     values = {k: _plain(row[k]) for k in keys}
     for entry in manifest.get("reloaded_bases", []):
         if entry.get("scenario") == name and all(
