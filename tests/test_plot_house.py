@@ -244,3 +244,21 @@ def test_more_scenarios_than_colours_still_look_apart(runs) -> None:
     handles = rung_legend_handles(by)
     marks = [(mc.to_hex(h.get_color()), h.get_marker()) for h in handles]
     assert len(set(marks)) == 15 and [c for c, _ in marks].count("#000000") == 1
+
+
+@pytest.mark.parametrize("horizon", [100, 365])
+def test_dates_along_the_top_sit_on_month_starts(runs, horizon) -> None:
+    """Each calendar label along a time-to-rung plot's top marks the first of its month, and
+    no month is labelled twice (a 100-day plot once showed 'Dec 2024' twice)."""
+    import datetime as dt
+
+    start = dt.date(2024, 11, 11)
+    fig = plotting.plot_survival(runs, horizon, start_date=start)
+    top = fig.axes[0].child_axes[0]
+    days = [float(t) for t in top.get_xticks()]
+    labels = [t.get_text() for t in top.get_xticklabels()]
+    assert days and len(set(labels)) == len(labels) <= 5
+    for day, text in zip(days, labels, strict=True):
+        date = start + dt.timedelta(days=day)
+        assert date.day == 1 and 0 <= day <= horizon
+        assert text.startswith(date.strftime("%b"))

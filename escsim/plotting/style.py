@@ -26,7 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter
 
 from escsim.analysis import survival_curve
 from escsim.records import label
@@ -375,12 +375,23 @@ def day_label(start: dt.date | None) -> str:
 
 
 def dates_on_top(ax: Axes, start: dt.date) -> None:
-    """Calendar dates of the day ticks, on a secondary axis above the plot."""
+    """Calendar months along the top of a day axis (call after its limits are set): a tick
+    on the first of every month, or of every second, third, ... so at most five show, each
+    labelled with its month (and the year where it changes)."""
     top = ax.secondary_xaxis("top")
-    # few ticks, short labels: a date such as "11 Nov 2024" is wide, and six of them collide
-    top.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True, min_n_ticks=2))
-    top.xaxis.set_major_formatter(FuncFormatter(
-        lambda x, _pos: (start + dt.timedelta(days=float(x))).strftime("%b %Y")))
+    low, high = ax.get_xlim()
+    first, last = start + dt.timedelta(days=max(low, 0.0)), start + dt.timedelta(days=high)
+    months = []
+    year, month = first.year, first.month
+    while (day := dt.date(year, month, 1)) <= last:
+        if day >= first:
+            months.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    months = months[::max(1, math.ceil(len(months) / 5))] or [first]
+    # month starts, not evenly spaced days: a label reads as the date under its tick
+    labels = [m.strftime("%b %Y") if i == 0 or m.year != months[i - 1].year else m.strftime("%b")
+              for i, m in enumerate(months)]
+    top.set_xticks([(m - start).days for m in months], labels=labels)
     top.tick_params(labelsize=TICK_PT - 1, colors=GREY)
 
 
