@@ -162,6 +162,20 @@ def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
     if kind == "run daily":
         sim = escsim.simulate(base, runs=20, seed=3)
         return plotting.plot_daily_bands(sim.daily, base.scenario.start_date)
+    if kind == "differences":  # ten variants, one with a long name, counts over decades
+        from escsim.plotting.study import plot_differences
+
+        rows = [{"variant": ("a-variant-with-a-very-long-name-indeed-for-a-legend" if v == 0
+                             else f"variant-{v}"), "base": "baseline-2024-11", "kind": kind_,
+                 "measure": m, "difference": d, "low": d - 0.5 * abs(d) - 0.01,
+                 "high": d + 0.5 * abs(d) + 0.01, "method": "paired", "runs": 100,
+                 "confidence": 0.95}
+                for v in range(10)
+                for kind_, m, d in (("probability", "rung_4_reached", 0.01 * v),
+                                    ("probability", "rung_8_reached", -0.002 * v),
+                                    ("mean", "attacks_mean", -30.0 * v),
+                                    ("mean", "us_wounded_mean", 150.0 * v))]
+        return plot_differences(pd.DataFrame(rows), {4: "us_killed", 8: "regional_war"})
     if kind.startswith("many "):  # a legend taller than the panels beside it
         return _comparison_figure(kind.removeprefix("many "), _many(runs), 120, None,
                                   ("attacks",), [8])
@@ -171,7 +185,7 @@ def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
 
 @pytest.mark.parametrize("kind", ["rungs", "counts", "survival", "run counts", "run daily",
                                   "run rungs", "run max_rung", "run survival", "many survival",
-                                  "many rungs"])
+                                  "many rungs", "differences"])
 def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside(
         runs, base, tmp_path, kind) -> None:
     """The figures escsim run draws for a comparison, and a run's small multiples, have a
@@ -192,7 +206,7 @@ def test_figures_drawn_many_at_a_time_are_drawn_once_and_keep_every_label_inside
     for what, ext in drawn:
         assert (ext.x0 >= box.x0 - 1 and ext.x1 <= box.x1 + 1 and ext.y0 >= box.y0 - 1
                 and ext.y1 <= box.y1 + 1), f"{what} reaches outside the figure"
-    if not kind.startswith(("run", "many")):
+    if not kind.startswith(("run", "many", "differences")):
         names = [t.get_text() for lg in fig.legends for t in lg.get_texts()] + [
             t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
         assert any("a-much-longer-scenario-name-than-usual" in n for n in names)

@@ -27,12 +27,18 @@ from escsim.analysis.robustness import non_dominated
 from escsim.plotting.style import (
     BLUE,
     NOT_A_FORECAST,
+    TICK_PT,
     axes_for,
+    fixed_panels,
     footnote,
     grid_axes,
+    legend_right_of,
+    legend_width_in,
+    pin_titles,
     save_figure,
     set_labels,
     style_axes,
+    widest_in,
 )
 from escsim.records import label
 
@@ -54,11 +60,31 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
         raise ValueError("no differences to plot")
     kinds = [k for k in ("probability", "mean") if (table["kind"] == k).any()]
     measures = {k: list(dict.fromkeys(table.loc[table["kind"] == k, "measure"])) for k in kinds}
-    fig, panels, _ = grid_axes(len(kinds), 2, 4.6,
-                               0.32 * max(len(m) for m in measures.values()) + 1.3, axes)
     variants = list(dict.fromkeys(table["variant"]))
+    bases = {v: str(table.loc[table["variant"] == v, "base"].iloc[0]) for v in variants}
+    labels = [f"{v} - {bases[v]}" for v in variants]
+    names = {k: [_measure_label(m, rung_names) for m in measures[k]] for k in kinds}
+    method = "; ".join(dict.fromkeys(table["method"]))
+    caption = (f"Paired differences from the base on common replication seeds, "
+               f"{int(table['runs'].iloc[0])} runs each; bars: "
+               f"{int(table['confidence'].iloc[0] * 100)}% intervals ({method}).",
+               NOT_A_FORECAST)
+    if axes is None:  # laid out from its labels, so any number of variants and names fit
+        height = 0.28 * max(len(m) for m in measures.values()) * max(1.0, len(variants) / 3)
+        fig, panels = fixed_panels(
+            len(kinds), 2, (4.2, height + 0.3),
+            left_in=widest_in(names[kinds[0]], TICK_PT) + 0.3,
+            right_in=legend_width_in(labels, "variant - base"), legend_entries=len(variants),
+            wspace_in=(widest_in(names[kinds[1]], TICK_PT) + 0.45) if len(kinds) > 1 else 0.0,
+            hspace_in=0.0, bottom_in=0.65, caption=caption)
+        created = True
+    else:
+        fig, panels, created = grid_axes(len(kinds), 2, 4.6,
+                                         0.32 * max(len(m) for m in measures.values()) + 1.3,
+                                         axes)
     colours = [colormaps["tab10"](i % 10) for i in range(len(variants))]
     step = 0.7 / max(1, len(variants))
+    handles = []
     for ax, kind in zip(panels, kinds, strict=True):
         rows = measures[kind]
         for i, (variant, colour) in enumerate(zip(variants, colours, strict=True)):
@@ -68,25 +94,40 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
             d = sub["difference"].to_numpy(dtype=float)
             err = np.vstack([d - sub["low"].to_numpy(dtype=float),
                              sub["high"].to_numpy(dtype=float) - d])
-            ax.errorbar(d, y, xerr=err, fmt="o", ms=4, color=colour, capsize=2, lw=1.2,
-                        label=f"{variant} - {sub['base'].iloc[0]}")
+            drawn = ax.errorbar(d, y, xerr=err, fmt="o", ms=4, color=colour, capsize=2, lw=1.2,
+                                label=labels[i])
+            if ax is panels[0]:
+                handles.append(drawn)
         ax.axvline(0, color="0.3", lw=0.8)
         if kind == "mean":  # counts differ in scale by hundreds: linear near 0, log beyond
             ax.set_xscale("symlog", linthresh=1.0)
-        ax.set_yticks(np.arange(len(rows)), [_measure_label(m, rung_names) for m in rows])
+            _decade_ticks(ax, table.loc[table["kind"] == kind, ["low", "high"]].to_numpy())
+        ax.set_yticks(np.arange(len(rows)), names[kind])
         ax.invert_yaxis()
         style_axes(ax)
         set_labels(ax, "difference in probability" if kind == "probability" else
                    "difference in mean count (symmetric log scale)", "",
                    "Rungs reached" if kind == "probability" else "Counts")
-    panels[0].legend(fontsize=8, frameon=False, loc="upper center",
-                     bbox_to_anchor=(0.5, -0.18), ncols=min(3, len(variants)))
-    method = "; ".join(dict.fromkeys(table["method"]))
-    footnote(fig, f"Paired differences from the base on common replication seeds, "
-                  f"{int(table['runs'].iloc[0])} runs each; bars: "
-                  f"{int(table['confidence'].iloc[0] * 100)}% intervals ({method}).",
-             NOT_A_FORECAST)
+    if created and axes is None:
+        legend_right_of(fig, panels[-1], handles, "variant - base")
+        pin_titles(panels)
+    elif created:
+        panels[0].legend(fontsize=8, frameon=False, loc="upper center",
+                         bbox_to_anchor=(0.5, -0.18), ncols=min(3, len(variants)))
+        footnote(fig, *caption)
     return fig
+
+
+def _decade_ticks(ax: Axes, bounds: np.ndarray) -> None:
+    """Ticks of a symmetric-log count axis at 0 and powers of ten, every decade or every other
+    so labels such as 10^2 and 10^3 do not run together."""
+    finite = np.abs(bounds[np.isfinite(bounds)])
+    top = int(np.ceil(np.log10(max(float(finite.max()) if finite.size else 1.0, 1.0))))
+    step = 1 if top <= 3 else 2
+    powers = [10.0 ** k for k in range(0, top + 1, step)]
+    low = float(np.nanmin(bounds)) if np.isfinite(bounds).any() else 0.0
+    ticks = sorted({0.0, *powers, *(-p for p in powers if -p >= min(low, 0.0) * 1.0001 - 1)})
+    ax.set_xticks(ticks)
 
 
 def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = None) -> Figure:
