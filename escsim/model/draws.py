@@ -50,8 +50,8 @@ class Streams:
 
     The stream of ``purpose`` is ``default_rng(SeedSequence(seed, spawn_key=(*prefix,
     purpose_key(purpose))))`` (built as ``Generator(PCG64(...))``, the same generator);
-    ``prefix`` is empty for a replication and names the clone for a
-    history continued by :mod:`escsim.tail` (:meth:`reseed`).
+    ``prefix`` is empty for a replication and names the clone for a history continued by
+    :mod:`escsim.tail` (:meth:`reseed`).
     """
 
     __slots__ = ("seed", "prefix", "_draws")
