@@ -11,6 +11,7 @@ import pytest
 
 import escsim
 from escsim.engine import replication_seed, run_replication
+from escsim.model.draws import Streams, purpose_key
 from escsim.sweep.executors import ProcessExecutor, SerialExecutor
 from escsim.sweep.plan import plan_single
 from escsim.sweep.run import make_chunk
@@ -55,6 +56,21 @@ def test_replication_seeds_are_derived_not_counted() -> None:
     assert all(0 <= s < 2**63 for s in seeds)
     assert replication_seed(1, 5) == replication_seed(1, 5, 0)
     assert replication_seed(1, 5) != replication_seed(2, 5)
+
+
+@pytest.mark.parametrize("prefix", [(), (3, 141)])
+def test_a_streams_generator_is_default_rng_of_its_seed_sequence(prefix: tuple[int, ...]) -> None:
+    """Each stream is built as ``Generator(PCG64(SeedSequence(...)))`` for speed; it must be the
+    generator ``default_rng`` makes from the same seed sequence: same state, same numbers."""
+    for seed in (0, 1, 2**53 - 1, replication_seed(2024, 7)):
+        streams = Streams(seed, prefix)
+        for purpose in ("militia/iraq_factions/timing", "us/policy", "timeline"):
+            made = streams.draws(purpose).rng
+            expected = np.random.default_rng(np.random.SeedSequence(
+                seed, spawn_key=(*prefix, purpose_key(purpose))))
+            assert made.bit_generator.state == expected.bit_generator.state
+            np.testing.assert_array_equal(made.random(64), expected.random(64))
+            np.testing.assert_array_equal(made.poisson(2.5, 16), expected.poisson(2.5, 16))
 
 
 def test_serial_and_process_executors_give_identical_tables(surge: escsim.Scenario) -> None:

@@ -100,7 +100,7 @@ class Militia:
         #: The stream of this group's attacks: weapon, target site and outcome.
         self.attack_draws = world.draws(f"militia/{name}/attacks")
         self.attack_pool = self.attack_draws.uniforms
-        self._us = world.us
+        self._receive_attack = world.us.receive_attack  # bound once: called on every attack
         self._baghdad = world.baghdad
         self._base = params.base_rate_per_day
         self._cap = params.excitation_cap_per_day
@@ -290,7 +290,7 @@ class Militia:
         pool = self.attack_pool
         if len(pool) < RESERVE:
             self.attack_draws.top_up()
-        self._us.receive_attack(
+        self._receive_attack(
             self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
         self._attacking = False
         if self._woken:  # the attack changed the group's state (Iran ordered a pause, ...)

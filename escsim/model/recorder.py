@@ -20,11 +20,15 @@ class Recorder:
                  trace: bool = False):
         self.tally = Tally(ladder, on_end)
         self.start_date = start_date
-        self.extra: dict[str, float] = defaultdict(float)  # by country, by weapon, ...
+        # by country, by weapon, ...: whole counts, kept as ints (adding 1 to a small int makes
+        # no new object, to a float it does)
+        self.extra: dict[str, int] = defaultdict(int)
         # time stamps (and amounts) of the daily series
         self._stamps: dict[str, list[float]] = {k: [] for k in DAILY_SERIES}
         self._amounts: dict[str, list[int]] = {k: [] for k in DAILY_SERIES}
-        self._attack_days = self._stamps["attacks"]  # attacks come one at a time: no amounts
+        #: The days of the attacks so far (attacks come one at a time: no amounts); the US side's
+        #: hot path appends to it directly (see :meth:`attack`).
+        self.attack_days = self._stamps["attacks"]
         self.log: list[tuple[float, str, str, str, str]] | None = [] if trace else None
         #: Whether the event log is kept; callers skip formatting log text when it is not.
         self.tracing = trace
@@ -44,12 +48,14 @@ class Recorder:
                 self._amounts[counter].append(amount)
 
     def attack(self, now: float) -> None:
-        """One more attack: :meth:`count` for ``attacks``, specialised for the hot path."""
+        """One more attack: :meth:`count` for ``attacks``, specialised for the hot path.
+        (:meth:`USForces.receive_attack <escsim.model.us_forces.USForces.receive_attack>` does
+        the same written out; change both together.)"""
         tally = self.tally
         tally.counts["attacks"] += 1
         if "attacks" in tally.live:
             tally.check("attacks", 1, now)
-        self._attack_days.append(now)
+        self.attack_days.append(now)
 
     def note(self, now: float, actor: str, action: str, target: str, outcome: str) -> None:
         """One line of the event log (kept only when tracing)."""
@@ -71,5 +77,6 @@ class Recorder:
             else:
                 per_day = np.bincount(days, weights=np.asarray(self._amounts[name], dtype=float),
                                       minlength=horizon_days)
-            out[name] = np.cumsum(per_day).astype(np.int64)  # int64: no overflow
+            # int64: no overflow; the method rather than np.cumsum, which only dispatches to it
+            out[name] = per_day.cumsum().astype(np.int64)
         return out
