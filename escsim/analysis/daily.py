@@ -62,6 +62,15 @@ class DailyTally:
             self._merge(s, other.keys[s], other.counts[s])
         self.runs += other.runs
 
+    def merged(self, other: DailyTally) -> DailyTally:
+        """A new tally of both, this one left as it was (so an interruption half-way through
+        cannot leave it half-merged)."""
+        out = DailyTally(self.days, self.series)
+        # _merge replaces each series' arrays rather than writing into them: sharing is safe
+        out.keys, out.counts, out.runs = dict(self.keys), dict(self.counts), self.runs
+        out.merge(other)
+        return out
+
     def _merge(self, series: str, keys: np.ndarray, counts: np.ndarray) -> None:
         if not len(self.keys[series]):
             self.keys[series], self.counts[series] = keys.copy(), counts.copy()

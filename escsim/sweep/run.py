@@ -509,32 +509,42 @@ class _RunningTally:
 
     def __init__(self, out: Path):
         self.path = out / tables.PARTS / "daily-tally.npz"
-        self.tally: DailyTally | None = None
-        self.chunks: set[int] = set()
+        # the tally and the chunks in it, as one value replaced whole: a Ctrl-C between
+        # merging a chunk and recording it (or half-way through a merge) must not leave a
+        # tally that counts a chunk the resume runs again
+        self.state: tuple[DailyTally | None, frozenset[int]] = (None, frozenset())
         self._saved = time.monotonic()
         if self.path.is_file():
             try:
                 with np.load(self.path) as arrays:
-                    self.tally = DailyTally.from_arrays(arrays)
-                    self.chunks = {int(c) for c in arrays["chunks"]}
+                    self.state = (DailyTally.from_arrays(arrays),
+                                  frozenset(int(c) for c in arrays["chunks"]))
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 # unreadable (a damaged or edited folder): forget it, and every chunk runs again
-                self.tally, self.chunks = None, set()
+                self.state = (None, frozenset())
+
+    @property
+    def tally(self) -> DailyTally | None:
+        return self.state[0]
+
+    @property
+    def chunks(self) -> frozenset[int]:
+        return self.state[1]
 
     def add(self, chunk_id: int, tally: Any) -> None:
         if tally is None:
             return
-        if self.tally is None:
-            self.tally = DailyTally(tally.days, tally.series)
-        self.tally.merge(tally)
-        self.chunks.add(chunk_id)
+        current, chunks = self.state
+        base = current if current is not None else DailyTally(tally.days, tally.series)
+        self.state = (base.merged(tally), chunks | {chunk_id})
         if time.monotonic() - self._saved > TALLY_SAVE_SECONDS:
             self.save()
 
     def save(self) -> None:
-        if self.tally is None:
+        tally, chunks = self.state  # one consistent pair, whatever happens meanwhile
+        if tally is None:
             return
-        arrays = {**self.tally.to_arrays(), "chunks": np.array(sorted(self.chunks))}
+        arrays = {**tally.to_arrays(), "chunks": np.array(sorted(chunks))}
         with atomic_binary(self.path) as fh:
             np.savez(fh, **arrays)
         self._saved = time.monotonic()
