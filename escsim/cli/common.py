@@ -153,6 +153,12 @@ set_option: Callable[[Any], Any] = click.option(
          "--set us_policy.preset=punitive.")
 
 
+def horizon_option(whose: str = "each scenario's") -> Callable[[Any], Any]:
+    """``--horizon DAYS``: override the horizon of ``whose`` (1 to 3650 days)."""
+    return click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
+                        help=f"Override {whose} horizon (days).")
+
+
 def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--executor``, ``--jobs`` and ``--scheduler``: where a command's chunks run."""
     for opt in reversed([

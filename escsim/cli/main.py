@@ -27,6 +27,7 @@ from escsim.cli.common import (
     echo,
     emit_json,
     executor_options,
+    horizon_option,
     load_scenario_arg,
     make_cli_executor,
     out_options,
@@ -190,8 +191,7 @@ def _default_out(name: str) -> Path:
               help="Replications per scenario.")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
               help="Root seed; replication seeds derive from it.")
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override each scenario's horizon (days).")
+@horizon_option()
 @set_option
 @executor_options
 @out_options("results/<scenario> or results/compare",
@@ -354,8 +354,7 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
               help="Replications of each scenario (replication r shares its seed across all).")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
               help="Root seed, common to every scenario (this pairs them).")
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override each scenario's horizon (days).")
+@horizon_option()
 @set_option
 @executor_options
 @out_options("results/compare-<base>", resume="Finish an interrupted comparison in --out.")
@@ -390,8 +389,7 @@ def compare(ctx: click.Context, base: str, variants: tuple[str, ...], runs: int,
 @click.option("--point", type=click.IntRange(0), default=0, show_default=True,
               help="With a sweep folder: the point of the replication.")
 @set_option
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override the scenario's horizon (days).")
+@horizon_option("the scenario's")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder [default: results/trace-<scenario>-<seed>].")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")

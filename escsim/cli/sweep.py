@@ -22,6 +22,7 @@ from escsim.cli.common import (
     echo,
     emit_json,
     executor_options,
+    horizon_option,
     make_cli_executor,
     out_options,
     output_folder,
@@ -109,8 +110,7 @@ def _plan_from(folder: Path) -> Any:
               help="Replications per point.")
 @click.option("--seed", "-s", default=20231017, show_default=True, type=click.IntRange(0),
               help="Root seed; every point x replication seed derives from it.")
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override each scenario's horizon (days).")
+@horizon_option()
 @set_option
 @click.option("--parameter-uncertainty", "uncertainty", default="none", show_default=True,
               type=click.Choice(["none", "prior", "posterior"]),
@@ -312,8 +312,7 @@ def _report(result: Any, no_plots: bool, outcomes: tuple[str, ...] = ()) -> None
                                       "(common random numbers); point: each its own.")
 @click.option("--bootstrap", type=click.IntRange(0), default=1000, show_default=True,
               help="Bootstrap resamples for the intervals (0: none).")
-@click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-              help="Override the scenario's horizon (days).")
+@horizon_option("the scenario's")
 @set_option
 @_sweep_executor_options
 @_out_options

@@ -26,8 +26,7 @@ class Recorder:
         # time stamps (and amounts) of the daily series
         self._stamps: dict[str, list[float]] = {k: [] for k in DAILY_SERIES}
         self._amounts: dict[str, list[int]] = {k: [] for k in DAILY_SERIES}
-        #: The days of the attacks so far (attacks come one at a time: no amounts); the US side's
-        #: hot path appends to it directly (see :meth:`attack`).
+        #: The days of the attacks so far (attacks come one at a time: no amounts).
         self.attack_days = self._stamps["attacks"]
         self.log: list[tuple[float, str, str, str, str]] | None = [] if trace else None
         #: Whether the event log is kept; callers skip formatting log text when it is not.
@@ -48,9 +47,7 @@ class Recorder:
                 self._amounts[counter].append(amount)
 
     def attack(self, now: float) -> None:
-        """One more attack: :meth:`count` for ``attacks``, specialised for the hot path.
-        (:meth:`USForces.receive_attack <escsim.model.us_forces.USForces.receive_attack>` does
-        the same written out; change both together.)"""
+        """One more attack: :meth:`count` for ``attacks``, specialised for the hot path."""
         tally = self.tally
         tally.counts["attacks"] += 1
         if "attacks" in tally.live:

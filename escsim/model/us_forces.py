@@ -57,12 +57,6 @@ class USForces:
                                 self._casualty_prob[name])
                          for name, w in s.weapons.items()}
         self._where_key = {name: f"attacks_in_{c}" for name, c in self.country.items()}
-        # what Recorder.attack updates (the same objects, changed in place, never replaced), so
-        # the hot path counts an attack without a call
-        self._tally = self._recorder.tally
-        self._counts = self._tally.counts
-        self._live = self._tally.live
-        self._attack_days = self._recorder.attack_days
 
     # --- posture ----------------------------------------------------------------------------------
     def set_troops(self, site: str, troops: int, why: str) -> None:
@@ -183,11 +177,7 @@ class USForces:
                 return  # no US troops within reach
         intercept_prob, damage_prob, w, weapon_key, casualty_prob = self._weapons[weapon]
         rec = self._recorder
-        # rec.attack(now), written out
-        self._counts["attacks"] += 1
-        if "attacks" in self._live:
-            self._tally.check("attacks", 1, now)
-        self._attack_days.append(now)
+        rec.attack(now)
         extra = rec.extra
         extra[self._where_key[site]] += 1
         extra[weapon_key] += 1

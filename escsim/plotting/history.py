@@ -287,18 +287,9 @@ def plot_prior_posterior(prior_draws: pd.DataFrame, posterior: pd.DataFrame,
                 label="posterior")
         if reference and col in reference:
             ax.axvline(reference[col], color=_INSIDE, ls="--", lw=1.2, label="scenario value")
-        ax.set_title(col.removeprefix("drawn_"), fontsize=7.5)
-        ax.set_xlabel((xlabels or {}).get(col, "value"), fontsize=7)
-        ax.set_ylabel("density", fontsize=7.5)
-        ax.tick_params(labelsize=7)
-        style_axes(ax, "y")
-    if len(axes):
-        axes[0].legend(fontsize=6.5, frameon=False)
-    if own:
-        fig.suptitle(title or "Prior and ABC posterior of each uncertain parameter",
-                     fontsize=10.5)
-        footnote(fig, CAVEAT)
-    return fig
+        _density_panel(ax, col.removeprefix("drawn_"), (xlabels or {}).get(col, "value"))
+    return _finish_densities(fig, axes, own,
+                             title or "Prior and ABC posterior of each uncertain parameter")
 
 
 def plot_backtest_folder(folder: str | Path, bands: pd.DataFrame, comparison: pd.DataFrame,
@@ -353,15 +344,27 @@ def plot_summary_statistics(prior_stats: pd.DataFrame, posterior_stats: pd.DataF
         for x in {low, high}:
             if math.isfinite(x):
                 ax.axvline(x, color=_INSIDE, lw=1.6)
-        ax.set_title(col.removeprefix("stat_").removeprefix("OBS-"), fontsize=7.5)
-        ax.set_xlabel("value of the statistic", fontsize=7)
-        ax.set_ylabel("density", fontsize=7.5)
-        ax.tick_params(labelsize=7)
-        style_axes(ax, "y")
+        _density_panel(ax, col.removeprefix("stat_").removeprefix("OBS-"),
+                       "value of the statistic")
+    return _finish_densities(fig, axes, own, title or "Summary statistics: prior predictive, "
+                                                      "posterior, observed (line)")
+
+
+def _density_panel(ax: Axes, title: str, xlabel: str) -> None:
+    """The small, dense labelling of one panel of a calibration's density multiples."""
+    ax.set_title(title, fontsize=7.5)
+    ax.set_xlabel(xlabel, fontsize=7)
+    ax.set_ylabel("density", fontsize=7.5)
+    ax.tick_params(labelsize=7)
+    style_axes(ax, "y")
+
+
+def _finish_densities(fig: Figure, axes: Any, own: bool, title: str) -> Figure:
+    """One legend (the panels share their series) and, on a figure made here, the title and
+    the caveat."""
     if len(axes):
         axes[0].legend(fontsize=6.5, frameon=False)
     if own:
-        fig.suptitle(title or "Summary statistics: prior predictive, posterior, observed (line)",
-                     fontsize=10.5)
+        fig.suptitle(title, fontsize=10.5)
         footnote(fig, CAVEAT)
     return fig
