@@ -45,7 +45,7 @@ RUN_TOTAL_MEASURES = tuple(c for c in BASE_COLUMNS if c not in (
 _WEAPON_TOTAL = re.compile(r"^attacks_weapon_[a-z0-9_]+$")
 REQUIRED_COLUMNS = ("id", "kind", "measure", "window_start", "window_end", "fact", "source")
 COLUMNS = ("id", "scenario", "kind", "measure", "window_start", "window_end", "value", "low",
-           "high", "fact", "source", "note")
+           "high", "fact", "source", "note", "definition", "dated")
 OBSERVATIONS_FILE = "observations.csv"
 
 
@@ -70,6 +70,11 @@ class Observation:
     scenario: str | None = None
     note: str = ""
     line: int = 0
+    #: How the value was computed from the event-level record (seeds/record/observations.toml);
+    #: empty for a hand-written observation.
+    definition: str = ""
+    #: The record's own dated figure (the floor of a tally).
+    dated: str = ""
 
     @property
     def is_daily(self) -> bool:
@@ -226,9 +231,10 @@ def _parse_row(row: _Row, facts: dict[str, Fact]) -> Observation:
 
     fact_text = row.text("fact")
     ids = tuple(f.strip() for f in re.split(r"[;\s]+", fact_text) if f.strip())
-    if not ids:
+    definition = row.text("definition") if "definition" in row.raw else ""
+    if not ids and not definition:
         raise row.fail("fact", "observation cites no fact", None, "fact ids of seeds/*.toml, "
-                       "separated by ';'")
+                       "separated by ';' (or a definition: a row derived from the record)")
     for fid in ids:
         if fid not in facts:
             raise row.fail("fact", "unknown fact id" + _choice_hint(fid, list(facts)), fid,
@@ -240,7 +246,8 @@ def _parse_row(row: _Row, facts: dict[str, Fact]) -> Observation:
     return Observation(id=row.id, kind=kind, measure=measure, window_start=start, window_end=end,
                        low=lo, high=hi, facts=ids, source=source,
                        scenario=row.text("scenario") or None, note=row.text("note"),
-                       line=row.line)
+                       line=row.line, definition=definition,
+                       dated=row.text("dated") if "dated" in row.raw else "")
 
 
 def load_observations(path: str | Path | None = None,
