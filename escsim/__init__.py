@@ -45,6 +45,7 @@ _PUBLIC = {
     "load_scenario": "escsim.scenario",
     "load_study": "escsim.study",
     "make_sampler": "escsim.scenario.priors",
+    "read_record": "escsim.record",
     "read_study": "escsim.study",
     "read_run": "escsim.results.read",
     "read_sweep": "escsim.sweep",
@@ -71,6 +72,7 @@ __all__ = [
     "load_scenario",
     "load_study",
     "make_sampler",
+    "read_record",
     "read_study",
     "read_run",
     "read_sweep",
@@ -110,6 +112,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.calibration import calibrate
     from escsim.history.observations import load_observations
     from escsim.plotting.show import display
+    from escsim.record import read_record
     from escsim.results.read import read_run
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler

@@ -129,7 +129,7 @@ class _Checker:
                 self.add(table, line, col, text, "a whole number, not negative (or empty)")
                 continue
             values[col] = int(text)
-        if "count" in values and values["count"] == 0:
+        if values.get("count") == 0 and row["kind"] != "tally":  # a tally may count none
             self.add(table, line, "count", row["count"], "at least 1 (a row is an event)")
         low, high = values.get("killed_low"), values.get("killed_high")
         if low is not None and high is not None and low > high:
