@@ -42,7 +42,6 @@ def completeness(record: Record) -> pd.DataFrame:
     attacks = record.attacks()
     convoys = record.attacks(("convoy",))
     tallies = tallies_beside_dated(record)
-    tallies = tallies[tallies["country"] == "region"]
     rows = []
     for label, first, last in PERIODS:
         lo, hi = pd.Timestamp(first), pd.Timestamp(last)
@@ -50,9 +49,13 @@ def completeness(record: Record) -> pd.DataFrame:
         fits = tallies[tallies["date"].between(lo, hi + pd.Timedelta(days=10))
                        & (tallies["window_start"] >= lo - pd.Timedelta(days=60))]
         if len(fits):
-            best = fits.sort_values(["date", "tally"]).iloc[-1]
-            tally = (f"{best['tally']} ({best['actor']}, {best['window_start']:%d %b %Y} - "
-                     f"{best['date']:%d %b %Y})")
+            # the tally covering most of the period, then the largest count
+            overlap = (fits["date"].clip(upper=hi) - fits["window_start"].clip(lower=lo)).dt.days
+            best = fits.assign(overlap=overlap).sort_values(["overlap", "tally"]).iloc[-1]
+            scope = "" if best["country"] == "region" else \
+                ", " + " and ".join(c.capitalize() for c in best["country"].split(";"))
+            tally = (f"{best['tally']} ({best['actor']}{scope}, "
+                     f"{best['window_start']:%d %b %Y} - {best['date']:%d %b %Y})")
             share = f"{best['dated']} ({best['dated'] / best['tally']:.0%})" if best["tally"] \
                 else f"{best['dated']}"
         else:

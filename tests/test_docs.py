@@ -148,3 +148,15 @@ def test_tutorial_numbers_are_what_the_simulation_prints() -> None:
     text = (DOCS / "tutorial.md").read_text(encoding="utf-8")
     assert module.block() in text, ("docs/tutorial.md: numbers out of date; run "
                                     "python docs/generate_tutorial_numbers.py")
+
+
+def test_record_completeness_table_is_what_the_record_gives() -> None:
+    """docs/explanation/record.md's completeness table is computed from seeds/record."""
+    spec = importlib.util.spec_from_file_location("generate_record", DOCS / "generate_record.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (DOCS / "explanation" / "record.md").read_text(encoding="utf-8")
+    assert module.block() in text, ("docs/explanation/record.md: table out of date; run "
+                                    "python docs/generate_record.py")
+    assert (DOCS / "images" / "record.png").stat().st_size > 10_000

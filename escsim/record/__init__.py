@@ -90,8 +90,16 @@ def read_record(folder: str | Path | None = None, *, as_of: dt.date | str | None
                 check: bool = True) -> Record:
     """The record of ``folder`` (default: the bundled ``seeds/record/``) as a :class:`Record`.
 
-    With ``check`` (the default) an invalid record is an :class:`~escsim.errors.InputError` naming
-    the first problem and how many there are; ``as_of`` keeps only what was known on that day.
+    Args:
+        folder: a folder of ``events-*.csv`` and ``sources-*.csv`` files; the bundled record
+            when not given.
+        as_of: keep only the events dated on or before this day (and their sources): what was
+            known then. ``None`` keeps everything, the post-seed rows included.
+        check: validate first; an invalid record is an :class:`~escsim.errors.InputError` naming
+            the first problem and how many there are.
+
+    Returns:
+        The record: ``events`` and ``sources`` DataFrames and the questions asked of them.
     """
     path = Path(folder) if folder is not None else default_record_dir()
     event_files, source_files = record_files(path)
