@@ -287,7 +287,10 @@ def test_revenge_for_a_round_does_not_scale_with_the_eras_tempo(tmp_path: Path,
 
 
 def test_a_truce_stops_revenge_too(tmp_path: Path) -> None:
-    s = scripted(tmp_path, ROUND.format(date="2023-10-27"), regime="truce", iraq_rate=1.0)
+    """A regime with no campaign and no excitation (the truce with its rate set to 0; the
+    bundled truce keeps one attack in seven days, PR-A4) silences revenge for a US round too."""
+    s = scripted(tmp_path, ROUND.format(date="2023-10-27"), regime="truce", iraq_rate=1.0,
+                 overrides={"regimes.truce.rate_multiplier": 0.0})
     assert (escsim.simulate(s, runs=200, seed=42).runs.attacks == 0).all()
 
 

@@ -6,10 +6,11 @@ import escsim
 
 
 def test_an_event_in_force_at_the_start_applies_from_day_0() -> None:
-    """Starting on 26 Nov 2023, inside the 24-30 Nov truce (PR-A4): no attacks until the truce
-    ends after 30 Nov (day 4), then the war regime returns."""
+    """Starting on 26 Nov 2023, inside the 24-30 Nov truce (PR-A4), its rate set to 0: no
+    attacks until the truce ends after 30 Nov (day 4), then the war regime returns."""
     s = escsim.load_scenario("surge-2023", ["scenario.start_date=2023-11-26",
-                                            "scenario.horizon_days=40"])
+                                            "scenario.horizon_days=40",
+                                            "regimes.truce.rate_multiplier=0"])
     for seed in range(20):
         log = escsim.trace(s, seed)
         attacks = log[log.action.str.startswith("attack")]
