@@ -246,7 +246,7 @@ MAX_JOBS_PER_CORE = 8
 
 def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
     """The executor of ``--executor/--jobs/--scheduler`` (a context manager)."""
-    from escsim.sweep.executors import available_cores, make_executor
+    from escsim.executors import available_cores, make_executor
 
     if scheduler and kind != "dask":
         raise InputError("--scheduler needs --executor dask", key="--scheduler",

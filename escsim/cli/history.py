@@ -25,6 +25,7 @@ from escsim.cli.common import (
     report_option,
     set_option,
 )
+from escsim.executors import Executor
 
 #: The calibration scenario: the surge of 17 Oct 2023 - 4 Feb 2024.
 CALIBRATION_SCENARIO = "surge-2023"
@@ -351,7 +352,7 @@ def _calibrate_eras(priors: Path | None, observations: Path | None, particles: i
 
 
 def _posterior_check(base: Any, cal: Any, observations: Any, runs: int, seed: int,
-                     executor: Any, observations_file: str) -> Any:
+                     executor: Executor, observations_file: str) -> Any:
     """:func:`escsim.history.calibration.posterior_check` with a progress bar."""
     from escsim.history.backtest import plan_horizons
     from escsim.history.calibration import posterior_check

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escsim.executors import Executor
 from escsim.history.observations import Observation, load_observations
 from escsim.scenario import HISTORY_SCENARIOS, with_overrides
 from escsim.scenario.schema import Scenario
@@ -387,7 +388,7 @@ def _not_covered(obs: Observation, scenario: Scenario, horizon: int) -> str | No
 
 
 def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None = None,
-                 runs: int = 1000, seed: int = 0, executor: Any = None,
+                 runs: int = 1000, seed: int = 0, executor: Executor | None = None,
                  horizon: float | None = None, parameters: Any = None,
                  progress: Callable[[int], None] | None = None,
                  observations_file: str = "seeds/observations.csv") -> Backtest:
@@ -637,7 +638,7 @@ ERAS_KIND = "backtest-eras"
 
 def run_era_backtests(scenarios: Sequence[Scenario],
                       observations: Sequence[Observation] | None = None, runs: int = 1000,
-                      seed: int = 0, executor: Any = None,
+                      seed: int = 0, executor: Executor | None = None,
                       progress: Callable[[int], None] | None = None,
                       observations_file: str = "seeds/observations.csv",
                       parameters: Any = None) -> list[Backtest]:

@@ -40,6 +40,7 @@ from scipy.special import logsumexp
 
 from escsim.engine import replication_seed
 from escsim.errors import InputError
+from escsim.executors import Executor, SerialExecutor
 from escsim.history.backtest import (
     Backtest,
     days_needed,
@@ -53,7 +54,6 @@ from escsim.history.observations import Observation
 from escsim.scenario import with_overrides
 from escsim.scenario.priors import ParameterSampler, PosteriorSample, PriorSet
 from escsim.scenario.schema import Scenario
-from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.work import Chunk, Task, run_chunk
 
 #: Spawn key of the proposal streams: ``SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t))``.
@@ -343,7 +343,7 @@ def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarra
 
 # ------------------------------------------------------------------------------- algorithm ---
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
-              settings: CalibrationSettings, seed: int = 0, executor: Any = None,
+              settings: CalibrationSettings, seed: int = 0, executor: Executor | None = None,
               progress: Progress | None = None,
               eras: Sequence[tuple[Scenario, tuple[Observation, ...]]] | None = None
               ) -> Calibration:
@@ -647,7 +647,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
 
 
 def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Observation],
-                    runs: int, seed: int, executor: Any = None,
+                    runs: int, seed: int, executor: Executor | None = None,
                     progress: Callable[[int], None] | None = None,
                     observations_file: str = "") -> Backtest:
     """The posterior predictive check: the backtest of the calibrated scenario with each
@@ -665,7 +665,8 @@ def check_seed(seed: int) -> int:
 
 def posterior_check_eras(scenarios: Sequence[Scenario], cal: Calibration,
                          observations: Sequence[Observation], runs: int, seed: int,
-                         executor: Any = None, progress: Callable[[int], None] | None = None,
+                         executor: Executor | None = None,
+                         progress: Callable[[int], None] | None = None,
                          observations_file: str = "") -> list[Backtest]:
     """The posterior predictive check of a joint fit (:func:`calibrate_jointly`): the backtest
     of every era scenario (:func:`escsim.history.backtest.run_era_backtests`, each against the
@@ -686,7 +687,7 @@ def posterior_sampler(cal: Calibration) -> ParameterSampler:
 # ------------------------------------------------------------------ several eras jointly ---
 def calibrate_jointly(scenarios: Sequence[Scenario], priors: Any,
                       observations: Sequence[Observation], settings: CalibrationSettings,
-                      seed: int = 0, executor: Any = None,
+                      seed: int = 0, executor: Executor | None = None,
                       progress: Progress | None = None) -> Calibration:
     """Fit shared (behavioural) parameters to the observations of several scenarios at once.
 
