@@ -24,6 +24,7 @@ from pathlib import Path
 
 from escsim.analysis.outcomes import Outcome, parse_outcome
 from escsim.executors import Executor, make_executor
+from escsim.records import DEFAULT_SEED
 from escsim.results.sweep import SweepFolder, read_sweep
 from escsim.sweep.design import Axis, parse_vary, read_design_table
 from escsim.sweep.plan import SweepPlan, SweepSpec, plan_single, plan_sweep
@@ -38,7 +39,7 @@ __all__ = ["Axis", "Chunk", "ChunkOutput", "Outcome", "SweepFolder", "SweepPlan"
 
 def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | Path = "sweep",
           design: str = "grid", samples: int | None = None, runs: int = 100,
-          seed: int = 20231017, overrides: Sequence[str] = (), executor: Executor | None = None,
+          seed: int = DEFAULT_SEED, overrides: Sequence[str] = (), executor: Executor | None = None,
           resume: bool = False, force: bool = False, parameter_uncertainty: str = "none",
           priors: str | Path | None = None, posterior: str | Path | None = None
           ) -> SweepResult:

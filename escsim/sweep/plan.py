@@ -17,7 +17,7 @@ from typing import Any
 
 from escsim.engine import run_columns
 from escsim.errors import InputError
-from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
+from escsim.records import BASE_COLUMNS, DEFAULT_SEED, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.results.sweep import PointInfo
 from escsim.scenario.priors import ParameterSampler, PartialSampler
 from escsim.scenario.schema import Scenario
@@ -81,7 +81,7 @@ class SweepSpec:
     design: str = "grid"
     samples: int | None = None
     runs: int = 100
-    seed: int = 20231017
+    seed: int = DEFAULT_SEED
     overrides: tuple[str, ...] = ()
     design_table: tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]] | None = None
     levels: int | None = None
