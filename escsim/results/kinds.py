@@ -26,6 +26,7 @@ class Kind:
         name: the ``kind`` of its manifest.
         command: the command that writes it.
         app: the module of :mod:`escsim.apps` that makes, reads back, summarises and redraws it.
+        redraw: the function of that module that redraws a folder from its tables.
         tables: the files a finished folder holds (checked before it is redrawn).
         report_tables: the CSV tables ``report.html`` shows, in order (by file stem).
         recognised_by: for a folder whose manifest does not name its kind (written by an older
@@ -37,6 +38,7 @@ class Kind:
     name: str
     command: str
     app: str
+    redraw: str = "redraw"
     tables: tuple[str, ...] = ()
     report_tables: tuple[str, ...] = ()
     recognised_by: Callable[[Path], bool] | None = None
@@ -65,24 +67,28 @@ def _trace_files(folder: Path) -> bool:
 
 #: Every kind, in the order a folder without a named kind is recognised (the first match wins).
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("backtest-eras", "escsim backtest --eras", "backtest", ("comparison.csv",),
-         ("scores", "comparison"), _eras_files),
-    Kind("comparison", "escsim run A B ... / escsim compare", "compare", ("comparison.csv",),
-         ("comparison",), _comparison_files),
-    Kind("run", "escsim run", "run", ("runs.csv", "daily.csv", "summary.json"), (),
-         _run_files, runs_here=True),
-    Kind("backtest", "escsim backtest", "backtest", ("comparison.csv", "bands.csv"),
-         ("comparison",), _backtest_files),
-    Kind("sweep", "escsim sweep", "sweep", ("runs.csv", "summary.csv", "points.csv"),
-         ("summary",), runs_here=True),
+    Kind("backtest-eras", "escsim backtest --eras", "backtest", redraw="redraw_eras",
+         tables=("comparison.csv",), report_tables=("scores", "comparison"),
+         recognised_by=_eras_files),
+    Kind("comparison", "escsim run A B ..., escsim compare", "compare",
+         tables=("comparison.csv",), report_tables=("comparison",),
+         recognised_by=_comparison_files),
+    Kind("run", "escsim run", "run", tables=("runs.csv", "daily.csv", "summary.json"),
+         recognised_by=_run_files, runs_here=True),
+    Kind("backtest", "escsim backtest", "backtest", tables=("comparison.csv", "bands.csv"),
+         report_tables=("comparison",), recognised_by=_backtest_files),
+    Kind("sweep", "escsim sweep", "sweep", tables=("runs.csv", "summary.csv", "points.csv"),
+         report_tables=("summary",), runs_here=True),
     Kind("sensitivity", "escsim sensitivity", "sensitivity",
-         ("runs.csv", "summary.csv", "points.csv"), ("summary", "sensitivity"), runs_here=True),
-    Kind("study", "escsim study", "study", ("regret.csv", "front.csv", "study.json"),
-         ("summary",), runs_here=True),
-    Kind("calibrate", "escsim calibrate", "calibrate", ("posterior.csv",),
-         ("posterior_summary", "check/scores")),
-    Kind("trace", "escsim trace", "trace", ("trace.csv",), (), _trace_files),
-    # the event-level record (escsim record) takes its place here when it writes folders
+         tables=("runs.csv", "summary.csv", "points.csv", "sensitivity.csv"),
+         report_tables=("summary", "sensitivity"), runs_here=True),
+    Kind("study", "escsim study", "study", tables=("regret.csv", "front.csv", "study.json"),
+         report_tables=("summary",), runs_here=True),
+    Kind("calibrate", "escsim calibrate", "calibrate", tables=("posterior.csv",),
+         report_tables=("posterior_summary", "check/scores")),
+    Kind("trace", "escsim trace", "trace", tables=("trace.csv",),
+         recognised_by=_trace_files),
+    # the event-level record (escsim record) takes its row here when it writes folders
 )}
 
 #: What ``report.html`` shows of a folder whose kind is not known (every table it may show).
