@@ -564,71 +564,6 @@ def _check_range(value: Any, leaf: Leaf, key: str, meta: Any) -> None:
                          expected=" | ".join(choices))
 
 
-def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None = None) -> None:
-    """Checks that span several keys: references between tables, ordered pairs."""
-
-    def file_of(key: str) -> str | None:
-        # a whole table (weapon_mix) or a missing key has no provenance of its own: name the
-        # file that set the nearest keys below or beside it
-        parts = key.split(".")
-        for n in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:n])
-            if prefix in prov_file:
-                return prov_file[prefix]
-            below = [f for k, f in prov_file.items() if k.startswith(prefix + ".")]
-            if below:
-                return below[-1]
-        return main_file
-
-    def fail(key: str, message: str, value: Any, expected: str) -> None:
-        raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
-
-    _check_actors(s, fail)
-    for name, e in s.events.items():
-        k = f"events.{name}"
-        need = {"regime": ["regime"], "shock": ["until", "militia_rate_multiplier",
-                                                "iran_escalation_multiplier"],
-                "troops": ["site", "troops"], "policy": ["preset"],
-                "iran_posture": ["posture"],
-                "us_strike": ["target_kind", "targets", "country"],
-                "strike_on_iran": ["striker"]}[e.kind]
-        for field_name in need:
-            if getattr(e, field_name) is None:
-                fail(f"{k}.{field_name}", f"a '{e.kind}' event needs {field_name}", None,
-                     f"{field_name} for kind '{e.kind}'")
-        if e.kind == "regime" and e.regime not in s.regimes:
-            fail(f"{k}.regime", "unknown regime", e.regime, " | ".join(s.regimes))
-        if e.kind == "troops" and e.site not in s.sites:
-            fail(f"{k}.site", "unknown site", e.site, " | ".join(s.sites))
-        if e.kind == "policy" and e.preset not in _presets_tree():
-            fail(f"{k}.preset", "unknown US policy preset", e.preset,
-                 " | ".join(_presets_tree()))
-        for group_name in e.groups or ():
-            if group_name not in s.militias:
-                fail(f"{k}.groups", "unknown militia group", group_name, " | ".join(s.militias))
-        if e.kind != "strike_on_iran" and e.hazard_per_day is not None:
-            fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event recurs as a hazard",
-                 e.hazard_per_day, "no hazard_per_day for kind " + repr(e.kind))
-        if e.until is not None and e.until < e.date:
-            fail(f"{k}.until", "event ends before it starts", str(e.until),
-                 f"a date on or after {e.date}")
-    killed = s.iran.iranians_killed_prob
-    for kind in killed:
-        if kind not in TARGET_KINDS:
-            fail(f"iran.iranians_killed_prob.{kind}", "unknown target kind", kind,
-                 " | ".join(TARGET_KINDS))
-    missing_kinds = [kind for kind in TARGET_KINDS if kind not in killed]
-    if missing_kinds:
-        fail("iran.iranians_killed_prob", f"target kinds missing: {', '.join(missing_kinds)}",
-             sorted(killed), " | ".join(TARGET_KINDS))
-    for table in ("excitation_per_day", "capability_lost"):
-        for g in getattr(s.initial_state, table):
-            if g not in s.militias:
-                fail(f"initial_state.{table}.{g}", "unknown militia group", g,
-                     " | ".join(s.militias))
-    _check_ladder(s, fail)
-
-
 #: How a cross-check reports a problem: ``fail(key, message, value, expected)`` raises.
 _Fail = Callable[[str, str, Any, str], None]
 
@@ -703,6 +638,71 @@ def _check_ladder(s: Scenario, fail: _Fail) -> None:
             parse_condition(r.condition)
         except ConditionError as exc:
             fail(f"ladder.{name}.condition", str(exc), r.condition, "a ladder condition")
+
+
+def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None = None) -> None:
+    """Checks that span several keys: references between tables, ordered pairs."""
+
+    def file_of(key: str) -> str | None:
+        # a whole table (weapon_mix) or a missing key has no provenance of its own: name the
+        # file that set the nearest keys below or beside it
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in prov_file:
+                return prov_file[prefix]
+            below = [f for k, f in prov_file.items() if k.startswith(prefix + ".")]
+            if below:
+                return below[-1]
+        return main_file
+
+    def fail(key: str, message: str, value: Any, expected: str) -> None:
+        raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
+
+    _check_actors(s, fail)
+    for name, e in s.events.items():
+        k = f"events.{name}"
+        need = {"regime": ["regime"], "shock": ["until", "militia_rate_multiplier",
+                                                "iran_escalation_multiplier"],
+                "troops": ["site", "troops"], "policy": ["preset"],
+                "iran_posture": ["posture"],
+                "us_strike": ["target_kind", "targets", "country"],
+                "strike_on_iran": ["striker"]}[e.kind]
+        for field_name in need:
+            if getattr(e, field_name) is None:
+                fail(f"{k}.{field_name}", f"a '{e.kind}' event needs {field_name}", None,
+                     f"{field_name} for kind '{e.kind}'")
+        if e.kind == "regime" and e.regime not in s.regimes:
+            fail(f"{k}.regime", "unknown regime", e.regime, " | ".join(s.regimes))
+        if e.kind == "troops" and e.site not in s.sites:
+            fail(f"{k}.site", "unknown site", e.site, " | ".join(s.sites))
+        if e.kind == "policy" and e.preset not in _presets_tree():
+            fail(f"{k}.preset", "unknown US policy preset", e.preset,
+                 " | ".join(_presets_tree()))
+        for group_name in e.groups or ():
+            if group_name not in s.militias:
+                fail(f"{k}.groups", "unknown militia group", group_name, " | ".join(s.militias))
+        if e.kind != "strike_on_iran" and e.hazard_per_day is not None:
+            fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event recurs as a hazard",
+                 e.hazard_per_day, "no hazard_per_day for kind " + repr(e.kind))
+        if e.until is not None and e.until < e.date:
+            fail(f"{k}.until", "event ends before it starts", str(e.until),
+                 f"a date on or after {e.date}")
+    killed = s.iran.iranians_killed_prob
+    for kind in killed:
+        if kind not in TARGET_KINDS:
+            fail(f"iran.iranians_killed_prob.{kind}", "unknown target kind", kind,
+                 " | ".join(TARGET_KINDS))
+    missing_kinds = [kind for kind in TARGET_KINDS if kind not in killed]
+    if missing_kinds:
+        fail("iran.iranians_killed_prob", f"target kinds missing: {', '.join(missing_kinds)}",
+             sorted(killed), " | ".join(TARGET_KINDS))
+    for table in ("excitation_per_day", "capability_lost"):
+        for g in getattr(s.initial_state, table):
+            if g not in s.militias:
+                fail(f"initial_state.{table}.{g}", "unknown militia group", g,
+                     " | ".join(s.militias))
+    _check_ladder(s, fail)
 
 
 def _preset_policy(name: str, facts: dict[str, Fact]) -> USPolicy:
