@@ -473,25 +473,9 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
-                    command: str | None = None) -> str:
-    """The backtest report (Markdown): verdicts, score, misses and why, plots, limits."""
-    s = bt.scenario.scenario
-    sim_s = bt.simulation.scenario.scenario
-    sc = bt.score()
-    end = sim_s.start_date + dt.timedelta(days=int(sim_s.horizon_days) - 1)
-    lines = [f"# Backtest: {s.name}", ""]
-    extended = "" if sim_s.horizon_days == s.horizon_days else \
-        f" (the scenario's own horizon is {s.horizon_days:g} days; extended to cover the " \
-        "observations)"
-    lines += [f"{len(bt.simulation.runs)} runs, root seed {bt.simulation.root_seed}, simulated "
-              f"{sim_s.start_date} to {end} ({sim_s.horizon_days:g} days){extended}. "
-              f"Observations: `{bt.observations_file}`. Parameter uncertainty: "
-              f"{bt.parameters}" + (" (posterior predictive check)" if bt.parameters ==
-                                    "posterior" else "") + ".", ""]
-    lines += ["> A check of consistency with a short, press-reported record under stylised "
-              "decision rules: it explores the consequences of stated assumptions and does not "
-              "forecast.", ""]
+def _score_markdown(sc: dict[str, Any]) -> list[str]:
+    """The report's score section: coverage of the intervals, CRPS, the lean of the record."""
+    lines: list[str] = []
     lines += ["## Score", ""]
     if sc["covered"]:
         lines += [f"- **{sc['inside_90']} of {sc['covered']}** compared observations lie inside "
@@ -526,6 +510,28 @@ def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
                   f"and the p-value is a flag, not a test).{lean}"]
     lines += [f"- {sc['not_covered']} observation(s) not covered by this scenario's runs "
               "(listed below).", ""]
+    return lines
+
+
+def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
+                    command: str | None = None) -> str:
+    """The backtest report (Markdown): verdicts, score, misses and why, plots, limits."""
+    s = bt.scenario.scenario
+    sim_s = bt.simulation.scenario.scenario
+    end = sim_s.start_date + dt.timedelta(days=int(sim_s.horizon_days) - 1)
+    lines = [f"# Backtest: {s.name}", ""]
+    extended = "" if sim_s.horizon_days == s.horizon_days else \
+        f" (the scenario's own horizon is {s.horizon_days:g} days; extended to cover the " \
+        "observations)"
+    lines += [f"{len(bt.simulation.runs)} runs, root seed {bt.simulation.root_seed}, simulated "
+              f"{sim_s.start_date} to {end} ({sim_s.horizon_days:g} days){extended}. "
+              f"Observations: `{bt.observations_file}`. Parameter uncertainty: "
+              f"{bt.parameters}" + (" (posterior predictive check)" if bt.parameters ==
+                                    "posterior" else "") + ".", ""]
+    lines += ["> A check of consistency with a short, press-reported record under stylised "
+              "decision rules: it explores the consequences of stated assumptions and does not "
+              "forecast.", ""]
+    lines += _score_markdown(bt.score())
     lines += ["## Observation by observation", "",
               "| observation | window | observed | simulated median [90% interval] | percentile "
               "| CRPS ratio | verdict |", "|---|---|---|---|---|---|---|"]
