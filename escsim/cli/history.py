@@ -1,4 +1,5 @@
-"""``escsim backtest`` and ``escsim calibrate``: a thin layer over :mod:`escsim.history`, with
+"""``escsim backtest`` and ``escsim calibrate``: thin commands over :mod:`escsim.apps.backtest`
+and :mod:`escsim.apps.calibrate`, with
 the exit codes of :mod:`escsim.cli` (2 for bad input, with one message naming the file, the key,
 the value and what was expected).
 """

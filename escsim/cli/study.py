@@ -1,7 +1,7 @@
 """``escsim study``: every doctrine in every state of the world, paired, ranked by regret.
 
-Thin layers over :mod:`escsim.study` with the exit codes of :mod:`escsim.cli` (2 for bad input;
-130 when interrupted, with the command that resumes).
+A thin command over :mod:`escsim.apps.study` with the exit codes of :mod:`escsim.cli` (2 for
+bad input; 130 when interrupted, with the command that resumes).
 """
 
 from __future__ import annotations

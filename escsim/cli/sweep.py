@@ -1,8 +1,9 @@
 """``escsim sweep``, ``escsim sensitivity``, ``escsim plot`` and ``escsim discover``.
 
-A thin layer over :mod:`escsim.sweep`, :mod:`escsim.analysis` and :mod:`escsim.plotting.sweeps`,
-with the exit codes of :mod:`escsim.cli` (2 for bad input, one message naming the key, the value
-and what was expected; 130 when interrupted, with the command that resumes).
+Thin commands over :mod:`escsim.apps.sweep`, :mod:`escsim.apps.sensitivity`,
+:mod:`escsim.apps.folders` and :mod:`escsim.apps.discover`, with the exit codes of
+:mod:`escsim.cli` (2 for bad input, one message naming the key, the value and what was expected;
+130 when interrupted, with the command that resumes).
 """
 
 from __future__ import annotations
