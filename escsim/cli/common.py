@@ -190,10 +190,13 @@ priors_option: Callable[[Any], Any] = click.option(
     help="Priors file [default: scenarios/priors/<scenario>.toml].")
 
 
-def horizon_option(whose: str = "each scenario's") -> Callable[[Any], Any]:
-    """``--horizon DAYS``: override the horizon of ``whose`` (1 to 3650 days)."""
-    return click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-                        help=f"Override {whose} horizon (days).")
+def horizon_option(whose: str = "each scenario's", help: str | None = None,
+                   whole_days: bool = False) -> Callable[[Any], Any]:
+    """``--horizon DAYS``: override the horizon of ``whose`` (1 to 3650 days; ``help`` says
+    otherwise what it does, ``whole_days`` takes whole days only)."""
+    days = click.IntRange(1, 3650) if whole_days else click.FloatRange(1, 3650)
+    return click.option("--horizon", type=days, metavar="DAYS",
+                        help=help or f"Override {whose} horizon (days).")
 
 
 def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -212,13 +215,22 @@ def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def out_option(default: str) -> Callable[[Any], Any]:
+    """``--out/-o``: the output folder (``default`` named in the help)."""
+    return click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+                        help=f"Output folder [default: {default}].")
+
+
+force_option: Callable[[Any], Any] = click.option(
+    "--force", is_flag=True, help="Replace an existing output folder.")
+
+
 def out_options(default: str, resume: str | None = None) -> Callable[[Any], Any]:
     """``--out`` (default folder named in the help), ``--force``, ``--no-plots`` and, for
     commands that stream and resume, ``--resume`` (``resume`` is its help)."""
     opts = [
-        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-                     help=f"Output folder [default: {default}]."),
-        click.option("--force", is_flag=True, help="Replace an existing output folder."),
+        out_option(default),
+        force_option,
         *([click.option("--resume", is_flag=True, help=resume)] if resume else []),
         click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
     ]

@@ -16,6 +16,7 @@ from escsim.cli.common import (
     CliFeedback,
     EscsimCommand,
     executor_options,
+    horizon_option,
     out_options,
     print_result,
     priors_option,
@@ -36,9 +37,8 @@ _observations_option = click.option(
 @click.option("--runs", "-n", default=1000, show_default=True, type=click.IntRange(10, 10_000_000),
               help="Replications.")
 @seed_option()
-@click.option("--horizon", type=click.IntRange(1, 3650), metavar="DAYS",
-              help="Simulated days [default: the scenario's horizon, extended to cover the "
-                   "observations of this scenario].")
+@horizon_option(help="Simulated days [default: the scenario's horizon, extended to cover the "
+                    "observations of this scenario].", whole_days=True)
 @set_option
 @_observations_option
 @uncertainty_option("Draw each replication's uncertain parameters from the priors or from the "

@@ -23,7 +23,9 @@ from escsim.cli.common import (
     echo,
     emit_json,
     executor_options,
+    force_option,
     horizon_option,
+    out_option,
     out_options,
     print_result,
     priors_option,
@@ -141,9 +143,8 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
               help="With a sweep folder: the point of the replication.")
 @set_option
 @horizon_option("the scenario's")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: results/trace-<scenario>-<seed>].")
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@out_option("results/trace-<scenario>-<seed>")
+@force_option
 def trace(scenario: str, seed: int | None, replication: int | None, point: int,
           overrides: tuple[str, ...], horizon: float | None, out: Path | None,
           force: bool) -> None:
