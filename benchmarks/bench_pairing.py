@@ -20,7 +20,7 @@ import argparse
 import sys
 
 import escsim
-from escsim.sweep.executors import make_executor
+from escsim.executors import make_executor
 
 #: measure of differences.csv -> (what, goal: the ratio at most this)
 GOALS = {

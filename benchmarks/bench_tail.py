@@ -37,7 +37,7 @@ from typing import Any
 from scipy import stats
 
 import escsim
-from escsim.sweep.executors import ProcessExecutor
+from escsim.executors import ProcessExecutor
 from escsim.tail.splitting import estimate_tail
 
 GOALS = {

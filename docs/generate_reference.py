@@ -508,7 +508,8 @@ def api_markdown() -> str:
                          ("escsim.plotting.sweeps", "../sweeps.md"),
                          ("escsim.history.backtest", "../backtest.md"),
                          ("escsim.plotting.history", "../backtest.md"),
-                         ("escsim.analysis", None), ("escsim.sweep.executors", None),
+                         ("escsim.analysis", None), ("escsim.executors", None),
+                         ("escsim.apps", None), ("escsim.results.kinds", None),
                          ("escsim.model.policies", "../howto/add-a-retaliation-policy.md")):
         mod = importlib.import_module(module)
         first = _inline(_one_line(_doc(mod).split("\n\n")[0]))

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import escsim
-from escsim.cli.main import summary_lines
+from escsim.apps.run import summary_lines
 
 TUTORIAL = Path(__file__).resolve().parent / "tutorial.md"
 START, END = "<!-- tutorial-numbers:start -->", "<!-- tutorial-numbers:end -->"

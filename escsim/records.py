@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 #: Counters a ladder condition may test; the model increments them as events happen.
+#: The root seed when none is given (every command, every Python entry point): 17 Oct 2023, the
+#: first attack of the surge the model is calibrated to. Every output row carries its own seed.
+DEFAULT_SEED = 20231017
+
 LADDER_COUNTERS = (
     "attacks",
     "us_strikes",

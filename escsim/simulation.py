@@ -21,6 +21,7 @@ import pandas as pd
 from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
 from escsim.errors import InputError
+from escsim.executors import Executor, SerialExecutor
 from escsim.records import COMPARISON_FIGURES, DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_text, write_json
 from escsim.results import run as run_folder
@@ -28,7 +29,6 @@ from escsim.results.columns import write_columns
 from escsim.results.provenance import write_folder_manifest
 from escsim.scenario.priors import ParameterSampler
 from escsim.scenario.schema import Scenario
-from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.parameters import single_uncertainty
 from escsim.sweep.plan import plan_single
 from escsim.sweep.run import (
@@ -212,7 +212,7 @@ def check_memory(scenario: Scenario, runs: int) -> None:
                                   "(run_to_folder in Python)")
 
 
-def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any = None,
+def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Executor | None = None,
              progress: Callable[[int], None] | None = None,
              parameters: ParameterDraws | None = None) -> Simulation:
     """Run ``runs`` replications of ``scenario`` under root seed ``seed``, in memory.
@@ -228,8 +228,8 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
         runs: number of replications.
         seed: the root seed.
         executor: where the replications run; default in this process
-            (:class:`escsim.sweep.executors.SerialExecutor`). Pass
-            ``escsim.sweep.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
+            (:class:`escsim.executors.SerialExecutor`). Pass
+            ``escsim.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
         progress: called with the number of replications finished, as chunks finish.
         parameters: an :class:`escsim.scenario.priors.ParameterSampler` that draws each
             replication's uncertain parameters from its seed; the drawn values become extra
@@ -267,7 +267,8 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Any =
 
 
 def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
-                  executor: Any = None, progress: Callable[[int, int], None] | None = None,
+                  executor: Executor | None = None,
+                  progress: Callable[[int, int], None] | None = None,
                   parameters: ParameterDraws | None = None, resume: bool = False,
                   force: bool = False, plots: bool = True,
                   title: str | None = None) -> SweepResult:
@@ -304,7 +305,7 @@ def draw_task(task: tuple[Any, ...]) -> list[str]:
                                              figures=only)]
 
 
-def draw_figures(tasks: list[tuple[Any, ...]], executor: Any = None,
+def draw_figures(tasks: list[tuple[Any, ...]], executor: Executor | None = None,
                  progress: Callable[[int, int], None] | None = None) -> list[str]:
     """Draw several folders' figures at once on ``executor`` (figures are independent: one
     task per folder, so a process pool draws scenarios in parallel); ``progress(done, total)``
@@ -441,7 +442,7 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
 
 # ------------------------------------------------------------------------------ the tail ---
 def add_tail_estimate(folder: Path, scenario: Scenario, rung: int, seed: int,
-                      repetitions: int, effort: int, executor: Any = None,
+                      repetitions: int, effort: int, executor: Executor | None = None,
                       progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Estimate P(``rung`` reached) by multilevel splitting (:mod:`escsim.tail`) and write it
     into the run folder's ``summary.json`` as ``tail``, beside the plain Monte Carlo estimate of

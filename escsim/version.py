@@ -1,3 +1,3 @@
 """The escsim version: one place, read by the package, the results it writes and the build."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -55,6 +55,26 @@ def test_an_import_back_up_a_layer_breaks_the_contract(tmp_path: Path) -> None:
     assert "BROKEN" in result.stdout and "escsim.records -> escsim.cli" in result.stdout
 
 
+@pytest.mark.parametrize("forbidden", ["escsim.analysis.format", "escsim.plotting",
+                                       "escsim.engine", "escsim.model.world",
+                                       "escsim.tail.report"])
+def test_a_lazy_import_in_the_command_line_breaks_the_thin_cli_contract(tmp_path: Path,
+                                                                        forbidden: str) -> None:
+    """The thin-CLI contract bites on an import inside a function too (the way the commands
+    import, to start fast): the command line does no analysis, plotting or simulation itself."""
+    shutil.copytree(ROOT / "escsim", tmp_path / "escsim",
+                    ignore=shutil.ignore_patterns("__pycache__", "_data"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    commands = tmp_path / "escsim" / "cli" / "main.py"
+    commands.write_text(commands.read_text(encoding="utf-8")
+                        + f"\n\ndef _lazy() -> None:\n    import {forbidden}  # noqa\n",
+                        encoding="utf-8")
+    result = _lint(tmp_path)
+    assert result.returncode != 0
+    assert "The command line is thin" in result.stdout and "BROKEN" in result.stdout
+    assert f"escsim.cli.main -> {forbidden}" in result.stdout
+
+
 @pytest.mark.parametrize("module", ["escsim.records", "escsim.errors", "escsim.version"])
 def test_the_vocabulary_imports_nothing_of_escsim(module: str) -> None:
     path = ROOT / (module.replace(".", "/") + ".py")

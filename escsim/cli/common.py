@@ -1,26 +1,44 @@
-"""What every ``escsim`` command shares: the error convention, common options, scenario loading,
-executors and progress.
+"""What every ``escsim`` command shares: the error convention, the options declared once, how an
+application talks while it works (progress, notes), the one interrupt-and-resume handler, and
+printing what an application returns.
 
-Bad input (:class:`~escsim.errors.InputError`) becomes one line on stderr and exit code 2.
-Options used by several commands are declared here once.
+Bad input (:class:`~escsim.errors.InputError`) becomes one line on stderr and exit code 2;
+arguments that do not go together (:class:`escsim.apps.UsageError`), click's usage error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from escsim.apps.common import AppResult, Feedback, UsageError
+from escsim.apps.tail import TailRequest
 from escsim.errors import InputError
+from escsim.records import DEFAULT_SEED
+
+
+class EscsimCommand(click.Command):
+    """A command whose application's :class:`~escsim.apps.UsageError` is click's usage error
+    (the usage line, then the message, exit code 2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
 
 
 class EscsimGroup(click.Group):
     """A Click group that turns :class:`InputError` into one stderr line and exit code 2."""
+
+    command_class = EscsimCommand
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from escsim.invocation import set_arguments
@@ -153,10 +171,32 @@ set_option: Callable[[Any], Any] = click.option(
          "--set us_policy.preset=punitive.")
 
 
-def horizon_option(whose: str = "each scenario's") -> Callable[[Any], Any]:
-    """``--horizon DAYS``: override the horizon of ``whose`` (1 to 3650 days)."""
-    return click.option("--horizon", type=click.FloatRange(1, 3650), metavar="DAYS",
-                        help=f"Override {whose} horizon (days).")
+def seed_option(help: str = "Root seed; replication seeds derive from it.",
+                ) -> Callable[[Any], Any]:
+    """``--seed/-s``: the root seed (default :data:`escsim.records.DEFAULT_SEED`)."""
+    return click.option("--seed", "-s", default=DEFAULT_SEED, show_default=True,
+                        type=click.IntRange(0), help=help)
+
+
+def uncertainty_option(help: str) -> Callable[[Any], Any]:
+    """``--parameter-uncertainty``: none, or draws from the priors or the posterior."""
+    return click.option("--parameter-uncertainty", "uncertainty", default="none",
+                        show_default=True, type=click.Choice(["none", "prior", "posterior"]),
+                        help=help)
+
+
+priors_option: Callable[[Any], Any] = click.option(
+    "--priors", type=click.Path(dir_okay=False, path_type=Path),
+    help="Priors file [default: scenarios/priors/<scenario>.toml].")
+
+
+def horizon_option(whose: str = "each scenario's", help: str | None = None,
+                   whole_days: bool = False) -> Callable[[Any], Any]:
+    """``--horizon DAYS``: override the horizon of ``whose`` (1 to 3650 days; ``help`` says
+    otherwise what it does, ``whole_days`` takes whole days only)."""
+    days = click.IntRange(1, 3650) if whole_days else click.FloatRange(1, 3650)
+    return click.option("--horizon", type=days, metavar="DAYS",
+                        help=help or f"Override {whose} horizon (days).")
 
 
 def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -175,13 +215,22 @@ def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def out_option(default: str) -> Callable[[Any], Any]:
+    """``--out/-o``: the output folder (``default`` named in the help)."""
+    return click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+                        help=f"Output folder [default: {default}].")
+
+
+force_option: Callable[[Any], Any] = click.option(
+    "--force", is_flag=True, help="Replace an existing output folder.")
+
+
 def out_options(default: str, resume: str | None = None) -> Callable[[Any], Any]:
     """``--out`` (default folder named in the help), ``--force``, ``--no-plots`` and, for
     commands that stream and resume, ``--resume`` (``resume`` is its help)."""
     opts = [
-        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
-                     help=f"Output folder [default: {default}]."),
-        click.option("--force", is_flag=True, help="Replace an existing output folder."),
+        out_option(default),
+        force_option,
         *([click.option("--resume", is_flag=True, help=resume)] if resume else []),
         click.option("--no-plots", is_flag=True, help="Skip the PNG plots."),
     ]
@@ -214,85 +263,10 @@ def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def check_tail(scenarios: list[Any], method: str, rung: int | None,
-               uncertainty: str) -> list[int | None]:
-    """The rung ``--tail`` estimates in each scenario, checked before anything runs."""
-    if method == "none":
-        if rung is not None:
-            raise click.UsageError("--rung needs --tail splitting")
-        return [None] * len(scenarios)
-    if uncertainty != "none":
-        raise click.UsageError("--tail splitting estimates chance for the scenario as given; "
-                               "it cannot be combined with --parameter-uncertainty")
-    from escsim.tail.report import check_tail_request
-
-    return [check_tail_request(s, rung) for s in scenarios]
-
-
-def load_scenario_arg(ref: str, overrides: tuple[str, ...] | list[str],
-                      horizon: float | None = None) -> Any:
-    """Load a scenario named on the command line, with ``--set`` and ``--horizon`` applied."""
-    from escsim.scenario import load_scenario
-
-    items = list(overrides)
-    if horizon is not None:
-        items.append(f"scenario.horizon_days={horizon}")
-    return load_scenario(ref, items)
-
-
-#: Most local worker processes per available core (each is a whole Python process).
-MAX_JOBS_PER_CORE = 8
-
-
-def make_cli_executor(kind: str, jobs: int | None, scheduler: str | None) -> Any:
-    """The executor of ``--executor/--jobs/--scheduler`` (a context manager)."""
-    from escsim.sweep.executors import available_cores, make_executor
-
-    if scheduler and kind != "dask":
-        raise InputError("--scheduler needs --executor dask", key="--scheduler",
-                         value=scheduler, expected="--executor dask --scheduler ADDRESS")
-    if kind == "process" and jobs is None:
-        jobs = available_cores()
-    local = kind == "process" or (kind == "dask" and not scheduler)
-    most = MAX_JOBS_PER_CORE * available_cores()
-    if local and jobs is not None and jobs > most:
-        raise InputError("more local workers than this machine can run", key="--jobs",
-                         value=jobs, expected=f"at most {most} ({MAX_JOBS_PER_CORE} per core "
-                                              f"of the {available_cores()} available)")
-    return make_executor(kind, jobs, scheduler)
-
-
-def output_folder(out: Path | None, default: str, force: bool = False,
-                  resume: bool = False) -> Path:
-    """``--out``, else ``results/<default>``. A default folder that exists already is neither
-    written over nor refused: the next free name (``NAME-2``, ``NAME-3``, ...) is used, and said
-    on stderr, so re-running a command works; ``--force`` replaces it, ``--resume`` finishes it,
-    and a given ``--out`` is checked as given (:func:`check_out`)."""
-    if out is not None:
-        return out
-    target = Path("results") / default
-    if force or resume or not target.exists():
-        return target
-    free = next(target.with_name(f"{target.name}-{i}") for i in range(2, 10_000)
-                if not target.with_name(f"{target.name}-{i}").exists())
-    echo(f"note: {target} exists (--force replaces it, --out chooses another); writing {free}",
-         err=True)
-    return free
-
-
-def check_out(target: Path, force: bool, resume: bool = False) -> None:
-    """Before any work: refuse to write over an existing result unless ``--force`` (or
-    ``--resume``), and make sure the folder can be created and written."""
-    from escsim.results import check_writable
-
-    if target.exists() and not (force or resume):
-        if (target / "manifest.json").is_file():  # a streamed run or sweep: it may resume
-            raise InputError("output folder exists; use --force to replace it, --resume to "
-                             "finish an interrupted run, or --out to choose another",
-                             file=str(target))
-        raise InputError("output folder exists; use --force to replace it or --out to choose "
-                         "another", file=str(target))
-    check_writable(target)
+def tail_request(tail_method: str, rung: int | None, tail_repetitions: int,
+                 tail_effort: int) -> TailRequest:
+    """What :func:`tail_options` asked."""
+    return TailRequest(tail_method, rung, tail_repetitions, tail_effort)
 
 
 class Progress:
@@ -359,3 +333,100 @@ def duration(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f}m"
     return f"{seconds / 3600:.1f}h"
+
+
+class _StagedProgress:
+    """A progress bar per stage (label), on stderr: work done in named stages."""
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if OUTPUT.quiet:
+            return
+        if label != self.label:
+            self.close()
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+            self.bar.__enter__()
+            self.label, self.done = label, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar, self.label = None, None
+
+
+class CliFeedback(Feedback):
+    """How an application talks on the command line: progress bars and notes on stderr (none
+    with ``-q``), details with ``-v``; it remembers the folder being written, for the resume
+    hint."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+
+    @property
+    def verbose(self) -> bool:
+        return OUTPUT.verbose
+
+    def note(self, text: str) -> None:
+        echo(text, err=True)
+
+    def detail(self, text: str) -> None:
+        detail(text)
+
+    def writing(self, folder: Path) -> None:
+        self.folder = folder
+
+    def bar(self, label: str, unit: str = "runs") -> Progress:
+        return Progress(label, unit)
+
+    @contextlib.contextmanager
+    def counted(self, label: str, length: int, eta: bool = True
+                ) -> Iterator[Callable[[int], None]]:
+        with progressbar(length=length, label=label, show_pos=True, show_eta=eta) as shown:
+            yield shown.update
+
+    @contextlib.contextmanager
+    def stages(self) -> Iterator[Callable[[str, int, int], None]]:
+        staged = _StagedProgress()
+        try:
+            yield staged
+        finally:
+            staged.close()
+
+
+@contextlib.contextmanager
+def resumable(feedback: CliFeedback, what: str, resume: str) -> Iterator[None]:
+    """The one interrupt-and-resume handler of the commands that stream and resume. On Ctrl-C
+    (exit 130) or a crash such as a killed worker (exit 1) once the folder holds a manifest: one
+    message saying that finished chunks are kept and the command that finishes the work
+    (``resume``, with ``{out}`` for the folder), not a traceback."""
+    try:
+        yield
+    except (InputError, UsageError, click.exceptions.Exit, click.exceptions.Abort):
+        raise
+    except KeyboardInterrupt:
+        if feedback.folder is None:
+            raise
+        click.echo("\ninterrupted; finished chunks are kept. Resume with:\n  "
+                   + resume.replace("{out}", str(feedback.folder)), err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if feedback.folder is None or not (feedback.folder / "manifest.json").is_file():
+            raise
+        click.echo(f"\nescsim: error: the {what} stopped: {type(exc).__name__}: {exc}\n"
+                   "finished chunks are kept; resume with:\n  "
+                   + resume.replace("{out}", str(feedback.folder)), err=True)
+        sys.exit(1)
+
+
+def print_result(result: AppResult) -> None:
+    """Print what an application returned: its lines, or with ``--json`` its summary."""
+    for line in result.lines:
+        echo(line)
+    emit_json(result.json)

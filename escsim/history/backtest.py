@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escsim.executors import Executor
 from escsim.history.observations import Observation, load_observations
 from escsim.scenario import HISTORY_SCENARIOS, with_overrides
 from escsim.scenario.schema import Scenario
@@ -387,7 +388,7 @@ def _not_covered(obs: Observation, scenario: Scenario, horizon: int) -> str | No
 
 
 def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None = None,
-                 runs: int = 1000, seed: int = 0, executor: Any = None,
+                 runs: int = 1000, seed: int = 0, executor: Executor | None = None,
                  horizon: float | None = None, parameters: Any = None,
                  progress: Callable[[int], None] | None = None,
                  observations_file: str = "seeds/observations.csv") -> Backtest:
@@ -472,25 +473,9 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
-                    command: str | None = None) -> str:
-    """The backtest report (Markdown): verdicts, score, misses and why, plots, limits."""
-    s = bt.scenario.scenario
-    sim_s = bt.simulation.scenario.scenario
-    sc = bt.score()
-    end = sim_s.start_date + dt.timedelta(days=int(sim_s.horizon_days) - 1)
-    lines = [f"# Backtest: {s.name}", ""]
-    extended = "" if sim_s.horizon_days == s.horizon_days else \
-        f" (the scenario's own horizon is {s.horizon_days:g} days; extended to cover the " \
-        "observations)"
-    lines += [f"{len(bt.simulation.runs)} runs, root seed {bt.simulation.root_seed}, simulated "
-              f"{sim_s.start_date} to {end} ({sim_s.horizon_days:g} days){extended}. "
-              f"Observations: `{bt.observations_file}`. Parameter uncertainty: "
-              f"{bt.parameters}" + (" (posterior predictive check)" if bt.parameters ==
-                                    "posterior" else "") + ".", ""]
-    lines += ["> A check of consistency with a short, press-reported record under stylised "
-              "decision rules: it explores the consequences of stated assumptions and does not "
-              "forecast.", ""]
+def _score_markdown(sc: dict[str, Any]) -> list[str]:
+    """The report's score section: coverage of the intervals, CRPS, the lean of the record."""
+    lines: list[str] = []
     lines += ["## Score", ""]
     if sc["covered"]:
         lines += [f"- **{sc['inside_90']} of {sc['covered']}** compared observations lie inside "
@@ -525,6 +510,28 @@ def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
                   f"and the p-value is a flag, not a test).{lean}"]
     lines += [f"- {sc['not_covered']} observation(s) not covered by this scenario's runs "
               "(listed below).", ""]
+    return lines
+
+
+def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
+                    command: str | None = None) -> str:
+    """The backtest report (Markdown): verdicts, score, misses and why, plots, limits."""
+    s = bt.scenario.scenario
+    sim_s = bt.simulation.scenario.scenario
+    end = sim_s.start_date + dt.timedelta(days=int(sim_s.horizon_days) - 1)
+    lines = [f"# Backtest: {s.name}", ""]
+    extended = "" if sim_s.horizon_days == s.horizon_days else \
+        f" (the scenario's own horizon is {s.horizon_days:g} days; extended to cover the " \
+        "observations)"
+    lines += [f"{len(bt.simulation.runs)} runs, root seed {bt.simulation.root_seed}, simulated "
+              f"{sim_s.start_date} to {end} ({sim_s.horizon_days:g} days){extended}. "
+              f"Observations: `{bt.observations_file}`. Parameter uncertainty: "
+              f"{bt.parameters}" + (" (posterior predictive check)" if bt.parameters ==
+                                    "posterior" else "") + ".", ""]
+    lines += ["> A check of consistency with a short, press-reported record under stylised "
+              "decision rules: it explores the consequences of stated assumptions and does not "
+              "forecast.", ""]
+    lines += _score_markdown(bt.score())
     lines += ["## Observation by observation", "",
               "| observation | window | observed | simulated median [90% interval] | percentile "
               "| CRPS ratio | verdict |", "|---|---|---|---|---|---|---|"]
@@ -637,7 +644,7 @@ ERAS_KIND = "backtest-eras"
 
 def run_era_backtests(scenarios: Sequence[Scenario],
                       observations: Sequence[Observation] | None = None, runs: int = 1000,
-                      seed: int = 0, executor: Any = None,
+                      seed: int = 0, executor: Executor | None = None,
                       progress: Callable[[int], None] | None = None,
                       observations_file: str = "seeds/observations.csv",
                       parameters: Any = None) -> list[Backtest]:

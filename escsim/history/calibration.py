@@ -40,6 +40,7 @@ from scipy.special import logsumexp
 
 from escsim.engine import replication_seed
 from escsim.errors import InputError
+from escsim.executors import Executor, SerialExecutor
 from escsim.history.backtest import (
     Backtest,
     days_needed,
@@ -53,7 +54,6 @@ from escsim.history.observations import Observation
 from escsim.scenario import with_overrides
 from escsim.scenario.priors import ParameterSampler, PosteriorSample, PriorSet
 from escsim.scenario.schema import Scenario
-from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.work import Chunk, Task, run_chunk
 
 #: Spawn key of the proposal streams: ``SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t))``.
@@ -342,8 +342,74 @@ def _propose(rng: np.random.Generator, particles: np.ndarray, weights: np.ndarra
 
 
 # ------------------------------------------------------------------------------- algorithm ---
+def _proposal_chol(particles: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """The Cholesky factor of the proposal kernel: twice the weighted covariance of the
+    particles (Beaumont et al. 2009), kept positive definite."""
+    cov = 2.0 * _weighted_cov(particles, weights)
+    cov += np.eye(k) * 1e-12 * max(1.0, float(np.max(np.abs(np.diag(cov)))))
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return np.diag(np.sqrt(np.maximum(np.diag(cov), 1e-12)))
+
+
+def _importance_weights(new: np.ndarray, priors: PriorSet, particles: np.ndarray,
+                        weights: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """The normalised weights of the accepted particles: prior over the proposal mixture."""
+    log_prior = priors.logpdf(new)
+    log_mix = logsumexp(np.log(weights)[None, :] +
+                        _log_kernel(new[:, None, :] - particles[None, :, :], chol), axis=1)
+    log_w = log_prior - log_mix
+    w = np.exp(log_w - np.max(log_w))
+    return w / w.sum()
+
+
+def _accept(run: Callable[[np.ndarray, int, int], np.ndarray], rng: np.random.Generator,
+            particles: np.ndarray, weights: np.ndarray, chol: np.ndarray, priors: PriorSet,
+            settings: CalibrationSettings, epsilon: float,
+            bounds: tuple[np.ndarray, np.ndarray, np.ndarray], seed: int, t: int, wave: int,
+            progress: Progress | None
+            ) -> tuple[list[np.ndarray], list[np.ndarray], list[float], list[int], int]:
+    """One SMC generation's proposals, run in waves until ``particles`` are within tolerance
+    ``epsilon`` (or the acceptance cap is reached): the accepted values, statistics, distances
+    and seeds, and how many proposals were tried."""
+    n = settings.particles
+    batch_size = settings.batch_size
+    low, high, scales = bounds
+    cap = int(math.ceil(n / settings.min_acceptance))
+    acc_theta: list[np.ndarray] = []
+    acc_stats: list[np.ndarray] = []
+    acc_dist: list[float] = []
+    acc_seed: list[int] = []
+    tried = 0
+    while len(acc_theta) < n and tried < cap:
+        # proposals come in blocks of batch_size, so the candidate sequence does not depend
+        # on how many blocks a wave holds (that is, on the number of workers)
+        thetas = np.concatenate([_propose(rng, particles, weights, chol, priors, batch_size)
+                                 for _ in range(wave // batch_size)])
+        count = min(len(thetas), cap - tried)
+        thetas = thetas[:count]
+        st = run(thetas, t, tried)
+        d = distances(st, low, high, scales)
+        for j in range(count):
+            if d[j] <= epsilon:
+                acc_theta.append(thetas[j])
+                acc_stats.append(st[j])
+                acc_dist.append(float(d[j]))
+                acc_seed.append(replication_seed(seed, tried + j, t))
+                if len(acc_theta) == n:
+                    tried += j + 1
+                    break
+        else:
+            tried += count
+        if progress:
+            progress(f"generation {t} of {settings.generations} (tolerance {epsilon:.3g})",
+                     len(acc_theta), n)
+    return acc_theta, acc_stats, acc_dist, acc_seed, tried
+
+
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
-              settings: CalibrationSettings, seed: int = 0, executor: Any = None,
+              settings: CalibrationSettings, seed: int = 0, executor: Executor | None = None,
               progress: Progress | None = None,
               eras: Sequence[tuple[Scenario, tuple[Observation, ...]]] | None = None
               ) -> Calibration:
@@ -379,8 +445,7 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         eras = [(scenario, obs)]
     bases = tuple(era for era, _ in eras)
     edges = np.cumsum([0, *(len(own) for _, own in eras)])
-    low, high = observed_bounds(obs)
-    n, k = settings.particles, len(priors)
+    (low, high), n, k = observed_bounds(obs), settings.particles, len(priors)
     batch_size = settings.batch_size
     wave = batch_size * workers * 2
 
@@ -418,42 +483,11 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
     # --- SMC steps -------------------------------------------------------------------------------
     for t in range(1, settings.generations + 1):
         epsilon = float(np.quantile(dist, settings.quantile))
-        cov = 2.0 * _weighted_cov(particles, weights)
-        cov += np.eye(k) * 1e-12 * max(1.0, float(np.max(np.abs(np.diag(cov)))))
-        try:
-            chol = np.linalg.cholesky(cov)
-        except np.linalg.LinAlgError:
-            chol = np.diag(np.sqrt(np.maximum(np.diag(cov), 1e-12)))
+        chol = _proposal_chol(particles, weights, k)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(PROPOSAL_STREAM, t)))
-        cap = int(math.ceil(n / settings.min_acceptance))
-        acc_theta: list[np.ndarray] = []
-        acc_stats: list[np.ndarray] = []
-        acc_dist: list[float] = []
-        acc_seed: list[int] = []
-        tried = 0
-        while len(acc_theta) < n and tried < cap:
-            # proposals come in blocks of batch_size, so the candidate sequence does not depend
-            # on how many blocks a wave holds (that is, on the number of workers)
-            thetas = np.concatenate([_propose(rng, particles, weights, chol, priors, batch_size)
-                                     for _ in range(wave // batch_size)])
-            count = min(len(thetas), cap - tried)
-            thetas = thetas[:count]
-            st = run(thetas, t, tried)
-            d = distances(st, low, high, scales)
-            for j in range(count):
-                if d[j] <= epsilon:
-                    acc_theta.append(thetas[j])
-                    acc_stats.append(st[j])
-                    acc_dist.append(float(d[j]))
-                    acc_seed.append(replication_seed(seed, tried + j, t))
-                    if len(acc_theta) == n:
-                        tried += j + 1
-                        break
-            else:
-                tried += count
-            if progress:
-                progress(f"generation {t} of {settings.generations} (tolerance {epsilon:.3g})",
-                         len(acc_theta), n)
+        acc_theta, acc_stats, acc_dist, acc_seed, tried = _accept(
+            run, rng, particles, weights, chol, priors, settings, epsilon, (low, high, scales),
+            seed, t, wave, progress)
         if len(acc_theta) < n:
             stopped = (f"generation {t}: acceptance below {settings.min_acceptance:g} "
                        f"({len(acc_theta)} of {tried} proposals within tolerance {epsilon:.3g}); "
@@ -463,14 +497,9 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
                             "ess": math.nan, "completed": False})
             break
         new = np.asarray(acc_theta)
-        log_prior = priors.logpdf(new)
-        log_mix = logsumexp(np.log(weights)[None, :] +
-                            _log_kernel(new[:, None, :] - particles[None, :, :], chol), axis=1)
-        log_w = log_prior - log_mix
-        w = np.exp(log_w - np.max(log_w))
+        weights = _importance_weights(new, priors, particles, weights, chol)
         particles, stats, dist = new, np.asarray(acc_stats), np.asarray(acc_dist)
         seeds = np.asarray(acc_seed, dtype=np.int64)
-        weights = w / w.sum()
         history.append({"generation": t, "epsilon": epsilon, "simulations": tried,
                         "accepted": n, "acceptance_rate": n / tried,
                         "ess": float(1.0 / np.sum(weights ** 2))})
@@ -647,7 +676,7 @@ def write_calibration(cal: Calibration, out: Path, force: bool = False, plots: b
 
 
 def posterior_check(base: Scenario, cal: Calibration, observations: Sequence[Observation],
-                    runs: int, seed: int, executor: Any = None,
+                    runs: int, seed: int, executor: Executor | None = None,
                     progress: Callable[[int], None] | None = None,
                     observations_file: str = "") -> Backtest:
     """The posterior predictive check: the backtest of the calibrated scenario with each
@@ -665,7 +694,8 @@ def check_seed(seed: int) -> int:
 
 def posterior_check_eras(scenarios: Sequence[Scenario], cal: Calibration,
                          observations: Sequence[Observation], runs: int, seed: int,
-                         executor: Any = None, progress: Callable[[int], None] | None = None,
+                         executor: Executor | None = None,
+                         progress: Callable[[int], None] | None = None,
                          observations_file: str = "") -> list[Backtest]:
     """The posterior predictive check of a joint fit (:func:`calibrate_jointly`): the backtest
     of every era scenario (:func:`escsim.history.backtest.run_era_backtests`, each against the
@@ -686,7 +716,7 @@ def posterior_sampler(cal: Calibration) -> ParameterSampler:
 # ------------------------------------------------------------------ several eras jointly ---
 def calibrate_jointly(scenarios: Sequence[Scenario], priors: Any,
                       observations: Sequence[Observation], settings: CalibrationSettings,
-                      seed: int = 0, executor: Any = None,
+                      seed: int = 0, executor: Executor | None = None,
                       progress: Progress | None = None) -> Calibration:
     """Fit shared (behavioural) parameters to the observations of several scenarios at once.
 

@@ -5,6 +5,7 @@ Drawn from the event log of ``escsim trace`` (:func:`escsim.trace`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,6 +68,90 @@ def _short(text: str, limit: int = 44) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
+def _shade_restraint(ax: Axes, table: pd.DataFrame, start: dt.date, end: float,
+                     initial_posture: str | None, legend: dict[str, Any]) -> None:
+    """Shade the periods of Iranian restraint across all lanes."""
+    postures = table[(table["actor"] == "iran") & (table["action"] == "posture")]
+    if initial_posture is None:
+        initial_posture = table.attrs.get("initial_posture")
+    since: float | None = 0.0 if str(initial_posture or "").startswith("restraining") else None
+    for day, outcome in zip(postures["day"], postures["outcome"].astype(str), strict=True):
+        if since is not None:
+            ax.axvspan(*to_dates(start, [since, day]), color="#a1d99b", alpha=0.22, lw=0)
+            since = None
+        if outcome.startswith("restraining"):
+            since = float(day)
+    if since is not None:
+        ax.axvspan(*to_dates(start, [since, end]), color="#a1d99b", alpha=0.22, lw=0)
+    if since == 0.0 or len(postures[postures["outcome"].astype(str).str.startswith(
+            "restraining")]):
+        legend["restraint"] = Patch(color="#a1d99b", alpha=0.45, label="Iran restraining")
+
+
+def _draw_attacks(ax: Axes, table: pd.DataFrame, start: dt.date, lane_y: dict[str, float],
+                  legend: dict[str, Any]) -> pd.DataFrame:
+    """The attacks: coloured by outcome, a marker shape per weapon; returns their rows."""
+    attacks = table[table["action"].astype(str).str.startswith("attack")]
+    weapons = list(dict.fromkeys(attacks["action"].astype(str).str.extract(
+        r"\((.*)\)", expand=False).fillna("unknown")))
+    spare = iter(m for m in _WEAPON_MARKERS if m not in _KNOWN_WEAPONS.values())
+    marker_of = {w: _KNOWN_WEAPONS.get(w) or next(spare, "o") for w in weapons}
+    for weapon in weapons:
+        of_weapon = attacks[attacks["action"].astype(str) == f"attack ({weapon})"]
+        kind = of_weapon["outcome"].astype(str).str.split(":").str[0].str.strip()
+        for outcome, (color, size) in _SEVERITY.items():
+            part = of_weapon[kind == outcome]
+            if part.empty:
+                continue
+            ax.scatter(to_dates(start, part["day"]), part["actor"].map(lane_y), s=size,
+                       marker=marker_of[weapon], color=color, edgecolor="0.25", linewidth=0.4,
+                       alpha=0.9, zorder=3)
+            legend.setdefault(f"o:{outcome}", Line2D([], [], ls="", marker="o", color=color,
+                                                     markeredgecolor="0.25", markersize=7,
+                                                     label=f"attack: {outcome}"))
+        legend[f"w:{weapon}"] = Line2D([], [], ls="", marker=marker_of[weapon], color="0.55",
+                                       markersize=7, label=weapon.replace("_", " "))
+        other = of_weapon[~kind.isin(list(_SEVERITY))]
+        if len(other):
+            ax.scatter(to_dates(start, other["day"]), other["actor"].map(lane_y), s=20,
+                       marker=marker_of[weapon], color="0.6", zorder=3)
+    return attacks
+
+
+def _draw_events(ax: Axes, rest: pd.DataFrame, start: dt.date, lane_y: dict[str, float],
+                 end: float, legend: dict[str, Any]) -> None:
+    """Every other event: strike rounds sized by targets, regimes as lines, labels."""
+    flip = 1
+    for action, part in rest.groupby(rest["action"].astype(str), sort=False):
+        marker, color, size, label = _EVENTS.get(action, (".", "0.45", 30, action))
+        sizes: Any = size
+        if action in ("strike round", "leadership strike"):
+            targets = part["outcome"].astype(str).str.extract(r"(\d+) targets", expand=False)
+            n_targets = targets.astype(float).fillna(1).clip(lower=1).to_numpy()
+            sizes = np.minimum(size * np.sqrt(n_targets), 6 * size)
+            label += " (area \u221d targets)"
+        x = to_dates(start, part["day"])
+        y = part["actor"].map(lane_y).to_numpy(dtype=float)
+        ax.scatter(x, y, s=sizes, marker=marker, color=color, alpha=0.9, zorder=4,
+                   linewidth=1.4 if marker in ("|", "x") else 0.5,
+                   edgecolor=None if marker in ("|", "x") else "white")
+        legend.setdefault(f"e:{action}", Line2D([], [], ls="", marker=marker, color=color,
+                                                markersize=8, markeredgewidth=1.4, label=label))
+        if action == "regime":
+            for xi in x:
+                ax.axvline(xi, color="0.3", lw=0.8, ls=":", zorder=1)
+        if action in _ANNOTATED:
+            for day, xi, yi, text in zip(part["day"], x, y, part["outcome"].astype(str),
+                                         strict=True):
+                flip = -flip
+                # labels in the last third run leftwards, so none runs off the right edge
+                left = float(day) > 0.66 * end
+                ax.annotate(_short(text), (xi, yi), xytext=(-4 if left else 4, 9 * flip),
+                            textcoords="offset points", fontsize=NOTE_PT, color="0.2",
+                            ha="right" if left else "left",
+                            va="bottom" if flip > 0 else "top", zorder=5)
+
+
 def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str, str]],
                         start_date: DateLike, ax: Axes | None = None, *,
                         title: str | None = None, horizon_days: float | None = None,
@@ -108,77 +193,9 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
     legend: dict[str, Any] = {}
 
     # periods of Iranian restraint, shaded across all lanes
-    postures = table[(table["actor"] == "iran") & (table["action"] == "posture")]
-    if initial_posture is None:
-        initial_posture = table.attrs.get("initial_posture")
-    since: float | None = 0.0 if str(initial_posture or "").startswith("restraining") else None
-    for day, outcome in zip(postures["day"], postures["outcome"].astype(str), strict=True):
-        if since is not None:
-            ax.axvspan(*to_dates(start, [since, day]), color="#a1d99b", alpha=0.22, lw=0)
-            since = None
-        if outcome.startswith("restraining"):
-            since = float(day)
-    if since is not None:
-        ax.axvspan(*to_dates(start, [since, end]), color="#a1d99b", alpha=0.22, lw=0)
-    if since == 0.0 or len(postures[postures["outcome"].astype(str).str.startswith(
-            "restraining")]):
-        legend["restraint"] = Patch(color="#a1d99b", alpha=0.45, label="Iran restraining")
-
-    attacks = table[table["action"].astype(str).str.startswith("attack")]
-    weapons = list(dict.fromkeys(attacks["action"].astype(str).str.extract(
-        r"\((.*)\)", expand=False).fillna("unknown")))
-    spare = iter(m for m in _WEAPON_MARKERS if m not in _KNOWN_WEAPONS.values())
-    marker_of = {w: _KNOWN_WEAPONS.get(w) or next(spare, "o") for w in weapons}
-    for weapon in weapons:
-        of_weapon = attacks[attacks["action"].astype(str) == f"attack ({weapon})"]
-        kind = of_weapon["outcome"].astype(str).str.split(":").str[0].str.strip()
-        for outcome, (color, size) in _SEVERITY.items():
-            part = of_weapon[kind == outcome]
-            if part.empty:
-                continue
-            ax.scatter(to_dates(start, part["day"]), part["actor"].map(lane_y), s=size,
-                       marker=marker_of[weapon], color=color, edgecolor="0.25", linewidth=0.4,
-                       alpha=0.9, zorder=3)
-            legend.setdefault(f"o:{outcome}", Line2D([], [], ls="", marker="o", color=color,
-                                                     markeredgecolor="0.25", markersize=7,
-                                                     label=f"attack: {outcome}"))
-        legend[f"w:{weapon}"] = Line2D([], [], ls="", marker=marker_of[weapon], color="0.55",
-                                       markersize=7, label=weapon.replace("_", " "))
-        other = of_weapon[~kind.isin(list(_SEVERITY))]
-        if len(other):
-            ax.scatter(to_dates(start, other["day"]), other["actor"].map(lane_y), s=20,
-                       marker=marker_of[weapon], color="0.6", zorder=3)
-
-    rest = table[~table.index.isin(attacks.index)]
-    flip = 1
-    for action, part in rest.groupby(rest["action"].astype(str), sort=False):
-        marker, color, size, label = _EVENTS.get(action, (".", "0.45", 30, action))
-        sizes: Any = size
-        if action in ("strike round", "leadership strike"):
-            targets = part["outcome"].astype(str).str.extract(r"(\d+) targets", expand=False)
-            n_targets = targets.astype(float).fillna(1).clip(lower=1).to_numpy()
-            sizes = np.minimum(size * np.sqrt(n_targets), 6 * size)
-            label += " (area \u221d targets)"
-        x = to_dates(start, part["day"])
-        y = part["actor"].map(lane_y).to_numpy(dtype=float)
-        ax.scatter(x, y, s=sizes, marker=marker, color=color, alpha=0.9, zorder=4,
-                   linewidth=1.4 if marker in ("|", "x") else 0.5,
-                   edgecolor=None if marker in ("|", "x") else "white")
-        legend.setdefault(f"e:{action}", Line2D([], [], ls="", marker=marker, color=color,
-                                                markersize=8, markeredgewidth=1.4, label=label))
-        if action == "regime":
-            for xi in x:
-                ax.axvline(xi, color="0.3", lw=0.8, ls=":", zorder=1)
-        if action in _ANNOTATED:
-            for day, xi, yi, text in zip(part["day"], x, y, part["outcome"].astype(str),
-                                         strict=True):
-                flip = -flip
-                # labels in the last third run leftwards, so none runs off the right edge
-                left = float(day) > 0.66 * end
-                ax.annotate(_short(text), (xi, yi), xytext=(-4 if left else 4, 9 * flip),
-                            textcoords="offset points", fontsize=NOTE_PT, color="0.2",
-                            ha="right" if left else "left",
-                            va="bottom" if flip > 0 else "top", zorder=5)
+    _shade_restraint(ax, table, start, end, initial_posture, legend)
+    attacks = _draw_attacks(ax, table, start, lane_y, legend)
+    _draw_events(ax, table[~table.index.isin(attacks.index)], start, lane_y, end, legend)
 
     ax.set_yticks(list(lane_y.values()),
                   labels=[_LANE_NAMES.get(a, pretty_key(a)) for a in lanes])

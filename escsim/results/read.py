@@ -17,6 +17,7 @@ import pandas as pd
 
 from escsim.errors import InputError
 from escsim.results.columns import COLUMNS_JSON
+from escsim.results.kinds import recognise
 from escsim.results.provenance import SCENARIO_TOML
 
 
@@ -26,8 +27,9 @@ class ResultFolder:
 
     Attributes:
         path: the folder.
-        kind: ``run``, ``sweep``, ``sensitivity``, ``backtest``, ``calibrate`` or
-            ``comparison``.
+        kind: the folder's kind (:data:`escsim.results.kinds.KINDS`): ``run``,
+            ``comparison``, ``sweep``, ``sensitivity``, ``study``, ``backtest``,
+            ``backtest-eras``, ``calibrate`` or ``trace``.
         manifest: ``manifest.json`` (command, overrides, versions, seeds, scenarios).
         summary: ``summary.json`` when the folder has one (else an empty dict).
         tables: every CSV table of the folder, by file stem (``runs``, ``daily``, ``summary``,
@@ -91,8 +93,7 @@ def read_run(folder: str | Path) -> ResultFolder:
                                   "calibrate")
     described = _json(folder / COLUMNS_JSON).get("tables", {})
     columns = {name: pd.DataFrame(rows) for name, rows in described.items()}
-    kind = str(manifest.get("kind") or ("comparison" if "comparison" in tables and
-                                        "runs" not in tables else "run"))
+    kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
     return ResultFolder(folder, kind, manifest, summary, tables, columns)
 
 

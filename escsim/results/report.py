@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from escsim.results.files import atomic_write_text
+from escsim.results.kinds import ANY_REPORT_TABLES, KINDS
 from escsim.results.provenance import CAVEAT, SCENARIO_TOML
 from escsim.results.read import ResultFolder, read_run
 
@@ -91,8 +92,8 @@ def _results_section(result: ResultFolder) -> list[str]:
     check_scores = result.path / "check" / "scores.csv"
     if check_scores.is_file():  # a joint calibration's posterior predictive check, per era
         tables["check/scores"] = pd.read_csv(check_scores)
-    for name in ("scores", "comparison", "summary", "sensitivity", "posterior_summary",
-                 "check/scores"):
+    kind = KINDS.get(result.kind)
+    for name in kind.report_tables if kind is not None else ANY_REPORT_TABLES:
         if name in tables:
             cut = len(tables[name]) > MAX_ROWS
             out.append(f"<p>From <code>{name}.csv</code>"

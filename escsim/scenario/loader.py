@@ -28,6 +28,7 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -563,25 +564,12 @@ def _check_range(value: Any, leaf: Leaf, key: str, meta: Any) -> None:
                          expected=" | ".join(choices))
 
 
-def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None = None) -> None:
-    """Checks that span several keys: references between tables, ordered pairs."""
+#: How a cross-check reports a problem: ``fail(key, message, value, expected)`` raises.
+_Fail = Callable[[str, str, Any, str], None]
 
-    def file_of(key: str) -> str | None:
-        # a whole table (weapon_mix) or a missing key has no provenance of its own: name the
-        # file that set the nearest keys below or beside it
-        parts = key.split(".")
-        for n in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:n])
-            if prefix in prov_file:
-                return prov_file[prefix]
-            below = [f for k, f in prov_file.items() if k.startswith(prefix + ".")]
-            if below:
-                return below[-1]
-        return main_file
 
-    def fail(key: str, message: str, value: Any, expected: str) -> None:
-        raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
-
+def _check_actors(s: Scenario, fail: _Fail) -> None:
+    """The scenario's name and window, and the references of militias, US policy and Iran."""
     if not _NAME.fullmatch(s.scenario.name):
         # the name becomes a folder name (results/<name>, one subfolder per scenario): a shared
         # scenario file must never choose where escsim writes
@@ -633,6 +621,45 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
     if s.iran.direct_attack_site not in s.sites:
         fail("iran.direct_attack_site", "unknown site", s.iran.direct_attack_site,
              " | ".join(s.sites))
+
+
+def _check_ladder(s: Scenario, fail: _Fail) -> None:
+    """One rung per level, none at level 0, every condition parsed."""
+    levels: dict[int, str] = {}
+    for name, r in s.ladder.items():
+        if r.level in levels:
+            fail(f"ladder.{name}.level", f"level already used by rung '{levels[r.level]}'",
+                 r.level, "one rung per level")
+        levels[r.level] = name
+        if r.level == 0:
+            fail(f"ladder.{name}.level", "level 0 is 'no incident' and needs no rung", 0,
+                 "a level of 1 or more")
+        try:
+            parse_condition(r.condition)
+        except ConditionError as exc:
+            fail(f"ladder.{name}.condition", str(exc), r.condition, "a ladder condition")
+
+
+def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None = None) -> None:
+    """Checks that span several keys: references between tables, ordered pairs."""
+
+    def file_of(key: str) -> str | None:
+        # a whole table (weapon_mix) or a missing key has no provenance of its own: name the
+        # file that set the nearest keys below or beside it
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in prov_file:
+                return prov_file[prefix]
+            below = [f for k, f in prov_file.items() if k.startswith(prefix + ".")]
+            if below:
+                return below[-1]
+        return main_file
+
+    def fail(key: str, message: str, value: Any, expected: str) -> None:
+        raise InputError(message, file=file_of(key), key=key, value=value, expected=expected)
+
+    _check_actors(s, fail)
     for name, e in s.events.items():
         k = f"events.{name}"
         need = {"regime": ["regime"], "shock": ["until", "militia_rate_multiplier",
@@ -675,19 +702,7 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
             if g not in s.militias:
                 fail(f"initial_state.{table}.{g}", "unknown militia group", g,
                      " | ".join(s.militias))
-    levels: dict[int, str] = {}
-    for name, r in s.ladder.items():
-        if r.level in levels:
-            fail(f"ladder.{name}.level", f"level already used by rung '{levels[r.level]}'",
-                 r.level, "one rung per level")
-        levels[r.level] = name
-        if r.level == 0:
-            fail(f"ladder.{name}.level", "level 0 is 'no incident' and needs no rung", 0,
-                 "a level of 1 or more")
-        try:
-            parse_condition(r.condition)
-        except ConditionError as exc:
-            fail(f"ladder.{name}.condition", str(exc), r.condition, "a ladder condition")
+    _check_ladder(s, fail)
 
 
 def _preset_policy(name: str, facts: dict[str, Fact]) -> USPolicy:

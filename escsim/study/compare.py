@@ -17,7 +17,8 @@ import pandas as pd
 
 from escsim.analysis.paired import paired_differences
 from escsim.errors import InputError
-from escsim.records import MAIN_COUNTS
+from escsim.executors import Executor
+from escsim.records import DEFAULT_SEED, MAIN_COUNTS
 from escsim.scenario import load_scenario
 from escsim.scenario.schema import Scenario
 from escsim.simulation import Simulation, simulate
@@ -44,7 +45,7 @@ def _loaded(s: str | Scenario) -> Scenario:
 
 
 def compare(base: str | Scenario, variants: Sequence[str | Scenario], runs: int = 500,
-            seed: int = 20231017, executor: Any = None,
+            seed: int = DEFAULT_SEED, executor: Executor | None = None,
             counts: Sequence[str] = MAIN_COUNTS, confidence: float = 0.95) -> Comparison:
     """Run ``base`` and each variant ``runs`` times on the same seeds; difference each from
     the base.

@@ -39,6 +39,7 @@ from escsim.analysis.robustness import (
 )
 from escsim.analysis.runs import binomial_intervals
 from escsim.errors import InputError
+from escsim.executors import Executor
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
@@ -342,7 +343,7 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, rule, *rows])
 
 
-def run_study(study: str | Path | StudySpec, out: str | Path, executor: Any = None,
+def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor | None = None,
               resume: bool = False, force: bool = False, chunk_runs: int | None = None,
               plots: bool = True, progress: Callable[[int, int], None] | None = None
               ) -> StudyReport:

@@ -25,11 +25,11 @@ import pandas as pd
 from escsim.analysis.outcomes import parse_outcome
 from escsim.analysis.robustness import non_dominated
 from escsim.errors import InputError
+from escsim.executors import Executor, SerialExecutor
 from escsim.scenario import load_scenario
 from escsim.scenario.keys import key_info
 from escsim.study.plan import plan_study
 from escsim.study.spec import StudySpec
-from escsim.sweep.executors import SerialExecutor
 from escsim.sweep.run import default_chunk_runs, make_chunk
 from escsim.sweep.work import run_chunk
 
@@ -49,7 +49,7 @@ class SearchResult:
 
 
 def _worst_outcomes(spec: StudySpec, doctrines: list[tuple[str, tuple[tuple[str, Any], ...]]],
-                    runs: int, executor: Any) -> pd.DataFrame:
+                    runs: int, executor: Executor) -> pd.DataFrame:
     """Run ``doctrines`` in every state of ``spec`` (paired); each doctrine's outcomes in its
     worst state."""
     sub = replace(spec, doctrines=tuple(doctrines), runs=runs, posture=())
@@ -76,7 +76,7 @@ def _worst_outcomes(spec: StudySpec, doctrines: list[tuple[str, tuple[tuple[str,
     return out
 
 
-def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = None
+def search_doctrines(spec: StudySpec, executor: Executor | None = None, seed: int | None = None
                      ) -> SearchResult:
     """NSGA-II over the study's policy family; returns every candidate and the study's own
     doctrines with their worst-state outcomes, the non-dominated ones marked.
@@ -94,7 +94,7 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
     except ImportError:
         raise InputError("the doctrine search needs pymoo", key="--search",
                          expected="pip install 'escsim[search]'") from None
-    executor = executor or SerialExecutor()
+    runner: Executor = executor or SerialExecutor()
     search = spec.search
     keys = [k for k, _, _ in search.ranges]
     lo = np.array([a for _, a, _ in search.ranges])
@@ -115,7 +115,7 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
     class RobustDoctrine(Problem):
         def _evaluate(self, x: np.ndarray, out: dict[str, Any], *args: Any, **kw: Any) -> None:
             doctrines = [doctrine_of(row, i) for i, row in enumerate(x)]
-            worst = _worst_outcomes(spec, doctrines, search.runs, executor)
+            worst = _worst_outcomes(spec, doctrines, search.runs, runner)
             for (name, values), row in zip(doctrines, worst.itertuples(), strict=True):
                 evaluated.append({"doctrine": name, "kind": "candidate", **dict(values),
                                   **{o: getattr(row, o) for o in names}})
@@ -124,7 +124,7 @@ def search_doctrines(spec: StudySpec, executor: Any = None, seed: int | None = N
     problem = RobustDoctrine(n_var=len(keys), n_obj=len(names), xl=lo, xu=hi)
     minimize(problem, NSGA2(pop_size=search.population), ("n_gen", search.generations),
              seed=int(spec.seed if seed is None else seed) % (2**32), verbose=False)
-    presets = _worst_outcomes(spec, list(spec.doctrines), search.runs, executor)
+    presets = _worst_outcomes(spec, list(spec.doctrines), search.runs, runner)
     for (name, values), row in zip(spec.doctrines, presets.itertuples(), strict=True):
         evaluated.append({"doctrine": name, "kind": "study doctrine", **dict(values),
                           **{o: getattr(row, o) for o in names}})

@@ -192,6 +192,57 @@ def resolve_study_path(ref: str | Path) -> Path:
                               + (", ".join(names) or "e.g. doctrines") + ")")
 
 
+def _outcomes(outcomes_raw: Any, file: str) -> list[OutcomeSpec]:
+    """The ``[outcomes.NAME]`` tables, checked."""
+    if not isinstance(outcomes_raw, dict) or not outcomes_raw:
+        raise InputError("a study needs outcomes", file=file, key="outcomes",
+                         expected='[outcomes.NAME] with measure = "rung:4", direction = "min"')
+    outcomes = []
+    for oname, o in outcomes_raw.items():
+        where = f"outcomes.{oname}."
+        if not isinstance(o, dict):
+            raise InputError("an outcome is a table", file=file, key=f"outcomes.{oname}",
+                             value=o, expected="measure, direction, threshold, weight")
+        _check_keys(o, {"measure", "direction", "threshold", "weight"}, file, where)
+        measure = o.get("measure")
+        try:
+            parse_outcome(str(measure))
+        except InputError as exc:
+            raise InputError(exc.message, file=file, key=where + "measure", value=measure,
+                             expected=exc.expected) from None
+        direction = o.get("direction", "min")
+        if direction not in DIRECTIONS:
+            raise InputError("unknown direction", file=file, key=where + "direction",
+                             value=direction, expected="min | max")
+        threshold = o.get("threshold")
+        weight = _number(o.get("weight", 1.0), file, where + "weight")
+        if weight < 0:
+            raise InputError("a weight cannot be negative", file=file, key=where + "weight",
+                             value=weight, expected="a number >= 0")
+        outcomes.append(OutcomeSpec(str(oname), str(measure), direction,
+                                    None if threshold is None else
+                                    _number(threshold, file, where + "threshold"), weight))
+    return outcomes
+
+
+def _search(s: Any, file: str) -> SearchSpec:
+    """The ``[search]`` table (the doctrine search), checked."""
+    _check_keys(s, {"base", "ranges", "population", "generations", "runs"}, file, "search.")
+    base = s.get("base", "proportional")
+    if not isinstance(base, str):
+        raise InputError("the search's base is a preset name", file=file, key="search.base",
+                         value=base, expected='e.g. "proportional"')
+    sranges = _ranges(s.get("ranges", {}), file, "search.ranges")
+    if not sranges:
+        raise InputError("a search needs ranges of lever values", file=file,
+                         key="search.ranges", expected='e.g. "us_policy.delay_max_days" '
+                                                       "= [1.0, 10.0]")
+    return SearchSpec((("us_policy.preset", base),), sranges,
+                      _whole(s.get("population", 12), file, "search.population", 4),
+                      _whole(s.get("generations", 4), file, "search.generations", 1),
+                      _whole(s.get("runs", 50), file, "search.runs", 1))
+
+
 def load_study(ref: str | Path) -> StudySpec:
     """Read and check a study file (the keys' values are checked by the loader at planning).
 
@@ -261,57 +312,13 @@ def load_study(ref: str | Path) -> StudySpec:
                          key="uncertainties.parameter_uncertainty", value=pu,
                          expected="none | prior | posterior")
 
-    outcomes_raw = data.get("outcomes")
-    if not isinstance(outcomes_raw, dict) or not outcomes_raw:
-        raise InputError("a study needs outcomes", file=file, key="outcomes",
-                         expected='[outcomes.NAME] with measure = "rung:4", direction = "min"')
-    outcomes = []
-    for oname, o in outcomes_raw.items():
-        where = f"outcomes.{oname}."
-        if not isinstance(o, dict):
-            raise InputError("an outcome is a table", file=file, key=f"outcomes.{oname}",
-                             value=o, expected="measure, direction, threshold, weight")
-        _check_keys(o, {"measure", "direction", "threshold", "weight"}, file, where)
-        measure = o.get("measure")
-        try:
-            parse_outcome(str(measure))
-        except InputError as exc:
-            raise InputError(exc.message, file=file, key=where + "measure", value=measure,
-                             expected=exc.expected) from None
-        direction = o.get("direction", "min")
-        if direction not in DIRECTIONS:
-            raise InputError("unknown direction", file=file, key=where + "direction",
-                             value=direction, expected="min | max")
-        threshold = o.get("threshold")
-        weight = _number(o.get("weight", 1.0), file, where + "weight")
-        if weight < 0:
-            raise InputError("a weight cannot be negative", file=file, key=where + "weight",
-                             value=weight, expected="a number >= 0")
-        outcomes.append(OutcomeSpec(str(oname), str(measure), direction,
-                                    None if threshold is None else
-                                    _number(threshold, file, where + "threshold"), weight))
+    outcomes = _outcomes(data.get("outcomes"), file)
     rank_by = head.get("rank_by", RELATIVE_REGRET)
     if rank_by != RELATIVE_REGRET and rank_by not in {o.name for o in outcomes}:
         raise InputError("rank_by names no outcome", file=file, key="study.rank_by",
                          value=rank_by, expected=" | ".join([RELATIVE_REGRET,
                                                              *(o.name for o in outcomes)]))
-    search = None
-    if "search" in data:
-        s = data["search"]
-        _check_keys(s, {"base", "ranges", "population", "generations", "runs"}, file, "search.")
-        base = s.get("base", "proportional")
-        if not isinstance(base, str):
-            raise InputError("the search's base is a preset name", file=file, key="search.base",
-                             value=base, expected='e.g. "proportional"')
-        sranges = _ranges(s.get("ranges", {}), file, "search.ranges")
-        if not sranges:
-            raise InputError("a search needs ranges of lever values", file=file,
-                             key="search.ranges", expected='e.g. "us_policy.delay_max_days" '
-                                                           "= [1.0, 10.0]")
-        search = SearchSpec((("us_policy.preset", base),), sranges,
-                            _whole(s.get("population", 12), file, "search.population", 4),
-                            _whole(s.get("generations", 4), file, "search.generations", 1),
-                            _whole(s.get("runs", 50), file, "search.runs", 1))
+    search = _search(data["search"], file) if "search" in data else None
     return StudySpec(name=name, source=file, doctrines=tuple(doctrines),
                      outcomes=tuple(outcomes), scenarios=tuple(scenarios), posture=posture,
                      ranges=ranges, categories=categories, samples=samples, runs=runs,

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from escsim.analysis.outcomes import Outcome, parse_outcome
+from escsim.executors import Executor, make_executor
+from escsim.records import DEFAULT_SEED
 from escsim.results.sweep import SweepFolder, read_sweep
 from escsim.sweep.design import Axis, parse_vary, read_design_table
-from escsim.sweep.executors import make_executor
 from escsim.sweep.plan import SweepPlan, SweepSpec, plan_single, plan_sweep
 from escsim.sweep.run import SweepResult, load_plan, run_sweep
 from escsim.sweep.work import Chunk, ChunkOutput, run_chunk
@@ -39,7 +39,7 @@ __all__ = ["Axis", "Chunk", "ChunkOutput", "Outcome", "SweepFolder", "SweepPlan"
 
 def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | Path = "sweep",
           design: str = "grid", samples: int | None = None, runs: int = 100,
-          seed: int = 20231017, overrides: Sequence[str] = (), executor: Any = None,
+          seed: int = DEFAULT_SEED, overrides: Sequence[str] = (), executor: Executor | None = None,
           resume: bool = False, force: bool = False, parameter_uncertainty: str = "none",
           priors: str | Path | None = None, posterior: str | Path | None = None
           ) -> SweepResult:
@@ -57,7 +57,7 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
         seed: the root seed; every point x replication seed derives from it.
         overrides: ``KEY=VALUE`` texts applied to every point before the swept values.
         executor: where chunks run (default: this process); from
-            :func:`escsim.sweep.executors.make_executor`.
+            :func:`escsim.executors.make_executor`.
         resume: finish an interrupted sweep in ``out``, running only the missing chunks.
         force: replace an existing ``out``.
         parameter_uncertainty: ``none``, ``prior`` or ``posterior``: each point x replication

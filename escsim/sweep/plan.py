@@ -17,7 +17,7 @@ from typing import Any
 
 from escsim.engine import run_columns
 from escsim.errors import InputError
-from escsim.records import BASE_COLUMNS, RUNG_DAY_PREFIX, WEAPON_PREFIX
+from escsim.records import BASE_COLUMNS, DEFAULT_SEED, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.results.sweep import PointInfo
 from escsim.scenario.priors import ParameterSampler, PartialSampler
 from escsim.scenario.schema import Scenario
@@ -81,7 +81,7 @@ class SweepSpec:
     design: str = "grid"
     samples: int | None = None
     runs: int = 100
-    seed: int = 20231017
+    seed: int = DEFAULT_SEED
     overrides: tuple[str, ...] = ()
     design_table: tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]] | None = None
     levels: int | None = None
@@ -281,13 +281,9 @@ def _design_points(spec: SweepSpec, axes: list[Axis]) -> tuple[list[tuple[Any, .
                      expected=" | ".join(DESIGNS))
 
 
-def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPlan:
-    """Check a sweep spec and build its plan.
-
-    Every point is checked up front (the loader's checks, or its type/range/cross-key checks
-    on a patch), so a bad value stops the sweep before any run. ``design`` is a stored
-    ``design.json`` (on resume the exact stored values are re-run).
-    """
+def _keys_and_axes(spec: SweepSpec) -> tuple[list[str], list[Axis]]:
+    """The spec's settings checked, and its swept keys and axes (none for a table or a single
+    point)."""
     if spec.runs < 1:
         raise InputError("runs must be at least 1", key="--runs", value=spec.runs)
     if spec.seeds not in ("point", "common"):
@@ -302,23 +298,31 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
         if spec.vary or spec.design_table is not None or len(spec.scenarios) != 1:
             raise InputError("a single-point plan runs one scenario and varies nothing",
                              value=list(spec.scenarios), expected="one SCENARIO, no --vary")
-        keys: list[str] = []
-        axes: list[Axis] = []
+        return [], []
     elif spec.design == "table":
         if spec.design_table is None:
             raise InputError("a table design needs a design table", key="--design-table")
         if spec.vary:
             raise InputError("give either --vary or --design-table, not both", key="--vary",
                              value=list(spec.vary))
-        keys = list(spec.design_table[0])
-        axes = []
+        return list(spec.design_table[0]), []
     else:
         if not spec.vary:
             raise InputError("nothing to vary", key="--vary",
                              expected="at least one --vary KEY=SPEC, or --design-table")
         axes = [parse_vary(v) for v in spec.vary]
         check_axes(axes)
-        keys = [a.key for a in axes]
+        return [a.key for a in axes], axes
+
+
+def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPlan:
+    """Check a sweep spec and build its plan.
+
+    Every point is checked up front (the loader's checks, or its type/range/cross-key checks
+    on a patch), so a bad value stops the sweep before any run. ``design`` is a stored
+    ``design.json`` (on resume the exact stored values are re-run).
+    """
+    keys, axes = _keys_and_axes(spec)
     builder = PointBuilder(spec.scenarios, spec.overrides, keys)
     names = [s.scenario.name for s in builder.scenarios]
     if len(set(names)) != len(names):

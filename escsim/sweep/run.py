@@ -41,6 +41,7 @@ from escsim.analysis.daily import DailyTally
 from escsim.analysis.runs import summarize, summary_columns_of_run
 from escsim.analysis.sweep_summary import build_summary, summary_inputs
 from escsim.errors import InputError
+from escsim.executors import Executor, SerialExecutor, available_cores
 from escsim.results import run as run_folder
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
@@ -65,7 +66,6 @@ from escsim.results.provenance import (
 from escsim.scenario.dump import scenario_toml
 from escsim.scenario.priors import PartialSampler
 from escsim.scenario.schema import Scenario
-from escsim.sweep.executors import SerialExecutor, available_cores
 from escsim.sweep.plan import MAX_CHUNK_RUNS, SweepPlan, SweepSpec, plan_sweep
 from escsim.sweep.work import Chunk, DailyMode, Task, run_chunk
 from escsim.version import __version__
@@ -299,7 +299,7 @@ class SweepResult:
     resumed: bool
 
 
-def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = False,
+def run_sweep(plan: SweepPlan, out: Path, executor: Executor | None = None, resume: bool = False,
               force: bool = False, chunk_runs: int | None = None,
               progress: Callable[[int, int], None] | None = None,
               title: str | None = None) -> SweepResult:
@@ -309,7 +309,7 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = F
         plan: from :func:`plan_sweep` (or :func:`load_plan` to resume).
         out: the sweep folder.
         executor: serial (default), process pool or Dask
-            (:func:`escsim.sweep.executors.make_executor`); the caller closes it.
+            (:func:`escsim.executors.make_executor`); the caller closes it.
         resume: finish an interrupted sweep in ``out``: run only the chunks without a part file.
         force: replace an existing ``out``.
         chunk_runs: replications per chunk (default: about eight chunks per worker). On resume
@@ -322,15 +322,14 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Any = None, resume: bool = F
     out = Path(out)
     hint = f"; free space (or fix the folder) and finish with --resume --out {out}"
     with output_lock(out), write_errors(out, hint):
-        return _run_sweep_locked(plan, out, executor, resume, force, chunk_runs, progress,
-                                 title)
+        return _run_sweep_locked(plan, out, executor or SerialExecutor(), resume, force,
+                                 chunk_runs, progress, title)
 
 
-def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Any, resume: bool, force: bool,
+def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Executor, resume: bool, force: bool,
                       chunk_runs: int | None, progress: Callable[[int, int], None] | None,
                       title: str | None) -> SweepResult:
     out = Path(out)
-    executor = executor or SerialExecutor()
     workers = int(getattr(executor, "workers", 1) or 1)
     started = time.perf_counter()
     if out.exists() and resume:

@@ -2,7 +2,7 @@
 
 Every batch escsim runs -- the replications of ``escsim run``, the points of a sweep, the runs of
 a backtest, the candidates of a calibration -- is cut into :class:`Chunk` objects and mapped,
-through one of :mod:`escsim.sweep.executors`, over :func:`run_chunk`: pure, picklable, and the
+through one of :mod:`escsim.executors`, over :func:`run_chunk`: pure, picklable, and the
 only caller of :func:`escsim.engine.run_replication` outside tracing. A chunk carries what its
 replications need (base scenarios, checked patches, parameter draws, root seed) and nothing of the
 caller, so a result depends on neither the executor, the number of workers nor the chunking.

@@ -11,6 +11,7 @@ import pandas as pd
 
 from escsim.analysis.runs import binomial_interval
 from escsim.errors import InputError
+from escsim.executors import Executor
 from escsim.results import write_table
 from escsim.scenario.schema import Scenario
 from escsim.sweep.plan import SweepPlan
@@ -44,7 +45,7 @@ def check_tail_request(scenario: Scenario, rung: int | None) -> int:
 
 
 def tail_report(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int,
-                effort: int, executor: Any = None, plain_reached: int | None = None,
+                effort: int, executor: Executor | None = None, plain_reached: int | None = None,
                 plain_runs: int | None = None, progress: Any = None
                 ) -> tuple[dict[str, Any], str]:
     """Run the splitting estimate and report it beside the plain estimate.
@@ -100,7 +101,7 @@ SWEEP_TAIL_COLUMNS = ("point", "scenario", "start_date", "horizon_days", "rung",
 
 
 def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], root_seed: int,
-               repetitions: int, effort: int, executor: Any = None,
+               repetitions: int, effort: int, executor: Executor | None = None,
                progress: Any = None) -> pd.DataFrame:
     """The splitting estimate of a rare rung at every point of a finished sweep, beside the
     point's plain estimate, written to ``tail.csv`` in the sweep folder.

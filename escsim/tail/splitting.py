@@ -45,6 +45,7 @@ import numpy as np
 from scipy import stats
 
 from escsim.errors import InputError
+from escsim.executors import Executor
 from escsim.scenario.schema import Scenario
 from escsim.tail.history import Recipe, continue_history
 from escsim.tail.levels import LevelPlan, plan_levels
@@ -236,7 +237,7 @@ class TailEstimate:
 
 def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
                   effort: int | tuple[int, ...] = 500, levels: tuple[int, ...] | None = None,
-                  executor: Any = None, confidence: float = 0.95, point: int = 0,
+                  executor: Executor | None = None, confidence: float = 0.95, point: int = 0,
                   progress: Callable[[int], None] | None = None) -> TailEstimate:
     """Estimate P(rung ``rung`` reached within the horizon) by fixed-effort splitting.
 
@@ -272,7 +273,7 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
                          expected=f"a whole number of 1 or more, or {len(plan.levels)} of them "
                                   f"(one per level {', '.join(map(str, plan.levels))})")
     if executor is None:
-        from escsim.sweep.executors import SerialExecutor
+        from escsim.executors import SerialExecutor
 
         executor = SerialExecutor()
     tasks = [RepetitionTask(scenario, plan, root_seed, r, per_level, point)

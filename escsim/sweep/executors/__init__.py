@@ -1,35 +1,14 @@
-"""Executors: where chunks of work run. Each one imports only :mod:`.base`.
+"""Moved to :mod:`escsim.executors` (a base service every layer may use); these names stay so
+code written against ``escsim.sweep.executors`` keeps working."""
 
-* :class:`SerialExecutor`: in-process; the default inside notebooks.
-* :class:`ProcessExecutor`: a local process pool; the default on the command line.
-* :class:`~escsim.sweep.executors.dask.DaskExecutor`: a Dask distributed cluster
-  (``pip install escsim[dask]``), or a local Dask cluster when no scheduler address is given.
-
-All are context managers: ``with make_executor("process") as ex: ...`` closes the pool.
-"""
-
-from __future__ import annotations
-
-from escsim.sweep.executors.base import Executor, available_cores
-from escsim.sweep.executors.process import ProcessExecutor
-from escsim.sweep.executors.serial import SerialExecutor
-
-EXECUTORS = ("serial", "process", "dask")
+from escsim.executors import (
+    EXECUTORS,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    available_cores,
+    make_executor,
+)
 
 __all__ = ["EXECUTORS", "Executor", "ProcessExecutor", "SerialExecutor", "available_cores",
            "make_executor"]
-
-
-def make_executor(kind: str = "process", workers: int | None = None,
-                  scheduler: str | None = None) -> Executor:
-    """An executor by name: ``serial``, ``process`` or ``dask`` (``scheduler``: the address of
-    a running Dask scheduler; without one Dask starts a local cluster)."""
-    if kind == "serial" or (kind == "process" and workers == 1):
-        return SerialExecutor()
-    if kind == "process":
-        return ProcessExecutor(workers)
-    if kind == "dask":
-        from escsim.sweep.executors.dask import DaskExecutor  # optional dependency
-
-        return DaskExecutor(workers=workers, scheduler=scheduler)
-    raise ValueError(f"unknown executor {kind!r}; expected serial, process or dask")

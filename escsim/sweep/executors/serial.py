@@ -1,19 +1,5 @@
-"""The serial executor: chunks one after another in this process (the notebook default)."""
+"""Moved to :mod:`escsim.executors.serial`."""
 
-from __future__ import annotations
+from escsim.executors.serial import SerialExecutor
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
-
-from escsim.sweep.executors.base import Executor
-
-
-class SerialExecutor(Executor):
-    """Run chunks one after another in this process."""
-
-    name = "serial"
-    workers = 1
-
-    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        for item in items:
-            yield fn(item)
+__all__ = ["SerialExecutor"]

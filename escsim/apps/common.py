@@ -1,0 +1,214 @@
+"""What every application shares: its result, how it talks while it works, where it writes, and
+where its chunks run.
+
+An application is a plain function with the arguments of its command. It returns an
+:class:`AppResult` (the folder, its tables as DataFrames, the lines the command prints and the
+JSON summary of ``--json``) and talks while it works only through a :class:`Feedback`: silent by
+default (a notebook), progress bars and notes on stderr on the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from escsim.errors import InputError
+from escsim.executors import Executor, available_cores, make_executor
+
+
+class UsageError(ValueError):
+    """Arguments that do not go together (the command line shows its usage with it)."""
+
+
+class Bar(Protocol):
+    """A progress display: ``bar(done, total)``; ``add(n, total)`` for callers that count."""
+
+    def __call__(self, done: int, total: int) -> None: ...
+
+    def add(self, n: int, total: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _NoBar:
+    def __call__(self, done: int, total: int) -> None:
+        return None
+
+    def add(self, n: int, total: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class Feedback:
+    """How an application talks while it works. The base class says nothing (a notebook); the
+    command line's subclass draws progress bars and prints notes on stderr."""
+
+    @property
+    def verbose(self) -> bool:
+        """Whether the reader asked for every step (``-v``)."""
+        return False
+
+    def note(self, text: str) -> None:
+        """A line for the reader while the work goes on (stderr on the command line)."""
+
+    def detail(self, text: str) -> None:
+        """A line only for ``-v``."""
+
+    def writing(self, folder: Path) -> None:
+        """The folder the work goes into, once chosen (where an interrupted run resumes)."""
+
+    def bar(self, label: str, unit: str = "runs") -> Bar:
+        """A progress display for one stage of work."""
+        return _NoBar()
+
+    @contextmanager
+    def progress(self, label: str, unit: str = "runs") -> Iterator[Bar]:
+        """:meth:`bar` as a context manager that closes it."""
+        shown = self.bar(label, unit)
+        try:
+            yield shown
+        finally:
+            shown.close()
+
+    @contextmanager
+    def counted(self, label: str, length: int, eta: bool = True
+                ) -> Iterator[Callable[[int], None]]:
+        """A progress display fed increments: ``update(n)`` after ``n`` more of ``length``."""
+        yield lambda n: None
+
+    @contextmanager
+    def stages(self) -> Iterator[Callable[[str, int, int], None]]:
+        """A callback ``(stage label, done, total)`` for work done in named stages."""
+        yield lambda label, done, total: None
+
+
+SILENT = Feedback()
+
+
+@dataclass
+class AppResult:
+    """What an application made: the folder, what the command prints, its tables.
+
+    Attributes:
+        folder: the result folder written (None for what writes none).
+        lines: the lines the command prints on stdout.
+        json: the command's ``--json`` summary.
+        value: the application's own result object (a Backtest, a StudyReport, ...), if any.
+    """
+
+    folder: Path | None
+    lines: list[str] = field(default_factory=list)
+    json: dict[str, Any] | list[Any] = field(default_factory=dict)
+    value: Any = field(default=None, repr=False)
+
+    @property
+    def tables(self) -> dict[str, Any]:
+        """Every table of the folder as a DataFrame, by file stem (read when first asked for:
+        the command line never pays for it)."""
+        if self.folder is None:
+            return {}
+        if "_tables" not in self.__dict__:
+            from escsim.results.read import read_run
+
+            self.__dict__["_tables"] = read_run(self.folder).tables
+        tables: dict[str, Any] = self.__dict__["_tables"]
+        return tables
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+#: Most local worker processes per available core (each is a whole Python process).
+MAX_JOBS_PER_CORE = 8
+
+
+def open_executor(executor: str | Executor = "process", jobs: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """The executor of ``--executor/--jobs/--scheduler`` (a context manager), checked; an
+    :class:`~escsim.executors.Executor` passed in is used as it is."""
+    if isinstance(executor, Executor):
+        return executor
+    if scheduler and executor != "dask":
+        raise InputError("--scheduler needs --executor dask", key="--scheduler",
+                         value=scheduler, expected="--executor dask --scheduler ADDRESS")
+    if executor == "process" and jobs is None:
+        jobs = available_cores()
+    local = executor == "process" or (executor == "dask" and not scheduler)
+    most = MAX_JOBS_PER_CORE * available_cores()
+    if local and jobs is not None and jobs > most:
+        raise InputError("more local workers than this machine can run", key="--jobs",
+                         value=jobs, expected=f"at most {most} ({MAX_JOBS_PER_CORE} per core "
+                                              f"of the {available_cores()} available)")
+    return make_executor(executor, jobs, scheduler)
+
+
+def output_folder(out: Path | None, default: str, force: bool = False, resume: bool = False,
+                  feedback: Feedback = SILENT) -> Path:
+    """``out``, else ``results/<default>``. A default folder that exists already is neither
+    written over nor refused: the next free name (``NAME-2``, ``NAME-3``, ...) is used, and said,
+    so re-running a command works; ``force`` replaces it, ``resume`` finishes it, and a given
+    ``out`` is checked as given (:func:`check_out`)."""
+    target = Path("results") / default if out is None else Path(out)
+    if out is None and not (force or resume) and target.exists():
+        taken = target
+        target = next(taken.with_name(f"{taken.name}-{i}") for i in range(2, 10_000)
+                      if not taken.with_name(f"{taken.name}-{i}").exists())
+        feedback.note(f"note: {taken} exists (--force replaces it, --out chooses another); "
+                      f"writing {target}")
+    feedback.writing(target)
+    return target
+
+
+def check_out(target: Path, force: bool, resume: bool = False) -> None:
+    """Before any work: refuse to write over an existing result unless ``force`` (or
+    ``resume``), and make sure the folder can be created and written."""
+    from escsim.results import check_writable
+
+    if target.exists() and not (force or resume):
+        if (target / "manifest.json").is_file():  # a streamed run or sweep: it may resume
+            raise InputError("output folder exists; use --force to replace it, --resume to "
+                             "finish an interrupted run, or --out to choose another",
+                             file=str(target))
+        raise InputError("output folder exists; use --force to replace it or --out to choose "
+                         "another", file=str(target))
+    check_writable(target)
+
+
+def with_horizon(overrides: tuple[str, ...] | list[str], horizon: float | None) -> list[str]:
+    """The ``--set`` overrides with ``--horizon`` as one more."""
+    return [*overrides, *([f"scenario.horizon_days={horizon}"] if horizon is not None else [])]
+
+
+def load(ref: str, overrides: tuple[str, ...] | list[str] = (),
+         horizon: float | None = None) -> Any:
+    """A scenario named on the command line, with ``--set`` and ``--horizon`` applied."""
+    from escsim.scenario import load_scenario
+
+    return load_scenario(ref, with_horizon(overrides, horizon))
+
+
+def shown_path(path: Path) -> str:
+    """A path as result folders record it (relative where it can be)."""
+    from escsim.results.provenance import display_path
+
+    return display_path(Path(path).resolve())
+
+
+def command_line() -> str:
+    """The running command, as manifests record it."""
+    from escsim.results.provenance import command_line as recorded
+
+    return recorded()
+
+
+def write_report_if(folder: Path, report: bool) -> None:
+    """``report.html`` unless ``--no-report``."""
+    if report:
+        from escsim.results.report import write_report
+
+        write_report(folder)

@@ -1,0 +1,71 @@
+"""Study folders (``escsim study``): every doctrine in every state of the world, paired, ranked
+by regret (the work is :mod:`escsim.study`); optionally the doctrine search and the rare rung."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from escsim.apps.common import (
+    SILENT,
+    AppResult,
+    Feedback,
+    open_executor,
+    output_folder,
+    write_report_if,
+)
+from escsim.apps.tail import NO_TAIL, TailRequest, add_to_sweep, check_tail
+from escsim.executors import Executor
+
+
+def study(study_file: str | Path, executor: str | Executor = "process", jobs: int | None = None,
+          scheduler: str | None = None, chunk_runs: int | None = None, runs: int | None = None,
+          out: Path | None = None, resume: bool = False, force: bool = False,
+          plots: bool = True, search: bool = False, report: bool = True,
+          tail: TailRequest = NO_TAIL, feedback: Feedback = SILENT) -> AppResult:
+    """Run every doctrine of a study file in every state of the world, paired, and rank them
+    (``escsim study``; the arguments are its options). ``value`` is the
+    :class:`~escsim.study.run.StudyReport`."""
+    from escsim.study import load_study, run_study
+
+    spec = load_study(study_file)
+    if runs is not None:
+        spec = replace(spec, runs=runs)
+    target = output_folder(out, f"study-{spec.name}", force, resume, feedback)
+    plan = None
+    if tail.wanted:
+        from escsim.study.plan import plan_study
+
+        plan = plan_study(spec).sweep
+        tail_rungs = check_tail(plan.scenarios, tail)
+    lines: list[str] = []
+    with open_executor(executor, jobs, scheduler) as ex:
+        with feedback.progress(f"study {spec.name}") as bar:
+            done = run_study(spec, target, executor=ex, resume=resume, force=force,
+                             chunk_runs=chunk_runs, plots=plots, progress=bar)
+        if plan is not None:  # the rare rung by splitting, per doctrine x state
+            add_to_sweep(target, plan, tail_rungs, spec.seed, tail, ex,
+                         f"{plan.n_points} doctrine x state points: rare rung by splitting",
+                         feedback)
+            lines.append(f"tail: {target / 'tail.csv'}")
+        if search:
+            from escsim.study.search import search_doctrines, write_search
+
+            found = search_doctrines(spec, executor=ex)
+            front = write_search(found, target, plots=plots)
+            lines.append(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
+                         f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
+    write_report_if(target, report)
+    summary = done.summary_lines()
+    lines += ["", *summary, f"results: {target}"]
+    data = {"results": str(target), "most_robust": done.most_robust,
+            "ranking": done.ranking.to_dict(orient="records"), "summary": summary}
+    return AppResult(target, lines, data, value=done)
+
+
+def redraw(folder: Path) -> list[Path]:
+    """The study's own figures (its runs are a sweep's: ``escsim plot`` draws them too)."""
+    from escsim.plotting.study import plot_study_folder
+    from escsim.results import read_json
+
+    return plot_study_folder(folder, str(read_json(folder / "study.json")["rank_by"]))
