@@ -154,3 +154,18 @@ def test_pit_histogram_and_count_scores() -> None:
                         "in90"}
     assert row["mean"] == 4.5 and row["in90"] == 1.0 and row["in50"] == 1.0
     assert 0.3 <= row["pit"] <= 0.4
+
+
+def test_skill_interval_of_a_constant_ratio_and_of_noise() -> None:
+    from escsim.forecast.scores import skill_interval
+
+    ref = np.random.default_rng(1).gamma(2.0, 2.0, size=40)
+    low, high = skill_interval(0.5 * ref, ref, np.random.default_rng(0))
+    assert low == pytest.approx(0.5) and high == pytest.approx(0.5)
+    # equal forecasters up to noise: the interval holds 0 and is reproducible
+    rng = np.random.default_rng(2)
+    a, b = rng.gamma(2.0, 2.0, size=60), rng.gamma(2.0, 2.0, size=60)
+    low, high = skill_interval(a, b, np.random.default_rng(3))
+    assert low < skill_score(a, b) < high and low < 0 < high
+    assert (low, high) == skill_interval(a, b, np.random.default_rng(3))
+    assert all(np.isnan(skill_interval([1.0, 2.0], [0.0, 0.0], np.random.default_rng(0))))

@@ -68,6 +68,7 @@ from escsim.forecast.scores import (
     pit_histogram,
     probability_from_samples,
     randomised_pit,
+    skill_interval,
     skill_score,
 )
 from escsim.forecast.summaries import RECORD_PERIODS, STATISTICS, Summaries, summarise
@@ -80,5 +81,6 @@ __all__ = [
     "crps_samples", "daily_series", "default_benchmarks", "evaluate", "event_table",
     "events_from_record", "fit_hawkes", "fit_negbin", "forecast_seed", "log_score",
     "month_starts", "pit_histogram", "probability_from_samples", "randomised_pit",
-    "record_series", "simulate_hawkes", "skill_score", "summarise", "window_truth",
+    "record_series", "simulate_hawkes", "skill_interval", "skill_score", "summarise",
+    "window_truth",
 ]

@@ -62,6 +62,7 @@ from escsim.forecast.scores import (
     count_scores,
     log_score,
     pit_histogram,
+    skill_interval,
     skill_score,
 )
 
@@ -189,27 +190,36 @@ class Evaluation:
                      forecast_mean=("mean", "mean")).reset_index()
 
     def skill(self, reference: str = "bootstrap",
-              by: Sequence[str] = ("set", "window_days", "country")) -> pd.DataFrame:
+              by: Sequence[str] = ("set", "window_days", "country"), level: float = 0.9,
+              block: int = 6, seed: int = 2024) -> pd.DataFrame:
         """CRPS skill of every forecaster against ``reference`` on the same forecasts:
-        ``1 - mean CRPS / mean CRPS of the reference``.
+        ``1 - mean CRPS / mean CRPS of the reference``, with a block-bootstrap interval over
+        the origins (:func:`~escsim.forecast.scores.skill_interval`).
 
         Args:
             reference: the reference forecaster's name.
             by: the columns to group by (``forecaster`` is added).
+            level: the interval's probability.
+            block: consecutive origins resampled together.
+            seed: the seed of the resampling.
 
         Returns:
             One row per group and forecaster: ``forecasts``, ``crps``, ``reference_crps``,
-            ``skill``.
+            ``skill``, ``skill_low``, ``skill_high``.
         """
         keys = ["set", "origin", "window_days", "country"]
         ref = self.counts[self.counts["forecaster"] == reference][[*keys, "crps"]]
         joined = self.counts.merge(ref, on=keys, suffixes=("", "_ref"))
         rows = []
         for group, part in joined.groupby([*by, "forecaster"], sort=True):
+            part = part.sort_values("origin", kind="stable")
+            low, high = skill_interval(part["crps"], part["crps_ref"],
+                                       np.random.default_rng(seed), level, block)
             rows.append({**dict(zip([*by, "forecaster"], group, strict=True)),
                          "forecasts": len(part), "crps": part["crps"].mean(),
                          "reference_crps": part["crps_ref"].mean(),
-                         "skill": skill_score(part["crps"], part["crps_ref"])})
+                         "skill": skill_score(part["crps"], part["crps_ref"]),
+                         "skill_low": low, "skill_high": high})
         return pd.DataFrame(rows)
 
     def event_summary(self, by: Sequence[str] = ("set", "window_days", "event", "forecaster")

@@ -43,7 +43,8 @@ import scoringrules as sr
 
 __all__ = [
     "brier_score", "central_interval", "count_scores", "covers", "crps_samples", "log_score",
-    "pit_histogram", "probability_from_samples", "randomised_pit", "skill_score",
+    "pit_histogram", "probability_from_samples", "randomised_pit", "skill_interval",
+    "skill_score",
 ]
 
 #: Levels of the central intervals scored (``in50``, ``in90``).
@@ -217,6 +218,46 @@ def skill_score(scores: Sequence[float] | np.ndarray,
         raise ValueError(f"scores and reference differ in shape: {a.shape} vs {b.shape}")
     ref = b.mean()
     return float("nan") if ref == 0 else float(1.0 - a.mean() / ref)
+
+
+def skill_interval(scores: Sequence[float] | np.ndarray,
+                   reference: Sequence[float] | np.ndarray, rng: np.random.Generator,
+                   level: float = 0.9, block: int = 6, resamples: int = 2000
+                   ) -> tuple[float, float]:
+    """A bootstrap interval of :func:`skill_score` over forecasts in time order.
+
+    Forecasts from consecutive origins are not independent (their windows overlap, and a
+    regime lasts months), so the pairs (score, reference score) are resampled in blocks of
+    ``block`` consecutive forecasts (the circular moving-block bootstrap), and the interval is
+    the percentile interval of the resampled skills.
+
+    Args:
+        scores: the forecaster's scores, in the order of their origins.
+        reference: the reference's scores on the same forecasts, in the same order.
+        rng: the generator of the resampling.
+        level: the interval's probability.
+        block: consecutive forecasts resampled together (6: half a year of month starts).
+        resamples: bootstrap resamples.
+
+    Returns:
+        ``(low, high)``; ``nan`` where the reference scores 0 in too many resamples.
+    """
+    a = np.asarray(scores, dtype=float)
+    b = np.asarray(reference, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError("scores and reference must be non-empty 1-d arrays of one length")
+    n = a.size
+    length = max(1, min(block, n))
+    k = -(-n // length)
+    starts = rng.integers(0, n, size=(resamples, k))
+    idx = ((starts[:, :, None] + np.arange(length)) % n).reshape(resamples, -1)[:, :n]
+    ref = b[idx].mean(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skill = np.where(ref > 0, 1.0 - a[idx].mean(axis=1) / ref, np.nan)
+    if np.isnan(skill).mean() > 1.0 - level:
+        return float("nan"), float("nan")
+    q = np.nanquantile(skill, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+    return float(q[0]), float(q[1])
 
 
 def pit_histogram(pit: Sequence[float] | np.ndarray, bins: int = 10) -> pd.DataFrame:
