@@ -116,6 +116,8 @@ def test_bad_origins_and_options(series: DailySeries) -> None:
         evaluate([Zeros()], origins=["2019-10-01"], after_seed=False, series=series)
     with pytest.raises(InputError, match="after-seed information"):
         evaluate([Zeros()], after_seed_information="hindsight", series=series)
+    with pytest.raises(InputError, match="on or before the seed"):
+        evaluate([Zeros()], origins=[], after_seed=["2024-11-01"], series=series)
     with pytest.raises(InputError, match="share a name"):
         evaluate([Zeros(), Zeros()], series=series)
 

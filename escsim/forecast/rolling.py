@@ -330,6 +330,10 @@ def evaluate(forecasters: Iterable[Forecaster] | None = None, record: Record | N
         later = []
     else:
         later = [_as_date(o) for o in after_seed]
+    early = [o for o in later if o <= SEED_DATE]
+    if early:
+        raise InputError("an after-seed origin on or before the seed's date", key="after_seed",
+                         value=str(early[0]), expected=f"after {SEED_DATE}")
     plan: list[tuple[str, dt.date, dt.date]] = [
         ("rolling", o, o - dt.timedelta(days=1)) for o in rolling]
     plan += [("after_seed", o, SEED_DATE if after_seed_information == "seed"
