@@ -8,6 +8,8 @@ Drawn from the tables of :func:`escsim.read_record` (``events``) and
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -16,7 +18,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from escsim.plotting.style import (
-    NOTE_PT,
     OKABE_ITO,
     TICK_PT,
     footnote,
@@ -36,7 +37,7 @@ EVENT_MARKS = {
     ("strike_on_iran", None): ("Strike on Iranian territory", "X", "#009E73"),
 }
 #: Announcements drawn as vertical lines: subkind -> (label, colour, line style).
-REGIME_LINES = {
+REGIME_LINES: dict[str, tuple[str, str, Literal["-", "--", ":"]]] = {
     "pause_start": ("Pause announced", "#009E73", "-"),
     "pause_end": ("Pause declared over", "#D55E00", "--"),
     "truce_start": ("Gaza truce / ceasefire", "0.45", ":"),

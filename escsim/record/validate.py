@@ -73,13 +73,15 @@ class _Checker:
             if not row[col]:
                 self.add(table, line, col, "", "a value (the column is required)")
         if row["id"] and not re.match(ID_PATTERN, row["id"]):
-            self.add(table, line, "id", row["id"], "R-YYYYMMDD-SLUG (upper-case letters, digits, -)")
+            self.add(table, line, "id", row["id"],
+                     "R-YYYYMMDD-SLUG (upper-case letters, digits, -)")
         day = _date(row["date"]) if row["date"] else None
         if row["date"] and day is None:
             self.add(table, line, "date", row["date"], "a date YYYY-MM-DD")
         if day is not None:
             if not FIRST_DATE <= day <= LAST_DATE:
-                self.add(table, line, "date", row["date"], f"a date from {FIRST_DATE} to {LAST_DATE}")
+                self.add(table, line, "date", row["date"],
+                         f"a date from {FIRST_DATE} to {LAST_DATE}")
             if row["id"] and re.match(ID_PATTERN, row["id"]) and row["id"][2:10] != f"{day:%Y%m%d}":
                 self.add(table, line, "id", row["id"], f"an id starting R-{day:%Y%m%d}- (its date)")
             if day > SEED_DATE and POST_SEED_MARK not in table.path.name:
@@ -142,7 +144,8 @@ class _Checker:
         if row["event_id"] and row["event_id"] not in events:
             self.add(table, line, "event_id", row["event_id"], "the id of an event of the record")
         if row["confidence"] and row["confidence"] not in CONFIDENCES:
-            self.add(table, line, "confidence", row["confidence"], "one of " + ", ".join(CONFIDENCES))
+            self.add(table, line, "confidence", row["confidence"],
+                     "one of " + ", ".join(CONFIDENCES))
         if row["report_date"] and _date(row["report_date"]) is None:
             self.add(table, line, "report_date", row["report_date"], "a date YYYY-MM-DD or empty")
         if row["url"] and (" " in row["url"] or "." not in row["url"]):
