@@ -136,6 +136,13 @@ LABELS: dict[str, Label] = {
 
 #: What the columns that are not counts hold (name -> (unit, definition)).
 PLACE_COLUMNS: dict[str, tuple[str, str]] = {
+    "definition": ("text", "How the observation is computed from the documented record "
+                           "(seeds/record/observations.toml): exact, floor, official or "
+                           "dated_to_official, and which rows count."),
+    "dated": ("as the observation", "The record's own dated figure for the observation (the "
+                                    "floor of a tally)."),
+    "observation": ("id", "The observation (seeds/observations.csv) a record row stands behind."),
+    "event_id": ("id", "A row of the documented record (seeds/record/events-*.csv)."),
     "scenario": ("name", "The scenario's name (scenario.name)."),
     "param_hash": ("hash", "Short hash of the scenario's parameter values: rows with the same "
                            "hash ran the same parameters."),

@@ -26,10 +26,9 @@ backtest       backtest and eras folders (``escsim backtest [--eras]``)
 calibrate      calibration folder (``escsim calibrate [--eras]``)
 tail           the rare rung by splitting, beside a run, sweep or study (``--tail``)
 trace          trace folder (``escsim trace``)
+record         the documented record, listed, tabulated and drawn (``escsim record``)
 folders        any folder: redrawn (``escsim plot``) and reported (``escsim report``)
 =============  ==========================================================================
-
-(The event-level record, ``escsim record``, gets its module here beside them.)
 """
 
 from escsim.apps.backtest import backtest, backtest_eras
@@ -38,6 +37,7 @@ from escsim.apps.common import AppResult, Feedback, UsageError
 from escsim.apps.compare import compare
 from escsim.apps.discover import discover
 from escsim.apps.folders import redraw, report
+from escsim.apps.record import record
 from escsim.apps.run import run
 from escsim.apps.sensitivity import sensitivity
 from escsim.apps.study import study
@@ -46,5 +46,5 @@ from escsim.apps.tail import TailRequest
 from escsim.apps.trace import trace
 
 __all__ = ["AppResult", "Feedback", "TailRequest", "UsageError", "backtest", "backtest_eras",
-           "calibrate", "calibrate_eras", "compare", "discover", "redraw", "report", "run",
+           "calibrate", "calibrate_eras", "compare", "discover", "record", "redraw", "report", "run",
            "sensitivity", "study", "sweep", "trace"]

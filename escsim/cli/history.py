@@ -113,3 +113,41 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
     print_result(calibrate_app(scenario, priors, observations, particles, generations, seed,
                                overrides, check_runs, executor, jobs, scheduler, out, force,
                                not no_plots, eras, CliFeedback()))
+
+
+# ---------------------------------------------------------------------------------- record ---
+@click.command(cls=EscsimCommand)
+@click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", metavar="DATE", help="Last day (YYYY-MM-DD).")
+@click.option("--country", "countries", multiple=True, metavar="C",
+              help="iraq, syria, jordan, iran, israel, qatar, ... (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="K",
+              help="militia_attack, us_strike, iran_attack, strike_on_iran, announcement, tally.")
+@click.option("--group", metavar="TEXT", help="Rows whose actor or target names TEXT.")
+@click.option("--as-of", metavar="DATE", help="Only what had happened by DATE.")
+@click.option("--monthly", is_flag=True, help="Attacks on US forces per month by country.")
+@click.option("--around-rounds", "rounds_days", type=click.IntRange(1, 365), metavar="DAYS",
+              help="Attacks in the DAYS before and after each US round.")
+@click.option("--tallies", is_flag=True, help="Each tally beside the dated count of its window.")
+@click.option("--limit", default=40, show_default=True, type=click.IntRange(0, None),
+              help="Rows listed (0: all).")
+@click.option("--plot", is_flag=True,
+              help="Write the tables and the figure [default output: results/record].")
+@out_options("results/record")
+@click.option("--record", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Another record folder [default: the bundled seeds/record].")
+def record(start: str | None, end: str | None, countries: tuple[str, ...],
+           kinds: tuple[str, ...], group: str | None, as_of: str | None, monthly: bool,
+           rounds_days: int | None, tallies: bool, limit: int, plot: bool, out: Path | None,
+           force: bool, no_plots: bool, folder: Path | None) -> None:
+    """The documented record, 2019-2025: list and filter its events, print monthly series, and
+    with --plot or --out write its tables and figure (attacks on US forces per month by
+    country, US rounds, pauses and Iran's actions marked, tallies beside the dated counts).
+
+    Every row names the reports behind it (sources.csv); see docs/explanation/record.md.
+    """
+    from escsim.apps.record import record as record_app
+
+    print_result(record_app(start, end, countries, kinds, group, as_of, monthly, rounds_days,
+                            tallies, limit or None, plot, out, force, folder,
+                            figure=not no_plots, feedback=CliFeedback()))

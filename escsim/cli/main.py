@@ -276,11 +276,11 @@ def report(folder: Path) -> None:
 
 
 # ------------------------------------------- commands of their own modules: sweeps, backtest ---
-from escsim.cli.history import backtest, calibrate  # noqa: E402
+from escsim.cli.history import backtest, calibrate, record  # noqa: E402
 from escsim.cli.study import study  # noqa: E402
 from escsim.cli.sweep import discover, plot, sensitivity, sweep  # noqa: E402
 
-for _own in (sweep, sensitivity, plot, discover, backtest, calibrate, study):
+for _own in (sweep, sensitivity, plot, discover, backtest, calibrate, study, record):
     main.add_command(_own)
 for _command in main.commands.values():  # -q, -v and --json on every command
     add_output_options(_command)

@@ -209,6 +209,7 @@ class Comparison:
             "inside_90": self.inside_90 if self.covered else None,
             "crps": _finite(self.crps), "crps_ratio": _finite(self.crps_ratio),
             "verdict": self.verdict(), "facts": ";".join(obs.facts), "note": obs.note,
+            "definition": obs.definition, "dated": obs.dated,
         }
 
 
@@ -588,17 +589,46 @@ def report_markdown(bt: Backtest, figures: dict[str, Path] | None = None,
         lines += ["## Plots", ""]
         for name, path in figures.items():
             lines += [f"![{name}](plots/{path.name})", "", captions.get(name, ""), ""]
+    lines += _record_section(bt)
     lines += ["## What this backtest can and cannot show", "", LIMITS, ""]
     lines += ["## Files", "",
               "- `comparison.csv`: one row per observation (quantiles, percentile, intervals, "
               "CRPS, verdict)",
               "- `simulated.csv`: the simulated value of each observation, one row per run",
               "- `bands.csv`: daily quantiles of the cumulative series (the plots' data)",
+              "- `record_rows.csv`: the rows of the documented record (seeds/record) behind each "
+              "observation",
               "- `simulation/`: the runs themselves (`runs.csv`, `daily.csv`, `summary.json`)",
               ""]
     if command:
         lines += ["## Reproduce", "", "```", command, "```", ""]
     return "\n".join(lines)
+
+
+def _record_rows(bt: Backtest) -> pd.DataFrame:
+    """The record rows behind the observations this backtest scored."""
+    from escsim.record.derive import rows_behind
+
+    return rows_behind([c.observation.id for c in bt.comparisons if c.covered])
+
+
+def _record_section(bt: Backtest, shown: int = 4) -> list[str]:
+    """report.md: how each observation was computed from the record, and its first rows."""
+    rows = _record_rows(bt).groupby("observation")["event_id"].apply(list)
+    lines = ["## The record behind each observation", "",
+             "Each observation is computed from the documented record (seeds/record, "
+             "docs/explanation/record.md) by its definition; `record_rows.csv` lists every row.",
+             ""]
+    for c in bt.comparisons:
+        obs = c.observation
+        if not c.covered or not obs.definition:
+            continue
+        ids = rows.get(obs.id, [])
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        listed = ", ".join(ids[:shown]) + more if ids else "no rows (the record has none)"
+        lines.append(f"- **{obs.id}** = {obs.describe_value()} (dated in the record: "
+                     f"{obs.dated or '-'}); {obs.definition}. Rows: {listed}.")
+    return [*lines, ""]
 
 
 def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = True,
@@ -619,6 +649,7 @@ def write_backtest(bt: Backtest, out: Path, force: bool = False, plots: bool = T
         simulated.to_csv(tmp / "simulated.csv", index=False)
         bands = bt.bands()
         bands.to_csv(tmp / "bands.csv", index=False)
+        _record_rows(bt).to_csv(tmp / "record_rows.csv", index=False)
         write_json(tmp / "summary.json", bt.summary())
         write_folder_manifest(tmp, "backtest", [bt.scenario], bt.simulation.root_seed)
         write_simulation(bt.simulation, tmp / "simulation", plots=False)

@@ -381,3 +381,25 @@ def tallies_beside_dated(record: Record,
                      "gap": int(t.count) - dated})
     columns = ["id", "actor", "country", "window_start", "date", "tally", "dated", "gap"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def rows_behind(observation_ids: list[str], record: Record | None = None,
+                links_path: Path | None = None) -> pd.DataFrame:
+    """The record rows behind each observation (``seeds/observation-rows.csv`` joined to the
+    record): columns ``observation``, ``event_id``, ``date``, ``kind``, ``subkind``,
+    ``country``, ``place``, ``count``; observations not derived from the record have none."""
+    import pandas as pd
+
+    from escsim.record import read_record
+    from escsim.record.load import default_record_dir
+
+    path = links_path or default_record_dir().parent / "observation-rows.csv"
+    columns = ["observation", "event_id", "date", "kind", "subkind", "country", "place", "count"]
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    links = pd.read_csv(path, dtype=str)
+    links = links[links["observation"].isin(observation_ids)]
+    events = (record or read_record()).events.rename(columns={"id": "event_id"})
+    joined = links.merge(events, on="event_id", how="left")
+    joined["date"] = joined["date"].dt.strftime("%Y-%m-%d")
+    return joined[columns].reset_index(drop=True)

@@ -88,7 +88,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          report_tables=("posterior_summary", "check/scores")),
     Kind("trace", "escsim trace", "trace", tables=("trace.csv",),
          recognised_by=_trace_files),
-    # the event-level record (escsim record) takes its row here when it writes folders
+    Kind("record", "escsim record --out DIR", "record",
+         tables=("events.csv", "sources.csv", "monthly.csv", "tallies.csv"),
+         report_tables=("tallies",)),
 )}
 
 #: What ``report.html`` shows of a folder whose kind is not known (every table it may show).
