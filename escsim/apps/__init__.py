@@ -46,5 +46,5 @@ from escsim.apps.tail import TailRequest
 from escsim.apps.trace import trace
 
 __all__ = ["AppResult", "Feedback", "TailRequest", "UsageError", "backtest", "backtest_eras",
-           "calibrate", "calibrate_eras", "compare", "discover", "record", "redraw", "report", "run",
-           "sensitivity", "study", "sweep", "trace"]
+           "calibrate", "calibrate_eras", "compare", "discover", "record", "redraw", "report",
+           "run", "sensitivity", "study", "sweep", "trace"]
