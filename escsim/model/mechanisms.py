@@ -188,7 +188,7 @@ class CoinFlipPause(PauseRule):
             p.pause_after_major_strike_prob
 
 
-# --- how a pause ends ------------------------------------------------------------------------------
+# --- how a pause ends ---------------------------------------------------------------------------
 class PauseEnd(Alternative):
     mechanism = "pause_end"
     #: The pause frays group by group (else it lasts an exponential time and ends whole).

@@ -679,9 +679,9 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
     if missing_kinds:
         fail("iran.iranians_killed_prob", f"target kinds missing: {', '.join(missing_kinds)}",
              sorted(killed), " | ".join(TARGET_KINDS))
-    for g in s.initial_state.returned_from_pause:
-        if g not in s.militias:
-            fail("initial_state.returned_from_pause", "unknown militia group", g,
+    for returned in s.initial_state.returned_from_pause:
+        if returned not in s.militias:
+            fail("initial_state.returned_from_pause", "unknown militia group", returned,
                  " | ".join(s.militias))
     for table in ("excitation_per_day", "capability_lost"):
         for g in getattr(s.initial_state, table):
