@@ -343,3 +343,38 @@ def test_the_2024_pause_holds_then_frays_at_a_low_tempo() -> None:
     assert stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue < ALPHA
     assert np.mean(np.array(in_syria) > 0) > 0.9
     assert np.mean(surge) < 0.05
+
+
+# --- the benchmark of issue 19 -------------------------------------------------------------------
+def _bench_outlook():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_outlook.py"
+    spec = importlib.util.spec_from_file_location("bench_outlook", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benchmark_measures_what_it_says_on_synthetic_series() -> None:
+    bench = _bench_outlook()
+    quiet = np.cumsum(np.r_[np.zeros(300), np.ones(65) * 0.5].round().astype(int))
+    surge = np.cumsum(np.r_[np.zeros(200), np.ones(165) * 2].astype(int))
+    assert not bench.surge_returned(quiet) and bench.surge_returned(surge)
+    rng = np.random.default_rng(1)
+    assert bench.kde_modes(rng.poisson(40, 3000)) == 1
+    assert bench.kde_modes(np.r_[rng.poisson(10, 1500), rng.poisson(400, 1500)]) == 2
+
+
+def test_the_outlook_no_longer_hangs_on_a_surge_on_a_random_clock() -> None:
+    """Issue 19's goal: under half of baseline-2024-11's US deaths come from runs where the whole
+    campaign returned at surge rates, and yearly attacks have one mode; under the 'lapses'
+    alternative (the reading before it) neither holds."""
+    bench = _bench_outlook()
+    now = bench.measure("baseline-2024-11", 1500, 5)
+    assert now["share_deaths_surge"] < bench.GOALS["share_deaths_surge"]
+    assert now["modes"] == 1
+    before = bench.measure("baseline-2024-11", 1500, 5, ["mechanisms.pause_end=lapses"])
+    assert before["share_deaths_surge"] > bench.GOALS["share_deaths_surge"]
+    assert before["modes"] == 2
