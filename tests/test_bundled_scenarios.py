@@ -22,7 +22,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "iran-israel-shock": ("events.iran_israel_exchange.",),
     "drawdown-2025": ("events.coalition_mission_end.",),
     "gaza-ceasefire": ("events.gaza_ceasefire.",),
-    "pause-holds": ("iran.pause_mean_days",),
+    "pause-holds": ("iran.pause_mean_days", "iran.pause_erosion_days", "iran.return_after_",
+                    "initial_state.returned_from_pause"),
     "hindsight-syria-troops": ("sites.syria.troops",),
 }
 REQUIRED = {BASELINE, *VARIANTS}
@@ -162,10 +163,14 @@ def test_gaza_ceasefire_switches_regime_for_the_rest_of_the_horizon(baseline):
     assert s.regimes["ceasefire"].rate_multiplier < s.regimes["gaza_war"].rate_multiplier
 
 
-def test_pause_holds_only_lengthens_pauses(baseline):
+def test_pause_holds_only_makes_pauses_hold(baseline):
     s = load_scenario("pause-holds")
     assert s.iran.pause_mean_days > baseline.iran.pause_mean_days
-    assert changed_keys("pause-holds") == {"iran.pause_mean_days"}
+    assert s.iran.pause_erosion_days > baseline.iran.pause_erosion_days
+    assert s.initial_state.returned_from_pause == ()
+    assert changed_keys("pause-holds") == {
+        "iran.pause_mean_days", "iran.pause_erosion_days", "iran.return_after_us_round_prob",
+        "iran.return_after_israeli_strike_prob", "initial_state.returned_from_pause"}
 
 
 #: Variants that may cite later facts: they say so in their names and descriptions.

@@ -41,6 +41,7 @@ respond_prob = {{ intercepted = 0.0, miss = 0.0, damage = 0.0, injuries = 0.0, f
 strike_iran_prob = 0.0
 [mechanisms]
 pause_rule = "coin_flip"
+pause_end = "lapses"
 [iran]
 pause_after_us_killed_prob = 0.0
 pause_after_major_strike_prob = 0.0

@@ -21,6 +21,7 @@ DOCTRINES = {"proportional": "baseline-2024-11", "restraint": "us-restraint",
 OUTCOMES = {
     "P(US killed)": lambda r: (r.us_killed > 0).mean(),
     "P(Iran direct attack)": lambda r: (r.iran_direct_attacks > 0).mean(),
+    "P(regional war)": lambda r: r.day_rung_8.notna().mean(),
     "mean attacks": lambda r: r.attacks.mean(),
 }
 

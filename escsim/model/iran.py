@@ -9,13 +9,21 @@ constant leak. Transitions:
   whether to order a pause, by the pause rule in force (``[mechanisms] pause_rule``): by default a
   decision on the context (a regional war under way, a US threat of a major package, Baghdad
   pressing), see :class:`~escsim.model.mechanisms.ContextPause`;
-* a pause lasts an exponential time with mean ``pause_mean_days``, then the posture reverts;
+* how a pause ends is a contested mechanism (``[mechanisms] pause_end``): by default it erodes
+  group by group -- a paused group returns to attacks on its own after an exponential time
+  (``pause_erosion_days``), after a US round on it or after an Israeli strike on Iran, and attacks
+  at the low tempo of a frayed pause (``frayed_rate_factor``) -- and Iran lifts it whole only when
+  it goes to war with the US directly; under ``lapses`` it lasts an exponential time with mean
+  ``pause_mean_days`` and then the posture reverts;
+* under the ``deterrence`` strike effect a major US round cuts every group's rate for
+  ``deterrence_days`` and may bring (or tighten) a pause;
 * a US round may kill Iranian personnel according to what it hits (who, not where): a
   leadership strike, an IRGC-linked facility, an ordinary militia site
   (``iranians_killed_prob``); Iran then answers with a direct ballistic-missile salvo on US forces
   with ``retaliate_senior_commander_prob`` or ``retaliate_personnel_prob``;
-* strikes on Iranian territory, by the US (``retaliate_territory_prob``) or by Israel
-  (``retaliate_israeli_strike_prob``), may be answered against US forces too.
+* strikes on Iranian territory by the US (``retaliate_territory_prob``) are answered against US
+  forces; Israeli strikes are answered against Israel (outside the model) unless a scenario sets
+  ``retaliate_israeli_strike_prob``.
 
 Every retaliation probability is multiplied by the escalation multiplier of any external shock
 (Iran's exposure) and by ``retaliation_factor_restraining`` while Iran restrains its partners.
@@ -43,6 +51,8 @@ class IranActor:
         self._pause_rule = world.mechanisms.pause_rule
         self._compliance = world.mechanisms.compliance
         self._partner_leaders = world.mechanisms.partner_leaders
+        self._erodes = world.mechanisms.pause_end.erodes
+        self._deters = world.mechanisms.strike_effect.deters
         self._casualties = world.mechanisms.iranian_casualties
         self.posture = self.p.initial_posture
         self._posture_before_pause = (self.posture if self.posture != "restraining"
@@ -55,25 +65,43 @@ class IranActor:
         #: that tells a pause's episodes from the next pause's.
         self.defecting: dict[str, int] = {}
         self._restraint_epoch = 0
+        #: Groups that have returned to attacks, at the frayed tempo, under the pause in force
+        #: ('erodes' pause end).
+        self.returned: set[str] = set()
+        #: Factor on every group's rate after a major US round ('deterrence' strike effect).
+        self.deterrence_factor = 1.0
+        self._deterrence_id = 0
         self.agenda = Agenda(world.env, "iran")
         #: Iran's decisions (pauses, defections, retaliation), and who it loses in US rounds.
         self._draws = world.draws("iran/decisions")
         self._loss_draws = world.draws("iran/losses")
+        #: When and whether paused groups return ('erodes' pause end): a stream of its own, so
+        #: the erosion of a pause leaves Iran's other decisions where they were.
+        self._erosion_draws = world.draws("iran/erosion")
         if self.posture == "restraining":
-            # a pause already in force at day 0: exponential lengths are memoryless, so its
-            # remaining length has the same distribution as a new pause's
-            self.agenda.schedule(self.p.pause_mean_days * self._draws.exponential(),
-                                 self._end_pause, self._pause_id)
+            if self._erodes:
+                already = world.scenario.initial_state.returned_from_pause
+                self.returned.update(already)
+                self._start_erosion(skip=already)
+            else:
+                # a pause already in force at day 0: exponential lengths are memoryless, so its
+                # remaining length has the same distribution as a new pause's
+                self.agenda.schedule(self.p.pause_mean_days * self._draws.exponential(),
+                                     self._end_pause, self._pause_id)
             self._start_defections()
 
     def militia_factor(self, group: Militia) -> float:
         """Factor on a group's rate under the current posture."""
+        deterred = self.deterrence_factor
         if self.posture == "restraining":
-            return self._compliance.factor(group.p.restraint_compliance,
-                                           group.name in self.defecting)
+            obeyed = self._compliance.factor(group.p.restraint_compliance,
+                                             group.name in self.defecting)
+            if group.name in self.returned:
+                return deterred * max(obeyed, self.p.frayed_rate_factor)
+            return deterred * obeyed
         if self.posture == "encouraging":
-            return self.p.encouraging_rate_multiplier
-        return 1.0
+            return deterred * self.p.encouraging_rate_multiplier
+        return deterred
 
     # --- posture ----------------------------------------------------------------------------------
     def set_posture(self, posture: str, why: str) -> None:
@@ -89,18 +117,92 @@ class IranActor:
         self.world.recorder.note(now, "iran", "posture", "militias", f"{posture} ({why})")
         self.posture = posture
         self.defecting.clear()
+        self.returned.clear()
         self._restraint_epoch += 1
         if posture == "restraining":
             self._start_defections()
+            if self._erodes:
+                self._start_erosion()
         self.world.militia_factors_changed()
 
     def order_pause(self, why: str) -> None:
         world = self.world
         world.recorder.count("restraint_orders", 1, world.env.now)
         self._pause_id += 1
+        if self._erodes:
+            if self.posture == "restraining":
+                self._tighten(why)
+            else:
+                self.set_posture("restraining", why)
+            return
         self.set_posture("restraining", why)
         length = self.p.pause_mean_days * self._draws.exponential()
         self.agenda.schedule(length, self._end_pause, self._pause_id)
+
+    def _tighten(self, why: str) -> None:
+        """A new pause order while one stands: every group that had returned stops again."""
+        self.world.recorder.note(self.world.env.now, "iran", "pause tightened", "militias", why)
+        self.defecting.clear()
+        self.returned.clear()
+        self._restraint_epoch += 1
+        self._start_defections()
+        self._start_erosion()
+        self.world.militia_factors_changed()
+
+    # --- erosion of a pause ('erodes' pause end) --------------------------------------------------
+    def _start_erosion(self, skip: tuple[str, ...] = ()) -> None:
+        """Each paused group returns on its own after an exponential time."""
+        epoch = self._restraint_epoch
+        for name in self.world.scenario.militias:
+            if name not in skip:
+                self.agenda.schedule(self.p.pause_erosion_days * self._erosion_draws.exponential(),
+                                     self._return, name, epoch, "the pause erodes")
+
+    def _return(self, name: str, epoch: int, why: str) -> None:
+        """A paused group returns to attacks, at the frayed tempo, for the rest of the pause."""
+        if epoch != self._restraint_epoch or name in self.returned:
+            return
+        world = self.world
+        self.returned.add(name)
+        world.recorder.extra["returns_from_pause"] += 1
+        world.recorder.note(world.env.now, name, "declares the pause over", "us", why)
+        world.militia_factors_changed()
+
+    def _fray(self, names: list[str], prob: float, why: str) -> None:
+        """After an event, each paused group of ``names`` returns with ``prob``."""
+        if not self._erodes or self.posture != "restraining" or prob <= 0.0:
+            return
+        for name in names:
+            if name not in self.returned and self._erosion_draws.bernoulli(prob):
+                self._return(name, self._restraint_epoch, why)
+
+    # --- deterrence ('deterrence' strike effect) --------------------------------------------------
+    def deterred(self) -> None:
+        """A major US round: the groups hold back for ``deterrence_days``, and Iran may order a
+        pause (or tighten a frayed one) to keep a US blow off itself."""
+        world = self.world
+        self._deterrence_id += 1
+        if self.p.deterrence_rate_cut > 0.0:
+            self.deterrence_factor = 1.0 - self.p.deterrence_rate_cut
+            self.agenda.schedule(self.p.deterrence_days, self._deterrence_ends,
+                                 self._deterrence_id)
+        world.recorder.note(world.env.now, "militias", "deterred", "us",
+                            f"rates x{self.deterrence_factor:g}")
+        if self._draws.bernoulli(self.p.deterrence_pause_prob):
+            if self.posture != "restraining":
+                self.order_pause("deterred by a major US round")
+                return
+            if self.returned:
+                self._pause_id += 1
+                world.recorder.count("restraint_orders", 1, world.env.now)
+                self._tighten("deterred by a major US round")
+                return
+        world.militia_factors_changed()
+
+    def _deterrence_ends(self, deterrence_id: int) -> None:
+        if deterrence_id == self._deterrence_id:
+            self.deterrence_factor = 1.0
+            self.world.militia_factors_changed()
 
     def _end_pause(self, pause_id: int) -> None:
         if pause_id == self._pause_id and self.posture == "restraining":
@@ -150,14 +252,16 @@ class IranActor:
     def groups_struck(self, names: list[str]) -> None:
         """A US round hit these groups: under a pause, each may defect at once (a local
         grievance), as the Syria groups did after the US strikes of 11 Nov 2024."""
-        if self.posture != "restraining" or not self._compliance.defects:
+        if self.posture != "restraining":
             return
         prob = self.p.defection_after_strike_prob
-        if prob <= 0.0:
+        if prob <= 0.0 or not self._compliance.defects:
+            self._fray(names, self.p.return_after_us_round_prob, "after a US strike")
             return
         for name in names:
             if self._draws.bernoulli(prob):
                 self._defect(name, self._restraint_epoch, chained=False)
+        self._fray(names, self.p.return_after_us_round_prob, "after a US strike")
 
     # --- the pause decision -----------------------------------------------------------------------
     def _context(self, us_killed: bool) -> PauseContext:
@@ -182,6 +286,8 @@ class IranActor:
         self._decide_pause(True, "after US deaths")
 
     def major_us_strike(self) -> None:
+        if self._deters:
+            self.deterred()
         if self.posture != "restraining":
             self._decide_pause(False, "after a major US strike package")
 
@@ -221,19 +327,29 @@ class IranActor:
     def territory_struck(self) -> None:
         self._consider_retaliation(self.p.retaliate_territory_prob, "territory struck")
 
-    def outside_strike(self, striker: str, why: str) -> None:
-        """An exogenous strike on Iranian territory (a dated event or a hazard)."""
+    def outside_strike(self, striker: str, why: str, us_joins_prob: float = 0.0) -> None:
+        """An exogenous strike on Iranian territory (a dated event or a hazard); an Israeli one
+        may be joined by the US (``us_joins_prob``)."""
         world = self.world
         now = world.env.now
         if striker == "us":
             world.recorder.count("us_strikes_on_iran", 1, now)
             world.recorder.note(now, "us", "strike on Iran", "iran", why)
             self.territory_struck()
-        else:
-            world.recorder.count("israeli_strikes_on_iran", 1, now)
-            world.recorder.note(now, "israel", "strike on Iran", "iran", why)
+            return
+        world.recorder.count("israeli_strikes_on_iran", 1, now)
+        world.recorder.note(now, "israel", "strike on Iran", "iran", why)
+        # whether the US joins: the timeline's stream, drawn only where a scenario states the
+        # chance, so other scenarios' draws stay where they were
+        if us_joins_prob > 0.0 and world.draws("timeline").bernoulli(us_joins_prob):
+            world.recorder.count("us_strikes_on_iran", 1, now)
+            world.recorder.note(now, "us", "strike on Iran", "iran", f"joins Israel ({why})")
+            self.territory_struck()
+        elif self.p.retaliate_israeli_strike_prob > 0.0:
             self._consider_retaliation(self.p.retaliate_israeli_strike_prob,
                                        "Israeli strike on Iran")
+        self._fray(list(world.militias), self.p.return_after_israeli_strike_prob,
+                   "after an Israeli strike on Iran")
 
     def _consider_retaliation(self, prob: float, why: str) -> None:
         world = self.world
@@ -244,6 +360,10 @@ class IranActor:
             delay = self.p.retaliation_delay_days * self._draws.exponential()
             world.recorder.note(world.env.now, "iran", "decides direct retaliation", "us", why)
             self.agenda.schedule(delay, self._direct_attack)
+            if self._erodes and self.p.lift_pause_on_direct_war and \
+                    self.posture == "restraining":
+                # the pause was ordered to keep a direct war with the US off Iran (PR-P1)
+                self.set_posture(self._posture_before_pause, "pause lifted: direct war with US")
 
     def _direct_attack(self) -> None:
         site = self.p.direct_attack_site

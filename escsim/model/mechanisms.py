@@ -8,10 +8,12 @@ of each, in ``scenarios/defaults.toml``, is the best-supported reading, and
 ``docs/explanation/model.md`` sets the alternatives side by side with what each implies for the
 US doctrines.
 
-Five mechanisms are contested:
+Six mechanisms are contested:
 
-* ``strike_effect``: what a US strike round does to the group it hits (revenge, denial, both);
+* ``strike_effect``: what a US strike round does to the group it hits (revenge, denial, both,
+  or deterrence by major rounds);
 * ``pause_rule``: when Iran orders its partners to pause;
+* ``pause_end``: how a pause ends (eroding group by group, or lifted whole on a random clock);
 * ``compliance``: how the groups obey a pause;
 * ``partner_leaders``: whether Iran avenges a partner's leader as it avenges its own officers;
 * ``iranian_casualties``: which US rounds can kill Iranian personnel.
@@ -50,6 +52,9 @@ class StrikeEffect(Alternative):
     excites: ClassVar[bool] = True
     #: A round destroys launch capacity (``capability_loss_per_target``).
     denies: ClassVar[bool] = True
+    #: A major round (a large package or a leadership strike) deters instead of provoking: every
+    #: group's rate is cut for a while and Iran may order or tighten a pause.
+    deters: ClassVar[bool] = False
 
 
 @register
@@ -90,6 +95,28 @@ class DenialAndBacklash(StrikeEffect):
 
     name = "denial_and_backlash"
     sources = ("PR-R1", "PR-B9")
+
+
+@register
+class Deterrence(StrikeEffect):
+    """Routine rounds provoke (as under ``backlash``), but a large or credible US blow -- a large
+    package or a leadership strike -- makes the groups hold back and pushes Iran to restrain them,
+    for a time: for ``iran.deterrence_days`` after the last major round every group's rate is cut
+    by ``iran.deterrence_rate_cut``, the major round itself brings no revenge, and Iran orders (or,
+    on a frayed pause, tightens) a pause with ``iran.deterrence_pause_prob``.
+
+    For: the Quds Force chief asked the groups to stop to keep a US blow off Iran (PR-P1), the US
+    had announced a large reply (PR-B9), and the 85-target package was followed by near silence
+    (PR-A1). Against: attacks went on after the killing of the Quds Force chief and after the
+    rounds of 2020-21 (E20-ATTACKS-AFTER, E21-BURST-AFTER-JUN27), and the pause of Feb 2024 had
+    begun, with Kataib Hezbollah's suspension (PR-A6), before the package fell. The sizes are
+    assumptions: no source measures how much of the quiet deterrence bought."""
+
+    name = "deterrence"
+    denies = False
+    deters = True
+    sources = ("PR-P1", "PR-B9", "PR-A1", "against: E20-ATTACKS-AFTER, E21-BURST-AFTER-JUN27, "
+               "PR-A6")
 
 
 # --- when Iran orders a pause ---------------------------------------------------------------------
@@ -159,6 +186,46 @@ class CoinFlipPause(PauseRule):
         p = iran.p  # type: ignore[attr-defined]
         return p.pause_after_us_killed_prob if context.us_killed else \
             p.pause_after_major_strike_prob
+
+
+# --- how a pause ends ---------------------------------------------------------------------------
+class PauseEnd(Alternative):
+    mechanism = "pause_end"
+    #: The pause frays group by group (else it lasts an exponential time and ends whole).
+    erodes: ClassVar[bool] = False
+
+
+@register
+class Erodes(PauseEnd):
+    """A pause frays on events and time, one group at a time: a paused group returns to attacks
+    on its own after an exponential time (``iran.pause_erosion_days``), after a US round on it
+    (``iran.return_after_us_round_prob``) or after an Israeli strike on Iran
+    (``iran.return_after_israeli_strike_prob``); a returned group attacks at the low tempo of a
+    frayed pause (``iran.frayed_rate_factor``) while Iran's pause still stands. The whole campaign
+    comes back at full rates only if Iran lifts the pause, which it does when it goes to war with
+    the US directly (``iran.lift_pause_on_direct_war``); a new pause order (after US deaths)
+    tightens it again. A Gaza ceasefire (a regime) lowers every rate under it.
+
+    In 2024 the pause ordered after Tower 22 held for months, frayed from July -- attacks came back
+    without casualties or damage, and Iraqi factions declared the truce over in August after a US
+    strike killed four Kataib Hezbollah members and amid the standoff over the killings in Beirut
+    and Tehran (PR-P6, PR-P5) -- and the attacks of the autumn stayed a handful (PR-P4; the rockets
+    at Shaddadi, S-STRIKES-2024-11-12), not a return to the surge. The default."""
+
+    name = "erodes"
+    erodes = True
+    sources = ("PR-P6", "PR-P5", "PR-P4", "PR-P2", "S-LULL-AFTER-FEB-2024")
+
+
+@register
+class Lapses(PauseEnd):
+    """A pause lasts an exponential time of mean ``iran.pause_mean_days`` and then ends whole:
+    every group returns at once to the rates of the regime (escsim's reading before issue 19). The
+    mean is a lower bound turned into a mean (the lull still held after nine months,
+    S-LULL-AFTER-FEB-2024); on no event, the campaign returns at surge rates on a random clock."""
+
+    name = "lapses"
+    sources = ("S-LULL-AFTER-FEB-2024",)
 
 
 # --- how groups obey a pause ----------------------------------------------------------------------
@@ -268,6 +335,7 @@ class InForce:
 
     strike_effect: StrikeEffect
     pause_rule: PauseRule
+    pause_end: PauseEnd
     compliance: Compliance
     partner_leaders: PartnerLeaders
     iranian_casualties: IranianCasualties

@@ -7,7 +7,8 @@ The group's attack intensity at time t is::
 
 * ``excitation`` jumps after each US strike round on the group (tit-for-tat) and decays
   exponentially (PR-R1: the effect of one event fades within 2-6 weeks); under the ``denial``
-  strike effect (escsim.model.mechanisms) it does not jump;
+  strike effect (escsim.model.mechanisms) it does not jump, under ``deterrence`` a major round
+  does not make it jump;
 * ``capability`` drops with every target struck (denial) and recovers exponentially; under the
   ``backlash`` strike effect it does not drop;
 * ``baghdad`` is ``1 - baghdad_influence x pressure(t)``: Baghdad's pressure jumps with US rounds
@@ -139,14 +140,15 @@ class Militia:
 
     # --- events from other actors ---------------------------------------------------------------
     def struck(self, targets: int, killed: int, leader_killed: bool, wake: bool = True,
-               age_days: float = 0.0) -> None:
+               age_days: float = 0.0, provokes: bool = True) -> None:
         """A US strike round hit the group: more anger and/or less capability, as the strike
         effect in force says. (``wake=False``: the caller wakes the group once it has made every
         change of the moment; ``age_days``: the round came that long before now, before the run
-        started, so its effects have decayed since.)"""
+        started, so its effects have decayed since; ``provokes=False``: a round that deters
+        rather than provokes, under the deterrence strike effect.)"""
         now = self._env.now
         p = self.p
-        if self._excites:
+        if self._excites and provokes:
             jump = (p.excitation_per_round + p.excitation_per_target * targets
                     + (p.excitation_leader_bonus if leader_killed else 0.0))
             self.excitation = self.excitation_at(now) + jump * _exp(-age_days

@@ -4,7 +4,9 @@ US strike rounds, outside strikes on Iran) and the state at day 0 that earlier e
 A ``us_strike`` event dated before the start is initial state: its excitation, lost capability
 and Baghdad pressure carry over to day 0, decayed by its age, and it counts for the US policy's
 spacing of rounds, but it is not counted among the run's strikes. A ``strike_on_iran`` event with
-``hazard_per_day`` recurs as a Poisson process between its date and ``until`` (or the horizon).
+``hazard_per_day`` recurs as a Poisson process between its date and ``until`` (or the horizon);
+a ``regime`` event with ``hazard_per_day`` starts once, after an exponential time from its date
+(a Gaza ceasefire as an uncertain prospect rather than a date).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ class Timeline:
             # whether a probabilistic event happens is drawn up front, in a fixed order
             if event.probability < 1.0 and not world.draws("timeline").bernoulli(event.probability):
                 continue
-            if event.hazard_per_day is not None:
+            if event.hazard_per_day is not None and event.kind == "regime":
+                self._schedule_once(day, name, event)
+            elif event.hazard_per_day is not None:
                 self._schedule_hazard(day, name, event)
             else:
                 self.agenda.schedule(day, self._start, name, event)
@@ -77,6 +81,17 @@ class Timeline:
             self.agenda.schedule(when - self.world.env.now, self._hazard_strike, when, name,
                                  event)
 
+    def _schedule_once(self, day: float, name: str, event: Event) -> None:
+        """A regime event with a hazard: it starts once, after an exponential time from ``day``
+        (the end of a war as a process a forecast can state), if that falls before the horizon;
+        the time is drawn whether or not it falls inside, so the draws stay in step."""
+        rate = event.hazard_per_day or 0.0
+        if rate <= 0.0:
+            return
+        when = day + self.world.draws("timeline").exponential() / rate
+        if when < self.world.scenario.scenario.horizon_days:
+            self.agenda.schedule(when, self._start, name, event)
+
     def _hazard_strike(self, when: float, name: str, event: Event) -> None:
         self._start(name, event)
         self._schedule_hazard(when, name, event)
@@ -104,7 +119,7 @@ class Timeline:
         elif event.kind == "us_strike":
             world.us.dated_round(event)
         elif event.kind == "strike_on_iran" and event.striker is not None:
-            world.iran.outside_strike(event.striker, name)
+            world.iran.outside_strike(event.striker, name, event.us_joins_prob or 0.0)
 
     def _set_regime(self, regime: str, why: str) -> None:
         self.regime = regime

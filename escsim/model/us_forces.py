@@ -257,6 +257,10 @@ class USForces:
         # targets (and documented dead) split as evenly as whole numbers allow; a group gets at
         # least one target
         base, extra = divmod(order.targets, len(groups))
+        major = order.leadership or order.targets >= self.policy.p.major_round_targets
+        # under deterrence a major round brings restraint, not revenge (a round from before the
+        # run is initial state: its excitation carries over as under backlash)
+        provokes = not (major and age_days == 0.0 and world.mechanisms.strike_effect.deters)
         if order.militia_killed is not None:
             dead_base, dead_extra = divmod(order.militia_killed, len(groups))
         for i, group in enumerate(groups):
@@ -267,7 +271,7 @@ class USForces:
                 killed = dead_base + (1 if i < dead_extra else 0)
             killed_total += killed
             group.struck(share, killed, leader_killed=order.leadership, wake=False,
-                         age_days=age_days)
+                         age_days=age_days, provokes=provokes)
         in_iraq = "iraq" in order.countries
         if age_days > 0.0:
             if in_iraq:
@@ -278,7 +282,6 @@ class USForces:
         rec.count("militia_killed", killed_total, now)
         if order.leadership:
             rec.count("leadership_strikes", 1, now)
-        major = order.leadership or order.targets >= self.policy.p.major_round_targets
         if major:
             rec.count("major_us_strikes", 1, now)
         if rec.tracing:

@@ -96,13 +96,16 @@ def bundled_scenarios() -> dict[str, Path]:
 #: states its era's situation and shares every behavioural parameter with the others).
 #: ``surge-2023`` is also the calibration window.
 HISTORY_SCENARIOS = ("era-2019-20", "era-2021", "surge-2023")
+#: Every bundled scenario of a past window: the eras, and ``pause-2024`` (the 2024 pause, checked
+#: against the record in the tests rather than by dated observations).
+PAST_SCENARIOS = (*HISTORY_SCENARIOS, "pause-2024")
 
 
 def outlook_scenarios() -> list[str]:
     """The bundled scenarios that look ahead from the seed's date (``escsim run --all``): every
-    bundled one but the history windows, whose start and horizon differ, so their probabilities
+    bundled one but the past windows, whose start and horizon differ, so their probabilities
     are not comparable number for number with the others'."""
-    return [n for n in bundled_scenarios() if n not in HISTORY_SCENARIOS]
+    return [n for n in bundled_scenarios() if n not in PAST_SCENARIOS]
 
 
 #: Environment variable: folders of a user's own scenarios (separated like PATH), whose files
@@ -682,9 +685,18 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
         for group_name in e.groups or ():
             if group_name not in s.militias:
                 fail(f"{k}.groups", "unknown militia group", group_name, " | ".join(s.militias))
-        if e.kind != "strike_on_iran" and e.hazard_per_day is not None:
-            fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event recurs as a hazard",
-                 e.hazard_per_day, "no hazard_per_day for kind " + repr(e.kind))
+        if e.kind not in ("strike_on_iran", "regime") and e.hazard_per_day is not None:
+            fail(f"{k}.hazard_per_day", "only a 'strike_on_iran' event (recurring) or a 'regime' "
+                 "event (once) comes as a hazard", e.hazard_per_day,
+                 "no hazard_per_day for kind " + repr(e.kind))
+        if e.kind == "regime" and e.hazard_per_day is not None and e.until is not None:
+            fail(f"{k}.until", "a regime that starts at a random time has no end date",
+                 str(e.until), "no until with hazard_per_day")
+        if e.us_joins_prob is not None and not (e.kind == "strike_on_iran"
+                                                and e.striker == "israel"):
+            fail(f"{k}.us_joins_prob", "only an Israeli strike on Iran can be joined by the US",
+                 e.us_joins_prob, "us_joins_prob only with kind 'strike_on_iran', striker "
+                 "'israel'")
         if e.until is not None and e.until < e.date:
             fail(f"{k}.until", "event ends before it starts", str(e.until),
                  f"a date on or after {e.date}")
@@ -697,6 +709,10 @@ def _cross_check(s: Scenario, prov_file: dict[str, str], main_file: str | None =
     if missing_kinds:
         fail("iran.iranians_killed_prob", f"target kinds missing: {', '.join(missing_kinds)}",
              sorted(killed), " | ".join(TARGET_KINDS))
+    for returned in s.initial_state.returned_from_pause:
+        if returned not in s.militias:
+            fail("initial_state.returned_from_pause", "unknown militia group", returned,
+                 " | ".join(s.militias))
     for table in ("excitation_per_day", "capability_lost"):
         for g in getattr(s.initial_state, table):
             if g not in s.militias:

@@ -29,8 +29,9 @@ IRANIAN_LOSSES = ("none", "officers", "senior_commander")
 STRIKERS = ("israel", "us")
 #: Named alternatives of each contested mechanism (classes in escsim/model/mechanisms.py).
 MECHANISM_CHOICES: dict[str, tuple[str, ...]] = {
-    "strike_effect": ("backlash", "denial", "denial_and_backlash"),
+    "strike_effect": ("backlash", "denial", "denial_and_backlash", "deterrence"),
     "pause_rule": ("context", "coin_flip"),
+    "pause_end": ("erodes", "lapses"),
     "compliance": ("defections", "leaky"),
     "partner_leaders": ("iranian_losses_only", "partner_leaders_count"),
     "iranian_casualties": ("by_target", "syria_rounds_only"),
@@ -195,7 +196,8 @@ class Iran:
                                               "probability", 0, 1)
     pause_after_major_strike_prob: float = param("Probability of a pause order after a major US "
                                                  "strike package.", "probability", 0, 1)
-    pause_mean_days: float = param("Mean length of a pause order (exponential).", "days", 1, 3650)
+    pause_mean_days: float = param("'lapses' pause end: mean length of a pause order "
+                                   "(exponential).", "days", 1, 3650)
     pause_weight_regional_war: float = param("'context' pause rule: weight of a regional war under "
                                              "way as a reason to order a pause (reasons combine "
                                              "as a noisy OR).", "probability", 0, 1)
@@ -240,6 +242,32 @@ class Iran:
                                             "strikes on Iranian territory.", "probability", 0, 1)
     retaliation_delay_days: float = param("Mean delay of an Iranian direct attack "
                                           "(exponential).", "days", 0, 365)
+    pause_erosion_days: float = param("'erodes' pause end: mean time (exponential) before a "
+                                      "paused group returns to attacks on its own, at the "
+                                      "frayed tempo (a faction declaring the truce over).",
+                                      "days", 1, 36500)
+    return_after_us_round_prob: float = param("'erodes' pause end: probability a paused group "
+                                              "struck by a US round returns to attacks for "
+                                              "good (at the frayed tempo).", "probability", 0, 1)
+    return_after_israeli_strike_prob: float = param("'erodes' pause end: probability each paused "
+                                                    "group returns to attacks (at the frayed "
+                                                    "tempo) after an Israeli strike on Iran.",
+                                                    "probability", 0, 1)
+    frayed_rate_factor: float = param("'erodes' pause end: factor on the rate (base and revenge) "
+                                      "of a group that has returned to attacks while Iran's "
+                                      "pause still stands (the low tempo of a frayed pause).",
+                                      "ratio", 0, 1)
+    lift_pause_on_direct_war: bool = param("'erodes' pause end: Iran lifts its pause (the whole "
+                                           "campaign returns) once it decides to strike US "
+                                           "forces directly, the war the pause was to avoid.")
+    deterrence_rate_cut: float = param("'deterrence' strike effect: fraction of every group's "
+                                       "rate withheld after a major US round (a large package "
+                                       "or a leadership strike).", "fraction", 0, 1)
+    deterrence_days: float = param("'deterrence' strike effect: how long the cut lasts after "
+                                   "the last major US round.", "days", 0, 3650)
+    deterrence_pause_prob: float = param("'deterrence' strike effect: probability Iran orders "
+                                         "(or tightens) a pause after a major US round, to keep a "
+                                         "US blow off itself.", "probability", 0, 1)
     direct_attack_weapon: str = param("Weapon (from [weapons]) of an Iranian direct salvo.")
     direct_attack_site: str = param("Site an Iranian salvo targets.")
 
@@ -286,8 +314,13 @@ class Event:
                                 optional=True)
     hazard_per_day: float | None = param("strike_on_iran: if given, strikes come as a Poisson "
                                          "process of this rate from date to until (or the "
-                                         "horizon) instead of once on date.", "strikes/day", 0,
+                                         "horizon) instead of once on date; regime: the regime "
+                                         "starts once, after an exponential time of this rate "
+                                         "from date (if before the horizon).", "events/day", 0,
                                          1, optional=True)
+    us_joins_prob: float | None = param("strike_on_iran by Israel: probability the US joins the "
+                                        "strike (a US strike on Iranian territory too).",
+                                        "probability", 0, 1, optional=True)
     striker: str | None = param("strike_on_iran: who strikes Iranian territory.",
                                 choices=STRIKERS, optional=True)
     target_kind: str | None = param("us_strike: what the round hits.", choices=TARGET_KINDS,
@@ -316,6 +349,10 @@ class InitialState:
                                                  "attacks/day", 0, 100)
     capability_lost: dict[str, float] = param("Capability each named group has lost at day 0.",
                                               "fraction", 0, 1)
+    returned_from_pause: tuple[str, ...] = param("Groups that have returned to attacks (at the "
+                                                 "frayed tempo) under a pause in force at day 0 "
+                                                 "('erodes' pause end).", optional=True,
+                                                 default=())
 
 
 @dataclass(frozen=True)
@@ -324,11 +361,17 @@ class Mechanisms:
     sources in escsim/model/mechanisms.py; docs/explanation/model.md sets them side by side)."""
 
     strike_effect: str = param("What US strikes do to a group's attacks: revenge attacks "
-                               "(backlash), lost launch capacity (denial), or both.",
+                               "(backlash), lost launch capacity (denial), both, or revenge for "
+                               "routine rounds and restraint for a while after major ones "
+                               "(deterrence).",
                                choices=MECHANISM_CHOICES["strike_effect"])
     pause_rule: str = param("When Iran orders its partners to pause: a decision on the context "
                             "(regional war, US threat, Baghdad), or a coin flip per US death.",
                             choices=MECHANISM_CHOICES["pause_rule"])
+    pause_end: str = param("How a pause ends: it erodes group by group on events and time, "
+                           "returning groups at a low tempo (erodes), or Iran lifts it whole "
+                           "after an exponential time, the campaign back at full rates (lapses).",
+                           choices=MECHANISM_CHOICES["pause_end"])
     compliance: str = param("How groups obey a pause: wholly, broken by discrete defections, or "
                             "with a constant leak.", choices=MECHANISM_CHOICES["compliance"])
     partner_leaders: str = param("Whether Iran answers the killing of a partner's leader as it "
