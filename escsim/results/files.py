@@ -89,6 +89,99 @@ def check_writable(out: Path, key: str = "--out") -> None:
                           key=key, expected="a folder you can write to") from None
 
 
+def escsim_wrote(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``manifest.json`` escsim wrote (a JSON object naming its kind
+    or the escsim version): the only folders ``--force`` replaces."""
+    manifest = Path(folder) / "manifest.json"
+    if manifest.is_symlink() or not manifest.is_file():
+        return False
+    try:
+        with open(manifest, encoding="utf-8") as fh:
+            text = fh.read(MAX_MANIFEST_BYTES + 1)
+        if len(text) > MAX_MANIFEST_BYTES:
+            return False
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    versions = data.get("versions")
+    return isinstance(data.get("kind"), str) or isinstance(data.get("escsim_version"), str) or \
+        (isinstance(versions, dict) and "escsim" in versions)
+
+
+#: The largest manifest read to decide whether escsim wrote a folder.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+def _protected(path: Path) -> str:
+    """Why ``path`` (resolved) may never be replaced, or "" if it may."""
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == Path(resolved.anchor):
+        return "the root folder"
+    with contextlib.suppress(RuntimeError, KeyError):
+        if resolved == Path.home().resolve():
+            return "the home folder"
+    if resolved == cwd:
+        return "the working folder"
+    if resolved in cwd.parents:
+        return "a parent of the working folder"
+    return ""
+
+
+def check_replaceable(out: Path, key: str = "--out") -> None:
+    """Before any work: ``--force`` may replace ``out`` only if it is a folder escsim wrote (its
+    ``manifest.json`` says so) or an empty one, never ``.``, ``..``, ``/``, the home folder, a
+    parent of the working folder, or a symbolic link (whose target it would delete).
+
+    Raises:
+        InputError: naming ``out`` and why it is kept.
+    """
+    out = Path(out)
+    expect = "--out naming a result folder escsim wrote, or a new folder"
+    if out.is_symlink():
+        raise InputError("--force does not replace a symbolic link (nor the folder it points "
+                         "to)", file=str(out), key=key, expected=expect)
+    if not out.exists():
+        return
+    if out.name in ("", ".", ".."):
+        raise InputError(f"--force never replaces {out.as_posix()!r}", file=str(out), key=key,
+                         expected=expect)
+    why = _protected(out)
+    if why:
+        raise InputError(f"--force never replaces {why}", file=str(out), key=key,
+                         expected=expect)
+    if not out.is_dir():
+        raise InputError("the output path exists and is not a folder", file=str(out), key=key,
+                         expected="a folder path")
+    with contextlib.suppress(OSError):
+        if not any(out.iterdir()):
+            return
+    if not escsim_wrote(out):
+        raise InputError("--force replaces only a folder escsim wrote (one with its "
+                         "manifest.json), and this one has none: its files are kept",
+                         file=str(out), key=key, expected=expect)
+
+
+def inside_folder(folder: Path, relative: str | Path, what: str = "a path") -> Path:
+    """``relative``, read from a file of result folder ``folder``, resolved (symbolic links
+    included) and held inside the folder: an absolute path, ``..`` or a link that leads out is
+    an :class:`InputError` naming the folder's file. Every path read from a result folder goes
+    through here before it is opened."""
+    folder = Path(folder)
+    text = str(relative)
+    root = folder.resolve()
+    if not text or "\x00" in text or Path(text).is_absolute() or text.startswith("~"):
+        raise InputError(f"{what} outside the result folder", file=str(folder),
+                         value=text[:160], expected="a path relative to the folder, inside it")
+    target = (root / text).resolve()
+    if target != root and root not in target.parents:
+        raise InputError(f"{what} outside the result folder", file=str(folder),
+                         value=text[:160], expected="a path relative to the folder, inside it")
+    return target
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -165,6 +258,8 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         if out.exists() and not force:
             raise ResultExists("output folder exists; use --force to replace it or --out to "
                                "choose another", file=str(out))
+        if force:
+            check_replaceable(out)
         with write_errors(out):
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-",
                                         dir=out.parent))
