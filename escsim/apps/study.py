@@ -37,7 +37,7 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
         from escsim.study.plan import plan_study
 
         plan = plan_study(spec).sweep
-        tail_rungs = check_tail(plan.scenarios, tail)
+        tail_rungs = check_tail(plan.scenarios, tail, points=plan.n_points)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:
         with feedback.progress(f"study {spec.name}") as bar:
