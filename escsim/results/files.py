@@ -43,7 +43,12 @@ class OutputBusy(InputError):
 
 #: Errors of the place written to, not of escsim: reported as :class:`WriteFailed`.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
-                          errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR})
+                          errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR,
+                          errno.ENAMETOOLONG, errno.ELOOP})
+
+#: The longest name of an output folder, in bytes: its hidden siblings (``.NAME.lock``,
+#: ``.NAME.partial-PID-XXXXXXXX``, ``.NAME.old-PID``) must fit the 255 bytes of a file name.
+MAX_OUT_NAME_BYTES = 200
 
 
 @contextlib.contextmanager
@@ -64,11 +69,31 @@ def write_errors(path: Path, hint: str = "") -> Iterator[None]:
                           file=str(path)) from None
 
 
+def check_path_names(out: Path, key: str = "--out") -> None:
+    """Refuse an output path with a name too long for the file system (before anything asks
+    the file system about it, which would fail with ``ENAMETOOLONG``)."""
+    out = Path(out)
+    if "\x00" in str(out):
+        raise InputError("a path cannot hold a NUL character", key=key,
+                         value=str(out).replace("\x00", "\\0"), expected="a folder path")
+    parts = out.parts
+    for i, part in enumerate(parts):
+        limit = MAX_OUT_NAME_BYTES if i == len(parts) - 1 else 255
+        if len(os.fsencode(part)) > limit:
+            raise InputError(f"a name in the output path is longer than {limit} bytes",
+                             key=key, value=part, expected=f"folder names of at most {limit} "
+                                                           "bytes")
+    if len(os.fsencode(str(out))) > 4000:
+        raise InputError("the output path is too long", key=key, value=str(out),
+                         expected="a path of at most 4,000 bytes")
+
+
 def check_writable(out: Path, key: str = "--out") -> None:
     """Fail before any work if folder ``out`` cannot be created and written: a path below a
     file, a read-only or unwritable folder. Tries a real file in the nearest existing folder
     (permissions alone do not tell, e.g. on a read-only mount)."""
     out = Path(out)
+    check_path_names(out, key)
     if out.exists() and not out.is_dir():
         raise WriteFailed("the output path exists and is not a folder", file=str(out), key=key,
                           expected="a folder path")

@@ -35,23 +35,15 @@ from typing import Any
 
 from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
-from escsim.paths import scenarios_dir
+from escsim.paths import SAFE_NAME, SAFE_NAME_RULE, scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
 from escsim.scenario.keys import schema_fields
 from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPolicy
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
-#: What a scenario (or study) name may be: it names result folders, so no path separators and
-#: no "..".
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-SAFE_NAME_RULE = ("1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
-                  "(no '/', no '..')")
-
-
-def is_safe_name(name: str) -> bool:
-    """Whether ``name`` can name a result folder: a file never chooses where escsim writes."""
-    return bool(_NAME.fullmatch(name))
+#: What a scenario (or study) name may be: it names result folders (the one rule, in paths).
+_NAME = SAFE_NAME
 
 
 @dataclass(frozen=True)
