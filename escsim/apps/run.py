@@ -110,9 +110,8 @@ def _check(refs: list[str], overrides: tuple[str, ...], horizon: float | None, u
 
 def _target(loaded: list[Any], overrides: tuple[str, ...], out: Path | None, name: str | None,
             force: bool, resume: bool, feedback: Feedback) -> Path:
-    from escsim.results.provenance import variant_name
-
     from escsim.paths import SAFE_NAME_RULE, is_safe_name
+    from escsim.results.provenance import variant_name
 
     if name is not None and not is_safe_name(name):  # it names the folder: never a path
         raise InputError("a name is used as a folder name", key="--name", value=name,

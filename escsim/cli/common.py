@@ -401,12 +401,13 @@ class CliFeedback(Feedback):
 
 
 def _resumable_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds an unfinished run or sweep escsim wrote (so the hint to resume
-    is true)."""
+    """Whether ``folder`` (or, for several scenarios, a subfolder) holds a run or sweep escsim
+    wrote, so the hint to resume is true."""
     from escsim.results.files import escsim_wrote
 
     try:
-        return escsim_wrote(folder) and (folder / "parts").is_dir()
+        return escsim_wrote(folder) or any(escsim_wrote(sub) for sub in folder.iterdir()
+                                           if sub.is_dir() and not sub.is_symlink())
     except (OSError, ValueError):
         return False
 
