@@ -244,6 +244,13 @@ def _chain_text(stack: tuple[Path, ...], last: Path | None = None) -> str:
     return " -> ".join(_display(p) for p in (*stack, *([last] if last else [])))
 
 
+def _held_inside(target: Path, folder: Path) -> bool:
+    """Whether ``target``, symbolic links resolved, is in ``folder`` or below it."""
+    root = folder.resolve()
+    resolved = target.resolve()
+    return resolved == root or root in resolved.parents
+
+
 def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
     """Where ``extends = ref`` in file ``holder`` points, by :data:`EXTENDS_RULE`."""
     shown = _display(holder)
@@ -266,9 +273,15 @@ def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
         target = holder.parent / p
         if not target.is_file():
             raise refuse("scenario file not found")
+        if not _held_inside(target, holder.parent):
+            raise refuse("'extends' may not leave the folder of the file that holds it "
+                         "(through a symbolic link)")
         return target
     for candidate in (holder.parent / f"{ref}.toml", scenarios_dir() / f"{ref}.toml"):
         if candidate.is_file():
+            if candidate.parent == holder.parent and not _held_inside(candidate, holder.parent):
+                raise refuse("'extends' may not leave the folder of the file that holds it "
+                             "(through a symbolic link)")
             return candidate
     names = sorted(bundled_scenarios()) + [DEFAULTS_NAME]
     close = difflib.get_close_matches(ref, names, n=1)
