@@ -207,6 +207,52 @@ def inside_folder(folder: Path, relative: str | Path, what: str = "a path") -> P
     return target
 
 
+#: How much of a table's end is read to check that its last row is whole.
+_TAIL_BYTES = 1 << 16
+
+
+def check_csv_table(path: Path, columns: Sequence[str] = (), rows: bool = True) -> list[str]:
+    """Check a CSV table of a result folder without reading it whole: it is a readable text
+    file with a header naming ``columns`` (and, with ``rows``, at least one row), and its last
+    row is whole (as many fields as the header, ending in a newline). Returns the header.
+
+    Raises:
+        InputError: naming the file: empty, cut short, not text, or a column missing.
+    """
+    path = Path(path)
+    expected = "a CSV table as escsim wrote it (rerun the command that made the folder)"
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            first = fh.readline(1 << 20)
+            header = next(csv.reader([first]), [])
+            size = os.fstat(fh.fileno()).st_size
+        with open(path, "rb") as fb:
+            fb.seek(max(0, size - _TAIL_BYTES))
+            tail = fb.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"unreadable table ({exc})", file=str(path), expected=expected) from None
+    if not header or not first.endswith("\n"):
+        raise InputError("empty or cut-short table (no whole header line)", file=str(path),
+                         expected=expected)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError("a table without the columns escsim writes: no " + ", ".join(missing),
+                         file=str(path), expected=expected)
+    lines = tail.splitlines(keepends=True)
+    last = lines[-1] if lines else ""
+    if rows and size <= len(first.encode("utf-8")):
+        raise InputError("a table without rows", file=str(path), expected=expected)
+    if size > len(first.encode("utf-8")):
+        try:
+            fields = next(csv.reader([last]), [])
+        except csv.Error:
+            fields = []
+        if not last.endswith("\n") or len(fields) != len(header):
+            raise InputError("a table cut short (its last row is not whole)", file=str(path),
+                             expected=expected)
+    return header
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

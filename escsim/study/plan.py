@@ -124,12 +124,12 @@ def _uncertain_points(spec: StudySpec) -> tuple[list[str], list[tuple[Any, ...]]
 
 def plan_study(spec: StudySpec) -> StudyPlan:
     """Check a study and lay out its paired sweep (every value checked before any run)."""
-    for i, ref in enumerate(spec.scenarios):  # a scenario that does not exist: blame the study
+    for i, name in enumerate(spec.scenarios):  # a scenario that does not exist: the study's
         try:
-            resolve_scenario_path(ref)
+            resolve_scenario_path(name)
         except InputError as exc:
             raise InputError(exc.message, file=spec.source,
-                             key=f"uncertainties.scenarios[{i}]", value=ref,
+                             key=f"uncertainties.scenarios[{i}]", value=name,
                              expected=exc.expected) from None
     lever_keys, doctrines = _filled(spec, _crossed(spec))
     names = [d for d, _ in doctrines]
@@ -153,6 +153,8 @@ def plan_study(spec: StudySpec) -> StudyPlan:
     except InputError as exc:
         if exc.file in (None, "--vary", "--set", "--design-table"):
             exc.file = spec.source
+        if exc.key in ("--vary", "--design-table", "--samples"):  # options a study has not
+            exc.key = None
         raise
     states = []
     for ref, scenario in enumerate(sweep.scenarios):

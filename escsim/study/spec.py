@@ -57,8 +57,7 @@ from typing import Any
 from escsim.analysis.outcomes import parse_outcome
 from escsim.analysis.robustness import DIRECTIONS, RELATIVE_REGRET
 from escsim.errors import InputError, read_text_bounded
-from escsim.paths import studies_dir
-from escsim.scenario.loader import SAFE_NAME_RULE, is_safe_name
+from escsim.paths import SAFE_NAME_RULE, is_safe_name, studies_dir
 
 Values = tuple[tuple[str, Any], ...]
 
