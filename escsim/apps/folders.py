@@ -63,7 +63,14 @@ def report(folder: Path) -> AppResult:
     if not folder.is_dir():
         raise InputError("no such result folder", file=str(folder),
                          expected="a folder written by escsim")
-    folder_kind(folder)  # a folder of someone else's files gets no report.html written into it
+    from escsim.results.files import escsim_wrote
+
+    kind = folder_kind(folder)
+    if not escsim_wrote(folder):  # a folder of someone else's files gets no report.html
+        raise InputError("not a result folder escsim wrote (no manifest.json of escsim)",
+                         file=str(folder), value=kind.name,
+                         expected="a folder written by escsim run, sweep, study, backtest, "
+                                  "calibrate or record")
     with damaged_tables(folder):
         path = write_report(folder)
     return AppResult(folder, [f"report: {path}"], {"report": str(path)})

@@ -10,6 +10,7 @@ from escsim.apps.common import (
     SILENT,
     AppResult,
     Feedback,
+    check_out,
     open_executor,
     output_folder,
     write_report_if,
@@ -32,6 +33,7 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
     if runs is not None:
         spec = replace(spec, runs=runs)
     target = output_folder(out, f"study-{spec.name}", force, resume, feedback)
+    check_out(target, force, resume)
     plan = None
     if tail.wanted:
         from escsim.study.plan import plan_study
