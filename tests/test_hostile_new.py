@@ -701,3 +701,12 @@ def test_no_false_resume_hint_for_a_folder_escsim_did_not_write(tmp_path: Path) 
     assert not _resumable_folder(mine)
     (mine / "manifest.json").write_text('{"kind": "run"}')
     assert _resumable_folder(mine)
+
+
+def test_force_replaces_a_trace_folder_but_not_one_with_more_in_it(work: Path, refused
+                                                                   ) -> None:
+    args = ["trace", "surge-2023", "--seed", "1", "--horizon", "20", "--out", "t"]
+    assert _invoke(args).exit_code == 0
+    assert _invoke([*args, "--force"]).exit_code == 0  # a trace folder has no manifest
+    (work / "t" / "mine.txt").write_text("mine", encoding="utf-8")
+    refused([*args, "--force"], "only a folder escsim wrote")

@@ -116,10 +116,11 @@ def check_writable(out: Path, key: str = "--out") -> None:
 
 def escsim_wrote(folder: Path) -> bool:
     """Whether ``folder`` holds a ``manifest.json`` escsim wrote (a JSON object naming its kind
-    or the escsim version): the only folders ``--force`` replaces."""
+    or the escsim version), or is a folder of ``escsim trace`` (its two files and nothing else):
+    the only folders ``--force`` replaces."""
     manifest = Path(folder) / "manifest.json"
     if manifest.is_symlink() or not manifest.is_file():
-        return False
+        return _trace_folder(Path(folder))
     try:
         with open(manifest, encoding="utf-8") as fh:
             text = fh.read(MAX_MANIFEST_BYTES + 1)
@@ -133,6 +134,19 @@ def escsim_wrote(folder: Path) -> bool:
     versions = data.get("versions")
     return isinstance(data.get("kind"), str) or isinstance(data.get("escsim_version"), str) or \
         (isinstance(versions, dict) and "escsim" in versions)
+
+
+#: What an ``escsim trace`` folder holds (it has no manifest): a folder of these files alone.
+TRACE_FILES = frozenset({"trace.csv", "timeline.png"})
+
+
+def _trace_folder(folder: Path) -> bool:
+    try:
+        names = {p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+        every = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    return "trace.csv" in names and names == every and names <= TRACE_FILES
 
 
 #: The largest manifest read to decide whether escsim wrote a folder.
