@@ -205,6 +205,7 @@ def test_run_refuses_an_existing_folder_without_force(cli, cli_input_error,
     out = tmp_path / "taken"
     out.mkdir()
     (out / "keep.txt").write_text("earlier result")
+    (out / "manifest.json").write_text('{"kind": "run"}')  # an earlier escsim result
     cli_input_error(_run(cli, "surge-2023", "--out", out), str(out), "output folder exists",
                     "--force")
     assert (out / "keep.txt").read_text() == "earlier result"

@@ -178,6 +178,9 @@ def test_sweep_interrupted_resumes_to_the_same_bytes(sig: int, moment: int,
 
 # ---------------------------------------------------------------------- backtest, calibrate ---
 BACKTEST_TABLES = ("comparison.csv", "bands.csv", "simulated.csv")
+ERAS_TABLES = ("comparison.csv", "scores.csv", *(f"{era}/{table}" for era in (
+    "era-2019-20", "era-2021", "surge-2023") for table in ("comparison.csv", "bands.csv",
+                                                         "simulation/runs.csv")))
 CALIBRATE_TABLES = ("posterior.csv", "generations.csv", "posterior_summary.csv",
                     "prior_predictive.csv")
 
@@ -186,7 +189,11 @@ CALIBRATE_TABLES = ("posterior.csv", "generations.csv", "posterior_summary.csv",
 @pytest.mark.parametrize("command,args,tables,sig", [
     ("backtest", ("-n", "600"), BACKTEST_TABLES, signal.SIGKILL),
     ("calibrate", ("--particles", "20", "--generations", "1", "--check-runs", "0"),
-     CALIBRATE_TABLES, signal.SIGINT)])
+     CALIBRATE_TABLES, signal.SIGINT),
+    ("backtest", ("--eras", "-n", "300"), ERAS_TABLES, signal.SIGKILL),
+    ("calibrate", ("--eras", "--particles", "20", "--generations", "1", "--check-runs", "0"),
+     CALIBRATE_TABLES, signal.SIGINT)], ids=["backtest", "calibrate", "backtest-eras",
+                                             "calibrate-eras"])
 def test_an_interrupted_in_memory_command_writes_nothing_and_reruns_the_same(
         command: str, args: tuple[str, ...], tables: tuple[str, ...], sig: int,
         tmp_path: Path) -> None:
@@ -206,6 +213,75 @@ def test_an_interrupted_in_memory_command_writes_nothing_and_reruns_the_same(
     assert again.returncode == 0, again.stderr
     assert _bytes(out, tables) == _bytes(tmp_path / "ref", tables)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# ----------------------------------------------------------------------------------- study ---
+STUDY = """\
+[study]
+name = "faults"
+runs = 40
+seed = 11
+[doctrines.restraint]
+"us_policy.preset" = "restraint"
+[doctrines.proportional]
+"us_policy.preset" = "proportional"
+[uncertainties]
+scenarios = ["surge-2023"]
+[uncertainties.categories]
+"iran.initial_posture" = ["permissive", "restraining"]
+[outcomes.us_killed]
+measure = "rung:4"
+direction = "min"
+threshold = 0.5
+"""
+STUDY_TABLES = ("runs.csv", "outcomes.csv", "regret.csv", "ranking.csv", "satisficing.csv")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_a_study_interrupted_resumes_to_the_same_bytes(sig: int, tmp_path: Path) -> None:
+    study = tmp_path / "faults.toml"
+    study.write_text(STUDY, encoding="utf-8")
+    args = ("study", str(study), "--chunk-runs", "4", "--no-plots", "--no-report")
+    ref = _escsim(*args, "--executor", "serial", "--out", str(tmp_path / "ref"))
+    assert ref.returncode == 0, ref.stderr
+    out = tmp_path / "s"
+    proc = _start(*args, "--executor", "process", "-j", "2", "--out", str(out))
+    _wait_for(proc, lambda: _parts(out) >= 3)
+    workers = _kill(proc, sig)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL), stderr
+    assert "Traceback" not in stderr
+    assert _all_gone(workers)
+    assert not (out / "runs.csv").exists()
+    resumed = _escsim(*args, "--executor", "process", "-j", "2", "--out", str(out), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert _bytes(out, STUDY_TABLES) == _bytes(tmp_path / "ref", STUDY_TABLES)
+
+
+def test_a_study_out_of_disk_exits_2_then_resumes(tmp_path: Path, monkeypatch) -> None:
+    import escsim.results.sweep as tables
+
+    study = tmp_path / "faults.toml"
+    study.write_text(STUDY.replace("runs = 40", "runs = 6"), encoding="utf-8")
+    args = ["study", str(study), "--chunk-runs", "2", "--no-plots", "--no-report",
+            "--executor", "serial"]
+    ref = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "ref")])
+    assert ref.exit_code == 0, ref.output
+    out = tmp_path / "s"
+    real = tables.write_part
+    monkeypatch.setattr(tables, "write_part", _DiskFull(real, after=3))
+    result = CliRunner().invoke(main, [*args, "--out", str(out)], catch_exceptions=True)
+    assert result.exit_code == 2, result.output
+    last = result.stderr.strip().splitlines()[-1]
+    assert "No space left on device" in last and "--resume" in last
+    monkeypatch.setattr(tables, "write_part", real)
+    again = CliRunner().invoke(main, [*args, "--out", str(out)], catch_exceptions=True)
+    assert again.exit_code == 2 and "--resume" in again.stderr  # told to resume, not lost
+    resumed = CliRunner().invoke(main, [*args, "--out", str(out), "--resume"],
+                                 catch_exceptions=True)
+    assert resumed.exit_code == 0, resumed.output
+    assert _bytes(out, STUDY_TABLES) == _bytes(tmp_path / "ref", STUDY_TABLES)
 
 
 # ------------------------------------------------------------------------------- disk full ---

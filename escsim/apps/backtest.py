@@ -40,6 +40,26 @@ def verdict_lines(bt: Any) -> list[str]:
             for c in bt.comparisons]
 
 
+#: The options of ``escsim backtest`` that ``--eras`` cannot honour (each era runs its own
+#: scenario over its own period with its point values), and their values when not given.
+_NOT_WITH_ERAS = {"uncertainty": ("--parameter-uncertainty", "none"),
+                  "priors": ("--priors", None), "posterior": ("--posterior", None),
+                  "horizon": ("--horizon", None)}
+
+
+def refuse_with_eras(**given: Any) -> None:
+    """Refuse an option ``--eras`` would ignore (rather than record it as if it were used)."""
+    from escsim.errors import InputError
+
+    for name, value in given.items():
+        option, unset = _NOT_WITH_ERAS[name]
+        if value != unset:
+            raise InputError("cannot be used with --eras (each era runs its own scenario over "
+                             "its own period, with its point values)", key=option,
+                             value=str(value), expected=f"{option} without --eras, or --eras "
+                                                        "alone")
+
+
 def backtest(scenario: str = CALIBRATION_SCENARIO, runs: int = 1000, seed: int = DEFAULT_SEED,
              horizon: int | None = None, overrides: tuple[str, ...] = (),
              observations: Path | None = None, uncertainty: str = "none",
@@ -55,6 +75,8 @@ def backtest(scenario: str = CALIBRATION_SCENARIO, runs: int = 1000, seed: int =
     from escsim.scenario.priors import make_sampler
 
     if eras:
+        refuse_with_eras(uncertainty=uncertainty, priors=priors, posterior=posterior,
+                         horizon=horizon)
         return backtest_eras(runs, seed, overrides, observations, executor, jobs, scheduler,
                              out, force, plots, report, feedback)
     s = load(scenario, overrides)

@@ -168,7 +168,11 @@ def check_out(target: Path, force: bool, resume: bool = False) -> None:
     """Before any work: refuse to write over an existing result unless ``force`` (or
     ``resume``), and make sure the folder can be created and written."""
     from escsim.results import check_writable
+    from escsim.results.files import check_path_names, check_replaceable
 
+    check_path_names(target)
+    if force and not resume:
+        check_replaceable(target)
     if target.exists() and not (force or resume):
         if (target / "manifest.json").is_file():  # a streamed run or sweep: it may resume
             raise InputError("output folder exists; use --force to replace it, --resume to "

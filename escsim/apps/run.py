@@ -110,8 +110,12 @@ def _check(refs: list[str], overrides: tuple[str, ...], horizon: float | None, u
 
 def _target(loaded: list[Any], overrides: tuple[str, ...], out: Path | None, name: str | None,
             force: bool, resume: bool, feedback: Feedback) -> Path:
+    from escsim.paths import SAFE_NAME_RULE, is_safe_name
     from escsim.results.provenance import variant_name
 
+    if name is not None and not is_safe_name(name):  # it names the folder: never a path
+        raise InputError("a name is used as a folder name", key="--name", value=name,
+                         expected=SAFE_NAME_RULE)
     compare_name = "compare" + (f"+{len(overrides)}-overrides" if overrides else "")
     default = name or (variant_name(loaded[0]) if len(loaded) == 1 else compare_name)
     target = output_folder(out, default, force, resume, feedback)

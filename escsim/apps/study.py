@@ -10,6 +10,7 @@ from escsim.apps.common import (
     SILENT,
     AppResult,
     Feedback,
+    check_out,
     open_executor,
     output_folder,
     write_report_if,
@@ -32,12 +33,13 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
     if runs is not None:
         spec = replace(spec, runs=runs)
     target = output_folder(out, f"study-{spec.name}", force, resume, feedback)
+    check_out(target, force, resume)
     plan = None
     if tail.wanted:
         from escsim.study.plan import plan_study
 
         plan = plan_study(spec).sweep
-        tail_rungs = check_tail(plan.scenarios, tail)
+        tail_rungs = check_tail(plan.scenarios, tail, points=plan.n_points)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:
         with feedback.progress(f"study {spec.name}") as bar:

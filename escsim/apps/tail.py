@@ -31,8 +31,9 @@ NO_TAIL = TailRequest()
 
 
 def check_tail(scenarios: list[Any], request: TailRequest,
-               uncertainty: str = "none") -> list[int | None]:
-    """The rung the request estimates in each scenario, checked before anything runs."""
+               uncertainty: str = "none", points: int | None = None) -> list[int | None]:
+    """The rung the request estimates in each scenario, checked before anything runs, with
+    the request's size (``points``: how many estimates, default one per scenario)."""
     if not request.wanted:
         if request.rung is not None:
             raise UsageError("--rung needs --tail splitting")
@@ -40,9 +41,17 @@ def check_tail(scenarios: list[Any], request: TailRequest,
     if uncertainty != "none":
         raise UsageError("--tail splitting estimates chance for the scenario as given; "
                          "it cannot be combined with --parameter-uncertainty")
+    from escsim.tail.levels import plan_levels
     from escsim.tail.report import check_tail_request
+    from escsim.tail.splitting import check_tail_size
 
-    return [check_tail_request(s, request.rung) for s in scenarios]
+    rungs = [check_tail_request(s, request.rung) for s in scenarios]
+    levels = max((len(plan_levels(s, k).levels) for s, k in zip(scenarios, rungs, strict=True)),
+                 default=1)
+    check_tail_size(request.repetitions, request.effort, levels,
+                    points if points is not None else len(scenarios),
+                    ("--tail-repetitions", "--tail-effort"))
+    return list(rungs)
 
 
 def add_to_runs(folders: list[Path], scenarios: list[Any], rungs: list[int | None], seed: int,

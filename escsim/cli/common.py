@@ -400,6 +400,18 @@ class CliFeedback(Feedback):
             staged.close()
 
 
+def _resumable_folder(folder: Path) -> bool:
+    """Whether ``folder`` (or, for several scenarios, a subfolder) holds a run or sweep escsim
+    wrote, so the hint to resume is true."""
+    from escsim.results.files import escsim_wrote
+
+    try:
+        return escsim_wrote(folder) or any(escsim_wrote(sub) for sub in folder.iterdir()
+                                           if sub.is_dir() and not sub.is_symlink())
+    except (OSError, ValueError):
+        return False
+
+
 @contextlib.contextmanager
 def resumable(feedback: CliFeedback, what: str, resume: str) -> Iterator[None]:
     """The one interrupt-and-resume handler of the commands that stream and resume. On Ctrl-C
@@ -417,7 +429,7 @@ def resumable(feedback: CliFeedback, what: str, resume: str) -> Iterator[None]:
                    + resume.replace("{out}", str(feedback.folder)), err=True)
         sys.exit(130)
     except Exception as exc:
-        if feedback.folder is None or not (feedback.folder / "manifest.json").is_file():
+        if feedback.folder is None or not _resumable_folder(feedback.folder):
             raise
         click.echo(f"\nescsim: error: the {what} stopped: {type(exc).__name__}: {exc}\n"
                    "finished chunks are kept; resume with:\n  "

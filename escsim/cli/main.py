@@ -170,13 +170,24 @@ def list_scenarios() -> None:
     import textwrap
 
     from escsim.scenario import bundled_scenarios, load_scenario
-    from escsim.scenario.loader import user_scenarios
+    from escsim.scenario.loader import SCENARIOS_ENV, user_scenarios
 
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
     rows = []
     own = user_scenarios()
+    broken = []
     for name, path in [*bundled_scenarios().items(), *own.items()]:
-        s = load_scenario(path if name in own else name)
+        try:
+            s = load_scenario(path if name in own else name)
+        except (InputError, OSError) as exc:  # one broken file of a user's folder: listed
+            if name not in own:
+                raise
+            broken.append(name)
+            rows.append({"name": name, "bundled": False, "error": str(exc)})
+            echo(f"{name:<22} cannot be loaded")
+            for line in textwrap.wrap(str(exc), width=width - 4):
+                echo(f"    {line}")
+            continue
         text = " ".join(s.scenario.description.split())
         if name in own:
             text = f"[{path.parent}] {text}"
@@ -187,6 +198,9 @@ def list_scenarios() -> None:
         echo(head)
         for line in textwrap.wrap(text, width=width - 4):
             echo(f"    {line}")
+    if broken:
+        click.echo(f"escsim: warning: {len(broken)} scenario file(s) of {SCENARIOS_ENV} cannot "
+                   f"be loaded: {', '.join(broken)}", err=True)
     emit_json(rows)
 
 

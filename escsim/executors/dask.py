@@ -11,9 +11,12 @@ long the sweep; results come back in the order they finish, which the tables do 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
 import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -75,6 +78,22 @@ def probe_scheduler(address: str, timeout_seconds: float) -> None:
         raise _scheduler_error(address, "the server does not speak the Dask protocol")
 
 
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start local worker processes with Ctrl-C (SIGINT) ignored: a Ctrl-C at the terminal
+    reaches every process of the group, and the workers would each print a traceback after the
+    command's one message. The command stops them itself when it closes the cluster. (Python
+    keeps an inherited ignored SIGINT rather than raising KeyboardInterrupt.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskExecutor(Executor):
     """Run chunks on a Dask distributed cluster (or a local one)."""
 
@@ -99,11 +118,13 @@ class DaskExecutor(Executor):
                 raise _scheduler_error(scheduler, f"cannot connect to the Dask scheduler "
                                                   f"({type(exc).__name__}: {exc})") from None
         else:
-            self._cluster = LocalCluster(n_workers=workers or available_cores(),
-                                         threads_per_worker=1, processes=processes,
-                                         # the scheduler's HTTP server on a free port: a
-                                         # fixed one clashes with any other cluster running
-                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            with _workers_ignore_ctrl_c():
+                self._cluster = LocalCluster(n_workers=workers or available_cores(),
+                                             threads_per_worker=1, processes=processes,
+                                             # the scheduler's HTTP server on a free port: a
+                                             # fixed one clashes with any other cluster running
+                                             dashboard_address=":0",
+                                             silence_logs=logging.CRITICAL)
             self._client = Client(self._cluster)
             self.scheduler_address = None
         nthreads = self._client.nthreads()

@@ -269,18 +269,32 @@ def suptitle(fig: Figure, title: str) -> None:
     fig.suptitle(title, fontsize=TITLE_PT + 0.5, x=0.005, ha="left")
 
 
+def plain_text(fig: Figure) -> None:
+    """Draw every text of ``fig`` as written: names from files (a scenario, rung, doctrine or
+    outcome with a ``$``) become titles, labels and ticks, and matplotlib would read a pair of
+    ``$`` as mathtext (and fail on it). escsim's own labels use no mathtext."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+
+
 def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix) at ``dpi``; the folder is made if
     needed. A house figure (constrained or fixed layout) is drawn as laid out; any other is
-    cropped to its content."""
+    cropped to its content. Every text is drawn as written (:func:`plain_text`)."""
     path = Path(path)
+    plain_text(fig)
     path.parent.mkdir(parents=True, exist_ok=True)
     laid_out = fig in _FIXED or isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     # zlib level 3 rather than PIL's 6: a third less time encoding for a tenth more bytes
     extra: dict[str, Any] = ({"pil_kwargs": {"compress_level": 3}}
                              if path.suffix.lower() == ".png" else {})
-    fig.savefig(path, dpi=dpi, bbox_inches=None if laid_out else "tight", facecolor="white",
-                **extra)
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
+        fig.savefig(path, dpi=dpi, bbox_inches=None if laid_out else "tight",
+                    facecolor="white", **extra)
     return path
 
 

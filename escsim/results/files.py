@@ -43,7 +43,12 @@ class OutputBusy(InputError):
 
 #: Errors of the place written to, not of escsim: reported as :class:`WriteFailed`.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
-                          errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR})
+                          errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.EISDIR,
+                          errno.ENAMETOOLONG, errno.ELOOP})
+
+#: The longest name of an output folder, in bytes: its hidden siblings (``.NAME.lock``,
+#: ``.NAME.partial-PID-XXXXXXXX``, ``.NAME.old-PID``) must fit the 255 bytes of a file name.
+MAX_OUT_NAME_BYTES = 200
 
 
 @contextlib.contextmanager
@@ -64,11 +69,31 @@ def write_errors(path: Path, hint: str = "") -> Iterator[None]:
                           file=str(path)) from None
 
 
+def check_path_names(out: Path, key: str = "--out") -> None:
+    """Refuse an output path with a name too long for the file system (before anything asks
+    the file system about it, which would fail with ``ENAMETOOLONG``)."""
+    out = Path(out)
+    if "\x00" in str(out):
+        raise InputError("a path cannot hold a NUL character", key=key,
+                         value=str(out).replace("\x00", "\\0"), expected="a folder path")
+    parts = out.parts
+    for i, part in enumerate(parts):
+        limit = MAX_OUT_NAME_BYTES if i == len(parts) - 1 else 255
+        if len(os.fsencode(part)) > limit:
+            raise InputError(f"a name in the output path is longer than {limit} bytes",
+                             key=key, value=part, expected=f"folder names of at most {limit} "
+                                                           "bytes")
+    if len(os.fsencode(str(out))) > 4000:
+        raise InputError("the output path is too long", key=key, value=str(out),
+                         expected="a path of at most 4,000 bytes")
+
+
 def check_writable(out: Path, key: str = "--out") -> None:
     """Fail before any work if folder ``out`` cannot be created and written: a path below a
     file, a read-only or unwritable folder. Tries a real file in the nearest existing folder
     (permissions alone do not tell, e.g. on a read-only mount)."""
     out = Path(out)
+    check_path_names(out, key)
     if out.exists() and not out.is_dir():
         raise WriteFailed("the output path exists and is not a folder", file=str(out), key=key,
                           expected="a folder path")
@@ -87,6 +112,159 @@ def check_writable(out: Path, key: str = "--out") -> None:
     except OSError as exc:
         raise WriteFailed(f"cannot write in {existing}: {exc.strerror or exc}", file=str(out),
                           key=key, expected="a folder you can write to") from None
+
+
+def escsim_wrote(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``manifest.json`` escsim wrote (a JSON object naming its kind
+    or the escsim version), or is a folder of ``escsim trace`` (its two files and nothing else):
+    the only folders ``--force`` replaces."""
+    manifest = Path(folder) / "manifest.json"
+    if manifest.is_symlink() or not manifest.is_file():
+        return _trace_folder(Path(folder))
+    try:
+        with open(manifest, encoding="utf-8") as fh:
+            text = fh.read(MAX_MANIFEST_BYTES + 1)
+        if len(text) > MAX_MANIFEST_BYTES:
+            return False
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    versions = data.get("versions")
+    return isinstance(data.get("kind"), str) or isinstance(data.get("escsim_version"), str) or \
+        (isinstance(versions, dict) and "escsim" in versions)
+
+
+#: What an ``escsim trace`` folder holds (it has no manifest): a folder of these files alone.
+TRACE_FILES = frozenset({"trace.csv", "timeline.png"})
+
+
+def _trace_folder(folder: Path) -> bool:
+    try:
+        names = {p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+        every = {p.name for p in folder.iterdir()}
+    except OSError:
+        return False
+    return "trace.csv" in names and names == every and names <= TRACE_FILES
+
+
+#: The largest manifest read to decide whether escsim wrote a folder.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+def _protected(path: Path) -> str:
+    """Why ``path`` (resolved) may never be replaced, or "" if it may."""
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == Path(resolved.anchor):
+        return "the root folder"
+    with contextlib.suppress(RuntimeError, KeyError):
+        if resolved == Path.home().resolve():
+            return "the home folder"
+    if resolved == cwd:
+        return "the working folder"
+    if resolved in cwd.parents:
+        return "a parent of the working folder"
+    return ""
+
+
+def check_replaceable(out: Path, key: str = "--out") -> None:
+    """Before any work: ``--force`` may replace ``out`` only if it is a folder escsim wrote (its
+    ``manifest.json`` says so) or an empty one, never ``.``, ``..``, ``/``, the home folder, a
+    parent of the working folder, or a symbolic link (whose target it would delete).
+
+    Raises:
+        InputError: naming ``out`` and why it is kept.
+    """
+    out = Path(out)
+    expect = "--out naming a result folder escsim wrote, or a new folder"
+    if out.is_symlink():
+        raise InputError("--force does not replace a symbolic link (nor the folder it points "
+                         "to)", file=str(out), key=key, expected=expect)
+    if not out.exists():
+        return
+    if out.name in ("", ".", ".."):
+        raise InputError(f"--force never replaces {out.as_posix()!r}", file=str(out), key=key,
+                         expected=expect)
+    why = _protected(out)
+    if why:
+        raise InputError(f"--force never replaces {why}", file=str(out), key=key,
+                         expected=expect)
+    if not out.is_dir():
+        raise InputError("the output path exists and is not a folder", file=str(out), key=key,
+                         expected="a folder path")
+    with contextlib.suppress(OSError):
+        if not any(out.iterdir()):
+            return
+    if not escsim_wrote(out):
+        raise InputError("--force replaces only a folder escsim wrote (one with its "
+                         "manifest.json), and this one has none: its files are kept",
+                         file=str(out), key=key, expected=expect)
+
+
+def inside_folder(folder: Path, relative: str | Path, what: str = "a path") -> Path:
+    """``relative``, read from a file of result folder ``folder``, resolved (symbolic links
+    included) and held inside the folder: an absolute path, ``..`` or a link that leads out is
+    an :class:`InputError` naming the folder's file. Every path read from a result folder goes
+    through here before it is opened."""
+    folder = Path(folder)
+    text = str(relative)
+    root = folder.resolve()
+    if not text or "\x00" in text or Path(text).is_absolute() or text.startswith("~"):
+        raise InputError(f"{what} outside the result folder", file=str(folder),
+                         value=text[:160], expected="a path relative to the folder, inside it")
+    target = (root / text).resolve()
+    if target != root and root not in target.parents:
+        raise InputError(f"{what} outside the result folder", file=str(folder),
+                         value=text[:160], expected="a path relative to the folder, inside it")
+    return target
+
+
+#: How much of a table's end is read to check that its last row is whole.
+_TAIL_BYTES = 1 << 16
+
+
+def check_csv_table(path: Path, columns: Sequence[str] = (), rows: bool = True) -> list[str]:
+    """Check a CSV table of a result folder without reading it whole: it is a readable text
+    file with a header naming ``columns`` (and, with ``rows``, at least one row), and its last
+    row is whole (as many fields as the header, ending in a newline). Returns the header.
+
+    Raises:
+        InputError: naming the file: empty, cut short, not text, or a column missing.
+    """
+    path = Path(path)
+    expected = "a CSV table as escsim wrote it (rerun the command that made the folder)"
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            first = fh.readline(1 << 20)
+            header = next(csv.reader([first]), [])
+            size = os.fstat(fh.fileno()).st_size
+        with open(path, "rb") as fb:
+            fb.seek(max(0, size - _TAIL_BYTES))
+            tail = fb.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"unreadable table ({exc})", file=str(path), expected=expected) from None
+    if not header or not first.endswith("\n"):
+        raise InputError("empty or cut-short table (no whole header line)", file=str(path),
+                         expected=expected)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError("a table without the columns escsim writes: no " + ", ".join(missing),
+                         file=str(path), expected=expected)
+    lines = tail.splitlines(keepends=True)
+    last = lines[-1] if lines else ""
+    if rows and size <= len(first.encode("utf-8")):
+        raise InputError("a table without rows", file=str(path), expected=expected)
+    if size > len(first.encode("utf-8")):
+        try:
+            fields = next(csv.reader([last]), [])
+        except csv.Error:
+            fields = []
+        if not last.endswith("\n") or len(fields) != len(header):
+            raise InputError("a table cut short (its last row is not whole)", file=str(path),
+                             expected=expected)
+    return header
 
 
 def _alive(pid: int) -> bool:
@@ -165,6 +343,8 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         if out.exists() and not force:
             raise ResultExists("output folder exists; use --force to replace it or --out to "
                                "choose another", file=str(out))
+        if force:
+            check_replaceable(out)
         with write_errors(out):
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-",
                                         dir=out.parent))

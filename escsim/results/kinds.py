@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escsim.errors import InputError
-from escsim.results.files import read_json_input
+from escsim.results.files import check_csv_table, read_json_input
 
 
 @dataclass(frozen=True)
@@ -141,4 +141,22 @@ def folder_kind(folder: Path) -> Kind:
             raise InputError(f"incomplete {kind.name} folder (unfinished, or files removed): no "
                              + ", ".join(missing), file=str(folder),
                              expected=f"a finished {kind.name} folder (--resume finishes a run)")
+    check_folder_files(folder, kind)
     return kind
+
+
+def check_folder_files(folder: Path, kind: Kind) -> None:
+    """The files a command reads back from a finished folder, checked before it reads them:
+    its JSON files whole objects, its tables whole (a header, rows, a whole last row). A
+    truncated or edited file is an :class:`InputError` naming it."""
+    for name in ("manifest.json", "summary.json", *(t for t in kind.tables
+                                                    if t.endswith(".json"))):
+        path = folder / name
+        if path.is_file():
+            data = read_json_input(path, name, f"{name} as escsim wrote it")
+            if not isinstance(data, dict):
+                raise InputError(f"{name} is not a JSON object", file=str(path),
+                                 expected=f"{name} as escsim wrote it")
+    for name in kind.tables:
+        if name.endswith(".csv") and (folder / name).is_file():
+            check_csv_table(folder / name, rows=name in ("runs.csv", "points.csv"))

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from escsim.errors import InputError
+from escsim.paths import SAFE_NAME_RULE, is_safe_name
 from escsim.records import DRAWN_PREFIX
-from escsim.results.files import read_json_input
+from escsim.results.files import check_csv_table, inside_folder, read_json_input
 from escsim.results.provenance import SCENARIO_TOML, SCENARIOS_DIR
 from escsim.scenario.loader import load_scenario
 from escsim.scenario.priors import PartialSampler, make_sampler
@@ -65,7 +66,8 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
                                  str(folder / name) for name in inside))
         raise InputError("not a result folder (no runs.csv)", file=str(folder),
                          expected="a folder written by escsim run or escsim sweep")
-    runs = pd.read_csv(runs_path, dtype={"seed": "int64"})
+    runs = _read_checked(runs_path, {"replication": "int64", "point": "int64", "seed": "int64",
+                                     "scenario": "str", "param_hash": "str"})
     pick = runs[(runs["replication"] == replication) & (runs["point"] == point)]
     if pick.empty:
         raise InputError("no such replication in runs.csv", file=str(runs_path),
@@ -78,7 +80,18 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
     manifest = read_json_input(folder / MANIFEST, "the result folder's manifest",
                                "manifest.json as escsim wrote it") \
         if (folder / MANIFEST).is_file() else {}
-    scenario = _scenario_of(folder, manifest, str(row["scenario"]), point)
+    if not isinstance(manifest, dict):
+        raise InputError("manifest.json is not a JSON object", file=str(folder / MANIFEST),
+                         expected="manifest.json as escsim wrote it")
+    if not is_safe_name(str(row["scenario"])):  # it names a file of the folder: never a path
+        raise InputError("a scenario name in runs.csv is not a name", file=str(runs_path),
+                         key="scenario", value=str(row["scenario"]), expected=SAFE_NAME_RULE)
+    try:
+        scenario = _scenario_of(folder, manifest, str(row["scenario"]), point)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"the folder's manifest or points.csv is not as escsim wrote it "
+                         f"({type(exc).__name__}: {exc})", file=str(folder),
+                         expected="a result folder as escsim wrote it") from None
     if scenario.param_hash != row["param_hash"]:
         raise InputError("the folder's resolved scenario does not match the row",
                          file=str(folder), value=scenario.param_hash,
@@ -86,7 +99,12 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
     seed = int(str(row["seed"]))
     if not any(k.startswith(DRAWN_PREFIX) and v is not None for k, v in row.items()):
         return Replay(scenario, seed, row)
-    draws = _draws_of(folder, manifest, str(row["scenario"]))
+    try:
+        draws = _draws_of(folder, manifest, str(row["scenario"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"the folder's manifest is not as escsim wrote it "
+                         f"({type(exc).__name__}: {exc})", file=str(folder / MANIFEST),
+                         expected="a result folder as escsim wrote it") from None
     drawn_scenario, drawn = draws.scenario_for(scenario, seed)
     return Replay(drawn_scenario, seed, row, drawn)
 
@@ -105,8 +123,9 @@ def _draws_of(folder: Path, manifest: dict[str, Any], name: str) -> PartialSampl
     kept = entry["kept"]
     base = load_scenario(_resolved_path(folder, name))  # what the priors were checked against
     mode = str(block.get("mode"))
-    sampler = make_sampler(base, mode, folder / kept["priors"],
-                           folder / kept["posterior"] if mode == "posterior" else None)
+    sampler = make_sampler(base, mode, inside_folder(folder, kept["priors"], "the kept priors"),
+                           inside_folder(folder, kept["posterior"], "the kept posterior")
+                           if mode == "posterior" else None)
     assert sampler is not None  # mode is prior or posterior when rows drew parameters
     if sampler.content_hash() != entry.get("content_sha256"):
         raise InputError("the kept priors or posterior differ from those the rows were drawn "
@@ -124,9 +143,29 @@ def _draws_of(folder: Path, manifest: dict[str, Any], name: str) -> PartialSampl
     return draws
 
 
+def _read_checked(path: Path, types: dict[str, str], more: list[str] | None = None
+                  ) -> pd.DataFrame:
+    """A table of the folder, checked (columns, whole rows, types): a damaged one is an
+    InputError naming it."""
+    check_csv_table(path, [*types, *(more or [])])
+    try:
+        table = pd.read_csv(path, dtype={k: v for k, v in types.items() if v == "str"})
+        for column, kind in types.items():
+            if kind == "int64":
+                table[column] = table[column].astype("int64")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"a column does not hold what escsim writes ({type(exc).__name__}: "
+                         f"{str(exc)[:160]})", file=str(path),
+                         expected="a CSV table as escsim wrote it (whole numbers in "
+                                  + ", ".join(k for k, v in types.items() if v == "int64")
+                                  + ")") from None
+    return table
+
+
 def _resolved_path(folder: Path, name: str) -> Path:
-    single = folder / SCENARIO_TOML
-    path = single if single.is_file() else folder / SCENARIOS_DIR / f"{name}.toml"
+    single = inside_folder(folder, SCENARIO_TOML, "the resolved scenario")
+    path = single if single.is_file() else \
+        inside_folder(folder, f"{SCENARIOS_DIR}/{name}.toml", "a resolved scenario")
     if not path.is_file():
         raise InputError("the folder keeps no resolved scenario (written by an older escsim?)",
                          file=str(path), expected="scenario.toml beside runs.csv")
@@ -140,7 +179,7 @@ def _scenario_of(folder: Path, manifest: dict[str, Any], name: str, point: int) 
     keys = list(manifest.get("design", {}).get("keys", []))
     if not keys:
         return load_scenario(_resolved_path(folder, name))
-    points = pd.read_csv(folder / "points.csv")
+    points = _read_checked(folder / "points.csv", {"point": "int64"}, list(keys))
     found = points[points["point"] == point]
     if found.empty:
         raise InputError("the row's point is not in points.csv", file=str(folder / "points.csv"),
@@ -152,7 +191,8 @@ def _scenario_of(folder: Path, manifest: dict[str, Any], name: str, point: int) 
         if entry.get("scenario") == name and all(
                 k in values and values[k] == v for k, v in entry.get("values", {}).items()):
             rest = {k: v for k, v in values.items() if k not in entry["values"]}
-            return load_scenario(folder / entry["resolved"], rest)
+            return load_scenario(inside_folder(folder, entry["resolved"],
+                                               "a reloaded scenario"), rest)
     return load_scenario(_resolved_path(folder, name), values)
 
 

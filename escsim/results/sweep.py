@@ -17,6 +17,10 @@ order, which is (point, replication) order, so it is streamed, never held whole 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +44,9 @@ RUNS = "runs.csv"
 SUMMARY = "summary.csv"
 PARTS = "parts"
 CHUNK_LOG = "chunks.jsonl"
+#: Beside the parts: one line per finished part, its SHA-256 and row count, appended (and
+#: flushed to disk) once the part is in place. A resume trusts only the parts it lists.
+PART_INDEX = "index.jsonl"
 _PART_NAME = re.compile(r"chunk-(\d{6,9})\.csv")
 
 
@@ -49,17 +56,68 @@ def part_path(folder: Path, chunk_id: int) -> Path:
 
 def write_part(folder: Path, chunk_id: int, columns: Sequence[str],
                rows: Sequence[Sequence[Any]]) -> None:
-    """One finished chunk's rows, written atomically (a part either exists whole or not)."""
-    atomic_write_text(part_path(folder, chunk_id), csv_text(columns, rows))
+    """One finished chunk's rows, written atomically (a part either exists whole or not), then
+    its checksum and row count appended to the part index."""
+    text = csv_text(columns, rows)
+    atomic_write_text(part_path(folder, chunk_id), text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with open(Path(folder) / PARTS / PART_INDEX, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"chunk": chunk_id, "sha256": digest, "rows": len(rows)}) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def part_index(folder: Path) -> dict[int, str]:
+    """The checksum the index holds for each chunk (the last line for a chunk wins; a line cut
+    short by a killed writer, or one that is not an entry, is ignored)."""
+    path = Path(folder) / PARTS / PART_INDEX
+    index: dict[int, str] = {}
+    if not path.is_file():
+        return index
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("chunk"), int) and \
+                    isinstance(entry.get("sha256"), str):
+                index[entry["chunk"]] = entry["sha256"]
+    return index
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def done_chunks(folder: Path) -> set[int]:
-    """Ids of the chunks whose part file exists."""
+    """Ids of the chunks whose part file exists and matches the checksum in the part index. A
+    part that is missing from the index, cut short, edited or replaced by other bytes is
+    removed, so its chunk runs again."""
     parts = Path(folder) / PARTS
     if not parts.is_dir():
         return set()
-    found = (_PART_NAME.fullmatch(p.name) for p in parts.glob("chunk-*.csv"))
-    return {int(m.group(1)) for m in found if m}  # other names are not parts: ignored
+    index = part_index(folder)
+    done = set()
+    for p in parts.glob("chunk-*.csv"):
+        m = _PART_NAME.fullmatch(p.name)
+        if not m:
+            continue  # other names are not parts: ignored
+        chunk = int(m.group(1))
+        try:
+            good = not p.is_symlink() and p.is_file() and index.get(chunk) == _sha256(p)
+        except OSError:
+            good = False
+        if good:
+            done.add(chunk)
+        else:
+            with contextlib.suppress(OSError):
+                p.unlink()
+    return done
 
 
 def clean_partial_files(folder: Path) -> None:

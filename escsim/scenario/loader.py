@@ -35,23 +35,15 @@ from typing import Any
 
 from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
-from escsim.paths import scenarios_dir
+from escsim.paths import SAFE_NAME, SAFE_NAME_RULE, scenarios_dir
 from escsim.scenario.conditions import ConditionError, parse_condition
 from escsim.scenario.keys import schema_fields
 from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPolicy
 
 DEFAULTS_NAME = "defaults"
 _PROVENANCE_KEYS = {"fact", "assumption", "note"}
-#: What a scenario (or study) name may be: it names result folders, so no path separators and
-#: no "..".
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-SAFE_NAME_RULE = ("1-64 letters, digits, '.', '_' or '-', starting with a letter or digit "
-                  "(no '/', no '..')")
-
-
-def is_safe_name(name: str) -> bool:
-    """Whether ``name`` can name a result folder: a file never chooses where escsim writes."""
-    return bool(_NAME.fullmatch(name))
+#: What a scenario (or study) name may be: it names result folders (the one rule, in paths).
+_NAME = SAFE_NAME
 
 
 @dataclass(frozen=True)
@@ -255,6 +247,13 @@ def _chain_text(stack: tuple[Path, ...], last: Path | None = None) -> str:
     return " -> ".join(_display(p) for p in (*stack, *([last] if last else [])))
 
 
+def _held_inside(target: Path, folder: Path) -> bool:
+    """Whether ``target``, symbolic links resolved, is in ``folder`` or below it."""
+    root = folder.resolve()
+    resolved = target.resolve()
+    return resolved == root or root in resolved.parents
+
+
 def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
     """Where ``extends = ref`` in file ``holder`` points, by :data:`EXTENDS_RULE`."""
     shown = _display(holder)
@@ -277,9 +276,15 @@ def _resolve_extends(ref: str, holder: Path, stack: tuple[Path, ...]) -> Path:
         target = holder.parent / p
         if not target.is_file():
             raise refuse("scenario file not found")
+        if not _held_inside(target, holder.parent):
+            raise refuse("'extends' may not leave the folder of the file that holds it "
+                         "(through a symbolic link)")
         return target
     for candidate in (holder.parent / f"{ref}.toml", scenarios_dir() / f"{ref}.toml"):
         if candidate.is_file():
+            if candidate.parent == holder.parent and not _held_inside(candidate, holder.parent):
+                raise refuse("'extends' may not leave the folder of the file that holds it "
+                             "(through a symbolic link)")
             return candidate
     names = sorted(bundled_scenarios()) + [DEFAULTS_NAME]
     close = difflib.get_close_matches(ref, names, n=1)

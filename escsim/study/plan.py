@@ -24,6 +24,7 @@ from escsim.analysis.outcomes import parse_outcome
 from escsim.errors import InputError
 from escsim.scenario import load_scenario
 from escsim.scenario.keys import get_value, key_info
+from escsim.scenario.loader import resolve_scenario_path
 from escsim.study.spec import StudySpec, Values
 from escsim.sweep.design import parse_vary, sampled_points
 from escsim.sweep.plan import SweepPlan, SweepSpec, plan_sweep
@@ -123,6 +124,13 @@ def _uncertain_points(spec: StudySpec) -> tuple[list[str], list[tuple[Any, ...]]
 
 def plan_study(spec: StudySpec) -> StudyPlan:
     """Check a study and lay out its paired sweep (every value checked before any run)."""
+    for i, name in enumerate(spec.scenarios):  # a scenario that does not exist: the study's
+        try:
+            resolve_scenario_path(name)
+        except InputError as exc:
+            raise InputError(exc.message, file=spec.source,
+                             key=f"uncertainties.scenarios[{i}]", value=name,
+                             expected=exc.expected) from None
     lever_keys, doctrines = _filled(spec, _crossed(spec))
     names = [d for d, _ in doctrines]
     if len(set(names)) != len(names):
@@ -145,6 +153,8 @@ def plan_study(spec: StudySpec) -> StudyPlan:
     except InputError as exc:
         if exc.file in (None, "--vary", "--set", "--design-table"):
             exc.file = spec.source
+        if exc.key in ("--vary", "--design-table", "--samples"):  # options a study has not
+            exc.key = None
         raise
     states = []
     for ref, scenario in enumerate(sweep.scenarios):

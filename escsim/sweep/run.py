@@ -48,6 +48,7 @@ from escsim.results.columns import write_columns
 from escsim.results.files import (
     atomic_binary,
     atomic_write_text,
+    check_replaceable,
     output_lock,
     read_json_input,
     write_errors,
@@ -320,8 +321,7 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Executor | None = None, resu
             scenario names, marked ``+N-overrides`` when overrides changed them).
     """
     out = Path(out)
-    hint = f"; free space (or fix the folder) and finish with --resume --out {out}"
-    with output_lock(out), write_errors(out, hint):
+    with output_lock(out):
         return _run_sweep_locked(plan, out, executor or SerialExecutor(), resume, force,
                                  chunk_runs, progress, title)
 
@@ -332,59 +332,86 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Executor, resume: bo
     out = Path(out)
     workers = int(getattr(executor, "workers", 1) or 1)
     started = time.perf_counter()
-    if out.exists() and resume:
-        manifest = read_manifest(out)
-        try:
-            _check_resume(plan, manifest, out)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"manifest is not one escsim wrote ({type(exc).__name__}: {exc})",
-                             file=str(out / tables.MANIFEST), expected=_RESUMABLE) from None
-        if manifest.get("status") == "complete" and (out / tables.RUNS).is_file():
-            return SweepResult(out, plan, 0, 0, 0.0, True)
-        chunk_runs = int(manifest["chunking"]["chunk_runs"])
-        tables.clean_partial_files(out)
-    else:
-        if resume:
-            raise InputError("nothing to resume: the folder does not exist", file=str(out),
-                             expected="the --out folder of an interrupted sweep")
-        if out.exists():
-            if not force:
-                raise InputError("output folder exists; use --force to replace it, --resume to "
-                                 "finish an interrupted sweep, or --out to choose another",
-                                 file=str(out))
-            shutil.rmtree(out)
-        chunk_runs = chunk_runs or default_chunk_runs(plan.total_runs, workers)
-        (out / tables.PARTS).mkdir(parents=True)
-        manifest = _new_manifest(plan, chunk_runs, title)
-        write_scenarios(out, plan.scenarios)
-        reloaded = _write_reloaded(out, plan)
-        if reloaded:
-            manifest["reloaded_bases"] = reloaded
-        for u in plan.uncertainty.scenarios if plan.uncertainty is not None else ():
-            for name, text in u.copies().items():  # what a replay redraws from
-                atomic_write_text(out / name, text)
-        if not plan.single:  # a run folder has one point and nothing swept
-            write_json(out / tables.DESIGN, _design_json(plan))
-            write_table(out / tables.POINTS, ["point", "scenario", "design_point", "seed_key",
-                                              *plan.keys, "start_date", "horizon_days"],
-                        [[p.point, p.scenario, p.design_point, plan.seed_key(p.point),
-                          *p.values, p.start_date, p.horizon_days] for p in plan.points])
-    n_chunks = math.ceil(plan.total_runs / chunk_runs)
-    (out / tables.PARTS).mkdir(parents=True, exist_ok=True)
-    done = tables.done_chunks(out)
-    daily = _RunningTally(out) if plan.daily == "tally" else None
-    if daily is not None:  # a part whose runs are not in the saved tally is run again
-        done &= daily.chunks
-    todo = [i for i in range(n_chunks) if i not in done]
-    runs_done = sum(_chunk_len(i, chunk_runs, plan.total_runs) for i in done)
-    session: dict[str, Any] = {
-        "started": _now(), "executor": getattr(executor, "name", type(executor).__name__),
-        "workers": workers, "cores": available_cores(), "host": socket.gethostname(),
-        "scheduler": getattr(executor, "scheduler_address", None),
-        "chunks_before": len(done), "chunks_run": 0, "status": "running"}
-    manifest["status"] = "running"
-    manifest.setdefault("sessions", []).append(session)
-    write_json(out / tables.MANIFEST, manifest)
+    resume_hint = f"; free space (or fix the folder) and finish with --resume --out {out}"
+    again_hint = "; free space (or fix the folder) and run the command again"
+    created = False  # whether this command made the folder (removed if it fails before a manifest)
+    try:
+        with write_errors(out, resume_hint if resume else again_hint):
+            if out.exists() and resume:
+                manifest = read_manifest(out)
+                try:
+                    _check_resume(plan, manifest, out)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise InputError(f"manifest is not one escsim wrote "
+                                     f"({type(exc).__name__}: {exc})",
+                                     file=str(out / tables.MANIFEST),
+                                     expected=_RESUMABLE) from None
+                if manifest.get("status") == "complete" and (out / tables.RUNS).is_file():
+                    return SweepResult(out, plan, 0, 0, 0.0, True)
+                chunk_runs = int(manifest["chunking"]["chunk_runs"])
+                tables.clean_partial_files(out)
+            else:
+                if resume:
+                    raise InputError("nothing to resume: the folder does not exist",
+                                     file=str(out),
+                                     expected="the --out folder of an interrupted sweep")
+                if out.exists():
+                    if not force:
+                        raise InputError("output folder exists; use --force to replace it, "
+                                         "--resume to finish an interrupted sweep, or --out to "
+                                         "choose another", file=str(out))
+                    check_replaceable(out)
+                    shutil.rmtree(out)
+                chunk_runs = chunk_runs or default_chunk_runs(plan.total_runs, workers)
+                (out / tables.PARTS).mkdir(parents=True)
+                created = True
+                manifest = _new_manifest(plan, chunk_runs, title)
+                write_scenarios(out, plan.scenarios)
+                reloaded = _write_reloaded(out, plan)
+                if reloaded:
+                    manifest["reloaded_bases"] = reloaded
+                for u in plan.uncertainty.scenarios if plan.uncertainty is not None else ():
+                    for name, text in u.copies().items():  # what a replay redraws from
+                        atomic_write_text(out / name, text)
+                if not plan.single:  # a run folder has one point and nothing swept
+                    write_json(out / tables.DESIGN, _design_json(plan))
+                    write_table(out / tables.POINTS,
+                                ["point", "scenario", "design_point", "seed_key", *plan.keys,
+                                 "start_date", "horizon_days"],
+                                [[p.point, p.scenario, p.design_point, plan.seed_key(p.point),
+                                  *p.values, p.start_date, p.horizon_days]
+                                 for p in plan.points])
+            n_chunks = math.ceil(plan.total_runs / chunk_runs)
+            (out / tables.PARTS).mkdir(parents=True, exist_ok=True)
+            done = tables.done_chunks(out)
+            daily = _RunningTally(out) if plan.daily == "tally" else None
+            if daily is not None:  # a part whose runs are not in the saved tally is run again
+                done &= daily.chunks
+            todo = [i for i in range(n_chunks) if i not in done]
+            runs_done = sum(_chunk_len(i, chunk_runs, plan.total_runs) for i in done)
+            session: dict[str, Any] = {
+                "started": _now(),
+                "executor": getattr(executor, "name", type(executor).__name__),
+                "workers": workers, "cores": available_cores(), "host": socket.gethostname(),
+                "scheduler": getattr(executor, "scheduler_address", None),
+                "chunks_before": len(done), "chunks_run": 0, "status": "running"}
+            manifest["status"] = "running"
+            manifest.setdefault("sessions", []).append(session)
+            write_json(out / tables.MANIFEST, manifest)
+    except BaseException:
+        if created:  # stopped before its first manifest: nothing to resume, so no folder
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    with write_errors(out, resume_hint):
+        return _run_chunks(plan, out, executor, manifest, session, todo, done, daily,
+                           chunk_runs, n_chunks, runs_done, started, resume, progress)
+
+
+def _run_chunks(plan: SweepPlan, out: Path, executor: Executor, manifest: dict[str, Any],
+                session: dict[str, Any], todo: list[int], done: set[int],
+                daily: _RunningTally | None, chunk_runs: int, n_chunks: int, runs_done: int,
+                started: float, resume: bool,
+                progress: Callable[[int, int], None] | None) -> SweepResult:
     if progress is not None:
         progress(runs_done, plan.total_runs)
     chunks_run = runs_run = 0
@@ -534,6 +561,8 @@ class _RunningTally:
         if tally is None:
             return
         current, chunks = self.state
+        if chunk_id in chunks:  # counted already (its part failed its check and ran again)
+            return
         base = current if current is not None else DailyTally(tally.days, tally.series)
         self.state = (base.merged(tally), chunks | {chunk_id})
         if time.monotonic() - self._saved > TALLY_SAVE_SECONDS:

@@ -37,7 +37,7 @@ depends only on the root seed, never on the executor or its number of workers.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,6 +235,32 @@ class TailEstimate:
         }
 
 
+#: The most repetitions, histories per level, and histories in all one request may ask for
+#: (checked arithmetically before any task is built).
+MAX_REPETITIONS = 100_000
+MAX_EFFORT = 10_000_000
+MAX_HISTORIES = 100_000_000
+
+
+def check_tail_size(repetitions: int, effort: int | Sequence[int], levels: int, points: int = 1,
+                    keys: tuple[str, str] = ("repetitions", "effort")) -> None:
+    """Refuse, before anything is built, a splitting request too large to finish:
+    ``repetitions`` x the histories of every level x ``points`` must be at most
+    :data:`MAX_HISTORIES`."""
+    per_level = [effort] * max(levels, 1) if isinstance(effort, int) else list(effort)
+    if repetitions > MAX_REPETITIONS:
+        raise InputError("too many repetitions", key=keys[0], value=repetitions,
+                         expected=f"at most {MAX_REPETITIONS:,} (10 to 100 give an interval)")
+    if per_level and max(per_level) > MAX_EFFORT:
+        raise InputError("too many histories per level", key=keys[1], value=max(per_level),
+                         expected=f"at most {MAX_EFFORT:,}")
+    total = repetitions * sum(per_level) * max(points, 1)
+    if total > MAX_HISTORIES:
+        raise InputError(f"{total:,} histories requested, more than the {MAX_HISTORIES:,} one "
+                         "command runs", key=keys[1], value=per_level[0] if per_level else effort,
+                         expected="fewer repetitions, histories per level or points")
+
+
 def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
                   effort: int | tuple[int, ...] = 500, levels: tuple[int, ...] | None = None,
                   executor: Executor | None = None, confidence: float = 0.95, point: int = 0,
@@ -267,6 +293,8 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
         raise InputError("the interval needs independent repetitions", key="repetitions",
                          value=repetitions, expected="2 or more (10 or more advised)")
     plan = plan_levels(scenario, rung, levels)
+    check_tail_size(repetitions, effort if isinstance(effort, int) else tuple(effort),
+                    len(plan.levels))
     per_level = (effort,) * len(plan.levels) if isinstance(effort, int) else tuple(effort)
     if len(per_level) != len(plan.levels) or min(per_level) < 1:
         raise InputError("each level needs histories", key="effort", value=effort,
