@@ -113,21 +113,29 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 @executor_options
 @out_options("results/compare-<base>", resume="Finish an interrupted comparison in --out.")
 @report_option
+@click.option("--across-mechanisms", is_flag=True,
+              help="Run the comparison again under every alternative of each contested "
+                   "mechanism (same seeds) and say where another alternative reverses the "
+                   "sign (mechanisms.csv, plots/mechanisms.png).")
 def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon: float | None,
             overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
-            out: Path | None, force: bool, resume: bool, no_plots: bool) -> None:
+            out: Path | None, force: bool, resume: bool, no_plots: bool,
+            across_mechanisms: bool) -> None:
     """Differences of VARIANTS from BASE, paired replication by replication.
 
     Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
     writes differences.csv (per rung and main count: the difference with a paired 95%
-    interval) and plots/differences.png (a forest plot), beside each scenario's run folder.
+    interval and the ratio) and plots/differences.png (a forest plot), beside each scenario's
+    run folder. --across-mechanisms repeats it under each alternative of every contested
+    mechanism and says when one reverses the sign.
     """
     from escsim.apps.compare import compare as compare_app
 
     feedback = CliFeedback()
     with resumable(feedback, "run", "escsim compare ... --resume --out {out}"):
         print_result(compare_app(base, variants, runs, seed, horizon, overrides, executor, jobs,
-                         scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback))
+                         scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback,
+                         across_mechanisms))
 
 
 # ---------------------------------------------------------------------------------- trace ---
