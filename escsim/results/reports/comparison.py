@@ -97,7 +97,7 @@ def headline(telling: list[str], diff: pd.DataFrame | None) -> str:
     return ""
 
 
-def mechanisms_section(folder: Path, names: dict[int, str]) -> tuple[str, str]:
+def mechanisms_section(folder: Path, names: dict[int, str], measure: str) -> tuple[str, str]:
     """The answer under each alternative of the contested mechanisms (``mechanisms.csv``), and
     a sentence on sign flips."""
     path = folder / "mechanisms.csv"
@@ -117,15 +117,22 @@ def mechanisms_section(folder: Path, names: dict[int, str]) -> tuple[str, str]:
     sentence = ""
     if len(flips):
         parts = []
-        for (variant, measure), rows in flips.groupby(["variant", "measure"], sort=False):
-            d = t[(t["variant"] == variant) & (t["measure"] == measure)]
-            default = d[d["default"]]
+        first = flips[flips["measure"] == measure]
+        for (variant, mechanism), rows in first.groupby(["variant", "mechanism"], sort=False):
+            d = t[(t["variant"] == variant) & (t["measure"] == measure)
+                  & (t["mechanism"] == mechanism)]
+            ref = d[d["default"]]
             parts.append(
-                f"the sign of {e(variant)}'s difference in {e(measure_label(measure, names))} "
-                "depends on the contested mechanism: "
-                + "; ".join(f"{e(r.alternative)} {signed(r.difference)} [{signed(r.low)}, "
-                            f"{signed(r.high)}]" for r in
-                            pd.concat([default, rows[~rows["default"]]]).itertuples()))
+                f"the sign of {e(variant)} minus {e(rows['base'].iloc[0])} in "
+                f"{e(measure_label(measure, names))} rests on {e(mechanism)}: "
+                + "; ".join(f"{e(r.alternative)}{' (in force)' if r.default else ''} "
+                            f"{signed(r.difference)} [{signed(r.low)}, {signed(r.high)}]"
+                            for r in pd.concat([ref, rows]).itertuples()))
+        others = flips[flips["measure"] != measure]
+        if len(others):
+            parts.append("other measures whose sign an alternative reverses: " + ", ".join(
+                f"{e(measure_label(m, names))} ({e(', '.join(dict.fromkeys(g['mechanism'])))})"
+                for m, g in others.groupby("measure", sort=False)))
         sentence = "Careful: " + ". ".join(parts) + "."
     return sentence, table(shown)
 
@@ -168,7 +175,7 @@ def page(result: Any) -> Page:
                          + table(differences_frame(diff, names))
                          + "<p class=small>Complete, with the variance ratio of the pairing: "
                            "<code>differences.csv</code>.</p>"))
-    flip, mech = mechanisms_section(folder, names)
+    flip, mech = mechanisms_section(folder, names, measure)
     if flip:
         answer += f"</p><p class=answer>{flip}"
     if mech:
