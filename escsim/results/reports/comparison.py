@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from escsim.results.reports.page import Page, e, interval, num, signed, table
+from escsim.results.reports.page import Page, e, num, signed, stacked, table
 
 CAPTIONS = [
     (r"^plots/mechanisms\.png$", "The paired difference from the base under each alternative "
@@ -57,7 +57,8 @@ def wide(comparison: pd.DataFrame, names: dict[int, str]) -> tuple[pd.DataFrame,
     telling = sorted(telling, key=lambda m: int(m.split("_")[1])) or sorted(
         by.index, key=lambda m: int(m.split("_")[1]))
     counts = [m for m in ("attacks_median", "us_wounded_median", "us_killed_median")
-              if m in set(comparison["measure"])]
+              if m in set(comparison["measure"])
+              and comparison.loc[comparison["measure"] == m, "estimate"].any()]
     rows = []
     for scenario, part in comparison.groupby("scenario", sort=False):
         at = part.set_index("measure")
@@ -65,8 +66,8 @@ def wide(comparison: pd.DataFrame, names: dict[int, str]) -> tuple[pd.DataFrame,
         if part["start_date"].nunique() == 1 and comparison["start_date"].nunique() > 1:
             row["window"] = f"{part['start_date'].iloc[0]} +{num(part['horizon_days'].iloc[0])}d"
         for m in telling:
-            row[measure_label(m, names)] = (interval(at.loc[m, "estimate"], at.loc[m, "low"],
-                                                     at.loc[m, "high"]) if m in at.index else "-")
+            row[measure_label(m, names)] = (stacked(at.loc[m, "estimate"], at.loc[m, "low"],
+                                                    at.loc[m, "high"]) if m in at.index else "-")
         for m in counts:
             row[measure_label(m, names)] = at.loc[m, "estimate"] if m in at.index else None
         rows.append(row)

@@ -38,13 +38,17 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.22em 0.55em; text-align: left
          vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums;
                                       white-space: nowrap; }
-figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; max-height: 34em; }
+figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.88em; color: #444; } code { font-size: 0.92em; }
 .small { font-size: 0.85em; color: #555; }
+@page { margin: 1.2cm; }
 @media print {
-  body { max-width: none; margin: 0; font-size: 10pt; }
-  h2 { break-after: avoid; } figure, table { break-inside: avoid; }
-  figure img { max-height: 11cm; } .wide { overflow: visible; }
+  body { max-width: none; margin: 0; font-size: 9pt; }
+  h2, h3 { break-after: avoid; } h2 { margin-top: 1em; } h3 { margin: 0.6em 0 0.2em; }
+  figure { margin: 0.5em 0; } tr { break-inside: avoid; } figure { break-inside: avoid; }
+  figure img { max-height: 9.5cm; max-width: 100%; } .wide { overflow: visible; }
+  #provenance ~ div table, #provenance ~ table { font-size: 7pt; }
+  th, td { padding: 0.1em 0.4em; }
 }
 """
 
@@ -69,6 +73,15 @@ class Page:
     captions: list[tuple[str, str]] = field(default_factory=list)
     figure_globs: tuple[str, ...] = ("plots/*.png", "*/plots/*.png")
     notes: list[str] = field(default_factory=list)
+
+
+class Html(str):
+    """A table cell already in HTML (not escaped again)."""
+
+
+def stacked(est: Any, low: Any, high: Any) -> Html:
+    """An estimate over its interval, small, in one table cell."""
+    return Html(f"{num(est)}<br><span class=small>[{num(low, 2)}, {num(high, 2)}]</span>")
 
 
 def e(value: Any) -> str:
@@ -113,7 +126,9 @@ def table(frame: pd.DataFrame, digits: int = 3) -> str:
     for row in frame.itertuples(index=False):
         cells = []
         for v in row:
-            if isinstance(v, bool):
+            if isinstance(v, Html):
+                cells.append(f"<td class=num>{v}</td>")
+            elif isinstance(v, bool):
                 cells.append(f"<td>{'yes' if v else 'no'}</td>")
             elif isinstance(v, int | float) and not isinstance(v, bool):
                 cells.append(f"<td class=num>{num(v, digits)}</td>")
@@ -204,22 +219,29 @@ def provenance(path: Path, manifest: dict[str, Any], summary: dict[str, Any],
         rows[s.get("name", "")] = non_default(resolved) if resolved is not None else []
     if not any(rows.values()):
         return out
-    shared = set.intersection(*(set(r) for r in rows.values())) if len(rows) > 1 else set()
-    if shared:
-        first = next(iter(rows.values()))
-        out.append(f"<h3>Values every scenario shares, not from <code>{DEFAULTS_FILE}</code>"
-                   "</h3>")
-        out.append(table(pd.DataFrame([r for r in first if r in shared],
-                                      columns=["key", "value", "set in", "source"])))
-    for name, own in rows.items():
-        differing = [r for r in own if r not in shared]
-        if not differing:
-            continue
-        title = (f"Scenario {e(name)}: values not from <code>{DEFAULTS_FILE}</code>"
-                 + (" (beyond those shared)" if shared else ""))
-        out.append(f"<h3>{title}</h3>")
-        out.append(table(pd.DataFrame(differing, columns=["key", "value", "set in",
-                                                          "source"])))
+    cited: dict[str, str] = {}
+    rows = {name: [_short_source(r, cited) for r in own] for name, own in rows.items()}
+    names = list(rows)
+    reference = names[0]
+    out.append(f"<h3>{'Scenario ' + e(reference) if len(names) > 1 else 'Values'} not from "
+               f"<code>{DEFAULTS_FILE}</code></h3>")
+    out.append(table(pd.DataFrame(rows[reference], columns=["key", "value", "set in",
+                                                            "source"])))
+    ref_values = {(r[0], r[1]) for r in rows[reference]}
+    ref_keys = {r[0] for r in rows[reference]}
+    for name in names[1:]:
+        own = rows[name]
+        differing = [r for r in own if (r[0], r[1]) not in ref_values
+                     and r[0] != "scenario.name"]
+        keys = {r[0] for r in own}
+        differing += [(k, "(the default)", DEFAULTS_FILE, "")
+                      for k in sorted(ref_keys - keys)]
+        out.append(f"<h3>Scenario {e(name)}: only what differs from {e(reference)}</h3>")
+        out.append(table(pd.DataFrame(differing, columns=["key", "value", "set in", "source"]))
+                   if differing else "<p>Nothing else.</p>")
+    if cited:
+        out.append("<h3>Facts cited</h3>")
+        out.append(table(pd.DataFrame(sorted(cited.items()), columns=["fact", "what it says"])))
     out.append("<p class=small>Each row: the key, its value, the file that set it and the fact "
                "or assumption behind it. The full resolved scenario is each scenario's "
                "<code>scenario.toml</code> in the result folder.</p>")
@@ -227,6 +249,20 @@ def provenance(path: Path, manifest: dict[str, Any], summary: dict[str, Any],
 
 
 DEFAULTS_FILE = "scenarios/defaults.toml"
+_FACT = re.compile(r"^fact (\S+) \((.*)$", re.S)
+
+
+def _short_source(row: tuple[str, str, str, str], cited: dict[str, str]
+                  ) -> tuple[str, str, str, str]:
+    """A row with its cited fact by id; the fact's words go once into ``cited``."""
+    key, value, where, source = row
+    found = _FACT.match(source)
+    if found:
+        cited[found.group(1)] = "(" + found.group(2)
+        source = f"fact {found.group(1)}"
+    if len(value) > 110:
+        value = value[:100] + " ... (in scenario.toml)"
+    return key, value, where, source
 
 
 def resolve_in_folder(folder: Path, recorded: str) -> Path | None:
