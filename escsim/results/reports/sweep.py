@@ -61,10 +61,14 @@ def page(result: Any) -> Page:
     if h:
         k = h.split("_")[2]
         lo, hi = summary.loc[summary[h].idxmin()], summary.loc[summary[h].idxmax()]
-        answer += (f": the probability of rung {k} ranges from "
-                   f"{interval(lo[h], lo[f'{h}_low'], lo[f'{h}_high'])} at "
-                   f"{e(_point(lo, swept))} to {interval(hi[h], hi[f'{h}_low'], hi[f'{h}_high'])}"
-                   f" at {e(_point(hi, swept))}.")
+        if lo[h] == hi[h]:
+            answer += f": the probability of rung {k} is {num(lo[h])} at every point."
+        else:
+            answer += (f": the probability of rung {k} ranges from "
+                       f"{interval(lo[h], lo[f'{h}_low'], lo[f'{h}_high'])} at "
+                       f"{e(_point(lo, swept))} to "
+                       f"{interval(hi[h], hi[f'{h}_low'], hi[f'{h}_high'])}"
+                       f" at {e(_point(hi, swept))}.")
         ordered = summary.sort_values(h)
         extremes = pd.concat([ordered.head(5), ordered.tail(5)]).drop_duplicates("point")
         rows = [{"point": int(r["point"]), **{k: r[k] for k in swept},
@@ -88,9 +92,9 @@ def page(result: Any) -> Page:
         index = next((c for c in ("ST", "mu_star") if c in sens.columns), None)
         if index is not None and {"outcome", "parameter"} <= set(sens.columns):
             top = sens.sort_values(index, ascending=False).groupby("outcome", sort=False).head(1)
-            answer += (" What moves the outcomes most: " + "; ".join(
+            answer = ("What moves each outcome most: " + "; ".join(
                 f"{e(r.outcome)}: {e(r.parameter)} ({index} {num(getattr(r, index), 2)})"
-                for r in top.itertuples()) + ".")
+                for r in top.itertuples()) + ". " + answer)
         keep = [c for c in ("outcome", "parameter", "S1", "S1_low", "S1_high", "ST", "ST_low",
                             "ST_high", "mu_star", "sigma") if c in sens.columns]
         sections.insert(0, ("Sensitivity indices", table(sens[keep] if keep else sens)
