@@ -165,7 +165,7 @@ def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
                          "method": PAIRED_MEAN_METHOD, "runs": len(b),
                          "variance_ratio": variance_ratio(xb, xv)})
     for row in rows:
-        row["ratio"] = ratio(row["variant_estimate"], row["base_estimate"])
+        row["ratio"] = ratio(float(row["variant_estimate"]), float(row["base_estimate"]))  # type: ignore[arg-type]
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
 

@@ -9,6 +9,7 @@ code never touches matplotlib's global state; figures are plain
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import textwrap
 import warnings
@@ -75,7 +76,56 @@ def new_figure(width: float, height: float) -> Figure:
     """A figure of ``width`` x ``height`` inches on the Agg canvas, laid out to fit."""
     fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
+    show_in_notebook(fig)
     return fig
+
+
+# ----------------------------------------------------------------- shown in Jupyter ---
+#: Figures drawn in the running notebook cell and not yet shown or saved.
+_PENDING: list[Figure] = []
+_HOOKED: list[Any] = []
+
+
+def show_in_notebook(fig: Figure) -> None:
+    """In a Jupyter kernel, show ``fig`` when the cell ends, unless the cell shows it itself
+    (its last expression) or saves it to a file: so an escsim figure shows whether the cell
+    ends in ``;`` or ``plt.show()`` or returns it, and shows once. Elsewhere, nothing."""
+    try:
+        from IPython import get_ipython  # only present where a notebook could run
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return
+    if shell not in _HOOKED:
+        shell.events.register("post_run_cell", _show_pending)
+        _HOOKED.append(shell)
+    _PENDING.append(fig)
+    saving = fig.savefig
+
+    def savefig(*args: Any, **kwargs: Any) -> Any:  # saved (a file, a widget's bytes): not shown
+        if fig in _PENDING:
+            _PENDING.remove(fig)
+        return saving(*args, **kwargs)
+
+    fig.savefig = savefig  # type: ignore[method-assign]
+
+
+def _show_pending(result: Any) -> None:
+    """After a cell: show each figure it drew that it neither returned nor saved."""
+    from IPython.display import Image, display
+
+    shown = getattr(result, "result", None)
+    pending = list(_PENDING)
+    _PENDING.clear()
+    for fig in pending:
+        if fig is shown:
+            continue
+        buffer = io.BytesIO()
+        Figure.savefig(fig, buffer, format="png", dpi=100, facecolor="white",
+                    bbox_inches=None if fig in _FIXED or isinstance(
+                        fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight")
+        display(Image(data=buffer.getvalue(), format="png"))
 
 
 _MEASURE: list[Any] = []
@@ -152,6 +202,7 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     fig = Figure(figsize=(width, height), facecolor="white")
     FigureCanvasAgg(fig)
     _FIXED.add(fig)
+    show_in_notebook(fig)
     axes = []
     for i in range(n):
         row, col = divmod(i, ncols)
@@ -275,6 +326,8 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     cropped to its content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fig in _PENDING:  # saved, not shown
+        _PENDING.remove(fig)
     laid_out = fig in _FIXED or isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     # zlib level 3 rather than PIL's 6: a third less time encoding for a tenth more bytes
     extra: dict[str, Any] = ({"pil_kwargs": {"compress_level": 3}}
