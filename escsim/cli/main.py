@@ -90,16 +90,34 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html into the
     output folder; with several scenarios, one subfolder each plus a side-by-side comparison
     (and, with --base, paired differences). Rows stream to disk as chunks finish (memory stays
-    flat in --runs); an interrupted run continues with --resume. With --parameter-uncertainty,
-    outcome distributions include parameter uncertainty, not only chance (docs/backtest.md).
+    flat in --runs); an interrupted run (Ctrl-C, SIGTERM, a crash) continues from its folder
+    alone: escsim run --resume --out DIR (or escsim run --resume DIR). With
+    --parameter-uncertainty, outcome distributions include parameter uncertainty, not only
+    chance (docs/backtest.md).
     """
     from escsim.apps.run import run as run_app
 
+    folder = out if out is not None else (Path(scenarios[0]) if len(scenarios) == 1 else None)
+    if resume and folder is not None and (not scenarios or (out is None and folder.is_dir())):
+        _resume_from(folder)  # the folder alone: the command that wrote it, again
+        return
     feedback = CliFeedback()
-    with resumable(feedback, "run", "escsim run ... --resume --out {out}"):
+    with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(run_app(scenarios, run_all, runs, seed, horizon, overrides, executor, jobs,
                      scheduler, out, force, resume, not no_plots, base, name, OUTPUT.report,
                      uncertainty, priors, posterior, tail_request(**tail), feedback))
+
+
+def _resume_from(folder: Path) -> None:
+    """Finish an interrupted ``escsim run`` or ``escsim compare`` from its folder alone."""
+    from escsim.apps.run import recorded_arguments
+
+    args = recorded_arguments(folder)
+    echo(f"resuming: escsim {' '.join(args)} --resume --out {folder}", err=True)
+    command = main.get_command(click.get_current_context(), args[0])
+    assert command is not None
+    command.main([*args[1:], "--resume", "--out", str(folder)], prog_name=f"escsim {args[0]}",
+                 standalone_mode=False)
 
 
 @main.command()
@@ -132,7 +150,7 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
     from escsim.apps.compare import compare as compare_app
 
     feedback = CliFeedback()
-    with resumable(feedback, "run", "escsim compare ... --resume --out {out}"):
+    with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(compare_app(base, variants, runs, seed, horizon, overrides, executor, jobs,
                          scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback,
                          across_mechanisms))
