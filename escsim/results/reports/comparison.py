@@ -47,18 +47,32 @@ def measure_label(measure: str, names: dict[int, str]) -> str:
     return measure
 
 
-def wide(comparison: pd.DataFrame, names: dict[int, str]) -> tuple[pd.DataFrame, list[str]]:
+def _means(folder: Path) -> dict[str, dict[str, float]]:
+    """Each scenario's mean counts per run (its summary.json), as ``escsim run`` prints them."""
+    from escsim.results.files import read_json
+
+    out = {}
+    for path in sorted(folder.glob("*/summary.json")):
+        s = read_json(path)
+        out[str(s.get("scenario", path.parent.name))] = {
+            q["count"]: q["mean"] for q in s.get("count_quantiles", [])}
+    return out
+
+
+def wide(comparison: pd.DataFrame, names: dict[int, str],
+         means: dict[str, dict[str, float]] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """One row per scenario: the rungs that tell the scenarios apart (reached in under half the
-    runs of some scenario and by some run), each with its interval, and the median counts."""
+    runs of some scenario and by some run), each with its interval, and the mean counts per run
+    (as the command prints them; the medians are in comparison.csv)."""
     rung_rows = comparison[comparison["measure"].str.match(r"rung_\d+_reached")]
     by = rung_rows.pivot_table(index="measure", values="estimate", aggfunc=["min", "max"])
     telling = [m for m in by.index if by.loc[m, ("min", "estimate")] < 0.5
                and by.loc[m, ("max", "estimate")] > 0]
     telling = sorted(telling, key=lambda m: int(m.split("_")[1])) or sorted(
         by.index, key=lambda m: int(m.split("_")[1]))
-    counts = [m for m in ("attacks_median", "us_wounded_median", "us_killed_median")
-              if m in set(comparison["measure"])
-              and comparison.loc[comparison["measure"] == m, "estimate"].any()]
+    means = means or {}
+    counts = [c for c in ("attacks", "us_wounded", "us_killed")
+              if any(c in m for m in means.values())]
     rows = []
     for scenario, part in comparison.groupby("scenario", sort=False):
         at = part.set_index("measure")
@@ -68,8 +82,8 @@ def wide(comparison: pd.DataFrame, names: dict[int, str]) -> tuple[pd.DataFrame,
         for m in telling:
             row[measure_label(m, names)] = (stacked(at.loc[m, "estimate"], at.loc[m, "low"],
                                                     at.loc[m, "high"]) if m in at.index else "-")
-        for m in counts:
-            row[measure_label(m, names)] = at.loc[m, "estimate"] if m in at.index else None
+        for c in counts:
+            row[f"mean {c}"] = means.get(str(scenario), {}).get(c)
         rows.append(row)
     return pd.DataFrame(rows), telling
 
@@ -145,7 +159,7 @@ def page(result: Any) -> Page:
     diff = result.tables.get("differences")
     if comparison is None or comparison.empty:
         return Page(answer="This comparison folder has no comparison table.")
-    small, telling = wide(comparison, names)
+    small, telling = wide(comparison, names, _means(folder))
     measure = headline(telling, diff)
     label = measure_label(measure, names)
     est = comparison[comparison["measure"] == measure].set_index("scenario")["estimate"]
@@ -187,7 +201,9 @@ def page(result: Any) -> Page:
                             + "<p class=small>Complete: <code>mechanisms.csv</code>.</p>"))
     return Page(answer=answer,
                 table=("<p>Every scenario, with 95% intervals for the rungs that tell them "
-                       "apart and the median counts per run:</p>" + table(small)
+                       "apart, and the mean counts per run (heavy-tailed: a few long runs "
+                       "carry the mean; the medians are in <code>comparison.csv</code>):</p>"
+                       + table(small)
                        + f"<p class=small>Every measure of every scenario, with intervals: "
                          f"<code>comparison.csv</code> ({len(comparison)} rows).</p>"),
                 sections=sections, captions=CAPTIONS, figure_globs=("plots/*.png",),
