@@ -43,15 +43,17 @@ TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 11.5, 10, 9, 7.5
 BLUE, GREY = "#2b6a99", "0.35"
 
 #: Okabe & Ito's colour-blind-safe qualitative palette (black first: the emphasised series).
+#: Okabe-Ito's colour-blind-safe colours, its yellow darkened to read on white (#F0E442 was
+#: pale) and Tol's wine added, so the nine bundled outlook scenarios each get their own colour.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
-             "#F0E442")
+             "#A08C00", "#882255")
 
 Grid = Literal["x", "y", "both", ""]
 
 
 def palette(n: int) -> list[str]:
-    """``n`` colour-blind-safe colours (Okabe-Ito): black for the first, the emphasised
-    series, alone; the other seven repeat past the eighth (tell those apart by
+    """``n`` colour-blind-safe colours (:data:`OKABE_ITO`): black for the first, the
+    emphasised series, alone; the other eight repeat past the ninth (tell those apart by
     :func:`palette_pass`)."""
     others = len(OKABE_ITO) - 1
     return [OKABE_ITO[0] if i == 0 else OKABE_ITO[1 + (i - 1) % others] for i in range(n)]
@@ -59,7 +61,7 @@ def palette(n: int) -> list[str]:
 
 def palette_pass(i: int) -> int:
     """Which pass through :func:`palette`'s colours the ``i``-th series is in (0 for the first
-    eight, 1 for the next seven, ...)."""
+    nine, 1 for the next eight, ...)."""
     return 0 if i == 0 else (i - 1) // (len(OKABE_ITO) - 1)
 
 
