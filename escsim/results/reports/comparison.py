@@ -119,15 +119,22 @@ def mechanisms_section(folder: Path, names: dict[int, str], measure: str) -> tup
     if not path.is_file():
         return "", ""
     t = pd.read_csv(path)
+    # on the page: the headline measure as run (once) and under each other alternative, and
+    # the rows of other measures whose sign an alternative reverses; mechanisms.csv has all
+    first = t[t["default"]].drop_duplicates(["variant", "measure"])
+    first = first.assign(mechanism="(as run)", alternative="every mechanism in force")
+    page_rows = pd.concat([first[first["measure"] == measure],
+                           t[(t["measure"] == measure) & ~t["default"]],
+                           t[(t["measure"] != measure) & t["flips"]]])
     shown = pd.DataFrame({
-        "variant - base": t["variant"] + " - " + t["base"],
-        "mechanism": t["mechanism"], "alternative": t["alternative"] + t["default"].map(
-            {True: " (default)", False: ""}),
-        "measure": [measure_label(m, names) for m in t["measure"]],
+        "variant - base": page_rows["variant"] + " - " + page_rows["base"],
+        "mechanism": page_rows["mechanism"], "alternative": page_rows["alternative"],
+        "measure": [measure_label(m, names) for m in page_rows["measure"]],
         "difference [95%]": [f"{signed(d)} [{signed(lo)}, {signed(hi)}]"
-                             for d, lo, hi in zip(t["difference"], t["low"], t["high"],
-                                                  strict=True)],
-        "ratio": t["ratio"], "sign": t["sign"]})
+                             for d, lo, hi in zip(page_rows["difference"], page_rows["low"],
+                                                  page_rows["high"], strict=True)],
+        "ratio": page_rows["ratio"],
+        "sign reversed": page_rows["flips"].map({True: "yes", False: ""})})
     flips = t[t["flips"]]
     sentence = ""
     if len(flips):
@@ -149,7 +156,10 @@ def mechanisms_section(folder: Path, names: dict[int, str], measure: str) -> tup
                 f"{e(measure_label(m, names))} ({e(', '.join(dict.fromkeys(g['mechanism'])))})"
                 for m, g in others.groupby("measure", sort=False)))
         sentence = "Careful: " + ". ".join(parts) + "."
-    return sentence, table(shown)
+    return sentence, table(shown) + (
+        f"<p class=small>{len(shown)} of {len(t)} rows shown: the headline measure under "
+        "each alternative and every reversed sign; <code>mechanisms.csv</code> holds every "
+        "measure under every alternative.</p>")
 
 
 def page(result: Any) -> Page:
@@ -197,8 +207,7 @@ def page(result: Any) -> Page:
         sections.insert(0, ("Under each alternative of the contested mechanisms",
                             "<p>The same paired comparison run under every alternative of each "
                             "contested mechanism (same seeds), so a reader sees where the sign "
-                            "rests on an assumption:</p>" + mech
-                            + "<p class=small>Complete: <code>mechanisms.csv</code>.</p>"))
+                            "rests on an assumption:</p>" + mech))
     return Page(answer=answer,
                 table=("<p>Every scenario, with 95% intervals for the rungs that tell them "
                        "apart, and the mean counts per run (heavy-tailed: a few long runs "
