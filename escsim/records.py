@@ -206,6 +206,16 @@ PLACE_COLUMNS: dict[str, tuple[str, str]] = {
     "confidence": ("probability", "Confidence level of the interval low-high."),
     "variance_ratio": ("ratio", "Variance of the paired difference over that of an unpaired "
                                 "one (below 1: the pairing helped)."),
+    "ratio": ("ratio", "variant_estimate / base_estimate: for a rung, the risk ratio (empty "
+                       "when the base is 0)."),
+    # mechanisms.csv (escsim compare --across-mechanisms)
+    "mechanism": ("name", "A contested mechanism ([mechanisms] of a scenario)."),
+    "alternative": ("name", "The alternative of the mechanism in force for the row."),
+    "default": ("yes/no", "Whether the alternative is the one in force in the comparison as "
+                          "run (the reference of the mechanism's rows)."),
+    "sign": ("text", "+ when the interval low-high lies above 0, - below, 0? when it holds 0."),
+    "flips": ("yes/no", "The difference has the other sign from the reference's, and one of "
+                        "the two intervals excludes 0: the sign rests on this mechanism."),
     # a study's tables (escsim study; docs/explanation/regret-and-satisficing.md)
     "doctrine": ("name", "A doctrine of the study: a setting of the US levers."),
     "state": ("name", "A state of the world: a scenario and the uncertain keys' values."),

@@ -1,4 +1,6 @@
-"""Every notebook in notebooks/ runs top to bottom without error (headless, Agg backend)."""
+"""Every notebook in notebooks/ runs top to bottom without error (headless, Agg backend) and
+shows the figures it must show: a cell ending in ``;`` or ``plt.show()`` shows escsim's
+figure as a cell returning it does, and each once."""
 
 from __future__ import annotations
 
@@ -10,9 +12,14 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
+#: The images each notebook shows (a figure per plotting cell; the widgets' static pictures).
+IMAGES = {"01-first-simulation": 5, "02-tweak-the-actors": 6, "03-sweeps-and-sensitivity": 5,
+          "04-does-it-match-history": 5, "05-which-doctrine": 3}
+
 
 def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, "notebooks/ holds no notebook"
+    assert sorted(IMAGES) == [p.stem for p in NOTEBOOKS]  # a new notebook says its figures
 
 
 @pytest.mark.slow
@@ -29,6 +36,10 @@ def test_notebook_executes(path: Path, tmp_path: Path, monkeypatch: pytest.Monke
     errors = [o for cell in nb.cells if cell.cell_type == "code"
               for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
+    images = sum("image/png" in o.get("data", {}) for cell in nb.cells
+                 if cell.cell_type == "code" for o in cell.get("outputs", []))
+    assert images == IMAGES[path.stem], f"{path.stem} shows {images} images, not " \
+                                        f"{IMAGES[path.stem]}: a figure stopped showing"
     for cell in widget_cells:  # a static image beside each widget, for exported notebooks
         assert any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])), \
             cell.source[:80]

@@ -111,7 +111,7 @@ def align_pairs(base: pd.DataFrame, variant: pd.DataFrame) -> tuple[pd.DataFrame
 DIFFERENCE_COLUMNS = ["base", "variant", "base_start_date", "base_horizon_days", "start_date",
                       "horizon_days", "measure", "kind", "base_estimate", "variant_estimate",
                       "difference", "low", "high", "confidence", "method", "runs",
-                      "variance_ratio"]
+                      "variance_ratio", "ratio"]
 
 
 def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
@@ -126,7 +126,8 @@ def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
     ``start_date``, ``horizon_days``: from ``windows``, each scenario's (start date, horizon in
     days), empty when not given), ``measure``, ``kind``, ``base_estimate``,
     ``variant_estimate``, ``difference``, ``low``, ``high``, ``confidence``, ``method``,
-    ``runs``, ``variance_ratio``.
+    ``runs``, ``variance_ratio``, ``ratio`` (``variant_estimate / base_estimate``: a risk
+    ratio for a rung; NaN when the base is 0).
     """
     if base not in runs_by_variant:
         raise ValueError(f"the base {base!r} is not among the variants")
@@ -163,4 +164,63 @@ def paired_differences(runs_by_variant: Mapping[str, pd.DataFrame], base: str,
                          "difference": d, "low": lo, "high": hi, "confidence": confidence,
                          "method": PAIRED_MEAN_METHOD, "runs": len(b),
                          "variance_ratio": variance_ratio(xb, xv)})
+    for row in rows:
+        row["ratio"] = ratio(float(row["variant_estimate"]), float(row["base_estimate"]))  # type: ignore[arg-type]
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def ratio(variant: float, base: float) -> float:
+    """``variant / base`` (a risk ratio for probabilities); NaN when the base is 0."""
+    return float(variant / base) if base else float("nan")
+
+
+def sign_of(low: float, high: float) -> str:
+    """``+`` when the interval lies above 0, ``-`` below, ``0?`` when it holds 0."""
+    return "+" if low > 0 else "-" if high < 0 else "0?"
+
+
+#: The columns of ``mechanisms.csv``: a comparison under each alternative of each contested
+#: mechanism.
+MECHANISM_COLUMNS = ["mechanism", "alternative", "default", "base", "variant", "measure",
+                     "base_estimate", "variant_estimate", "difference", "low", "high", "ratio",
+                     "sign", "flips"]
+
+
+def across_mechanisms(differences: Sequence[tuple[str, str, bool, pd.DataFrame]]
+                      ) -> pd.DataFrame:
+    """The paired differences of one comparison under each alternative of each contested
+    mechanism, side by side (:data:`MECHANISM_COLUMNS`).
+
+    Args:
+        differences: (mechanism, alternative, whether it is the alternative in force in the
+            comparison as run, its differences table from :func:`paired_differences`). The
+            alternative in force is the reference of every mechanism.
+
+    ``sign`` is :func:`sign_of` the interval; ``flips`` marks a row whose difference has the
+    other sign from the reference's where at least one of the two intervals excludes 0 (the
+    answer's sign rests on the mechanism).
+    """
+    rows = []
+    for mechanism, alternative, default, table in differences:
+        for r in table.itertuples():
+            rows.append({"mechanism": mechanism, "alternative": alternative,
+                         "default": bool(default), "base": r.base, "variant": r.variant,
+                         "measure": r.measure, "base_estimate": r.base_estimate,
+                         "variant_estimate": r.variant_estimate, "difference": r.difference,
+                         "low": r.low, "high": r.high,
+                         "ratio": ratio(r.variant_estimate, r.base_estimate),
+                         "sign": sign_of(r.low, r.high), "flips": False})
+    out = pd.DataFrame(rows, columns=MECHANISM_COLUMNS)
+    if out.empty:
+        return out
+    for (_mechanism, _variant, _measure), part in out.groupby(
+            ["mechanism", "variant", "measure"], sort=False):
+        reference = part[part["default"]]
+        if reference.empty:
+            continue
+        ref = reference.iloc[0]
+        d = part["difference"].to_numpy(dtype=float)
+        opposite = np.sign(d) * np.sign(ref["difference"]) < 0
+        settled = (part["sign"] != "0?").to_numpy() | (ref["sign"] != "0?")
+        out.loc[part.index, "flips"] = opposite & settled & ~part["default"].to_numpy()
+    return out

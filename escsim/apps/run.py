@@ -81,7 +81,8 @@ def _refs(scenarios: list[str] | tuple[str, ...], run_all: bool) -> list[str]:
         # their probabilities are not comparable number for number with the outlook's
         refs += [n for n in outlook_scenarios() if n not in refs]
     if not refs:
-        raise UsageError("give at least one SCENARIO, or --all")
+        raise UsageError("give at least one SCENARIO, or --all (or --resume DIR to finish an "
+                         "interrupted run)")
     return refs
 
 
@@ -229,6 +230,46 @@ def _result(req: RunRequest, samplers: list[Any], verbose: bool,
             **({"differences": str(req.target / "differences.csv")} if req.base_name else {}),
             "seconds": seconds}
     return AppResult(req.target, lines, data)
+
+
+#: Options of a recorded command that a resume replaces (with their values, when they take one).
+_REPLACED = {"--out": True, "-o": True, "--force": False, "--resume": False}
+
+
+def recorded_arguments(folder: Path) -> list[str]:
+    """The arguments of the ``escsim run`` or ``escsim compare`` that wrote an interrupted
+    ``folder`` (its manifest's command, or the first scenario folder's), without ``--out``,
+    ``--force`` and ``--resume``: what ``escsim run --resume --out DIR`` runs again.
+
+    Raises:
+        InputError: the folder holds no manifest with the command that wrote it.
+    """
+    import shlex
+
+    from escsim.results import read_json_input
+
+    folder = Path(folder)
+    manifests = [folder / "manifest.json", *sorted(folder.glob("*/manifest.json"))]
+    found = next((m for m in manifests if m.is_file()), None)
+    command = str(read_json_input(found, "manifest", "a manifest.json written by escsim")
+                  .get("command", "")) if found is not None else ""
+    words = shlex.split(command)
+    if len(words) < 2 or words[0] != "escsim" or words[1] not in ("run", "compare"):
+        raise InputError("not an interrupted escsim run or compare folder (its manifest does "
+                         "not record the command)", file=str(folder),
+                         expected="a folder written by escsim run or escsim compare")
+    args: list[str] = []
+    skip = False
+    for word in words[2:]:
+        if skip:
+            skip = False
+            continue
+        name = word.split("=", 1)[0]
+        if name in _REPLACED:
+            skip = _REPLACED[name] and "=" not in word
+            continue
+        args.append(word)
+    return [words[1], *args]
 
 
 def redraw(folder: Path) -> list[Path]:

@@ -417,17 +417,25 @@ def resumable(feedback: CliFeedback, what: str, resume: str) -> Iterator[None]:
     """The one interrupt-and-resume handler of the commands that stream and resume. On Ctrl-C
     (exit 130) or a crash such as a killed worker (exit 1) once the folder holds a manifest: one
     message saying that finished chunks are kept and the command that finishes the work
-    (``resume``, with ``{out}`` for the folder), not a traceback."""
+    (``resume``, with ``{out}`` for the folder), not a traceback. SIGTERM (a scheduler, a
+    ``kill``) is handled as Ctrl-C, with exit code 143."""
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         yield
     except (InputError, UsageError, click.exceptions.Exit, click.exceptions.Abort):
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if feedback.folder is None:
             raise
-        click.echo("\ninterrupted; finished chunks are kept. Resume with:\n  "
+        click.echo(f"\n{'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+                   "finished chunks are kept. Resume with:\n  "
                    + resume.replace("{out}", str(feedback.folder)), err=True)
-        sys.exit(130)
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
     except Exception as exc:
         if feedback.folder is None or not _resumable_folder(feedback.folder):
             raise
@@ -435,6 +443,17 @@ def resumable(feedback: CliFeedback, what: str, resume: str) -> Iterator[None]:
                    "finished chunks are kept; resume with:\n  "
                    + resume.replace("{out}", str(feedback.folder)), err=True)
         sys.exit(1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so the work stops the same way."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def print_result(result: AppResult) -> None:

@@ -90,16 +90,34 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html into the
     output folder; with several scenarios, one subfolder each plus a side-by-side comparison
     (and, with --base, paired differences). Rows stream to disk as chunks finish (memory stays
-    flat in --runs); an interrupted run continues with --resume. With --parameter-uncertainty,
-    outcome distributions include parameter uncertainty, not only chance (docs/backtest.md).
+    flat in --runs); an interrupted run (Ctrl-C, SIGTERM, a crash) continues from its folder
+    alone: escsim run --resume --out DIR (or escsim run --resume DIR). With
+    --parameter-uncertainty, outcome distributions include parameter uncertainty, not only
+    chance (docs/backtest.md).
     """
     from escsim.apps.run import run as run_app
 
+    folder = out if out is not None else (Path(scenarios[0]) if len(scenarios) == 1 else None)
+    if resume and folder is not None and (not scenarios or (out is None and folder.is_dir())):
+        _resume_from(folder)  # the folder alone: the command that wrote it, again
+        return
     feedback = CliFeedback()
-    with resumable(feedback, "run", "escsim run ... --resume --out {out}"):
+    with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(run_app(scenarios, run_all, runs, seed, horizon, overrides, executor, jobs,
                      scheduler, out, force, resume, not no_plots, base, name, OUTPUT.report,
                      uncertainty, priors, posterior, tail_request(**tail), feedback))
+
+
+def _resume_from(folder: Path) -> None:
+    """Finish an interrupted ``escsim run`` or ``escsim compare`` from its folder alone."""
+    from escsim.apps.run import recorded_arguments
+
+    args = recorded_arguments(folder)
+    echo(f"resuming: escsim {' '.join(args)} --resume --out {folder}", err=True)
+    command = main.get_command(click.get_current_context(), args[0])
+    assert command is not None
+    command.main([*args[1:], "--resume", "--out", str(folder)], prog_name=f"escsim {args[0]}",
+                 standalone_mode=False)
 
 
 @main.command()
@@ -113,21 +131,29 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
 @executor_options
 @out_options("results/compare-<base>", resume="Finish an interrupted comparison in --out.")
 @report_option
+@click.option("--across-mechanisms", is_flag=True,
+              help="Run the comparison again under every alternative of each contested "
+                   "mechanism (same seeds) and say where another alternative reverses the "
+                   "sign (mechanisms.csv, plots/mechanisms.png).")
 def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon: float | None,
             overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
-            out: Path | None, force: bool, resume: bool, no_plots: bool) -> None:
+            out: Path | None, force: bool, resume: bool, no_plots: bool,
+            across_mechanisms: bool) -> None:
     """Differences of VARIANTS from BASE, paired replication by replication.
 
     Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
     writes differences.csv (per rung and main count: the difference with a paired 95%
-    interval) and plots/differences.png (a forest plot), beside each scenario's run folder.
+    interval and the ratio) and plots/differences.png (a forest plot), beside each scenario's
+    run folder. --across-mechanisms repeats it under each alternative of every contested
+    mechanism and says when one reverses the sign.
     """
     from escsim.apps.compare import compare as compare_app
 
     feedback = CliFeedback()
-    with resumable(feedback, "run", "escsim compare ... --resume --out {out}"):
+    with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(compare_app(base, variants, runs, seed, horizon, overrides, executor, jobs,
-                         scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback))
+                         scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback,
+                         across_mechanisms))
 
 
 # ---------------------------------------------------------------------------------- trace ---

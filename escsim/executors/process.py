@@ -43,8 +43,10 @@ def _die_with(parent: int) -> None:
 def _worker_start(parent: int) -> None:
     """Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
     stops submitting, keeps what finished and shuts the pool down, without a traceback from
-    every worker. And they die with their parent."""
+    every worker. SIGTERM ends a worker (the parent's handler, which stops a run as Ctrl-C does,
+    is not inherited). And they die with their parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with(parent)
 
 

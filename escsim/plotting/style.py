@@ -9,6 +9,7 @@ code never touches matplotlib's global state; figures are plain
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import textwrap
 import warnings
@@ -42,15 +43,17 @@ TITLE_PT, LABEL_PT, TICK_PT, NOTE_PT = 11.5, 10, 9, 7.5
 BLUE, GREY = "#2b6a99", "0.35"
 
 #: Okabe & Ito's colour-blind-safe qualitative palette (black first: the emphasised series).
+#: Okabe-Ito's colour-blind-safe colours, its yellow darkened to read on white (#F0E442 was
+#: pale) and Tol's wine added, so the nine bundled outlook scenarios each get their own colour.
 OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7",
-             "#F0E442")
+             "#A08C00", "#882255")
 
 Grid = Literal["x", "y", "both", ""]
 
 
 def palette(n: int) -> list[str]:
-    """``n`` colour-blind-safe colours (Okabe-Ito): black for the first, the emphasised
-    series, alone; the other seven repeat past the eighth (tell those apart by
+    """``n`` colour-blind-safe colours (:data:`OKABE_ITO`): black for the first, the
+    emphasised series, alone; the other eight repeat past the ninth (tell those apart by
     :func:`palette_pass`)."""
     others = len(OKABE_ITO) - 1
     return [OKABE_ITO[0] if i == 0 else OKABE_ITO[1 + (i - 1) % others] for i in range(n)]
@@ -58,7 +61,7 @@ def palette(n: int) -> list[str]:
 
 def palette_pass(i: int) -> int:
     """Which pass through :func:`palette`'s colours the ``i``-th series is in (0 for the first
-    eight, 1 for the next seven, ...)."""
+    nine, 1 for the next eight, ...)."""
     return 0 if i == 0 else (i - 1) // (len(OKABE_ITO) - 1)
 
 
@@ -75,7 +78,56 @@ def new_figure(width: float, height: float) -> Figure:
     """A figure of ``width`` x ``height`` inches on the Agg canvas, laid out to fit."""
     fig = Figure(figsize=(width, height), layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
+    show_in_notebook(fig)
     return fig
+
+
+# ----------------------------------------------------------------- shown in Jupyter ---
+#: Figures drawn in the running notebook cell and not yet shown or saved.
+_PENDING: list[Figure] = []
+_HOOKED: list[Any] = []
+
+
+def show_in_notebook(fig: Figure) -> None:
+    """In a Jupyter kernel, show ``fig`` when the cell ends, unless the cell shows it itself
+    (its last expression) or saves it to a file: so an escsim figure shows whether the cell
+    ends in ``;`` or ``plt.show()`` or returns it, and shows once. Elsewhere, nothing."""
+    try:
+        from IPython import get_ipython  # only present where a notebook could run
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return
+    if shell not in _HOOKED:
+        shell.events.register("post_run_cell", _show_pending)
+        _HOOKED.append(shell)
+    _PENDING.append(fig)
+    saving = fig.savefig
+
+    def savefig(*args: Any, **kwargs: Any) -> Any:  # saved (a file, a widget's bytes): not shown
+        if fig in _PENDING:
+            _PENDING.remove(fig)
+        return saving(*args, **kwargs)
+
+    fig.savefig = savefig  # type: ignore[method-assign]
+
+
+def _show_pending(result: Any) -> None:
+    """After a cell: show each figure it drew that it neither returned nor saved."""
+    from IPython.display import Image, display
+
+    shown = getattr(result, "result", None)
+    pending = list(_PENDING)
+    _PENDING.clear()
+    for fig in pending:
+        if fig is shown:
+            continue
+        buffer = io.BytesIO()
+        Figure.savefig(fig, buffer, format="png", dpi=100, facecolor="white",
+                    bbox_inches=None if fig in _FIXED or isinstance(
+                        fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight")
+        display(Image(data=buffer.getvalue(), format="png"))
 
 
 _MEASURE: list[Any] = []
@@ -152,6 +204,7 @@ def fixed_panels(n: int, ncols: int, panel_in: tuple[float, float], *,
     fig = Figure(figsize=(width, height), facecolor="white")
     FigureCanvasAgg(fig)
     _FIXED.add(fig)
+    show_in_notebook(fig)
     axes = []
     for i in range(n):
         row, col = divmod(i, ncols)
@@ -286,6 +339,8 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     path = Path(path)
     plain_text(fig)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if fig in _PENDING:  # saved, not shown
+        _PENDING.remove(fig)
     laid_out = fig in _FIXED or isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     # zlib level 3 rather than PIL's 6: a third less time encoding for a tenth more bytes
     extra: dict[str, Any] = ({"pil_kwargs": {"compress_level": 3}}

@@ -45,6 +45,7 @@ _EVENTS = {  # action -> (marker, colour, size, legend label)
     "strike round": ("v", "#08306b", 60, "US strike round"),
     "leadership strike": ("X", "#08306b", 80, "US leadership strike"),
     "strike on Iran": ("P", "#54278f", 120, "US strike on Iran"),
+    "Israeli strike on Iran": ("P", "#1b7837", 110, "Israeli strike on Iran"),
     "IRGC personnel killed": ("x", "#54278f", 50, "IRGC personnel killed"),
     "troop change": ("|", "0.15", 160, "troop change"),
     "policy switch": ("s", "0.15", 45, "policy switch"),
@@ -122,7 +123,10 @@ def _draw_events(ax: Axes, rest: pd.DataFrame, start: dt.date, lane_y: dict[str,
                  end: float, legend: dict[str, Any]) -> None:
     """Every other event: strike rounds sized by targets, regimes as lines, labels."""
     flip = 1
-    for action, part in rest.groupby(rest["action"].astype(str), sort=False):
+    actions = rest["action"].astype(str).where(  # Israel's strikes are not the US's
+        ~((rest["action"].astype(str) == "strike on Iran")
+          & (rest["actor"].astype(str) == "israel")), "Israeli strike on Iran")
+    for action, part in rest.groupby(actions, sort=False):
         marker, color, size, label = _EVENTS.get(action, (".", "0.45", 30, action))
         sizes: Any = size
         if action in ("strike round", "leadership strike"):
@@ -189,6 +193,8 @@ def plot_trace_timeline(log: pd.DataFrame | Sequence[tuple[float, str, str, str,
     if end is None or not np.isfinite(float(end)):
         end = float(table["day"].max()) if len(table) else 1.0
     end = max(float(end), 1.0)
+    if row.get("end_day") is not None and np.isfinite(float(row["end_day"])):
+        end = max(min(end, float(row["end_day"])), 1.0)  # no axis past a run that ended
     fig, ax, created = axes_for(ax, 12.0, 1.6 + 0.62 * len(lanes))
     legend: dict[str, Any] = {}
 

@@ -348,6 +348,7 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         with write_errors(out):
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-",
                                         dir=out.parent))
+            os.chmod(tmp, umask_mode(directory=True))  # mkdtemp's 0700: as the umask says
         try:
             with write_errors(out):
                 yield tmp
@@ -385,6 +386,7 @@ def _atomic(path: Path, mode: str) -> Iterator[Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, umask_mode())  # mkstemp's 0600: readable as the umask says
         fh_: IO[Any] = os.fdopen(fd, mode) if "b" in mode else \
             os.fdopen(fd, mode, encoding="utf-8", newline="")
         with fh_ as fh:
@@ -455,3 +457,24 @@ def read_json_input(path: Path, what: str, expected: str) -> Any:
     except (json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{what} is truncated or not valid JSON ({exc})", file=str(path),
                          expected=expected) from None
+
+
+def umask_mode(directory: bool = False) -> int:
+    """The mode a new file (0666) or folder (0777) gets under the process's umask, as
+    ``open`` and ``mkdir`` would give it: the atomic writer's temporary files start owner-only
+    and are set to this, so a shared result is readable as the user's umask says."""
+    umask = _umask()
+    return (0o777 if directory else 0o666) & ~umask
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it (changing it is not thread-safe)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -33,6 +33,8 @@ class Kind:
             escsim): whether its files are this kind's; None where every such folder has one.
         runs_here: whether its ``runs.csv`` is in the folder itself (a row can be replayed by
             ``escsim trace DIR --replication K``).
+        report: the builder of its ``report.html`` page, ``module:function`` in
+            :mod:`escsim.results.reports` ("" for a page of its ``report_tables``).
     """
 
     name: str
@@ -43,6 +45,7 @@ class Kind:
     report_tables: tuple[str, ...] = ()
     recognised_by: Callable[[Path], bool] | None = None
     runs_here: bool = False
+    report: str = ""
 
 
 def _eras_files(folder: Path) -> bool:
@@ -68,24 +71,27 @@ def _trace_files(folder: Path) -> bool:
 #: Every kind, in the order a folder without a named kind is recognised (the first match wins).
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("backtest-eras", "escsim backtest --eras", "backtest", redraw="redraw_eras",
+         report="history:eras",
          tables=("comparison.csv",), report_tables=("scores", "comparison"),
          recognised_by=_eras_files),
-    Kind("comparison", "escsim run A B ..., escsim compare", "compare",
+    Kind("comparison", "escsim run A B ..., escsim compare", "compare", report="comparison:page",
          tables=("comparison.csv",), report_tables=("comparison",),
          recognised_by=_comparison_files),
     Kind("run", "escsim run", "run", tables=("runs.csv", "daily.csv", "summary.json"),
-         recognised_by=_run_files, runs_here=True),
+         recognised_by=_run_files, runs_here=True, report="run:page"),
     Kind("backtest", "escsim backtest", "backtest", tables=("comparison.csv", "bands.csv"),
-         report_tables=("comparison",), recognised_by=_backtest_files),
+         report_tables=("comparison",), recognised_by=_backtest_files,
+         report="history:backtest"),
     Kind("sweep", "escsim sweep", "sweep", tables=("runs.csv", "summary.csv", "points.csv"),
-         report_tables=("summary",), runs_here=True),
+         report_tables=("summary",), runs_here=True, report="sweep:page"),
     Kind("sensitivity", "escsim sensitivity", "sensitivity",
          tables=("runs.csv", "summary.csv", "points.csv", "sensitivity.csv"),
-         report_tables=("summary", "sensitivity"), runs_here=True),
+         report_tables=("summary", "sensitivity"), runs_here=True, report="sweep:page"),
     Kind("study", "escsim study", "study", tables=("regret.csv", "front.csv", "study.json"),
-         report_tables=("summary",), runs_here=True),
+         report_tables=("ranking", "satisficing", "front"), runs_here=True,
+         report="study:page"),
     Kind("calibrate", "escsim calibrate", "calibrate", tables=("posterior.csv",),
-         report_tables=("posterior_summary", "check/scores")),
+         report_tables=("posterior_summary", "check/scores"), report="history:calibrate"),
     Kind("trace", "escsim trace", "trace", tables=("trace.csv",),
          recognised_by=_trace_files),
     Kind("record", "escsim record --out DIR", "record",

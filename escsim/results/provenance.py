@@ -159,11 +159,12 @@ def default_title(scenarios: Sequence[Scenario]) -> str:
 
 
 def variant_name(s: Scenario) -> str:
-    """A scenario's name, marked when overrides changed it (``NAME+2-overrides``)."""
-    n = len(s.overrides)
-    if n == 0:
-        return s.scenario.name
-    return f"{s.scenario.name}+{n}-override{'s' if n > 1 else ''}"
+    """A scenario's name, marked when overrides changed it (``NAME+2-overrides``); a changed
+    horizon is named as such (``NAME+180d``), not counted as an override."""
+    horizon = [v for k, v in s.overrides if k == "scenario.horizon_days"]
+    n = len(s.overrides) - len(horizon)
+    name = s.scenario.name + (f"+{float(horizon[-1]):g}d" if horizon else "")
+    return name + (f"+{n}-override{'s' if n > 1 else ''}" if n else "")
 
 
 def write_folder_manifest(folder: Path, kind: str, scenarios: Sequence[Scenario],

@@ -44,14 +44,20 @@ class ResultFolder:
     tables: dict[str, pd.DataFrame] = field(repr=False)
     columns: dict[str, pd.DataFrame] = field(repr=False)
 
+    def __repr__(self) -> str:
+        return (f"ResultFolder({self.kind} at {self.path}: tables "
+                f"{', '.join(self.tables) or 'none'})")
+
     @property
     def runs(self) -> pd.DataFrame:
-        """The run table (``runs.csv``): one row per replication."""
+        """The run table (``runs.csv``): one row per replication; of a comparison, every
+        scenario's rows pooled, with a ``scenario`` column."""
         return self._table("runs")
 
     @property
     def daily(self) -> pd.DataFrame:
-        """The daily bands (``daily.csv``)."""
+        """The daily bands (``daily.csv``); of a comparison, pooled with a ``scenario``
+        column."""
         return self._table("daily")
 
     @property
@@ -61,6 +67,11 @@ class ResultFolder:
         return p if p.is_file() else None
 
     def _table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables and self.kind == "comparison":
+            pooled = [_table(p).assign(scenario=p.parent.name)
+                      for p in sorted(self.path.glob(f"*/{name}.csv"))]
+            if pooled:
+                self.tables[name] = pd.concat(pooled, ignore_index=True)
         if name not in self.tables:
             raise KeyError(f"{self.path} has no {name}.csv (tables: {', '.join(self.tables)})")
         return self.tables[name]
