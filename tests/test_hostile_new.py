@@ -710,3 +710,25 @@ def test_force_replaces_a_trace_folder_but_not_one_with_more_in_it(work: Path, r
     assert _invoke([*args, "--force"]).exit_code == 0  # a trace folder has no manifest
     (work / "t" / "mine.txt").write_text("mine", encoding="utf-8")
     refused([*args, "--force"], "only a folder escsim wrote")
+
+
+def test_report_copies_nothing_from_outside_its_folder(cli, tmp_path: Path) -> None:
+    """A manifest whose recorded scenario path leads out of the folder (a tampered or hostile
+    folder) is refused: the secret beside the folder never reaches report.html."""
+    import json as _json
+
+    out = tmp_path / "run"
+    made = cli("run", "surge-2023", "-n", 12, "--executor", "serial", "--no-plots",
+               "--no-report", "--out", out)
+    assert made.exit_code == 0, made.output
+    secret = tmp_path / "secret.env"
+    secret.write_text("TOKEN=do-not-share\n")
+    manifest = _json.loads((out / "manifest.json").read_text())
+    for entry in manifest["scenarios"]:
+        entry["resolved"] = "../secret.env"
+    (out / "manifest.json").write_text(_json.dumps(manifest))
+    result = cli("report", out)
+    assert result.exit_code == 2, result.output
+    assert "outside the result folder" in result.stderr
+    page = out / "report.html"
+    assert not page.exists() or "do-not-share" not in page.read_text()

@@ -267,8 +267,13 @@ def _short_source(row: tuple[str, str, str, str], cited: dict[str, str]
 
 def resolve_in_folder(folder: Path, recorded: str) -> Path | None:
     """A path read from a folder's manifest, as a file inside the folder (None when there is
-    no such file). The one place a report turns a recorded path into a file it reads."""
-    path = Path(folder) / recorded
+    no such file). The one place a report turns a recorded path into a file it reads: a path
+    that leads out of the folder (absolute, ``..``, a symbolic link) is an
+    :class:`~escsim.errors.InputError`, so nothing outside is copied into a page meant for
+    sharing."""
+    from escsim.results.files import inside_folder
+
+    path = inside_folder(Path(folder), recorded, "a path in the manifest")
     return path if path.is_file() else None
 
 
