@@ -59,6 +59,12 @@ class Feedback:
     def detail(self, text: str) -> None:
         """A line only for ``-v``."""
 
+    def warn(self, text: str) -> None:
+        """Something the reader must see even with ``-q`` (a Python warning in a notebook)."""
+        import warnings
+
+        warnings.warn(text, stacklevel=3)
+
     def writing(self, folder: Path) -> None:
         """The folder the work goes into, once chosen (where an interrupted run resumes)."""
 

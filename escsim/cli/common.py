@@ -376,6 +376,9 @@ class CliFeedback(Feedback):
     def note(self, text: str) -> None:
         echo(text, err=True)
 
+    def warn(self, text: str) -> None:
+        click.echo(f"escsim: warning: {text}", err=True)
+
     def detail(self, text: str) -> None:
         detail(text)
 

@@ -8,20 +8,17 @@ the key, the value and what was expected.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import click
 
-from escsim.apps.common import load
 from escsim.cli.common import (
     OUTPUT,
     CliFeedback,
     EscsimGroup,
     add_output_options,
     echo,
-    emit_json,
     executor_options,
     force_option,
     horizon_option,
@@ -37,7 +34,6 @@ from escsim.cli.common import (
     tail_request,
     uncertainty_option,
 )
-from escsim.errors import InputError
 from escsim.version import __version__
 
 
@@ -193,41 +189,11 @@ def list_scenarios() -> None:
     """List the bundled scenarios (and those of the ESCSIM_SCENARIOS folders) and the question
     each answers."""
     import shutil
-    import textwrap
 
-    from escsim.scenario import bundled_scenarios, load_scenario
-    from escsim.scenario.loader import SCENARIOS_ENV, user_scenarios
+    from escsim.apps.inputs import scenarios
 
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    rows = []
-    own = user_scenarios()
-    broken = []
-    for name, path in [*bundled_scenarios().items(), *own.items()]:
-        try:
-            s = load_scenario(path if name in own else name)
-        except (InputError, OSError) as exc:  # one broken file of a user's folder: listed
-            if name not in own:
-                raise
-            broken.append(name)
-            rows.append({"name": name, "bundled": False, "error": str(exc)})
-            echo(f"{name:<22} cannot be loaded")
-            for line in textwrap.wrap(str(exc), width=width - 4):
-                echo(f"    {line}")
-            continue
-        text = " ".join(s.scenario.description.split())
-        if name in own:
-            text = f"[{path.parent}] {text}"
-        rows.append({"name": name, "start_date": str(s.scenario.start_date),
-                     "horizon_days": s.scenario.horizon_days, "description": text,
-                     "bundled": name not in own})
-        head = f"{name:<22} {s.scenario.start_date}  {s.scenario.horizon_days:>5g} d"
-        echo(head)
-        for line in textwrap.wrap(text, width=width - 4):
-            echo(f"    {line}")
-    if broken:
-        click.echo(f"escsim: warning: {len(broken)} scenario file(s) of {SCENARIOS_ENV} cannot "
-                   f"be loaded: {', '.join(broken)}", err=True)
-    emit_json(rows)
+    print_result(scenarios(width, CliFeedback()))
 
 
 @main.command()
@@ -238,67 +204,18 @@ def list_scenarios() -> None:
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
-    from escsim.results.provenance import display_path
-    from escsim.scenario.keys import leaves
+    from escsim.apps.inputs import show as show_app
 
-    s = load(scenario, overrides)
-    shown = [{"key": key, "value": value,
-              "provenance": s.provenance.get(key, "default of the schema")}
-             for key, _, value, _ in leaves(s) if key.startswith(prefix)]
-    if not shown:  # checked before anything is printed
-        import difflib
-
-        prefixes = sorted({".".join(k.split(".")[:n]) for k, *_ in leaves(s)
-                           for n in range(1, len(k.split(".")) + 1)})
-        close = difflib.get_close_matches(prefix, prefixes, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise InputError("no key starts with this prefix" + hint, key="--key", value=prefix,
-                         expected="a prefix of the keys of `escsim show " + scenario + "`")
-    echo(f"# {s.scenario.name} (hash {s.param_hash})  from {display_path(s.source)}")
-    for item in shown:
-        echo(f"{item['key']} = {_fmt(item['value'])}")
-        if not brief:
-            echo(f"    <- {item['provenance']}")
-    emit_json({"scenario": s.scenario.name, "param_hash": s.param_hash, "values": shown})
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value) if "\n" not in value else repr(" ".join(value.split()))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return repr(list(value))
-    return repr(value)
+    print_result(show_app(scenario, overrides, prefix, brief))
 
 
 @main.command()
 @click.option("--id", "fact_id", default="", help="Show one fact in full.")
 def facts(fact_id: str) -> None:
     """List the fact base (seeds/): id, figure, date and paraphrase."""
-    import difflib
+    from escsim.apps.inputs import facts as facts_app
 
-    from escsim.facts import bundled_facts
-
-    all_facts = bundled_facts()
-    if fact_id:
-        if fact_id not in all_facts:
-            close = difflib.get_close_matches(fact_id, list(all_facts), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError("unknown fact id" + hint, key="--id", value=fact_id,
-                             expected="an id from `escsim facts`")
-        f = all_facts[fact_id]
-        fields = (("id", f.id), ("figure", f.figure()), ("when", f.when()),
-                  ("source", f.source), ("paraphrase", f.paraphrase),
-                  ("file", f.file), ("note", f.note or ""))
-        for label, value in fields:
-            echo(f"{label:>10}: {value}")
-        emit_json(dict(fields))
-        return
-    for f in all_facts.values():
-        echo(f"{f.id:<26} {f.figure():<34} {f.when():<24} {f.paraphrase}")
-    emit_json([{"id": f.id, "figure": f.figure(), "when": f.when(), "source": f.source,
-                "paraphrase": f.paraphrase, "file": f.file} for f in all_facts.values()])
+    print_result(facts_app(fact_id))
 
 
 # ---------------------------------------------------------------------------------- report ---
