@@ -1,5 +1,5 @@
 """The situation on a day (``escsim situation DATE``): the scenario as it stood that day, from
-the record's rows dated on or before it (:func:`escsim.scenario.situation.situation`), printed
+the record's rows dated on or before it (:func:`escsim.forecast.situation.situation`), printed
 or written to a TOML file that :func:`escsim.load_scenario` loads."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ def situation(day: str, horizon: int = 90, out: Path | None = None, force: bool 
     import tempfile
 
     from escsim.scenario.loader import load_scenario
-    from escsim.scenario.situation import situation as build
-    from escsim.scenario.situation import situation_toml
+    from escsim.forecast.situation import situation as build
+    from escsim.forecast.situation import situation_toml
 
     tree = build(day, horizon, record_folder)
     text = situation_toml(tree)

@@ -4,7 +4,7 @@ days, n, rng) -> Forecast``).
 
 * ``fit(history)`` keeps the last day known (``history.through``); nothing else of the history
   is used: the situation is rebuilt from the record's rows dated on or before that day
-  (:func:`escsim.scenario.situation.situation`), so no later row can reach it.
+  (:func:`escsim.forecast.situation.situation`), so no later row can reach it.
 * ``sample(start, days, n, rng)`` writes the situation with day 0 on the day after the last day
   known and a horizon reaching the window's end, and runs it ``runs`` times with
   :func:`escsim.simulate` under a root seed drawn from ``rng`` (which the rolling driver seeds
@@ -82,7 +82,7 @@ class _FittedModel:
         """The situation the day after :attr:`through`, ``horizon`` days long (loaded)."""
         if horizon not in self._scenarios:
             from escsim.scenario.loader import load_scenario
-            from escsim.scenario.situation import situation, situation_toml
+            from escsim.forecast.situation import situation, situation_toml
 
             day0 = self.through + dt.timedelta(days=1)
             tree = situation(day0, horizon, known_through=self.through,

@@ -1,4 +1,6 @@
-"""The situation on any date, from the record (``escsim situation DATE``).
+"""The situation on any date, from the record (``escsim situation DATE``). It lives beside the
+forecasters, not in the scenario layer, which never reads the record; it writes a scenario tree
+that the scenario loader reads like any file.
 
 :func:`situation` writes the scenario as it stood on a day, from the record's rows dated on or
 before it (``read_record(as_of=day)``: a later row cannot change the output) and the bundled
