@@ -16,9 +16,9 @@ def situation(day: str, horizon: int = 90, out: Path | None = None, force: bool 
     or written to ``out`` (a ``.toml`` file; ``force`` replaces one), checked by loading it."""
     import tempfile
 
-    from escsim.scenario.loader import load_scenario
     from escsim.forecast.situation import situation as build
     from escsim.forecast.situation import situation_toml
+    from escsim.scenario.loader import load_scenario
 
     tree = build(day, horizon, record_folder)
     text = situation_toml(tree)

@@ -81,8 +81,8 @@ class _FittedModel:
     def scenario(self, horizon: int) -> Any:
         """The situation the day after :attr:`through`, ``horizon`` days long (loaded)."""
         if horizon not in self._scenarios:
-            from escsim.scenario.loader import load_scenario
             from escsim.forecast.situation import situation, situation_toml
+            from escsim.scenario.loader import load_scenario
 
             day0 = self.through + dt.timedelta(days=1)
             tree = situation(day0, horizon, known_through=self.through,
