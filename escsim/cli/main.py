@@ -275,7 +275,7 @@ def situation(date: str, horizon: int) -> None:
 @click.option("--from", "first", default="2020-01", show_default=True, metavar="MONTH")
 @click.option("--to", "last", default="2024-10", show_default=True, metavar="MONTH")
 @click.option("--runs", "-n", default=200, show_default=True, type=click.IntRange(1))
-@seed_option()
+@click.option("--seed", "-s", default=2024, show_default=True, type=click.IntRange(0))
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Workers [default: cores].")
 @out_options("results/score")
 @report_option
