@@ -10,7 +10,8 @@ days, n, rng) -> Forecast``).
   :func:`escsim.simulate` under a root seed drawn from ``rng`` (which the rolling driver seeds
   from the root seed, the origin, the window and the forecaster's name): same seed, same
   forecast. ``n`` is ignored: the model gives ``runs`` samples (its runs are costlier than a
-  benchmark's draws).
+  benchmark's draws). The probabilities of the binary events are ``(k + 1/2) / (runs + 1)``
+  for ``k`` runs with the event, the rule every forecaster follows.
 
 **Parameters frozen.** Every behavioural parameter stays at the shared defaults
 (``scenarios/defaults.toml``), as they stood when the record was written: the calibration is
@@ -39,6 +40,7 @@ import numpy as np
 
 from escsim.forecast.benchmarks import Forecast
 from escsim.forecast.events import ATTACK_COUNTRIES, DailySeries
+from escsim.forecast.scores import probability_from_samples
 
 if TYPE_CHECKING:
     from escsim.executors import Executor
@@ -119,6 +121,6 @@ class _FittedModel:
                 p = (by_country[i] / sums[i]) if sums[i] > 0 else \
                     np.full(len(_COLUMNS), 1 / len(_COLUMNS))
                 attacks[i] = rng.multinomial(total[i], p)
-        probabilities = {"us_killed": float(np.mean(window("us_killed") > 0)),
-                         "us_round": float(np.mean(window("us_strikes") > 0))}
+        probabilities = {"us_killed": float(probability_from_samples(window("us_killed") > 0)),
+                         "us_round": float(probability_from_samples(window("us_strikes") > 0))}
         return Forecast(ATTACK_COUNTRIES, attacks, probabilities)
