@@ -110,6 +110,26 @@ def _pit_table(ev: Evaluation) -> pd.DataFrame:
     return out.sort_values(["window", "order"]).drop(columns="order")
 
 
+PERIODS = (("Jan 2020 - Sep 2023 (quiet years)", "2020-01-01", "2023-09-01"),
+           ("Oct 2023 - Jan 2024 (the surge)", "2023-10-01", "2024-01-01"),
+           ("Feb - Oct 2024 (the pause)", "2024-02-01", "2024-10-01"))
+
+
+def _period_table(ev: Evaluation) -> pd.DataFrame:
+    c = ev.counts
+    c = c[(c["set"] == "rolling") & (c["country"] == "total")]
+    origin = pd.to_datetime(c["origin"])
+    rows = []
+    for label, a, b in PERIODS:
+        part = c[origin.between(pd.Timestamp(a), pd.Timestamp(b))]
+        row = {"origins": f"{label}, {part['origin'].nunique()}"}
+        for days in (30, 90):
+            m = part[part["window_days"] == days].groupby("forecaster")["crps"].mean()
+            row.update({f"{days} d: {n}": f"{m[n]:.2f}" for n in ORDER})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _country_table(ev: Evaluation, set_name: str, days: int) -> pd.DataFrame:
     s = ev.summary()
     s = s[(s["set"] == set_name) & (s["window_days"] == days)]
@@ -208,6 +228,8 @@ def block(ev: Evaluation | None = None) -> str:
              *_md(_pit_table(ev)), "",
              "Skill in brackets: a 90% interval from a moving-block bootstrap over the origins "
              "(blocks of 6). " + _surge_share(ev), "",
+             "**By period, rolling origins** (mean CRPS of all attacks):", "",
+             *_md(_period_table(ev)), "",
              "**By country, 30-day windows, rolling origins** (mean CRPS):", "",
              *_md(_country_table(ev, "rolling", 30)), "",
              "**The year after the seed** (the genuine out-of-sample test; the forecasts know "
