@@ -276,7 +276,7 @@ def situation(date: str, horizon: int) -> None:
 @click.option("--to", "last", default="2024-10", show_default=True, metavar="MONTH")
 @click.option("--runs", "-n", default=200, show_default=True, type=click.IntRange(1))
 @click.option("--seed", "-s", default=2024, show_default=True, type=click.IntRange(0))
-@click.option("--jobs", "-j", type=click.IntRange(1), help="Workers [default: cores].")
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Workers [default: in-process].")
 @out_options("results/score")
 @report_option
 def score(first: str, last: str, runs: int, seed: int, jobs: int | None, out: Path | None,
