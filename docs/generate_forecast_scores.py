@@ -7,7 +7,8 @@ forecasters' scores over the rolling origins and the year after the seed (tables
 
 The numbers are those of ``escsim score`` with its defaults: ``escsim.forecast.evaluate()`` with
 its defaults (root seed 2024, 2000 samples per benchmark forecast) and the model's forecaster
-(``escsim.history.forecaster.ModelForecaster``, 200 runs per forecast) beside the benchmarks. ``tests/test_forecast_docs.py`` fails when the committed block differs.
+(``escsim.history.forecaster.ModelForecaster``, 200 runs per forecast) beside the benchmarks.
+``tests/test_forecast_docs.py`` fails when the committed block differs.
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def score(first: str = "2020-01", last: str = "2024-10", runs: int = DEFAULT_RUN
     total = sum(o + dt.timedelta(days=w - 1) <= series.last
                 for o in [*origins, *later] for w in windows)
     # the model's forecasts are many small simulations: in this process they run faster than
-    # through a pool (measured: 68 s against 96 s with -j 2 for the defaults, figures and report included); -j N pools
+    # through a pool (measured with the defaults: 68 s against 96 s with -j 2); -j N pools
     with open_executor("serial" if jobs is None else "process", jobs) as executor:
         model = _Counted(ModelForecaster(runs, record, executor))
         with feedback.counted("model forecasts", total) as update:
