@@ -218,6 +218,32 @@ def facts(fact_id: str) -> None:
     print_result(facts_app(fact_id))
 
 
+# ------------------------------------------------------------------- situation, score ---
+@main.command()
+@click.argument("date")
+@click.option("--horizon", default=90, show_default=True, type=click.IntRange(1), help="Days.")
+def situation(date: str, horizon: int) -> None:
+    """Print the scenario as it stood on DATE (YYYY-MM-DD), from the record's rows up to it."""
+    from escsim.apps.situation import situation as app
+    print_result(app(date, horizon, feedback=CliFeedback()))
+
+
+@main.command()
+@click.option("--from", "first", default="2020-01", show_default=True, metavar="MONTH")
+@click.option("--to", "last", default="2024-10", show_default=True, metavar="MONTH")
+@click.option("--runs", "-n", default=200, show_default=True, type=click.IntRange(1))
+@click.option("--seed", "-s", default=2024, show_default=True, type=click.IntRange(0))
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Workers [default: in-process].")
+@out_options("results/score")
+@report_option
+def score(first: str, last: str, runs: int, seed: int, jobs: int | None, out: Path | None,
+          force: bool, no_plots: bool) -> None:
+    """Score forecasts of attacks from every month start (model, benchmarks) against the record."""
+    from escsim.apps.score import score as app
+    print_result(app(first, last, runs, seed, jobs=jobs, out=out, force=force,
+                     figures=not no_plots, report=OUTPUT.report, feedback=CliFeedback()))
+
+
 # ---------------------------------------------------------------------------------- report ---
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))

@@ -97,6 +97,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("record", "escsim record --out DIR", "record",
          tables=("events.csv", "sources.csv", "monthly.csv", "tallies.csv"),
          report_tables=("tallies",)),
+    Kind("score", "escsim score", "score",
+         tables=("counts.csv", "events.csv", "skill.csv", "coverage.csv", "pit.csv"),
+         report_tables=("skill", "coverage", "event_scores")),
 )}
 
 #: What ``report.html`` shows of a folder whose kind is not known (every table it may show).
