@@ -183,8 +183,25 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
         stats[f"attacks_{c}"] = by_country[c].sum(axis=1).astype(float)
     stats["attacks_per_30d"] = total * 30.0 / n_days
 
-    # months
     dates = pd.date_range(start, pd.Timestamp(last), freq="D")
+    monthly = _months(run_ids, name, dates, by_country, countries, stats)
+    gaps_t = _gaps(run_ids, name, dates, daily, stats)
+    around, r_pos, r_day = _around(inside, run_ids, name, pos, day, daily, around_days, stats)
+    responses, casualties = _responses(inside, run_ids, name, pos, day, r_pos, r_day,
+                                       n_days, response_days, stats)
+    table = pd.concat([pd.DataFrame({"run": run_ids, "window": name, "statistic": k,
+                                     "value": np.asarray(v, dtype=float)})
+                       for k, v in stats.items()], ignore_index=True)
+    return {"monthly": monthly, "around_rounds": around, "gaps": gaps_t,
+            "responses": responses, "casualties": casualties, "table": table}
+
+
+def _months(run_ids: np.ndarray, name: str, dates: pd.DatetimeIndex,
+            by_country: dict[str, np.ndarray], countries: tuple[str, ...],
+            stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Attacks per run, month and country; the monthly mean, dispersion and zero share."""
+    n_days = len(dates)
+    # months
     month_of = dates.to_period("M")
     months = month_of.unique()
     month_pos = np.searchsorted(np.asarray(months.asi8), np.asarray(month_of.asi8))
@@ -214,6 +231,12 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
         stats["zero_month_share"] = ((wm == 0).mean(axis=1) if wm.shape[1]
                                      else np.full(len(run_ids), np.nan))
 
+    return monthly
+
+
+def _gaps(run_ids: np.ndarray, name: str, dates: pd.DatetimeIndex, daily: np.ndarray,
+          stats: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The gaps between attack days of each run."""
     # gaps between attack days
     gap_rows = []
     g_mean, g_med, g_max = (np.full(len(run_ids), np.nan) for _ in range(3))
@@ -231,6 +254,14 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
         {"run": pd.Series(dtype="int64"), "window": pd.Series(dtype="object"),
          "date": pd.Series(dtype="datetime64[ns]"), "gap_days": pd.Series(dtype="int64")}))
 
+    return gaps_t
+
+
+def _around(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.ndarray,
+            day: np.ndarray, daily: np.ndarray, around_days: int,
+            stats: dict[str, np.ndarray]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Attacks in the days before and after each US round."""
+    n_days = daily.shape[1]
     # the days around each US round
     rounds = round_rows(inside)
     r_idx = rounds.index.to_numpy()
@@ -254,6 +285,14 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
             n_rounds > 0, (stats["attacks_after_rounds"] - stats["attacks_before_rounds"])
             / np.maximum(n_rounds, 1), np.nan)
 
+    return around, r_pos, r_day
+
+
+def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.ndarray,
+               day: np.ndarray, r_pos: np.ndarray, r_day: np.ndarray, n_days: int,
+               response_days: int, stats: dict[str, np.ndarray]
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """US rounds after events that hurt US personnel (and their delay); casualties per attack."""
     # responses to harmful events
     harm = harm_rows(inside)
     h_idx = harm.index.to_numpy()
@@ -302,8 +341,4 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
                 np.bincount(h_pos, hurt > 0, len(run_ids))
                 / np.maximum(np.bincount(h_pos, minlength=len(run_ids)), 1), np.nan))
 
-    table = pd.concat([pd.DataFrame({"run": run_ids, "window": name, "statistic": k,
-                                     "value": np.asarray(v, dtype=float)})
-                       for k, v in stats.items()], ignore_index=True)
-    return {"monthly": monthly, "around_rounds": around, "gaps": gaps_t,
-            "responses": responses, "casualties": casualties, "table": table}
+    return responses, casualties

@@ -291,6 +291,48 @@ def _search(s: Any, file: str) -> SearchSpec:
     return SearchSpec((("us_policy.preset", base),), sranges, population, generations, runs)
 
 
+def _doctrines(doctrines_raw: Any, file: str) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+    """The ``[doctrines.NAME]`` tables: at least two, each setting at least one lever."""
+    if not isinstance(doctrines_raw, dict) or not doctrines_raw:
+        raise InputError("a study needs doctrines to compare", file=file, key="doctrines",
+                         expected='[doctrines.NAME] tables, e.g. "us_policy.preset" = "restraint"')
+    doctrines = []
+    for dname, table in doctrines_raw.items():
+        if not isinstance(table, dict) or not table:
+            raise InputError("a doctrine sets at least one lever", file=file,
+                             key=f"doctrines.{dname}", value=table,
+                             expected='e.g. "us_policy.preset" = "restraint"')
+        doctrines.append((str(dname), tuple(sorted(_flat(table).items()))))
+        _check_label(str(dname), file, f"doctrines.{dname}")
+    if len(doctrines) < 2:
+        raise InputError("a study compares at least two doctrines", file=file, key="doctrines",
+                         value=[d for d, _ in doctrines], expected="two or more [doctrines.NAME]")
+    return doctrines
+
+
+def _check_size(doctrines: list[Any], posture: Any, categories: Any, samples: int,
+                ranges: Any, scenarios: list[str], runs: int, file: str) -> None:
+    """The size of the study, from its counts, before any state or doctrine is built."""
+    from escsim.sweep.plan import MAX_DESIGN_POINTS, MAX_TOTAL_RUNS
+
+    n_doctrines = len(doctrines) * math.prod(len(v) for _, v in posture)
+    n_states = math.prod(len(v) for _, v in categories) * (samples if ranges else 1)
+    n_points = n_doctrines * n_states
+    if n_points > MAX_DESIGN_POINTS:
+        raise InputError(f"the study has {n_points:,} doctrine x state points "
+                         f"({n_doctrines:,} doctrines x {n_states:,} states), more than the "
+                         f"{MAX_DESIGN_POINTS:,} one study plans", file=file,
+                         key="uncertainties.categories" if categories else
+                         "uncertainties.samples" if ranges else "posture",
+                         expected="fewer categories, samples or posture levels, or several "
+                                  "studies over slices of them")
+    total = n_points * len(scenarios) * runs
+    if total > MAX_TOTAL_RUNS:
+        raise InputError(f"the study asks for {total:,} replications, more than the "
+                         f"{MAX_TOTAL_RUNS:,} one command runs", file=file, key="study.runs",
+                         value=runs, expected="fewer runs, states or doctrines")
+
+
 def load_study(ref: str | Path) -> StudySpec:
     """Read and check a study file (the keys' values are checked by the loader at planning).
 
@@ -320,26 +362,12 @@ def load_study(ref: str | Path) -> StudySpec:
     if not is_safe_name(name):  # it names the result folder (results/study-NAME)
         raise InputError("a study name is used as a folder name", file=file, key="study.name",
                          value=name, expected=SAFE_NAME_RULE)
-    from escsim.sweep.plan import MAX_DESIGN_POINTS, MAX_TOTAL_RUNS
+    from escsim.sweep.plan import MAX_TOTAL_RUNS
 
     runs = _whole(head.get("runs", 200), file, "study.runs", 1, MAX_TOTAL_RUNS)
     seed = _whole(head.get("seed", 20241111), file, "study.seed", 0)
 
-    doctrines_raw = data.get("doctrines")
-    if not isinstance(doctrines_raw, dict) or not doctrines_raw:
-        raise InputError("a study needs doctrines to compare", file=file, key="doctrines",
-                         expected='[doctrines.NAME] tables, e.g. "us_policy.preset" = "restraint"')
-    doctrines = []
-    for dname, table in doctrines_raw.items():
-        if not isinstance(table, dict) or not table:
-            raise InputError("a doctrine sets at least one lever", file=file,
-                             key=f"doctrines.{dname}", value=table,
-                             expected='e.g. "us_policy.preset" = "restraint"')
-        doctrines.append((str(dname), tuple(sorted(_flat(table).items()))))
-        _check_label(str(dname), file, f"doctrines.{dname}")
-    if len(doctrines) < 2:
-        raise InputError("a study compares at least two doctrines", file=file, key="doctrines",
-                         value=[d for d, _ in doctrines], expected="two or more [doctrines.NAME]")
+    doctrines = _doctrines(data.get("doctrines"), file)
     posture = _choices(data.get("posture", {}), file, "posture")
 
     unc = _table(data.get("uncertainties", {}), file, "uncertainties")
@@ -376,23 +404,7 @@ def load_study(ref: str | Path) -> StudySpec:
                                                              *(o.name for o in outcomes)]))
     search = _search(data["search"], file) if "search" in data else None
     description = _text(head.get("description", ""), file, "study.description")
-    # the size of the study, from its counts, before any state or doctrine is built
-    n_doctrines = len(doctrines) * math.prod(len(v) for _, v in posture)
-    n_states = math.prod(len(v) for _, v in categories) * (samples if ranges else 1)
-    n_points = n_doctrines * n_states
-    if n_points > MAX_DESIGN_POINTS:
-        raise InputError(f"the study has {n_points:,} doctrine x state points "
-                         f"({n_doctrines:,} doctrines x {n_states:,} states), more than the "
-                         f"{MAX_DESIGN_POINTS:,} one study plans", file=file,
-                         key="uncertainties.categories" if categories else
-                         "uncertainties.samples" if ranges else "posture",
-                         expected="fewer categories, samples or posture levels, or several "
-                                  "studies over slices of them")
-    total = n_points * len(scenarios) * runs
-    if total > MAX_TOTAL_RUNS:
-        raise InputError(f"the study asks for {total:,} replications, more than the "
-                         f"{MAX_TOTAL_RUNS:,} one command runs", file=file, key="study.runs",
-                         value=runs, expected="fewer runs, states or doctrines")
+    _check_size(doctrines, posture, categories, samples, ranges, scenarios, runs, file)
     return StudySpec(name=name, source=file, doctrines=tuple(doctrines),
                      outcomes=tuple(outcomes), scenarios=tuple(scenarios), posture=posture,
                      ranges=ranges, categories=categories, samples=samples, runs=runs,
