@@ -190,7 +190,8 @@ def page(result: Any) -> Page:
             ratio = r.variant_estimate / r.base_estimate if r.base_estimate else float("nan")
             said.append(f"{e(r.variant)} minus {e(r.base)}: {signed(r.difference)} "
                         f"[{signed(r.low)}, {signed(r.high)}]"
-                        + (f", a ratio of {num(ratio)}" if ratio == ratio else ""))
+                        + (f", a ratio of {num(ratio)}" if ratio == ratio
+                           else ", no ratio (the base is 0)"))
         if said:
             answer += f" Paired differences in {e(label)}: " + "; ".join(said) + "."
         sections.append(("Paired differences from the base",

@@ -43,11 +43,11 @@ figcaption { font-size: 0.88em; color: #444; } code { font-size: 0.92em; }
 .small { font-size: 0.85em; color: #555; }
 @page { margin: 1.2cm; }
 @media print {
-  body { max-width: none; margin: 0; font-size: 9pt; }
+  body { max-width: none; margin: 0; font-size: 8.5pt; }
   h2, h3 { break-after: avoid; } h2 { margin-top: 1em; } h3 { margin: 0.6em 0 0.2em; }
   figure { margin: 0.5em 0; } tr { break-inside: avoid; } figure { break-inside: avoid; }
-  figure img { max-height: 9.5cm; max-width: 100%; } .wide { overflow: visible; }
-  #provenance ~ div table, #provenance ~ table { font-size: 7pt; }
+  figure img { max-height: 8cm; max-width: 100%; } .wide { overflow: visible; }
+  #provenance ~ div table, #provenance ~ table { font-size: 6.5pt; }
   th, td { padding: 0.1em 0.4em; }
 }
 """
