@@ -137,7 +137,8 @@ def test_the_quick_starts_report_shows_every_scenario_and_prints_short(
 
 @pytest.mark.parametrize("kind, expected", [
     ("run", r"In 12 runs of 60 days from 2024-11-11"),
-    ("compare", r"us-punitive minus baseline-2024-11: [+-]?[\d.]+ \[.*\], (a ratio of|no ratio \(the base is 0\))"),
+    ("compare", r"us-punitive minus baseline-2024-11: [+-]?[\d.]+ \[.*\], "
+                r"(a ratio of|no ratio \(the base is 0\))"),
     ("sweep", r"2 points, 4 runs each"),
     ("backtest", r"\d+ of \d+ observations fall inside the simulated 90% interval"),
     ("study", r"Most robust: \S+, with the lowest maximum"),
