@@ -208,7 +208,7 @@ def run(scenarios: list[str] | tuple[str, ...] = (), run_all: bool = False, runs
 
 def _result(req: RunRequest, samplers: list[Any], verbose: bool,
             seconds: dict[str, float]) -> AppResult:
-    from escsim.apps.compare import comparison_lines, differences_lines
+    from escsim.apps.comparison_text import comparison_lines, differences_lines
     from escsim.results import read_summary
 
     summaries = [read_summary(f) for f in req.folders]
