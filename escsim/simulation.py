@@ -271,7 +271,7 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
                   progress: Callable[[int, int], None] | None = None,
                   parameters: ParameterDraws | None = None, resume: bool = False,
                   force: bool = False, plots: bool = True,
-                  title: str | None = None) -> SweepResult:
+                  title: str | None = None, runs_format: str = "csv") -> SweepResult:
     """Run ``runs`` replications of ``scenario`` streamed into the result folder ``out``
     (what ``escsim run`` does): rows go to disk chunk by chunk and the daily bands are tallied,
     so memory stays flat however many runs; an interrupted run resumes with ``resume=True``.
@@ -279,11 +279,12 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     Returns:
         The :class:`~escsim.sweep.run.SweepResult` of the one-point plan; the folder holds
         ``runs.csv``, ``daily.csv``, ``summary.json``, ``manifest.json`` and ``plots/`` (the
-        same tables, byte for byte, as :func:`write_simulation` writes for the same runs).
+        same tables, byte for byte, as :func:`write_simulation` writes for the same runs);
+        with ``runs_format="parquet"``, ``runs.parquet`` instead of ``runs.csv``.
     """
     plan = plan_single(scenario, runs, seed, parameters)
     result = run_sweep(plan, Path(out), executor=executor, resume=resume, force=force,
-                       progress=progress, title=title)
+                       progress=progress, title=title, runs_format=runs_format)
     if plots:
         plot_run_folder(result.folder)
     return result

@@ -189,6 +189,15 @@ def check_out(target: Path, force: bool, resume: bool = False) -> None:
     check_writable(target)
 
 
+def check_format(runs_format: str) -> None:
+    """``--format``, checked before any work: ``csv``, or ``parquet`` with pyarrow installed
+    (:func:`escsim.results.runs_table.check_format`; imported here only when called, so the
+    command line does not load pandas to parse its options)."""
+    from escsim.results.runs_table import check_format as check
+
+    check(runs_format)
+
+
 def with_horizon(overrides: tuple[str, ...] | list[str], horizon: float | None) -> list[str]:
     """The ``--set`` overrides with ``--horizon`` as one more."""
     return [*overrides, *([f"scenario.horizon_days={horizon}"] if horizon is not None else [])]

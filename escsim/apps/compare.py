@@ -116,7 +116,8 @@ def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
             overrides: tuple[str, ...] = (), executor: str | Executor = "process",
             jobs: int | None = None, scheduler: str | None = None, out: Path | None = None,
             force: bool = False, resume: bool = False, plots: bool = True, report: bool = True,
-            feedback: Feedback = SILENT, across_mechanisms: bool = False) -> AppResult:
+            feedback: Feedback = SILENT, across_mechanisms: bool = False,
+            runs_format: str = "csv") -> AppResult:
     """Differences of ``variants`` from ``base``, paired replication by replication
     (``escsim compare``): :func:`escsim.apps.run.run` of every scenario on the same seeds with
     ``base``, into ``results/compare-<base>``. With ``across_mechanisms``, the comparison again
@@ -128,7 +129,7 @@ def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
     done = run((base, *variants), runs=runs, seed=seed, horizon=horizon, overrides=overrides,
                executor=executor, jobs=jobs, scheduler=scheduler, out=target, force=force,
                resume=resume, plots=plots, base=base, report=report and not across_mechanisms,
-               tail=NO_TAIL, feedback=feedback)
+               tail=NO_TAIL, feedback=feedback, runs_format=runs_format)
     if not across_mechanisms:
         scenario = load_base(base, overrides, horizon)
         contested = [f"{k}: {' | '.join(alts)}" for k, _, alts in
@@ -193,9 +194,10 @@ def redraw(folder: Path) -> list[Path]:
     (``comparison.csv`` is the folder's data, not redrawn)."""
     import pandas as pd
 
+    from escsim.results.runs_table import has_runs
     from escsim.simulation import plot_run_folder, write_comparison
 
-    subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and has_runs(p))
     if not subs:
         raise InputError("a comparison folder without its scenarios' run folders",
                          file=str(folder), expected="a folder of escsim run with several "

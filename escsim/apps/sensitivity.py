@@ -12,6 +12,7 @@ from escsim.apps.common import (
     AppResult,
     Feedback,
     UsageError,
+    check_format,
     open_executor,
     output_folder,
     with_horizon,
@@ -65,13 +66,15 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
                 jobs: int | None = None, scheduler: str | None = None,
                 chunk_runs: int | None = None, out: Path | None = None, resume: bool = False,
                 force: bool = False, plots: bool = True, report: bool = True,
-                feedback: Feedback = SILENT) -> AppResult:
+                feedback: Feedback = SILENT, runs_format: str = "csv") -> AppResult:
     """Global sensitivity of ``outcomes`` to the ``vary`` parameters of ``scenario``
     (``escsim sensitivity``; the arguments are its options): Sobol' S1/ST with bootstrap
-    intervals, or Morris mu*/sigma, in ``sensitivity.csv`` of a sweep folder."""
+    intervals, or Morris mu*/sigma, in ``sensitivity.csv`` of a sweep folder
+    (``runs_format="parquet"``: its run table as runs.parquet)."""
     from escsim.analysis.sensitivity import analyse, write_results
     from escsim.sweep import SweepSpec, parse_outcome, plan_sweep
 
+    check_format(runs_format)
     if not outcomes:
         raise InputError("give at least one --outcome", key="--outcome",
                          expected="e.g. --outcome rung:8 or --outcome us_killed>=1")
@@ -93,7 +96,7 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
     target = output_folder(out, f"sensitivity-{plan.points[0].scenario}", force, resume,
                            feedback)
     with open_executor(executor, jobs, scheduler) as ex:
-        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback)
+        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback, runs_format)
     table = analyse(result.folder, outcomes, n_resamples=bootstrap)
     write_results(result.folder, table)
     done = finish(result, plots, report, [], outcomes)

@@ -10,6 +10,7 @@ from escsim.apps.common import (
     SILENT,
     AppResult,
     Feedback,
+    check_format,
     check_out,
     open_executor,
     output_folder,
@@ -23,12 +24,14 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
           scheduler: str | None = None, chunk_runs: int | None = None, runs: int | None = None,
           out: Path | None = None, resume: bool = False, force: bool = False,
           plots: bool = True, search: bool = False, report: bool = True,
-          tail: TailRequest = NO_TAIL, feedback: Feedback = SILENT) -> AppResult:
+          tail: TailRequest = NO_TAIL, feedback: Feedback = SILENT,
+          runs_format: str = "csv") -> AppResult:
     """Run every doctrine of a study file in every state of the world, paired, and rank them
     (``escsim study``; the arguments are its options). ``value`` is the
     :class:`~escsim.study.run.StudyReport`."""
     from escsim.study import load_study, run_study
 
+    check_format(runs_format)
     spec = load_study(study_file)
     if runs is not None:
         spec = replace(spec, runs=runs)
@@ -44,7 +47,8 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
     with open_executor(executor, jobs, scheduler) as ex:
         with feedback.progress(f"study {spec.name}") as bar:
             done = run_study(spec, target, executor=ex, resume=resume, force=force,
-                             chunk_runs=chunk_runs, plots=plots, progress=bar)
+                             chunk_runs=chunk_runs, plots=plots, progress=bar,
+                             runs_format=runs_format)
         if plan is not None:  # the rare rung by splitting, per doctrine x state
             add_to_sweep(target, plan, tail_rungs, spec.seed, tail, ex,
                          f"{plan.n_points} doctrine x state points: rare rung by splitting",

@@ -13,6 +13,7 @@ from escsim.apps.common import (
     AppResult,
     Feedback,
     UsageError,
+    check_format,
     check_out,
     open_executor,
     output_folder,
@@ -35,7 +36,7 @@ def resumed_plan(out: Path | None, what: str) -> Any:
 
 
 def run_plan(plan: Any, out: Path, ex: Executor, chunk_runs: int | None, resume: bool,
-             force: bool, feedback: Feedback) -> Any:
+             force: bool, feedback: Feedback, runs_format: str = "csv") -> Any:
     """Run a planned sweep into ``out`` with a progress bar (checked first: never over another
     result)."""
     from escsim.sweep import run_sweep
@@ -43,7 +44,7 @@ def run_plan(plan: Any, out: Path, ex: Executor, chunk_runs: int | None, resume:
     check_out(out, force, resume)
     with feedback.progress(f"{plan.n_points} points x {plan.spec.runs} runs") as bar:
         return run_sweep(plan, out, executor=ex, resume=resume, force=force,
-                         chunk_runs=chunk_runs, progress=bar)
+                         chunk_runs=chunk_runs, progress=bar, runs_format=runs_format)
 
 
 def _in_design_table(exc: InputError, path: Path, table: Any) -> InputError:
@@ -111,10 +112,12 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
           scheduler: str | None = None, chunk_runs: int | None = None, out: Path | None = None,
           resume: bool = False, force: bool = False, plots: bool = True, report: bool = True,
           pair: tuple[str, ...] = (), tail: TailRequest = NO_TAIL,
-          feedback: Feedback = SILENT) -> AppResult:
+          feedback: Feedback = SILENT, runs_format: str = "csv") -> AppResult:
     """Sweep ``scenarios`` over the values of ``vary`` keys (``escsim sweep``; the arguments
     are its options): runs.csv, summary.csv, points.csv, manifest.json, plots/, report.html.
-    ``resume`` without scenarios finishes the sweep in ``out``."""
+    ``resume`` without scenarios finishes the sweep in ``out``; ``runs_format="parquet"``
+    (``--format parquet``) writes runs.parquet instead of runs.csv."""
+    check_format(runs_format)
     if resume and not scenarios:
         plan = resumed_plan(out, "SCENARIO")
     else:
@@ -128,7 +131,7 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
     target = output_folder(out, f"sweep-{plan.points[0].scenario}", force, resume, feedback)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:
-        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback)
+        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback, runs_format)
         if tail.wanted:
             table = add_to_sweep(result.folder, plan, tail_rungs, plan.spec.seed, tail, ex,
                                  f"{plan.n_points} points: rare rung by splitting", feedback)

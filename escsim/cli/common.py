@@ -171,6 +171,14 @@ set_option: Callable[[Any], Any] = click.option(
          "--set us_policy.preset=punitive.")
 
 
+#: ``--format``: the run table's file format (runs.csv, or runs.parquet with pyarrow).
+format_option: Callable[[Any], Any] = click.option(
+    "--format", "runs_format", type=click.Choice(["csv", "parquet"]), default="csv",
+    show_default=True,
+    help='The run table\'s format: runs.csv, or runs.parquet (typed, smaller; needs pyarrow: '
+         'pip install "escsim[parquet]").')
+
+
 def seed_option(help: str = "Root seed; replication seeds derive from it.",
                 ) -> Callable[[Any], Any]:
     """``--seed/-s``: the root seed (default :data:`escsim.records.DEFAULT_SEED`)."""

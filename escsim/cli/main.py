@@ -21,6 +21,7 @@ from escsim.cli.common import (
     echo,
     executor_options,
     force_option,
+    format_option,
     horizon_option,
     out_option,
     out_options,
@@ -76,11 +77,12 @@ def main() -> None:
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @tail_options
+@format_option
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, base: str | None,
         name: str | None, uncertainty: str, priors: Path | None, posterior: Path | None,
-        **tail: Any) -> None:
+        runs_format: str, **tail: Any) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html into the
@@ -101,7 +103,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(run_app(scenarios, run_all, runs, seed, horizon, overrides, executor, jobs,
                      scheduler, out, force, resume, not no_plots, base, name, OUTPUT.report,
-                     uncertainty, priors, posterior, tail_request(**tail), feedback))
+                     uncertainty, priors, posterior, tail_request(**tail), feedback,
+                     runs_format))
 
 
 def _resume_from(folder: Path) -> None:
@@ -131,10 +134,11 @@ def _resume_from(folder: Path) -> None:
               help="Run the comparison again under every alternative of each contested "
                    "mechanism (same seeds) and say where another alternative reverses the "
                    "sign (mechanisms.csv, plots/mechanisms.png).")
+@format_option
 def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon: float | None,
             overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
             out: Path | None, force: bool, resume: bool, no_plots: bool,
-            across_mechanisms: bool) -> None:
+            across_mechanisms: bool, runs_format: str) -> None:
     """Differences of VARIANTS from BASE, paired replication by replication.
 
     Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
@@ -149,7 +153,7 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
     with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(compare_app(base, variants, runs, seed, horizon, overrides, executor, jobs,
                          scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback,
-                         across_mechanisms))
+                         across_mechanisms, runs_format))
 
 
 # ---------------------------------------------------------------------------------- trace ---

@@ -345,8 +345,8 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor | None = None,
               resume: bool = False, force: bool = False, chunk_runs: int | None = None,
-              plots: bool = True, progress: Callable[[int, int], None] | None = None
-              ) -> StudyReport:
+              plots: bool = True, progress: Callable[[int, int], None] | None = None,
+              runs_format: str = "csv") -> StudyReport:
     """Run every doctrine of a study in every state (paired), then write its report.
 
     Replication ``r`` of every doctrine in one state shares its seed; the runs stream to
@@ -361,6 +361,7 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
         chunk_runs: replications per chunk (default: the sweep's).
         plots: draw the regret heat map, the trade-off scatter and the parallel coordinates.
         progress: ``progress(runs_done, total_runs)``.
+        runs_format: the run table's format, ``csv`` or ``parquet`` (``runs.parquet``).
 
     Returns:
         A :class:`StudyReport` (``.ranking``, ``.regret``, ``.front``, ``.summary_lines()``).
@@ -368,7 +369,7 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
     spec = study if isinstance(study, StudySpec) else load_study(study)
     plan = plan_study(spec)
     result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
-                       chunk_runs=chunk_runs, progress=progress)
+                       chunk_runs=chunk_runs, progress=progress, runs_format=runs_format)
     report = report_study(plan, Path(out), plots=plots)
     report.run = result
     return report
