@@ -36,7 +36,7 @@ _PUBLIC = {
     "Scenario": "escsim.scenario",
     "Simulation": "escsim.simulation",
     "bundled_scenarios": "escsim.scenario",
-    "Summary": "escsim.simulation",
+    "Summary": "escsim.results.summary",
     "calibrate": "escsim.history.calibration",
     "compare": "escsim.study",
     "display": "escsim.plotting.show",
@@ -50,6 +50,7 @@ _PUBLIC = {
     "read_run": "escsim.results.read",
     "read_sweep": "escsim.sweep",
     "replication_seed": "escsim.engine",
+    "ResultFolder": "escsim.results.read",
     "run_backtest": "escsim.history.backtest",
     "run_replication": "escsim.engine",
     "run_study": "escsim.study",
@@ -77,6 +78,7 @@ __all__ = [
     "read_run",
     "read_sweep",
     "replication_seed",
+    "ResultFolder",
     "run_backtest",
     "run_replication",
     "run_study",
@@ -113,9 +115,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.observations import load_observations
     from escsim.plotting.show import display
     from escsim.record import read_record
-    from escsim.results.read import read_run
+    from escsim.results.read import ResultFolder, read_run
+    from escsim.results.summary import Summary
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import Simulation, Summary, simulate, trace, write_simulation
+    from escsim.simulation import Simulation, simulate, trace, write_simulation
     from escsim.study import compare, load_study, read_study, run_study
     from escsim.sweep import read_sweep

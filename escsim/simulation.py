@@ -27,6 +27,7 @@ from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_te
 from escsim.results import run as run_folder
 from escsim.results.columns import write_columns
 from escsim.results.provenance import write_folder_manifest
+from escsim.results.summary import Summary
 from escsim.scenario.priors import ParameterSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.parameters import single_uncertainty
@@ -154,33 +155,6 @@ class Simulation:
         s.update(wall_seconds=round(self.wall_seconds, 3), executor=self.executor,
                  workers=self.workers)
         return Summary(s)
-
-
-class Summary(dict[str, Any]):
-    """The summary of a simulation: a dict (the content of ``summary.json``) whose parts are
-    also DataFrames, for notebooks: ``.rungs`` and ``.counts``."""
-
-    @property
-    def rungs(self) -> pd.DataFrame:
-        """One row per rung: rung, name, runs, reached, probability, ci_low, ci_high."""
-        table = pd.DataFrame(self["rung_probability"])
-        names = {int(k): v for k, v in self.get("rung_names", {}).items()}
-        table.insert(1, "name", [names.get(int(r), "") for r in table["rung"]])
-        return table
-
-    @property
-    def counts(self) -> pd.DataFrame:
-        """One row per count: mean and 5/25/50/75/95% quantiles across runs."""
-        return pd.DataFrame(self["count_quantiles"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain dict (what ``summary.json`` holds)."""
-        return dict(self)
-
-    def _repr_html_(self) -> str:
-        head = (f"<p><b>{self.get('title') or self.get('scenario')}</b>: {self.get('runs')} "
-                f"runs, root seed {self.get('root_seed')}</p>")
-        return head + self.rungs.to_html(index=False) + self.counts.to_html(index=False)
 
 
 #: Bytes an in-memory replication holds besides its daily series (its row, in a table).
