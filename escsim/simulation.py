@@ -22,6 +22,7 @@ from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
 from escsim.errors import InputError
 from escsim.executors import Executor, SerialExecutor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.records import COMPARISON_FIGURES, DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_text, write_json
 from escsim.results import run as run_folder
@@ -187,7 +188,7 @@ def check_memory(scenario: Scenario, runs: int) -> None:
 
 
 def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Executor | None = None,
-             progress: Callable[[int], None] | None = None,
+             progress: ProgressArg = None,
              parameters: ParameterDraws | None = None) -> Simulation:
     """Run ``runs`` replications of ``scenario`` under root seed ``seed``, in memory.
 
@@ -204,7 +205,9 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Execu
         executor: where the replications run; default in this process
             (:class:`escsim.executors.SerialExecutor`). Pass
             ``escsim.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
-        progress: called with the number of replications finished, as chunks finish.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), a callable
+            ``progress(done, total)`` called as chunks finish, or a
+            :class:`~escsim.feedback.Feedback` (:func:`escsim.feedback.as_feedback`).
         parameters: an :class:`escsim.scenario.priors.ParameterSampler` that draws each
             replication's uncertain parameters from its seed; the drawn values become extra
             ``drawn_*`` columns of the run table.
@@ -224,10 +227,10 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Execu
     size = default_chunk_runs(runs, int(getattr(executor, "workers", 1) or 1))
     chunks = (make_chunk(plan, i, size, daily="series") for i in range(-(-runs // size)))
     outputs = []
-    for out in executor.map_unordered(run_chunk, chunks):
-        outputs.append(out)
-        if progress is not None:
-            progress(len(out.rows))
+    with as_feedback(progress).counted(f"{scenario.scenario.name}: {runs} runs", runs) as update:
+        for out in executor.map_unordered(run_chunk, chunks):
+            outputs.append(out)
+            update(len(out.rows))
     outputs.sort(key=lambda o: o.chunk_id)
     table = pd.DataFrame([row for o in outputs for row in o.rows], columns=plan.columns)
     for c in plan.columns:  # rung days: float with NaN for "never", whatever the run count

@@ -15,7 +15,6 @@ writes, beside the sweep's own files:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from escsim.analysis.robustness import (
 from escsim.analysis.runs import binomial_intervals
 from escsim.errors import InputError
 from escsim.executors import Executor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
@@ -345,7 +345,7 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor | None = None,
               resume: bool = False, force: bool = False, chunk_runs: int | None = None,
-              plots: bool = True, progress: Callable[[int, int], None] | None = None,
+              plots: bool = True, progress: ProgressArg = None,
               runs_format: str = "csv") -> StudyReport:
     """Run every doctrine of a study in every state (paired), then write its report.
 
@@ -360,7 +360,8 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
         force: replace an existing ``out``.
         chunk_runs: replications per chunk (default: the sweep's).
         plots: draw the regret heat map, the trade-off scatter and the parallel coordinates.
-        progress: ``progress(runs_done, total_runs)``.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), or a callable
+            ``progress(runs_done, total_runs)`` (:func:`escsim.feedback.as_feedback`).
         runs_format: the run table's format, ``csv`` or ``parquet`` (``runs.parquet``).
 
     Returns:
@@ -368,8 +369,9 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
     """
     spec = study if isinstance(study, StudySpec) else load_study(study)
     plan = plan_study(spec)
-    result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
-                       chunk_runs=chunk_runs, progress=progress, runs_format=runs_format)
+    with as_feedback(progress).progress(f"study {spec.name}") as bar:
+        result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
+                           chunk_runs=chunk_runs, progress=bar, runs_format=runs_format)
     report = report_study(plan, Path(out), plots=plots)
     report.run = result
     return report
