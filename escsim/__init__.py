@@ -42,6 +42,7 @@ _PUBLIC = {
     "display": "escsim.plotting.show",
     "load_facts": "escsim.facts",
     "load_observations": "escsim.history.observations",
+    "load_policy_module": "escsim.apps.policies",
     "load_scenario": "escsim.scenario",
     "load_study": "escsim.study",
     "make_sampler": "escsim.scenario.priors",
@@ -70,6 +71,7 @@ __all__ = [
     "InputError",
     "load_facts",
     "load_observations",
+    "load_policy_module",
     "load_scenario",
     "load_study",
     "make_sampler",
@@ -107,6 +109,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from escsim.apps.policies import load_policy_module
     from escsim.engine import RunRecord, replication_seed, run_replication
     from escsim.errors import InputError
     from escsim.facts import Fact, load_facts

@@ -179,6 +179,22 @@ format_option: Callable[[Any], Any] = click.option(
          'pip install "escsim[parquet]").')
 
 
+def _load_policy_modules(ctx: click.Context, param: click.Parameter,
+                         modules: tuple[str, ...]) -> None:
+    from escsim.apps.policies import load_policy_module
+
+    for module in modules:
+        load_policy_module(module)
+
+
+#: ``--policy-module``: the user's own retaliation policies, loaded before anything else.
+policy_module_option: Callable[[Any], Any] = click.option(
+    "--policy-module", multiple=True, metavar="PATH_OR_MODULE", expose_value=False,
+    is_eager=True, callback=_load_policy_modules,
+    help="A .py file or module of your own US retaliation policies (repeatable); a scenario "
+         "names one in us_policy.preset (docs/howto/add-a-retaliation-policy.md).")
+
+
 def seed_option(help: str = "Root seed; replication seeds derive from it.",
                 ) -> Callable[[Any], Any]:
     """``--seed/-s``: the root seed (default :data:`escsim.records.DEFAULT_SEED`)."""

@@ -25,6 +25,7 @@ from escsim.cli.common import (
     horizon_option,
     out_option,
     out_options,
+    policy_module_option,
     print_result,
     priors_option,
     report_option,
@@ -78,6 +79,7 @@ def main() -> None:
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @tail_options
 @format_option
+@policy_module_option
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, base: str | None,
@@ -135,6 +137,7 @@ def _resume_from(folder: Path) -> None:
                    "mechanism (same seeds) and say where another alternative reverses the "
                    "sign (mechanisms.csv, plots/mechanisms.png).")
 @format_option
+@policy_module_option
 def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon: float | None,
             overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
             out: Path | None, force: bool, resume: bool, no_plots: bool,
@@ -171,6 +174,7 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
 @horizon_option("the scenario's")
 @out_option("results/trace-<scenario>-<seed>")
 @force_option
+@policy_module_option
 def trace(scenario: str, seed: int | None, replication: int | None, point: int,
           overrides: tuple[str, ...], horizon: float | None, out: Path | None,
           force: bool) -> None:
@@ -206,6 +210,7 @@ def list_scenarios() -> None:
 @click.option("--key", "prefix", default="", metavar="PREFIX",
               help="Show only keys starting with PREFIX (e.g. militias.iraq_factions).")
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
+@policy_module_option
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
     from escsim.apps.inputs import show as show_app

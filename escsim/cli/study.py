@@ -18,6 +18,7 @@ from escsim.cli.common import (
     executor_options,
     format_option,
     out_options,
+    policy_module_option,
     print_result,
     report_option,
     resumable,
@@ -37,6 +38,7 @@ from escsim.cli.common import (
 @tail_options
 @report_option
 @format_option
+@policy_module_option
 @click.option("--search", "do_search", is_flag=True,
               help="Also search the study's [search] policy family (NSGA-II; needs "
                    "escsim[search]) and write search.csv with the robust front.")

@@ -23,6 +23,7 @@ from escsim.cli.common import (
     format_option,
     horizon_option,
     out_options,
+    policy_module_option,
     print_result,
     priors_option,
     report_option,
@@ -54,7 +55,7 @@ _sweep_out_options = out_options(
 
 
 def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    return _sweep_out_options(report_option(format_option(f)))
+    return _sweep_out_options(report_option(format_option(policy_module_option(f))))
 
 
 # ----------------------------------------------------------------------------------- sweep ---
