@@ -178,3 +178,16 @@ def test_a_missing_module_is_one_clear_refusal(cli, cli_input_error, tmp_path: P
                     "no such policy module", "no_such_package.policies")
     # without the module, the scenario's preset is unknown
     cli_input_error(cli(*RUN, "--out", tmp_path / "o"), "unknown US policy preset", "graduated")
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_the_how_tos_module_loads_and_runs(tmp_path: Path) -> None:
+    howto = (Path(__file__).resolve().parents[1] / "docs" / "howto" /
+             "add-a-retaliation-policy.md").read_text(encoding="utf-8")
+    code = howto.split("```python\n# my_policies.py\n", 1)[1].split("```", 1)[0]
+    module = _module(tmp_path, code)
+    assert escsim.load_policy_module(str(module)) == ["graduated"]
+    s = escsim.with_overrides(escsim.load_scenario("baseline-2024-11"),
+                              {"us_policy.preset": "graduated", "scenario.horizon_days": 60})
+    sim = escsim.simulate(s, runs=4, seed=1)
+    assert len(sim.runs) == 4 and s.us_policy.preset == "graduated"
