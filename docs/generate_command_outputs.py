@@ -19,9 +19,9 @@ stderr and are not shown)::
     python docs/generate_command_outputs.py docs/sweeps.md # one page
 
 ``--check`` reruns the commands quickly (a tenth of the runs, fewer samples, no figures) and
-compares the *shape* of what they print with the page: every line with its numbers masked,
-leaving out the lines whose words depend on the draws (which point is extreme, which box PRIM
-finds). A page whose commands print other lines than it shows (a changed format, a removed
+compares the *shape* of what they print with the page: the set of lines with their numbers
+masked, leaving out the lines whose words depend on the draws (which point is extreme, which box
+PRIM finds). A page whose commands print other lines than it shows (a changed format, a removed
 line, a renamed column) fails; ``tests/test_docs.py`` runs it.
 """
 
@@ -137,7 +137,9 @@ def stale_blocks(page_text: str, rerun_text: str) -> list[tuple[list[str], list[
 
 
 def _comparable(lines: list[str]) -> list[str]:
-    return [line for line in lines if not line.startswith("$")]
+    """The lines compared, in any order (a table sorted by its values orders its rows by the
+    draws), without the commands themselves."""
+    return sorted({line for line in lines if not line.startswith("$")})
 
 
 def main(argv: list[str]) -> int:
