@@ -3,6 +3,10 @@ titles and provenance (issue 21, item 8). Each test pins one defect seen by a us
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+from matplotlib.colors import to_hex
+
 from escsim.cli import main
 
 
@@ -15,3 +19,84 @@ def test_every_command_summary_is_whole_in_the_group_help(cli) -> None:
     assert len(rows) == len(main.commands)
     assert not [row for row in rows if row.rstrip().endswith("...")], rows
     assert all(len(row) <= 80 for row in rows)
+
+
+# ------------------------------------------------------------------- the forest plot ---
+def _differences(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
+    """A differences.csv with variants x (measure, kind, base mean, difference)."""
+    return pd.DataFrame([
+        {"variant": v, "base": "baseline-2024-11", "kind": kind, "measure": m,
+         "base_estimate": base, "difference": d, "low": d - 0.03 * abs(d) - 0.001,
+         "high": d + 0.03 * abs(d) + 0.001, "method": "paired", "runs": 200, "confidence": 0.95}
+        for v in ("us-punitive", "us-restraint")
+        for m, kind, base, d in rows])
+
+
+def _x_pixels(ax, x: float) -> float:
+    return float(ax.transData.transform((x, 0))[0])
+
+
+def test_a_small_count_difference_is_drawn_apart_from_zero_beside_a_large_one() -> None:
+    """+0.095 US killed sat on zero beside +150 attacks (a symmetric-log axis)."""
+    from escsim.plotting.study import plot_differences
+
+    table = _differences([("rung_4_reached", "probability", 0.15, 0.03),
+                          ("attacks_mean", "mean", 53.8, 150.0),
+                          ("us_killed_mean", "mean", 0.335, 0.095)])
+    fig = plot_differences(table)
+    counts = fig.axes[1]
+    assert counts.get_xscale() == "linear"
+    fig.canvas.draw()
+    xs = np.concatenate([np.asarray(c.lines[0].get_xdata(), dtype=float)
+                         for c in counts.containers])
+    assert np.isfinite(xs).all()
+    # every point, the small one included, lies at least 10 pixels from the zero line
+    zero = _x_pixels(counts, 0.0)
+    assert min(abs(_x_pixels(counts, x) - zero) for x in xs) > 10
+    assert "%" in counts.get_xlabel()
+    assert not any("$" in t.get_text() for t in counts.get_xticklabels())
+
+
+def test_a_count_with_nothing_in_the_base_is_labelled_not_drawn() -> None:
+    from escsim.plotting.study import plot_differences
+
+    fig = plot_differences(_differences([("iran_direct_attacks_mean", "mean", 0.0, 0.2),
+                                         ("attacks_mean", "mean", 50.0, 5.0)]))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert any("base 0" in t for t in labels) and sum("base 0" in t for t in labels) == 1
+
+
+def test_each_scenario_keeps_its_colour_from_the_comparison_to_the_forest_plot() -> None:
+    """Variants took tab10's colours in the forest plot and the house palette elsewhere (so
+    us-restraint was orange in one figure and blue in the next)."""
+    from escsim.plotting.compare import rung_legend_handles
+    from escsim.plotting.study import plot_differences
+
+    names = ["baseline-2024-11", "us-punitive", "us-restraint"]
+    compared = {h.get_label().split(" (")[0]: to_hex(h.get_color())
+                for h in rung_legend_handles({n: pd.DataFrame() for n in names})}
+    forest = plot_differences(_differences([("rung_4_reached", "probability", 0.15, 0.03)]))
+    drawn = {c.get_label().split(" - ")[0]: to_hex(c.lines[0].get_color())
+             for c in forest.axes[0].containers}
+    assert drawn == {n: compared[n] for n in names[1:]}
+    assert len(set(compared.values())) == len(names)
+
+
+def test_the_nine_outlook_scenarios_get_nine_distinct_colours_none_pale_on_white() -> None:
+    """drawdown-2025 and us-restraint shared orange; us-punitive was pale yellow on white
+    (both fixed on main before this test: it keeps them fixed)."""
+    from matplotlib.colors import to_rgb
+
+    from escsim.plotting.style import palette
+    from escsim.scenario import outlook_scenarios
+
+    names = list(outlook_scenarios())
+    colours = palette(len(names))
+    assert len(names) == 9 and len(set(colours)) == 9
+
+    def luminance(colour: str) -> float:  # WCAG relative luminance
+        c = np.array(to_rgb(colour))
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+
+    assert max(luminance(c) for c in colours) < luminance("#F0E442") - 0.2

@@ -34,6 +34,7 @@ from escsim.plotting.style import (
     grid_axes,
     legend_right_of,
     legend_width_in,
+    palette,
     pin_titles,
     save_figure,
     set_labels,
@@ -64,6 +65,10 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
     bases = {v: str(table.loc[table["variant"] == v, "base"].iloc[0]) for v in variants}
     labels = [f"{v} - {bases[v]}" for v in variants]
     names = {k: [_measure_label(m, rung_names) for m in measures[k]] for k in kinds}
+    if "mean" in kinds:  # a count with nothing in the base has no percentage change
+        base_mean = table[table["kind"] == "mean"].groupby("measure")["base_estimate"].max()
+        names["mean"] = [n + (" (base 0: not drawn)" if base_mean.get(m, 1.0) <= 0 else "")
+                         for n, m in zip(names["mean"], measures["mean"], strict=True)]
     method = "; ".join(dict.fromkeys(table["method"]))
     caption = (f"Paired differences from the base on common replication seeds, "
                f"{int(table['runs'].iloc[0])} runs each; bars: "
@@ -82,7 +87,8 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
         fig, panels, created = grid_axes(len(kinds), 2, 4.6,
                                          0.32 * max(len(m) for m in measures.values()) + 1.3,
                                          axes)
-    colours = [colormaps["tab10"](i % 10) for i in range(len(variants))]
+    # the base is black in every comparison figure; variant i takes the colour it has there
+    colours = palette(len(variants) + 1)[1:]
     step = 0.7 / max(1, len(variants))
     handles = []
     for ax, kind in zip(panels, kinds, strict=True):
@@ -91,22 +97,17 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
             sub = table[(table["kind"] == kind) & (table["variant"] == variant)] \
                 .set_index("measure").reindex(rows)
             y = np.arange(len(rows)) + (i - (len(variants) - 1) / 2) * step
-            d = sub["difference"].to_numpy(dtype=float)
-            err = np.vstack([d - sub["low"].to_numpy(dtype=float),
-                             sub["high"].to_numpy(dtype=float) - d])
-            drawn = ax.errorbar(d, y, xerr=err, fmt="o", ms=4, color=colour, capsize=2, lw=1.2,
-                                label=labels[i])
+            d, low, high = (_shown(sub, c, kind) for c in ("difference", "low", "high"))
+            drawn = ax.errorbar(d, y, xerr=np.vstack([d - low, high - d]), fmt="o", ms=4,
+                                color=colour, capsize=2, lw=1.2, label=labels[i])
             if ax is panels[0]:
                 handles.append(drawn)
         ax.axvline(0, color="0.3", lw=0.8)
-        if kind == "mean":  # counts differ in scale by hundreds: linear near 0, log beyond
-            ax.set_xscale("symlog", linthresh=1.0)
-            _decade_ticks(ax, table.loc[table["kind"] == kind, ["low", "high"]].to_numpy())
         ax.set_yticks(np.arange(len(rows)), names[kind])
         ax.invert_yaxis()
         style_axes(ax)
         set_labels(ax, "difference in probability" if kind == "probability" else
-                   "difference in mean count (symmetric log scale)", "",
+                   "difference in mean count, % of the base's mean", "",
                    "Rungs reached" if kind == "probability" else "Counts")
     if created and axes is None:
         legend_right_of(fig, panels[-1], handles, "variant - base")
@@ -118,16 +119,17 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
     return fig
 
 
-def _decade_ticks(ax: Axes, bounds: np.ndarray) -> None:
-    """Ticks of a symmetric-log count axis at 0 and powers of ten, every decade or every other
-    so labels such as 10^2 and 10^3 do not run together."""
-    finite = np.abs(bounds[np.isfinite(bounds)])
-    top = int(np.ceil(np.log10(max(float(finite.max()) if finite.size else 1.0, 1.0))))
-    step = 1 if top <= 3 else 2
-    powers = [10.0 ** k for k in range(0, top + 1, step)]
-    low = float(np.nanmin(bounds)) if np.isfinite(bounds).any() else 0.0
-    ticks = sorted({0.0, *powers, *(-p for p in powers if -p >= min(low, 0.0) * 1.0001 - 1)})
-    ax.set_xticks(ticks)
+def _shown(rows: pd.DataFrame, column: str, kind: str) -> np.ndarray:
+    """A column of the forest plot as drawn: a probability as it is; a count's difference as a
+    percentage of the base's mean, so each count's change shows on one linear axis whatever its
+    size (a symmetric-log axis drew +0.095 US killed on zero beside +150 attacks). A count whose
+    base mean is 0 has no percentage and is left out (its label says so)."""
+    values = rows[column].to_numpy(dtype=float)
+    if kind == "probability":
+        return values
+    base = rows["base_estimate"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base > 0, 100.0 * values / np.where(base > 0, base, 1.0), np.nan)
 
 
 def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = None) -> Figure:
