@@ -3,6 +3,8 @@ titles and provenance (issue 21, item 8). Each test pins one defect seen by a us
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex
@@ -24,12 +26,25 @@ def test_every_command_summary_is_whole_in_the_group_help(cli) -> None:
 # ------------------------------------------------------------------- the forest plot ---
 def _differences(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
     """A differences.csv with variants x (measure, kind, base mean, difference)."""
-    return pd.DataFrame([
-        {"variant": v, "base": "baseline-2024-11", "kind": kind, "measure": m,
-         "base_estimate": base, "difference": d, "low": d - 0.03 * abs(d) - 0.001,
-         "high": d + 0.03 * abs(d) + 0.001, "method": "paired", "runs": 200, "confidence": 0.95}
-        for v in ("us-punitive", "us-restraint")
-        for m, kind, base, d in rows])
+    return pd.DataFrame(
+        [
+            {
+                "variant": v,
+                "base": "baseline-2024-11",
+                "kind": kind,
+                "measure": m,
+                "base_estimate": base,
+                "difference": d,
+                "low": d - 0.03 * abs(d) - 0.001,
+                "high": d + 0.03 * abs(d) + 0.001,
+                "method": "paired",
+                "runs": 200,
+                "confidence": 0.95,
+            }
+            for v in ("us-punitive", "us-restraint")
+            for m, kind, base, d in rows
+        ]
+    )
 
 
 def _x_pixels(ax, x: float) -> float:
@@ -40,15 +55,20 @@ def test_a_small_count_difference_is_drawn_apart_from_zero_beside_a_large_one() 
     """+0.095 US killed sat on zero beside +150 attacks (a symmetric-log axis)."""
     from escsim.plotting.study import plot_differences
 
-    table = _differences([("rung_4_reached", "probability", 0.15, 0.03),
-                          ("attacks_mean", "mean", 53.8, 150.0),
-                          ("us_killed_mean", "mean", 0.335, 0.095)])
+    table = _differences(
+        [
+            ("rung_4_reached", "probability", 0.15, 0.03),
+            ("attacks_mean", "mean", 53.8, 150.0),
+            ("us_killed_mean", "mean", 0.335, 0.095),
+        ]
+    )
     fig = plot_differences(table)
     counts = fig.axes[1]
     assert counts.get_xscale() == "linear"
     fig.canvas.draw()
-    xs = np.concatenate([np.asarray(c.lines[0].get_xdata(), dtype=float)
-                         for c in counts.containers])
+    xs = np.concatenate(
+        [np.asarray(c.lines[0].get_xdata(), dtype=float) for c in counts.containers]
+    )
     assert np.isfinite(xs).all()
     # every point, the small one included, lies at least 10 pixels from the zero line
     zero = _x_pixels(counts, 0.0)
@@ -60,8 +80,11 @@ def test_a_small_count_difference_is_drawn_apart_from_zero_beside_a_large_one() 
 def test_a_count_with_nothing_in_the_base_is_labelled_not_drawn() -> None:
     from escsim.plotting.study import plot_differences
 
-    fig = plot_differences(_differences([("iran_direct_attacks_mean", "mean", 0.0, 0.2),
-                                         ("attacks_mean", "mean", 50.0, 5.0)]))
+    fig = plot_differences(
+        _differences(
+            [("iran_direct_attacks_mean", "mean", 0.0, 0.2), ("attacks_mean", "mean", 50.0, 5.0)]
+        )
+    )
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert any("base 0" in t for t in labels) and sum("base 0" in t for t in labels) == 1
 
@@ -73,11 +96,15 @@ def test_each_scenario_keeps_its_colour_from_the_comparison_to_the_forest_plot()
     from escsim.plotting.study import plot_differences
 
     names = ["baseline-2024-11", "us-punitive", "us-restraint"]
-    compared = {h.get_label().split(" (")[0]: to_hex(h.get_color())
-                for h in rung_legend_handles({n: pd.DataFrame() for n in names})}
+    compared = {
+        h.get_label().split(" (")[0]: to_hex(h.get_color())
+        for h in rung_legend_handles({n: pd.DataFrame() for n in names})
+    }
     forest = plot_differences(_differences([("rung_4_reached", "probability", 0.15, 0.03)]))
-    drawn = {c.get_label().split(" - ")[0]: to_hex(c.lines[0].get_color())
-             for c in forest.axes[0].containers}
+    drawn = {
+        c.get_label().split(" - ")[0]: to_hex(c.lines[0].get_color())
+        for c in forest.axes[0].containers
+    }
     assert drawn == {n: compared[n] for n in names[1:]}
     assert len(set(compared.values())) == len(names)
 
@@ -100,3 +127,45 @@ def test_the_nine_outlook_scenarios_get_nine_distinct_colours_none_pale_on_white
         return float(c @ [0.2126, 0.7152, 0.0722])
 
     assert max(luminance(c) for c in colours) < luminance("#F0E442") - 0.2
+
+
+# ------------------------------------------------------------------ console summaries ---
+def test_a_sensitivity_summary_keeps_lines_short_values_rounded_and_the_noise_note_once(
+    cli, tmp_path
+) -> None:
+    """Lines ran to 370 characters with floats such as 0.20204487198759893, and the noise
+    note came once per outcome."""
+    result = cli(
+        "sensitivity",
+        "baseline-2024-11",
+        "--vary",
+        "us_policy.leadership_strike_prob=0:0.5",
+        "--vary",
+        "iran.retaliate_personnel_prob=0:1",
+        "--vary",
+        "militias.iraq_factions.excitation_per_round=0:2",
+        "--outcome",
+        "rung:4",
+        "--outcome",
+        "us_killed",
+        "--outcome",
+        "attacks",
+        "--samples",
+        4,
+        "--runs",
+        3,
+        "--executor",
+        "serial",
+        "--horizon",
+        90,
+        "--no-plots",
+        "--no-report",
+        "--out",
+        tmp_path / "s",
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout + result.stderr
+    assert "min at point" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert not re.search(r"\d\.\d{6,}", text)
+    assert text.count("Monte Carlo noise is a large share") <= 1
