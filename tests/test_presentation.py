@@ -3,10 +3,12 @@ titles and provenance (issue 21, item 8). Each test pins one defect seen by a us
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.colors import to_hex
 
 from escsim.cli import main
@@ -169,3 +171,58 @@ def test_a_sensitivity_summary_keeps_lines_short_values_rounded_and_the_noise_no
     assert max(len(line) for line in text.splitlines()) <= 100
     assert not re.search(r"\d\.\d{6,}", text)
     assert text.count("Monte Carlo noise is a large share") <= 1
+
+
+# ---------------------------------------------------------------------- sweep --pair ---
+def test_a_paired_sweep_writes_each_lever_settings_paired_difference_in_each_state(
+    cli, tmp_path
+) -> None:
+    """``sweep --pair`` gave lever settings common seeds and then wrote nothing paired."""
+    lever, state = "us_policy.preset", "militias.iraq_factions.excitation_per_round"
+    out = tmp_path / "s"
+    result = cli(
+        "sweep",
+        "baseline-2024-11",
+        "--vary",
+        f"{lever}=restraint,punitive",
+        "--vary",
+        f"{state}=0.5,1.5",
+        "--pair",
+        lever,
+        "--runs",
+        8,
+        "--horizon",
+        60,
+        "--executor",
+        "serial",
+        "--no-plots",
+        "--no-report",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "differences.csv" in result.stdout
+    table = pd.read_csv(out / "differences.csv")
+    assert set(table["base"].str.extract(r"preset=(\w+)")[0]) == {"restraint"}
+    assert set(table["variant"].str.extract(r"preset=(\w+)")[0]) == {"punitive"}
+    # each row compares the two lever settings within one state
+    assert (
+        table["base"].str.extract(r"round=([\d.]+)")[0]
+        == table["variant"].str.extract(r"round=([\d.]+)")[0]
+    ).all()
+    assert table["base"].nunique() == 2 and (table["runs"] == 8).all()
+    # the difference is the paired one: recomputed from runs.csv for one state and measure
+    runs = pd.read_csv(out / "runs.csv")
+    row = table[(table["measure"] == "attacks_mean")].iloc[0]
+    points = pd.read_csv(out / "points.csv")
+    b, v = (int(re.match(r"point (\d+)", row[c]).group(1)) for c in ("base", "variant"))
+    assert (
+        points.loc[points.point == b, "seed_key"].item()
+        == points.loc[points.point == v, "seed_key"].item()
+    )
+    expected = (
+        runs[runs.point == v].sort_values("replication")["attacks"].to_numpy()
+        - runs[runs.point == b].sort_values("replication")["attacks"].to_numpy()
+    ).mean()
+    assert row["difference"] == pytest.approx(expected)
+    assert "differences.csv" in json.loads((out / "columns.json").read_text())["tables"]

@@ -202,6 +202,35 @@ def summary_lines(result: Any, summary: Any) -> list[str]:
     return lines
 
 
+def paired_table(folder: Path, plan: Any) -> Any:
+    """``differences.csv`` of a sweep with ``--pair`` keys: in each state (the points that
+    share a seed key, differing only in the paired keys), every other lever setting's paired
+    difference from the first, replication by replication (as ``escsim compare`` writes)."""
+    import pandas as pd
+
+    from escsim.analysis.paired import paired_differences
+    from escsim.results.columns import write_columns
+    from escsim.results.files import atomic_open
+
+    points = pd.read_csv(folder / "points.csv")
+    runs = pd.read_csv(folder / "runs.csv")
+    names = {int(r["point"]): _point_text(points, i, plan.keys) for i, r in points.iterrows()}
+    tables = []
+    for _state, group in points.groupby("seed_key", sort=True):
+        members = [int(p) for p in group["point"]]
+        if len(members) < 2:
+            continue
+        by_point = {names[p]: runs[runs["point"] == p] for p in members}
+        tables.append(paired_differences(by_point, names[members[0]], windows={
+            names[p]: (str(r["start_date"]), float(r["horizon_days"]))
+            for p, (_, r) in zip(members, group.iterrows(), strict=True)}))
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    with atomic_open(folder / "differences.csv") as fh:
+        table.to_csv(fh, index=False)
+    write_columns(folder, {k: plan.unit(k) for k in plan.keys})
+    return table
+
+
 def finish(result: Any, plots: bool, report: bool, lines: list[str],
            outcomes: tuple[str, ...] = ()) -> AppResult:
     """A finished sweep (or sensitivity, study) folder: summarised, drawn and reported."""
@@ -211,6 +240,12 @@ def finish(result: Any, plots: bool, report: bool, lines: list[str],
     folder = result.folder
     summary = pd.read_csv(folder / "summary.csv")
     lines = [*lines, *summary_lines(result, summary)]
+    if plan.spec.pair:
+        paired = paired_table(folder, plan)
+        states = paired["base"].nunique() if len(paired) else 0
+        levers = ", ".join(plan.spec.pair)
+        lines += wrapped(f"paired: differences.csv, each lever setting of {levers} against the "
+                         f"first in each of {states} states, on common seeds", "")
     if plots:
         from escsim.plotting.sweeps import plot_sweep_folder
 
