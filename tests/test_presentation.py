@@ -226,3 +226,72 @@ def test_a_paired_sweep_writes_each_lever_settings_paired_difference_in_each_sta
     ).mean()
     assert row["difference"] == pytest.approx(expected)
     assert "differences.csv" in json.loads((out / "columns.json").read_text())["tables"]
+
+
+# ----------------------------------------------------------------------- the timeline ---
+def test_the_timeline_names_israels_strikes_and_stops_where_the_run_ended() -> None:
+    """Israel's strikes were drawn as "US strike on Iran" and the axis ran to the horizon past
+    a run that had ended (both fixed on main before this test: it keeps them fixed)."""
+    import datetime as dt
+
+    import matplotlib.dates as mdates
+
+    from escsim.plotting.timeline import plot_trace_timeline
+
+    log = pd.DataFrame(
+        [
+            (3.0, "kataib_hezbollah", "attack (drone)", "us", "damage"),
+            (10.0, "israel", "strike on Iran", "iran", "2 targets"),
+            (20.0, "us", "strike on Iran", "iran", "1 targets"),
+            (40.0, "iran", "direct attack", "us", "regional war"),
+        ],
+        columns=["day", "actor", "action", "target", "outcome"],
+    )
+    log.attrs["row"] = {"end_day": 40.0, "max_rung": 8, "scenario": "s", "seed": 1}
+    fig = plot_trace_timeline(log, "2024-11-11", horizon_days=365)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Israeli strike on Iran" in labels and "US strike on Iran" in labels
+    right = mdates.num2date(ax.get_xlim()[1]).date()
+    assert right <= dt.date(2024, 11, 11) + dt.timedelta(days=42)
+    assert any("run ends, day 40" in t.get_text() for t in ax.texts)
+
+
+# ------------------------------------------------------------------- names and titles ---
+def test_a_horizon_names_a_variant_by_its_days_never_as_an_override(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """``--horizon`` labelled a variant "+1-override" (fixed on main before this test)."""
+    monkeypatch.chdir(tmp_path)
+    result = cli(
+        "run",
+        "baseline-2024-11",
+        "--horizon",
+        90,
+        "--runs",
+        3,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--no-report",
+    )
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name == "baseline-2024-11+90d"
+    manifest = (folder / "manifest.json").read_text()
+    assert "override" not in json.loads(manifest).get("title", "")
+    together = cli(
+        "run",
+        "baseline-2024-11",
+        "us-punitive",
+        "--set",
+        "iran.retaliate_personnel_prob=0.5",
+        "--runs",
+        3,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--no-report",
+    )
+    assert together.exit_code == 0, together.output
+    assert (tmp_path / "results" / "compare+1-override").is_dir()
