@@ -295,3 +295,54 @@ def test_a_horizon_names_a_variant_by_its_days_never_as_an_override(
     )
     assert together.exit_code == 0, together.output
     assert (tmp_path / "results" / "compare+1-override").is_dir()
+
+
+def test_the_console_and_the_report_give_one_statistic_for_counts_and_say_which(
+    cli, tmp_path
+) -> None:
+    """The console printed mean attacks (124) where the report printed the median (21) for
+    the same runs (fixed on main before this test: both give the mean of a comparison, the
+    median of one run, and say so)."""
+    from escsim.analysis.format import sig
+
+    out = tmp_path / "two"
+    result = cli(
+        "run",
+        "baseline-2024-11",
+        "us-punitive",
+        "--runs",
+        12,
+        "--horizon",
+        120,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "mean counts per run" in result.stdout
+    page = (out / "report.html").read_text()
+    assert "mean attacks" in page
+    for name in ("baseline-2024-11", "us-punitive"):
+        mean = pd.read_csv(out / name / "runs.csv")["attacks"].mean()
+        line = next(x for x in result.stdout.splitlines() if x.strip().startswith(name))
+        assert sig(mean) in line.split() and f">{sig(mean)}<" in page.replace(" ", ""), name
+    one = cli(
+        "run",
+        "baseline-2024-11",
+        "--runs",
+        12,
+        "--horizon",
+        120,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--out",
+        tmp_path / "one",
+    )
+    row = next(x for x in one.stdout.splitlines() if x.strip().startswith("attacks"))
+    text = re.sub(r"<[^>]+>", " ", (tmp_path / "one" / "report.html").read_text())
+    assert "median" in one.stdout
+    assert re.search(rf"\battacks\s+{re.escape(row.split()[1])}\s", text)
+    assert "Median and 90% range" in (tmp_path / "one" / "report.html").read_text()
