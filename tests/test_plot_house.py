@@ -67,7 +67,7 @@ def test_one_survival_convention_and_one_rung_naming(runs, base) -> None:
         assert "us_wounded" not in title and "us wounded" not in title
     assert rising == [True, True]  # both show P(reached by day), rising
     assert style.rung_label(3, names) in sweep_fig.axes[0].get_title(loc="left")
-    assert style.rung_label(4, names) == "4  US killed"
+    assert style.rung_label(4, names) == "4: US killed"
 
 
 def test_comparison_palette_is_okabe_ito_with_the_baseline_in_black(runs) -> None:

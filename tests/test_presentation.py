@@ -346,3 +346,43 @@ def test_the_console_and_the_report_give_one_statistic_for_counts_and_say_which(
     assert "median" in one.stdout
     assert re.search(rf"\battacks\s+{re.escape(row.split()[1])}\s", text)
     assert "Median and 90% range" in (tmp_path / "one" / "report.html").read_text()
+
+
+def test_no_figure_or_report_heading_has_double_spaces_or_a_float_day_count(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """Titles read "Time to 4  US killed" and "365.0 days"."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    texts: list[str] = []
+    saving = Figure.savefig
+
+    def savefig(fig, *args, **kwargs):
+        texts.extend(t.get_text() for t in fig.findobj(Text))
+        return saving(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    out = tmp_path / "two"
+    result = cli(
+        "run",
+        "baseline-2024-11",
+        "us-punitive",
+        "--runs",
+        8,
+        "--horizon",
+        90,
+        "--jobs",
+        1,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert cli("plot", out).exit_code == 0  # each scenario's own figures too
+    assert len(texts) > 100
+    assert [t for t in texts if "  " in t.strip()] == []
+    assert [t for t in texts if re.search(r"\d\.0 ?(days|d)\b", t)] == []
+    page = (out / "report.html").read_text()
+    headings = re.findall(r"<(h\d|figcaption|caption|title)[^>]*>(.*?)</\1>", page, re.S)
+    shown = [re.sub(r"<[^>]+>", "", h) for _, h in headings]
+    assert shown and [h for h in shown if "  " in h.strip() or re.search(r"\d\.0 days", h)] == []
