@@ -386,3 +386,50 @@ def test_no_figure_or_report_heading_has_double_spaces_or_a_float_day_count(
     headings = re.findall(r"<(h\d|figcaption|caption|title)[^>]*>(.*?)</\1>", page, re.S)
     shown = [re.sub(r"<[^>]+>", "", h) for _, h in headings]
     assert shown and [h for h in shown if "  " in h.strip() or re.search(r"\d\.0 days", h)] == []
+
+
+# ------------------------------------------------------------------------ provenance ---
+def test_an_absolute_output_folder_elsewhere_is_recorded_by_its_own_name(
+    cli, tmp_path, monkeypatch
+) -> None:
+    """The provenance showed ``--out /x/y`` as ``../../x/y``: neither what was typed nor free
+    of the sharer's folders."""
+    here = tmp_path / "home" / "alice" / "work"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    out = tmp_path / "elsewhere" / "shared-run"
+    result = cli(
+        "run",
+        "baseline-2024-11",
+        "--runs",
+        3,
+        "--horizon",
+        30,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    command = json.loads((out / "manifest.json").read_text())["command"]
+    assert command.endswith("--out shared-run"), command
+    for name in ("manifest.json", "report.html", "scenario.toml"):
+        text = (out / name).read_text()
+        assert "../" not in text and str(tmp_path) not in text, name
+    inside = cli(
+        "run",
+        "baseline-2024-11",
+        "--runs",
+        3,
+        "--horizon",
+        30,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--no-report",
+        f"--out={here / 'sub' / 'r'}",
+    )
+    assert inside.exit_code == 0, inside.output
+    recorded = json.loads((here / "sub" / "r" / "manifest.json").read_text())["command"]
+    assert recorded.endswith("--out=sub/r"), recorded
