@@ -433,3 +433,38 @@ def test_an_absolute_output_folder_elsewhere_is_recorded_by_its_own_name(
     assert inside.exit_code == 0, inside.output
     recorded = json.loads((here / "sub" / "r" / "manifest.json").read_text())["command"]
     assert recorded.endswith("--out=sub/r"), recorded
+
+
+# ---------------------------------------------------------------------------- a study ---
+def test_a_studys_printed_answer_keeps_lines_short_and_the_search_gives_values(
+    cli, tmp_path
+) -> None:
+    """ "not the best in 8 of 60 states (...)" was one 900-character line, and ``--search``
+    printed the robust front's names without what they set or how they did."""
+    from tests.test_study import STUDY
+
+    study_file = tmp_path / "study.toml"
+    study_file.write_text(STUDY.replace("runs = 8", "runs = 6"), encoding="utf-8")
+    result = cli(
+        "study",
+        study_file,
+        "--search",
+        "--executor",
+        "serial",
+        "--no-plots",
+        "--no-report",
+        "--out",
+        tmp_path / "s",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    at = next(i for i, x in enumerate(lines) if x.startswith("search:"))
+    block = "\n".join(lines[at + 1 : lines.index("", at)])
+    front = re.split(r"\n  (?=\S)", "\n" + block)[1:]  # one member per unindented-by-2 line
+    assert front and all(re.search(r"us_killed [\d.e-]+", x) for x in front), block
+    candidates = [x for x in front if x.startswith("candidate")]
+    assert all("us_policy.delay_max_days=" in x for x in candidates)
+    assert not re.search(r"\d\.\d{5,}", block)
+    search = pd.read_csv(tmp_path / "s" / "search.csv")
+    assert len(front) == int(search["non_dominated"].sum())
