@@ -468,3 +468,38 @@ def test_a_studys_printed_answer_keeps_lines_short_and_the_search_gives_values(
     assert not re.search(r"\d\.\d{5,}", block)
     search = pd.read_csv(tmp_path / "s" / "search.csv")
     assert len(front) == int(search["non_dominated"].sum())
+
+
+@pytest.mark.parametrize("n_states", [4, 60])
+def test_the_regret_heat_map_stays_readable_whatever_the_number_of_states(n_states) -> None:
+    """60 states made a 9810 x 640 pixel map with 60 overlapping four-line labels."""
+    from escsim.plotting.study import plot_regret_heatmap
+
+    states = [
+        f"baseline-2024-11 strike_effect=s{i} pause_rule=context reaction=0.{i}"
+        for i in range(n_states)
+    ]
+    regret = pd.DataFrame(
+        [
+            {
+                "doctrine": d,
+                "state": s,
+                "outcome": "relative_regret",
+                "regret": (i * 7 + j) % 5 / 10,
+            }
+            for i, d in enumerate(["restraint", "proportional", "punitive"])
+            for j, s in enumerate(states)
+        ]
+    )
+    fig = plot_regret_heatmap(regret, "relative_regret")
+    width, height = fig.get_size_inches()
+    assert width <= 12.0 and width / height < 6
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    if n_states <= 12:
+        assert labels == [s.replace(" ", "\n") for s in states]
+    else:
+        assert all(t.isdigit() for t in labels) and labels[0] == "1"
+        assert "states.csv" in fig.axes[0].get_xlabel()
+    fig.canvas.draw()  # the labels do not overlap
+    boxes = [t.get_window_extent() for t in fig.axes[0].get_xticklabels()]
+    assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:], strict=False))

@@ -132,6 +132,12 @@ def _shown(rows: pd.DataFrame, column: str, kind: str) -> np.ndarray:
         return np.where(base > 0, 100.0 * values / np.where(base > 0, base, 1.0), np.nan)
 
 
+#: A regret heat map names its states up to this many, and numbers them beyond.
+NAMED_STATES = 12
+#: The widest regret heat map, in inches (1,800 pixels at the house resolution).
+MAX_WIDTH_IN = 12.0
+
+
 def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = None) -> Figure:
     """Regret of each doctrine (rows) in each state (columns) on ``outcome`` (a row of
     ``regret.csv``'s outcomes, e.g. ``relative_regret``)."""
@@ -141,17 +147,29 @@ def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = No
     grid = sub.pivot(index="doctrine", columns="state", values="regret")
     grid = grid.reindex(index=list(dict.fromkeys(sub["doctrine"])),
                         columns=list(dict.fromkeys(sub["state"])))
-    fig, ax, _ = axes_for(ax, 2.4 + 1.05 * grid.shape[1], 1.8 + 0.42 * grid.shape[0])
-    im = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
-    for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-        ax.text(j, i, sig(v, 2), ha="center", va="center", fontsize=7,
-                color="white" if v > 0.6 * np.nanmax(grid.to_numpy(dtype=float)) else "black")
-    # a state's name is its scenario then its uncertain values: one per line
-    ax.set_xticks(range(grid.shape[1]), [str(c).replace(" ", "\n") for c in grid.columns],
-                  fontsize=7)
+    n_states = grid.shape[1]
+    named = n_states <= NAMED_STATES
+    # a readable size whatever the number of states: the width is capped, and past a dozen
+    # states the columns are numbered (the row of states.csv) instead of named
+    fig, ax, _ = axes_for(ax, min(2.4 + (1.05 if named else 0.16) * n_states, MAX_WIDTH_IN),
+                          (1.8 if named else 1.5) + 0.42 * grid.shape[0])
+    values = grid.to_numpy(dtype=float)
+    im = ax.imshow(values, cmap="Reds", aspect="auto", vmin=0)
+    if n_states <= 2 * NAMED_STATES:  # the numbers fit in their cells
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, sig(v, 2), ha="center", va="center", fontsize=7 if named else 5.5,
+                    color="white" if v > 0.6 * np.nanmax(values) else "black")
+    if named:  # a state's name is its scenario then its uncertain values: one per line
+        ax.set_xticks(range(n_states), [str(c).replace(" ", "\n") for c in grid.columns],
+                      fontsize=7)
+    else:
+        step = max(1, int(np.ceil(n_states / 30)))
+        ticks = list(range(0, n_states, step))
+        ax.set_xticks(ticks, [str(j + 1) for j in ticks], fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
     fig.colorbar(im, ax=ax, label="regret (0 = best doctrine in that state)", shrink=0.8)
-    set_labels(ax, "state of the world", "doctrine",
+    set_labels(ax, "state of the world" if named else
+               "state of the world (its row in states.csv)", "doctrine",
                f"Regret: {outcome.replace('_', ' ')}")
     footnote(fig, "Regret: how much worse than the best doctrine in the same state "
                   "(same replication seeds).", NOT_A_FORECAST)
