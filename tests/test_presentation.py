@@ -503,3 +503,104 @@ def test_the_regret_heat_map_stays_readable_whatever_the_number_of_states(n_stat
     fig.canvas.draw()  # the labels do not overlap
     boxes = [t.get_window_extent() for t in fig.axes[0].get_xticklabels()]
     assert all(a.x1 <= b.x0 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+# --------------------------------------------- a plain comparison and contested mechanisms ---
+def _measured_folder(folder, hashes: dict[str, str]) -> None:
+    """A finished ``compare --across-mechanisms`` folder's three files, made up."""
+    folder.mkdir()
+    rows = []
+    for alternative, default, d in (
+        ("backlash", True, 0.0225),
+        ("denial", False, -0.017),
+        ("deterrence", False, 0.01),
+    ):
+        rows.append(
+            {
+                "mechanism": "strike_effect",
+                "alternative": alternative,
+                "default": default,
+                "base": "baseline-2024-11",
+                "variant": "us-punitive",
+                "measure": "rung_4_reached",
+                "difference": d,
+                "low": d - 0.009,
+                "high": d + 0.009,
+                "flips": alternative == "denial",
+            }
+        )
+    pd.DataFrame(rows).to_csv(folder / "mechanisms.csv", index=False)
+    pd.DataFrame([{"base": "baseline-2024-11", "variant": "us-punitive", "runs": 300}]).to_csv(
+        folder / "differences.csv", index=False
+    )
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "command": "escsim compare baseline-2024-11 us-punitive --across-mechanisms",
+                "root_seed": 7,
+                "versions": {"escsim": "0.2.0"},
+                "created": "2026-12-07",
+                "scenarios": [{"name": n, "param_hash": h} for n, h in hashes.items()],
+            }
+        )
+    )
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_plain_comparison_says_when_its_sign_rests_on_a_contested_mechanism(
+    cli, tmp_path, monkeypatch, fresh
+) -> None:
+    """A plain ``compare`` said only that the sign "may" rest on a mechanism, never whether it
+    does; from the stored measurement it names the alternative that reverses it, and says it
+    was not measured where the scenarios changed since."""
+    import escsim
+    from escsim.apps import comparison_text
+
+    hashes = {
+        n: escsim.load_scenario(n).param_hash if fresh else "0ld"
+        for n in ("baseline-2024-11", "us-punitive")
+    }
+    _measured_folder(tmp_path / "m", hashes)
+    stored = comparison_text.store_sign_flips(tmp_path / "m", tmp_path / "measured")
+    table = pd.read_csv(stored)
+    assert list(table["alternative"]) == ["denial"] and table["reference_difference"][0] > 0
+    about = json.loads((tmp_path / "measured" / "sign-flips.json").read_text())
+    assert about["runs"] == 300 and about["param_hashes"] == hashes
+    monkeypatch.setattr(comparison_text, "_measured", lambda: (table, about))
+    result = cli(
+        "compare",
+        "baseline-2024-11",
+        "us-punitive",
+        "--runs",
+        4,
+        "--jobs",
+        1,
+        "--no-plots",
+        "--no-report",
+        "--out",
+        tmp_path / "c",
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert max(len(line) for line in text.splitlines()) <= 100
+    if fresh:
+        assert (
+            "careful: under strike_effect=denial the sign of us-punitive - "
+            "baseline-2024-11 reverses for rung_4_reached"
+        ) in " ".join(text.split())
+        assert "300 runs" in text and "not measured" not in text
+    else:
+        assert "careful" not in text and "not measured for these scenarios" in text
+
+
+def test_the_stored_measurement_of_the_bundled_scenarios_is_whole() -> None:
+    from escsim.apps.comparison_text import _measured
+    from escsim.scenario import outlook_scenarios
+
+    found = _measured()
+    assert found is not None
+    table, about = found
+    assert set(about["param_hashes"]) == set(outlook_scenarios())
+    assert about["runs"] >= 300 and about["command"].startswith("escsim compare")
+    assert set(table["base"]) <= {"baseline-2024-11"} and table["difference"].notna().all()
+    assert (np.sign(table["difference"]) * np.sign(table["reference_difference"]) < 0).all()
