@@ -306,20 +306,8 @@ def test_the_console_and_the_report_give_one_statistic_for_counts_and_say_which(
     from escsim.analysis.format import sig
 
     out = tmp_path / "two"
-    result = cli(
-        "run",
-        "baseline-2024-11",
-        "us-punitive",
-        "--runs",
-        12,
-        "--horizon",
-        120,
-        "--jobs",
-        1,
-        "--no-plots",
-        "--out",
-        out,
-    )
+    twelve = ("--runs", 12, "--horizon", 120, "--jobs", 1, "--no-plots")
+    result = cli("run", "baseline-2024-11", "us-punitive", *twelve, "--out", out)
     assert result.exit_code == 0, result.output
     assert "mean counts per run" in result.stdout
     page = (out / "report.html").read_text()
@@ -328,19 +316,7 @@ def test_the_console_and_the_report_give_one_statistic_for_counts_and_say_which(
         mean = pd.read_csv(out / name / "runs.csv")["attacks"].mean()
         line = next(x for x in result.stdout.splitlines() if x.strip().startswith(name))
         assert sig(mean) in line.split() and f">{sig(mean)}<" in page.replace(" ", ""), name
-    one = cli(
-        "run",
-        "baseline-2024-11",
-        "--runs",
-        12,
-        "--horizon",
-        120,
-        "--jobs",
-        1,
-        "--no-plots",
-        "--out",
-        tmp_path / "one",
-    )
+    one = cli("run", "baseline-2024-11", *twelve, "--out", tmp_path / "one")
     row = next(x for x in one.stdout.splitlines() if x.strip().startswith("attacks"))
     text = re.sub(r"<[^>]+>", " ", (tmp_path / "one" / "report.html").read_text())
     assert "median" in one.stdout
@@ -389,6 +365,9 @@ def test_no_figure_or_report_heading_has_double_spaces_or_a_float_day_count(
 
 
 # ------------------------------------------------------------------------ provenance ---
+#: A run small enough for a test of what it records.
+SMALL_RUN = ("--runs", 3, "--horizon", 30, "--jobs", 1, "--no-plots")
+
 def test_an_absolute_output_folder_elsewhere_is_recorded_by_its_own_name(
     cli, tmp_path, monkeypatch
 ) -> None:
@@ -398,38 +377,15 @@ def test_an_absolute_output_folder_elsewhere_is_recorded_by_its_own_name(
     here.mkdir(parents=True)
     monkeypatch.chdir(here)
     out = tmp_path / "elsewhere" / "shared-run"
-    result = cli(
-        "run",
-        "baseline-2024-11",
-        "--runs",
-        3,
-        "--horizon",
-        30,
-        "--jobs",
-        1,
-        "--no-plots",
-        "--out",
-        out,
-    )
+    result = cli("run", "baseline-2024-11", *SMALL_RUN, "--out", out)
     assert result.exit_code == 0, result.output
     command = json.loads((out / "manifest.json").read_text())["command"]
     assert command.endswith("--out shared-run"), command
     for name in ("manifest.json", "report.html", "scenario.toml"):
         text = (out / name).read_text()
         assert "../" not in text and str(tmp_path) not in text, name
-    inside = cli(
-        "run",
-        "baseline-2024-11",
-        "--runs",
-        3,
-        "--horizon",
-        30,
-        "--jobs",
-        1,
-        "--no-plots",
-        "--no-report",
-        f"--out={here / 'sub' / 'r'}",
-    )
+    inside = cli("run", "baseline-2024-11", *SMALL_RUN, "--no-report",
+                 f"--out={here / 'sub' / 'r'}")
     assert inside.exit_code == 0, inside.output
     recorded = json.loads((here / "sub" / "r" / "manifest.json").read_text())["command"]
     assert recorded.endswith("--out=sub/r"), recorded
