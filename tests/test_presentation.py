@@ -226,6 +226,8 @@ def test_a_paired_sweep_writes_each_lever_settings_paired_difference_in_each_sta
     ).mean()
     assert row["difference"] == pytest.approx(expected)
     assert "differences.csv" in json.loads((out / "columns.json").read_text())["tables"]
+    assert cli("report", out).exit_code == 0
+    assert "Paired differences of the lever settings" in (out / "report.html").read_text()
 
 
 # ----------------------------------------------------------------------- the timeline ---
