@@ -111,6 +111,25 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
     return table
 
 
+def _sign_lines(base: str, variants: list[str] | tuple[str, ...], horizon: float | None,
+                overrides: tuple[str, ...]) -> list[str]:
+    """What a plain comparison says of its sign and the contested mechanisms: the stored
+    measurement where it covers these scenarios, else which mechanisms could matter."""
+    from escsim.apps.common import load
+    from escsim.apps.comparison_text import measured_flip_lines
+    from escsim.apps.sweep import wrapped
+
+    scenario = load_base(base, overrides, horizon)
+    measured = measured_flip_lines(scenario, [load(v, overrides, horizon) for v in variants],
+                                   horizon, overrides)
+    if measured is not None:
+        return measured
+    contested = [f"{k} ({' | '.join(alts)})" for k, _, alts in contested_alternatives(scenario)]
+    return wrapped("not measured for these scenarios: the sign may rest on a contested "
+                   "mechanism; --across-mechanisms runs the comparison under each alternative of "
+                   + ", ".join(contested), "")
+
+
 def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
             seed: int = DEFAULT_SEED, horizon: float | None = None,
             overrides: tuple[str, ...] = (), executor: str | Executor = "process",
@@ -131,12 +150,8 @@ def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
                resume=resume, plots=plots, base=base, report=report and not across_mechanisms,
                tail=NO_TAIL, feedback=feedback, runs_format=runs_format)
     if not across_mechanisms:
-        scenario = load_base(base, overrides, horizon)
-        contested = [f"{k}: {' | '.join(alts)}" for k, _, alts in
-                     contested_alternatives(scenario)]
-        done.lines.insert(len(done.lines) - 1, "the sign may rest on a contested mechanism; "
-                          "--across-mechanisms runs the comparison under each alternative ("
-                          + "; ".join(contested) + ")")
+        done.lines[len(done.lines) - 1:len(done.lines) - 1] = _sign_lines(
+            base, variants, horizon, overrides)
         return done
     table = _across(base, variants, target, runs, seed, horizon, overrides, executor, jobs,
                     scheduler, force, resume, feedback)

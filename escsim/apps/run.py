@@ -120,7 +120,8 @@ def _target(loaded: list[Any], overrides: tuple[str, ...], out: Path | None, nam
     if name is not None and not is_safe_name(name):  # it names the folder: never a path
         raise InputError("a name is used as a folder name", key="--name", value=name,
                          expected=SAFE_NAME_RULE)
-    compare_name = "compare" + (f"+{len(overrides)}-overrides" if overrides else "")
+    n = len(overrides)
+    compare_name = "compare" + (f"+{n}-override{'s' if n > 1 else ''}" if n else "")
     default = name or (variant_name(loaded[0]) if len(loaded) == 1 else compare_name)
     target = output_folder(out, default, force, resume, feedback)
     check_out(target, force, resume)

@@ -17,7 +17,7 @@ from escsim.apps.common import (
     output_folder,
     with_horizon,
 )
-from escsim.apps.sweep import finish, resumed_plan, run_plan
+from escsim.apps.sweep import finish, resumed_plan, run_plan, wrapped
 from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
@@ -33,7 +33,7 @@ def _interval(estimate: float, low: float, high: float) -> str:
 
 def index_lines(table: Any, feedback: Feedback = SILENT) -> list[str]:
     """Each outcome's indices, largest first (a note when Monte Carlo noise is a large share)."""
-    lines = []
+    lines, noisy = [], []
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
         noise = f"Monte Carlo noise share {share:.2f}" if share == share else \
@@ -53,8 +53,11 @@ def index_lines(table: Any, feedback: Feedback = SILENT) -> list[str]:
                 lines.append(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
                              f"{r.mu_star_high:.3g}]{'':<4}{r.sigma:>8.3g}")
         if share > 0.1:
-            feedback.note("  note: Monte Carlo noise is a large share of the variance; add "
-                          "--runs")
+            noisy.append(str(t["label"].iloc[0]))
+    if noisy:  # once, naming the outcomes
+        feedback.note("\n".join(wrapped(
+            "note: Monte Carlo noise is a large share of the variance of " + "; ".join(noisy)
+            + " (more --runs per point narrow it)", "")))
     return lines
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from escsim.apps.common import (
     SILENT,
@@ -16,6 +17,7 @@ from escsim.apps.common import (
     output_folder,
     write_report_if,
 )
+from escsim.apps.sweep import value_text, wrapped
 from escsim.apps.tail import NO_TAIL, TailRequest, add_to_sweep, check_tail
 from escsim.executors import Executor
 
@@ -59,14 +61,33 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
 
             found = search_doctrines(spec, executor=ex)
             front = write_search(found, target, plots=plots)
-            lines.append(f"\nsearch: {len(found.table)} evaluated; robust front (worst-state "
-                         f"outcomes) holds {len(front)}: " + ", ".join(front["doctrine"]))
+            lines += ["", *search_lines(found, front)]
     write_report_if(target, report)
-    summary = done.summary_lines()
+    summary = [w for line in done.summary_lines() for w in wrapped(line, _indent(line))]
     lines += ["", *summary, f"results: {target}"]
     data = {"results": str(target), "most_robust": done.most_robust,
             "ranking": done.ranking.to_dict(orient="records"), "summary": summary}
     return AppResult(target, lines, data, value=done)
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def search_lines(found: Any, front: Any) -> list[str]:
+    """The doctrine search as printed: how many were evaluated, then each member of the robust
+    front with the values it sets and its worst-state outcomes (search.csv has every one)."""
+    from escsim.analysis.format import sig
+
+    lines = [f"search: {len(found.table)} evaluated (search.csv); the robust front on "
+             f"worst-state outcomes holds {len(front)}:"]
+    for row in front.to_dict(orient="records"):
+        values = [f"{k}={value_text(row[k])}" for k in found.keys if k in row
+                  and row[k] == row[k]] if row.get("kind") == "candidate" else []
+        worst = ", ".join(f"{o} {sig(row[o])}" for o in found.outcomes)
+        lines += wrapped(f"{row['doctrine']}" + (f" ({', '.join(values)})" if values else "")
+                         + f"; worst state: {worst}")
+    return lines
 
 
 def redraw(folder: Path) -> list[Path]:

@@ -277,6 +277,30 @@ for _own in (sweep, sensitivity, plot, discover, backtest, calibrate, study, rec
 for _command in main.commands.values():  # -q, -v and --json on every command
     add_output_options(_command)
 
+#: One line per command in ``escsim --help`` (Click otherwise cuts each docstring's first
+#: sentence at the terminal's width, with "...").
+SHORT_HELP = {
+    "backtest": "Replay a past window and score it against the record.",
+    "calibrate": "Fit uncertain parameters to the record (ABC).",
+    "compare": "Paired differences and ratios of variants from a base.",
+    "discover": "Which swept values lead to an outcome (PRIM boxes).",
+    "facts": "List the fact base (seeds/) with its sources.",
+    "plot": "Redraw a result folder's figures from its tables.",
+    "record": "The documented record, 2019-2025: list and filter.",
+    "report": "Write a result folder's shareable report.html.",
+    "run": "Run replications of one or more scenarios.",
+    "scenarios": "List the bundled scenarios.",
+    "score": "Score attack forecasts against the benchmarks.",
+    "sensitivity": "Global sensitivity of outcomes to parameters.",
+    "show": "Print a resolved scenario with its provenance.",
+    "situation": "The scenario as it stood on a date.",
+    "study": "Doctrines across states: ranking, regret, robustness.",
+    "sweep": "Sweep scenarios over parameter values.",
+    "trace": "One replication's event log and timeline.",
+}
+for _name, _text in SHORT_HELP.items():
+    main.commands[_name].short_help = _text
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -101,7 +101,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          report_tables=("tallies",)),
     Kind("score", "escsim score", "score",
          tables=("counts.csv", "events.csv", "skill.csv", "coverage.csv", "pit.csv"),
-         report_tables=("skill", "coverage", "event_scores")),
+         report_tables=("skill", "coverage", "event_scores"), report="history:score"),
 )}
 
 #: What ``report.html`` shows of a folder whose kind is not known (every table it may show).

@@ -83,10 +83,11 @@ class StudyReport:
                  f"{len(self.plan.states)} states x {spec.runs} runs, root seed {spec.seed}",
                  f"ranked by maximum {r['rank_by'].iloc[0].replace('_', ' ')} over states "
                  f"({int(r['confidence'].iloc[0] * 100)}% paired-bootstrap intervals):"]
+        width = max(len(str(d)) for d in r["doctrine"])
         for row in r.itertuples():
             rank = f"{row.rank}" if row.resolved else f"{row.rank} [{row.rank_low}-{row.rank_high}]"
             sat = self.satisficing.set_index("doctrine")["satisficing_share"].get(row.doctrine)
-            lines.append(f"  {rank:<8} {row.doctrine:<32} max regret "
+            lines.append(f"  {rank:<8} {row.doctrine:<{width}} max regret "
                          f"{interval_text(row.max_regret, row.max_regret_low, row.max_regret_high)}"
                          f"  P(best) {sig(row.p_best)}"
                          + (f"  satisficing {sig(sat)}" if sat is not None else ""))
@@ -264,7 +265,10 @@ def _drivers(plan: StudyPlan, states: pd.DataFrame, values: pd.DataFrame,
     else:
         res = prim(x.reset_index(drop=True), not_best, alpha=0.1, min_support=0.05)
         rules = res.rules() or ["(no simpler rule than the list of states)"]
-        where = ", ".join(s for s, nb in zip(x.index, not_best, strict=True) if nb)
+        states_lost = [str(s) for s, nb in zip(x.index, not_best, strict=True) if nb]
+        # name a few states: the rest are in regret.csv (60 names made one 900-character line)
+        where = "; ".join(states_lost[:3]) + (f"; and {len(states_lost) - 3} more"
+                                              if len(states_lost) > 3 else "")
         flips.append(f"{top} is not the best in {int(not_best.sum())} of {len(not_best)} "
                      f"states ({where}); PRIM box (coverage {res.box.coverage:.2g}, density "
                      f"{res.box.density:.2g}): " + " and ".join(rules))
