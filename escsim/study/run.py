@@ -16,7 +16,6 @@ writes, beside the sweep's own files:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from escsim.analysis.robustness import (
 from escsim.analysis.runs import binomial_intervals
 from escsim.errors import InputError
 from escsim.executors import Executor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
@@ -84,10 +84,11 @@ class StudyReport:
                  f"{len(self.plan.states)} states x {spec.runs} runs, root seed {spec.seed}",
                  f"ranked by maximum {r['rank_by'].iloc[0].replace('_', ' ')} over states "
                  f"({int(r['confidence'].iloc[0] * 100)}% paired-bootstrap intervals):"]
+        width = max(len(str(d)) for d in r["doctrine"])
         for row in r.itertuples():
             rank = f"{row.rank}" if row.resolved else f"{row.rank} [{row.rank_low}-{row.rank_high}]"
             sat = self.satisficing.set_index("doctrine")["satisficing_share"].get(row.doctrine)
-            lines.append(f"  {rank:<8} {row.doctrine:<32} max regret "
+            lines.append(f"  {rank:<8} {row.doctrine:<{width}} max regret "
                          f"{interval_text(row.max_regret, row.max_regret_low, row.max_regret_high)}"
                          f"  P(best) {sig(row.p_best)}"
                          + (f"  satisficing {sig(sat)}" if sat is not None else ""))
@@ -272,7 +273,9 @@ def flip_lines(x: pd.DataFrame, loss: np.ndarray, top_index: int, top: str) -> l
     if k == n:
         return [f"{top} is beaten beyond noise in every state; it wins on the worst case"]
     found = discover_flips(x, loss, tested.flips)
-    where = ", ".join(s for s, f in zip(x.index, tested.flips, strict=True) if f)
+    lost = [str(s) for s, f in zip(x.index, tested.flips, strict=True) if f]
+    # name a few states: the rest are in regret.csv (60 names made one 900-character line)
+    where = "; ".join(lost[:3]) + (f"; and {len(lost) - 3} more" if len(lost) > 3 else "")
     line = f"{top} is beaten beyond noise in {k} of {n} states ({where}){noise}"
     if found.result is None:
         line += "; no uncertainty that changes the outcome there describes them"
@@ -361,8 +364,8 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor | None = None,
               resume: bool = False, force: bool = False, chunk_runs: int | None = None,
-              plots: bool = True, progress: Callable[[int, int], None] | None = None
-              ) -> StudyReport:
+              plots: bool = True, progress: ProgressArg = None,
+              runs_format: str = "csv") -> StudyReport:
     """Run every doctrine of a study in every state (paired), then write its report.
 
     Replication ``r`` of every doctrine in one state shares its seed; the runs stream to
@@ -376,15 +379,18 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
         force: replace an existing ``out``.
         chunk_runs: replications per chunk (default: the sweep's).
         plots: draw the regret heat map, the trade-off scatter and the parallel coordinates.
-        progress: ``progress(runs_done, total_runs)``.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), or a callable
+            ``progress(runs_done, total_runs)`` (:func:`escsim.feedback.as_feedback`).
+        runs_format: the run table's format, ``csv`` or ``parquet`` (``runs.parquet``).
 
     Returns:
         A :class:`StudyReport` (``.ranking``, ``.regret``, ``.front``, ``.summary_lines()``).
     """
     spec = study if isinstance(study, StudySpec) else load_study(study)
     plan = plan_study(spec)
-    result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
-                       chunk_runs=chunk_runs, progress=progress)
+    with as_feedback(progress).progress(f"study {spec.name}") as bar:
+        result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
+                           chunk_runs=chunk_runs, progress=bar, runs_format=runs_format)
     report = report_study(plan, Path(out), plots=plots)
     report.run = result
     return report
