@@ -123,7 +123,7 @@ def test_rung_distribution(runs, names):
     ax = fig.axes[0]
     bars = [p.get_width() for p in ax.patches]
     assert math.isclose(sum(bars), 100.0)  # shares of all runs, in percent
-    assert ax.get_yticklabels()[0].get_text() == "0  no incident"
+    assert ax.get_yticklabels()[0].get_text() == "0: no incident"
 
 
 def test_count_distributions(runs):
