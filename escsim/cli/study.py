@@ -56,7 +56,12 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     from escsim.apps.study import study as study_app
 
     feedback = CliFeedback()
-    with resumable(feedback, "study", f"escsim study {study_file} --resume --out " + "{out}"):
+    # the resume command repeats the options the sweep's stored spec is checked against
+    given = "".join(f" {flag} {value}" for flag, value in (("--runs", runs),
+                                                           ("--chunk-runs", chunk_runs))
+                    if value is not None)
+    with resumable(feedback, "study",
+                   f"escsim study {study_file}{given} --resume --out " + "{out}"):
         print_result(study_app(study_file, executor, jobs, scheduler, chunk_runs, runs, out,
                                resume, force, not no_plots, do_search, OUTPUT.report,
                                tail_request(**tail), feedback, runs_format))
