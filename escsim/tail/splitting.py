@@ -353,8 +353,8 @@ def pilot_plan(scenario: Scenario, plan: LevelPlan, effort: int, *, root_seed: i
     """The levels and the histories per level an estimate uses, from a small pilot run.
 
     The pilot is :data:`PILOT_REPETITIONS` repetitions of ``PILOT_SHARE x effort`` (at least
-    100, or ``effort`` if smaller) histories per level, with seeds of their own (repetition indices above
-    :data:`MAX_REPETITIONS`, which no estimate uses), so the estimate that follows is
+    100, or ``effort`` if smaller) histories per level, with seeds of their own (repetition
+    indices above :data:`MAX_REPETITIONS`, which no estimate uses), so the estimate that follows is
     independent of it and stays unbiased whatever the pilot says; the pilot only chooses.
 
     * Levels (with ``drop``): a level the pilot crossed with probability :data:`DROP_ABOVE`
