@@ -9,6 +9,7 @@ command left off.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from escsim.errors import InputError
 from escsim.results.columns import COLUMNS_JSON
 from escsim.results.kinds import recognise
 from escsim.results.provenance import SCENARIO_TOML
+from escsim.results.tables import read_table
 
 
 @dataclass
@@ -33,7 +35,8 @@ class ResultFolder:
         manifest: ``manifest.json`` (command, overrides, versions, seeds, scenarios).
         summary: ``summary.json`` when the folder has one (else an empty dict).
         tables: every CSV table of the folder, by file stem (``runs``, ``daily``, ``summary``,
-            ``points``, ``comparison``, ``posterior``, ...), as DataFrames.
+            ``points``, ``comparison``, ``posterior``, ...), as DataFrames, each read and
+            checked on first use (:class:`LazyTables`).
         columns: the column dictionary (table file -> DataFrame of name, unit, definition).
     """
 
@@ -41,7 +44,7 @@ class ResultFolder:
     kind: str
     manifest: dict[str, Any]
     summary: dict[str, Any]
-    tables: dict[str, pd.DataFrame] = field(repr=False)
+    tables: MutableMapping[str, pd.DataFrame] = field(repr=False)
     columns: dict[str, pd.DataFrame] = field(repr=False)
 
     def __repr__(self) -> str:
@@ -97,23 +100,57 @@ def read_run(folder: str | Path) -> ResultFolder:
                          expected="a folder written by escsim")
     manifest = _json(folder / "manifest.json")
     summary = _json(folder / "summary.json")
-    tables = {p.stem: _table(p) for p in sorted(folder.glob("*.csv"))}
+    kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
+    runs = summary.get("runs") if kind == "run" else None
+    tables = LazyTables({p.stem: p for p in sorted(folder.glob("*.csv"))},
+                        {"runs": runs} if isinstance(runs, int) else {})
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
                                   "calibrate")
     described = _json(folder / COLUMNS_JSON).get("tables", {})
     columns = {name: pd.DataFrame(rows) for name, rows in described.items()}
-    kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
     return ResultFolder(folder, kind, manifest, summary, tables, columns)
 
 
+class LazyTables(MutableMapping[str, pd.DataFrame]):
+    """A folder's tables by file stem, each read (and checked, :func:`read_table`) on first
+    use: a report built from ``summary.json`` never holds ``runs.csv`` in memory.
+
+    Args:
+        paths: the table files by stem.
+        rows: the rows some tables must have (from the folder's summary), by stem.
+    """
+
+    def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None):
+        self._paths = dict(paths)
+        self._rows = rows or {}
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._read:
+            if name not in self._paths:
+                raise KeyError(name)
+            self._read[name] = read_table(self._paths[name], rows=self._rows.get(name))
+        return self._read[name]
+
+    def __setitem__(self, name: str, table: pd.DataFrame) -> None:
+        self._paths.setdefault(name, Path(f"{name}.csv"))
+        self._read[name] = table
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._read.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 def _table(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (ValueError, OSError) as exc:  # empty, truncated or not a CSV
-        raise InputError(f"unreadable table ({type(exc).__name__}: {exc})", file=str(path),
-                         expected="a CSV table written by escsim") from None
+    return read_table(path)
 
 
 def _json(path: Path) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from escsim.results.files import (
     csv_text,
     read_json_input,
 )
+from escsim.results.tables import read_table
 
 MANIFEST = "manifest.json"
 DESIGN = "design.json"
@@ -205,14 +206,14 @@ class SweepFolder:
     @property
     def runs(self) -> pd.DataFrame:
         if self._runs is None:
-            self._runs = pd.read_csv(self.path / RUNS)
+            self._runs = read_table(self.path / RUNS, need_rows=True)
         return self._runs
 
     def read_runs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Some columns of ``runs.csv`` (all when ``columns`` is None)."""
         if columns is None:
             return self.runs
-        return pd.read_csv(self.path / RUNS, usecols=list(dict.fromkeys(columns)))
+        return read_table(self.path / RUNS, usecols=columns, need_rows=True)
 
     def rung_names(self, scenario: str | None = None) -> dict[int, str]:
         ladders: dict[str, dict[str, int]] = self.manifest.get("ladders", {})
@@ -257,5 +258,5 @@ def read_sweep(folder: Path) -> SweepFolder:
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "
                                   f"{folder} to complete it")
-    return SweepFolder(folder, manifest, pd.read_csv(folder / POINTS),
-                       pd.read_csv(folder / SUMMARY))
+    return SweepFolder(folder, manifest, read_table(folder / POINTS, need_rows=True),
+                       read_table(folder / SUMMARY, required=("point",), need_rows=True))
