@@ -113,6 +113,12 @@ def read_run(folder: str | Path) -> ResultFolder:
     return ResultFolder(folder, kind, manifest, summary, tables, columns)
 
 
+#: Per table stem, the columns every reader of it needs and whether it must have rows.
+_NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "runs": ((), True), "daily": (("day", "series"), True), "points": (("point",), True),
+    "summary": (("point",), True)}
+
+
 class LazyTables(MutableMapping[str, pd.DataFrame]):
     """A folder's tables by file stem, each read (and checked, :func:`read_table`) on first
     use: a report built from ``summary.json`` never holds ``runs.csv`` in memory.
@@ -131,7 +137,9 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
         if name not in self._read:
             if name not in self._paths:
                 raise KeyError(name)
-            self._read[name] = read_table(self._paths[name], rows=self._rows.get(name))
+            required, need_rows = _NEEDS.get(name, ((), False))
+            self._read[name] = read_table(self._paths[name], required=required,
+                                          need_rows=need_rows, rows=self._rows.get(name))
         return self._read[name]
 
     def __setitem__(self, name: str, table: pd.DataFrame) -> None:
@@ -141,6 +149,9 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
     def __delitem__(self, name: str) -> None:
         del self._paths[name]
         self._read.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:  # without reading the table
+        return name in self._paths
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
