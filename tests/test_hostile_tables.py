@@ -99,7 +99,7 @@ def test_plot_of_a_run_folder_with_a_mistyped_table_is_an_input_error(
     if damage == "a row fewer":
         # plot reads the table as it is; the Python reader checks its rows against the summary
         with pytest.raises(InputError, match="rows where the folder's summary says 4"):
-            read_run(folder).runs
+            _ = read_run(folder).runs
         return
     line = cli_input_error(_invoke(["plot", str(folder)]), name, what)
     assert not (folder / "plots").exists() or not any((folder / "plots").iterdir())

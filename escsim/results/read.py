@@ -103,7 +103,8 @@ def read_run(folder: str | Path) -> ResultFolder:
     kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
     runs = summary.get("runs") if kind == "run" else None
     tables = LazyTables({p.stem: p for p in sorted(folder.glob("*.csv"))},
-                        {"runs": runs} if isinstance(runs, int) else {})
+                        {"runs": runs} if isinstance(runs, int) else {},
+                        _NEEDS if kind in ("run", "sweep", "sensitivity") else {})
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
@@ -126,18 +127,21 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
     Args:
         paths: the table files by stem.
         rows: the rows some tables must have (from the folder's summary), by stem.
+        needs: the columns some tables must have, and whether they must have rows, by stem.
     """
 
-    def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None):
+    def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None,
+                 needs: dict[str, tuple[tuple[str, ...], bool]] | None = None):
         self._paths = dict(paths)
         self._rows = rows or {}
+        self._needs = needs or {}
         self._read: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._read:
             if name not in self._paths:
                 raise KeyError(name)
-            required, need_rows = _NEEDS.get(name, ((), False))
+            required, need_rows = self._needs.get(name, ((), False))
             self._read[name] = read_table(self._paths[name], required=required,
                                           need_rows=need_rows, rows=self._rows.get(name))
         return self._read[name]
