@@ -104,7 +104,7 @@ def read_run(folder: str | Path) -> ResultFolder:
     runs = summary.get("runs") if kind == "run" else None
     tables = LazyTables({p.stem: p for p in sorted(folder.glob("*.csv"))},
                         {"runs": runs} if isinstance(runs, int) else {},
-                        _NEEDS if kind in ("run", "sweep", "sensitivity") else {})
+                        _NEEDS if kind in _TYPED_KINDS else {}, typed=kind in _TYPED_KINDS)
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
@@ -120,6 +120,10 @@ _NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "summary": (("point",), True)}
 
 
+#: Kinds whose tables' columns are checked by type (the column dictionary describes them).
+_TYPED_KINDS = ("run", "sweep", "sensitivity")
+
+
 class LazyTables(MutableMapping[str, pd.DataFrame]):
     """A folder's tables by file stem, each read (and checked, :func:`read_table`) on first
     use: a report built from ``summary.json`` never holds ``runs.csv`` in memory.
@@ -128,11 +132,14 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
         paths: the table files by stem.
         rows: the rows some tables must have (from the folder's summary), by stem.
         needs: the columns some tables must have, and whether they must have rows, by stem.
+        typed: check the columns' types (:func:`read_table`).
     """
 
     def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None,
-                 needs: dict[str, tuple[tuple[str, ...], bool]] | None = None):
+                 needs: dict[str, tuple[tuple[str, ...], bool]] | None = None,
+                 typed: bool = True):
         self._paths = dict(paths)
+        self._typed = typed
         self._rows = rows or {}
         self._needs = needs or {}
         self._read: dict[str, pd.DataFrame] = {}
@@ -143,7 +150,8 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
                 raise KeyError(name)
             required, need_rows = self._needs.get(name, ((), False))
             self._read[name] = read_table(self._paths[name], required=required,
-                                          need_rows=need_rows, rows=self._rows.get(name))
+                                          need_rows=need_rows, rows=self._rows.get(name),
+                                          typed=self._typed)
         return self._read[name]
 
     def __setitem__(self, name: str, table: pd.DataFrame) -> None:

@@ -34,7 +34,8 @@ _EXPECTED = "a CSV table as escsim wrote it (rerun the command that made the fol
 
 
 def read_table(path: Path, *, required: Sequence[str] = (), usecols: Sequence[str] | None = None,
-               rows: int | None = None, need_rows: bool = False) -> pd.DataFrame:
+               rows: int | None = None, need_rows: bool = False, typed: bool = True
+               ) -> pd.DataFrame:
     """Read a CSV table of a result folder, checked.
 
     Args:
@@ -44,6 +45,10 @@ def read_table(path: Path, *, required: Sequence[str] = (), usecols: Sequence[st
         rows: the number of rows it must have, when the folder says (e.g. ``summary.json``'s
             runs for ``runs.csv``).
         need_rows: a table without rows is refused.
+        typed: check each column's type by its unit (for the tables of runs, sweeps and
+            sensitivity analyses, whose columns the dictionary describes; a record's or a
+            score's tables reuse some names with other meanings, such as a source's
+            ``confidence``).
 
     Raises:
         InputError: naming the file (and the column): unreadable, cut short, a column missing,
@@ -61,7 +66,7 @@ def read_table(path: Path, *, required: Sequence[str] = (), usecols: Sequence[st
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         raise InputError(f"unreadable table ({type(exc).__name__}: {str(exc)[:160]})",
                          file=str(path), expected=_EXPECTED) from None
-    for column in table.columns:
+    for column in table.columns if typed else ():
         check_column(path, str(column), table[column])
     if rows is not None and len(table) != rows:
         raise InputError(f"{len(table):,} rows where the folder's summary says {rows:,}",
