@@ -4,9 +4,12 @@ Run::
 
     python benchmarks/bench_tail.py validate    # iran-israel-shock, rung 8: 10 root seeds of
                                                 # splitting vs one 100,000-run plain estimate
-    python benchmarks/bench_tail.py restraint   # us-restraint, rung 8: splitting to a 95%
-                                                # interval of +-20%, vs the plain runs needed
+    python benchmarks/bench_tail.py restraint   # us-restraint, rung 8: splitting with the
+                                                # command's defaults (goal: a 95% interval of
+                                                # +-20%), vs the plain runs needed
     python benchmarks/bench_tail.py all         # both (about 5 minutes on 2 idle cores)
+    python benchmarks/bench_tail.py snapshot    # what copying a paused world would cost a
+                                                # clone, against a whole replication
     python benchmarks/bench_tail.py crosscheck  # us-restraint's hard level, P(rung 7 | rung 6),
                                                 # from clones of plain histories' crossings
     ... --check                                 # exit 1 if a goal is missed
@@ -37,6 +40,7 @@ from typing import Any
 from scipy import stats
 
 import escsim
+from escsim.apps.tail import NO_TAIL
 from escsim.executors import ProcessExecutor
 from escsim.tail.splitting import estimate_tail
 
@@ -44,6 +48,8 @@ GOALS = {
     "agreement": ("root seeds whose splitting interval holds the plain estimate", ">=", 8),
     "restraint_minutes": ("minutes to +-20% on us-restraint (2 workers)", "<=", 10.0),
     "restraint_half_width": ("relative half-width reached on us-restraint", "<=", 0.20),
+    "restraint_gain": ("times faster than plain runs to the same precision (by wall)", ">=",
+                       10.0),
 }
 
 
@@ -122,8 +128,10 @@ def restraint(workers: int, plain_runs: int, repetitions: int, effort: int
         wall = time.perf_counter() - started
         low, high = est.interval
         p = est.estimate
-        print(f"splitting: {repetitions} repetitions x {effort} histories per level, levels "
-              f"{est.levels}: {p:.3e} [{low:.3e}, {high:.3e}], relative half-width "
+        print(f"splitting (the command's defaults: {repetitions} repetitions, effort {effort}, "
+              f"levels and histories per level from a pilot: "
+              + ", ".join(f"{lv}: {n}" for lv, n in zip(est.levels, est.effort, strict=True))
+              + f"): {p:.3e} [{low:.3e}, {high:.3e}], relative half-width "
               f"{est.relative_half_width:.3f}, {wall:.1f} s ({wall / 60:.2f} min), "
               f"cost {est.cost_replications:.0f} replication equivalents, ESS "
               f"{est.effective_sample_size:.0f}")
@@ -137,7 +145,8 @@ def restraint(workers: int, plain_runs: int, repetitions: int, effort: int
         print(f"  variance reduction per unit of work: by cost "
               f"{est.effective_sample_size / est.cost_replications:.1f}, by wall time "
               f"{est.effective_sample_size / (rate * wall):.1f}  [load {_load()}]")
-        return {"restraint_minutes": wall / 60, "restraint_half_width": est.relative_half_width}
+        return {"restraint_minutes": wall / 60, "restraint_half_width": est.relative_half_width,
+                "restraint_gain": est.effective_sample_size / (rate * wall)}
     finally:
         pool.close()
 
@@ -194,18 +203,118 @@ def crosscheck(workers: int, runs: int, clones: int) -> dict[str, float]:
     return {}
 
 
+def _snapshot_pickler(buffer: Any, shared: dict[int, int]) -> Any:
+    """A pickler for a paused world: closures and SimPy's bound event classes by value (the
+    code objects by reference, so snapshots live in this process only), the scenario by
+    reference. Only for measuring what a snapshot of a history would cost."""
+    import pickle
+    import types
+
+    codes = _SNAPSHOT_CODES
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> Any:
+            return shared.get(id(obj))
+
+        def reducer_override(self, obj: Any) -> Any:
+            if type(obj) is types.FunctionType and (obj.__closure__ is not None
+                                                    or obj.__name__ == "<lambda>"):
+                codes[id(obj.__code__)] = obj.__code__
+                cells = tuple(c.cell_contents for c in obj.__closure__ or ())
+                return _rebuild_function, (id(obj.__code__), obj.__module__, cells,
+                                           obj.__defaults__, obj.__name__)
+            if type(obj) is types.MethodType and isinstance(obj.__func__, type):
+                return _bound, (obj.__func__, obj.__self__)
+            return NotImplemented
+
+    return Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_SNAPSHOT_CODES: dict[int, Any] = {}
+
+
+def _rebuild_function(code_id: int, module: str, cells: tuple[Any, ...], defaults: Any,
+                      name: str) -> Any:
+    import types
+
+    closure = tuple(types.CellType(v) for v in cells) or None
+    return types.FunctionType(_SNAPSHOT_CODES[code_id], sys.modules[module].__dict__, name,
+                              defaults, closure)
+
+
+def _bound(cls: Any, obj: Any) -> Any:
+    import types
+
+    return types.MethodType(cls, obj)
+
+
+def snapshot(histories: int) -> dict[str, float]:
+    """What resuming a clone from a snapshot of its world would cost, against replaying it: the
+    time to copy (pickle once, unpickle per clone) a us-restraint world paused mid-horizon, and
+    to run a whole replication, in this one process."""
+    import io
+    import pickle
+
+    from escsim.engine import record_of, replication_seed, run_replication
+    from escsim.model.draws import Streams
+    from escsim.model.world import World
+
+    scenario = escsim.load_scenario("us-restraint")
+    half = scenario.scenario.horizon_days / 2
+    shared_objects = [scenario]
+    shared = {id(o): i for i, o in enumerate(shared_objects)}
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> Any:
+            return shared_objects[pid]
+
+    dump = load = whole = 0.0
+    size = 0
+    for r in range(histories):
+        seed = replication_seed(99, r)
+        started = time.perf_counter()
+        run_replication(scenario, seed)
+        whole += time.perf_counter() - started
+        world = World(scenario, Streams(seed))
+        while world.env.now < half and world.end.callbacks is not None:
+            world.env.step()
+        started = time.perf_counter()
+        buffer = io.BytesIO()
+        _snapshot_pickler(buffer, shared).dump(world)
+        data = buffer.getvalue()
+        dump += time.perf_counter() - started
+        started = time.perf_counter()
+        copy = Unpickler(io.BytesIO(data)).load()
+        load += time.perf_counter() - started
+        size += len(data)
+        world.run()
+        copy.run()
+        assert record_of(world, seed).row == record_of(copy, seed).row  # the copy is exact
+    print(f"us-restraint, {histories} worlds paused at day {half:g}: snapshot "
+          f"{size / histories / 1024:.1f} KB, pickle {dump / histories * 1e3:.2f} ms, "
+          f"unpickle {load / histories * 1e3:.2f} ms; a whole replication "
+          f"{whole / histories * 1e3:.2f} ms; one clone's copy costs "
+          f"{load / whole:.2f} replications before it simulates a day  [load {_load()}]")
+    return {}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["validate", "restraint", "crosscheck", "all"])
+    parser.add_argument("what", choices=["validate", "restraint", "crosscheck", "snapshot",
+                                         "all"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--plain-runs", type=int, default=100_000)
     parser.add_argument("--restraint-plain-runs", type=int, default=20_000)
     parser.add_argument("--repetitions", type=int, default=10)
     parser.add_argument("--effort", type=int, default=300)
-    parser.add_argument("--restraint-effort", type=int, default=4000)
+    parser.add_argument("--restraint-repetitions", type=int, default=NO_TAIL.repetitions,
+                        help="default: the command's (--tail-repetitions)")
+    parser.add_argument("--restraint-effort", type=int, default=NO_TAIL.effort,
+                        help="default: the command's (--tail-effort)")
     parser.add_argument("--crosscheck-runs", type=int, default=60_000)
     parser.add_argument("--clones", type=int, default=40)
+    parser.add_argument("--snapshot-histories", type=int, default=300)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     figures: dict[str, float] = {}
@@ -213,10 +322,12 @@ def main() -> int:
         figures |= validate(args.workers, args.seeds, args.plain_runs, args.repetitions,
                             args.effort)
     if args.what in ("restraint", "all"):
-        figures |= restraint(args.workers, args.restraint_plain_runs, args.repetitions,
-                             args.restraint_effort)
+        figures |= restraint(args.workers, args.restraint_plain_runs,
+                             args.restraint_repetitions, args.restraint_effort)
     if args.what == "crosscheck":
         crosscheck(args.workers, args.crosscheck_runs, args.clones)
+    if args.what == "snapshot":
+        snapshot(args.snapshot_histories)
     missed = 0
     for key, value in figures.items():
         label, op, goal = GOALS[key]

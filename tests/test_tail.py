@@ -197,6 +197,29 @@ def test_allocate_effort_puts_work_where_crossing_is_unlikely() -> None:
         allocate_effort((0.5, 0.0), (1.0, 1.0), budget=100)
 
 
+def test_pilot_drops_levels_always_crossed_and_shares_the_effort_out(punitive) -> None:
+    pilot = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120)
+    equal = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120,
+                          allocation="equal")
+    assert equal.levels == tuple(range(1, 9)) and equal.effort == (120,) * 8
+    # rungs 1 and 2 hold from day 0 in every history: the pilot leaves them out, keeps the target
+    assert pilot.levels[-1] == 8 and 1 not in pilot.levels and 2 not in pilot.levels
+    assert len(pilot.effort) == len(pilot.levels) and len(set(pilot.effort)) > 1
+    # the estimate's own work is about the work of 120 histories at every level (as the pilot
+    # measured it), and the pilot's work is counted on top
+    assert pilot.cost_replications > sum(pilot.cost_per_history[j] * n * 2
+                                         for j, n in enumerate(pilot.effort))
+    again = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120)
+    assert again.to_dict() == pilot.to_dict()
+
+
+def test_pilot_keeps_levels_the_user_chose_and_an_unknown_allocation_is_refused(punitive) -> None:
+    est = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=60, levels=(1, 4))
+    assert est.levels == (1, 4, 8)
+    with pytest.raises(InputError, match="allocation"):
+        estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=60, allocation="best")
+
+
 # ------------------------------------------------------------------------------- validation ---
 @pytest.mark.slow
 def test_splitting_agrees_with_plain_monte_carlo_on_rung_8(punitive) -> None:

@@ -19,7 +19,7 @@ class TailRequest:
     method: str = "none"
     rung: int | None = None
     repetitions: int = 20
-    effort: int = 500
+    effort: int = 700
 
     @property
     def wanted(self) -> bool:

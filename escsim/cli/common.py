@@ -280,8 +280,9 @@ def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--tail-repetitions", default=20, show_default=True,
                      type=click.IntRange(2),
                      help="Independent repetitions of the splitting estimate (its interval)."),
-        click.option("--tail-effort", default=500, show_default=True, type=click.IntRange(1),
-                     help="Histories per level in each repetition."),
+        click.option("--tail-effort", default=700, show_default=True, type=click.IntRange(1),
+                     help="Work per repetition: as much as this many histories at every "
+                          "level, shared out by a pilot run."),
     ]):
         f = opt(f)
     return f

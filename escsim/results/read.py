@@ -11,6 +11,7 @@ backtest over the eras) gives them pooled, with a ``scenario`` column.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from escsim.results.kinds import recognise
 from escsim.results.provenance import SCENARIO_TOML
 from escsim.results.runs_table import RUNS_PARQUET, has_runs, read_runs_file, runs_path
 from escsim.results.summary import Summary, pooled_summary
+from escsim.results.tables import read_table
 
 #: The most scenario names a repr shows before it counts the rest.
 _REPR_SCENARIOS = 3
@@ -43,8 +45,9 @@ class ResultFolder:
             :meth:`escsim.Simulation.summary` gives. :attr:`rungs` and :attr:`counts` give
             them for every kind with runs, pooled over scenarios.
         tables: every table of the folder, by file stem (``runs``, ``daily``, ``summary``,
-            ``points``, ``comparison``, ``posterior``, ...), as DataFrames; ``runs`` is read
-            from ``runs.csv`` or ``runs.parquet`` alike.
+            ``points``, ``comparison``, ``posterior``, ...), as DataFrames, each read and
+            checked on first use (:class:`LazyTables`); ``runs`` is read from ``runs.csv`` or
+            ``runs.parquet`` alike.
         columns: the column dictionary (table file -> DataFrame of name, unit, definition).
     """
 
@@ -52,7 +55,7 @@ class ResultFolder:
     kind: str
     manifest: dict[str, Any]
     summary: Summary
-    tables: dict[str, pd.DataFrame] = field(repr=False)
+    tables: MutableMapping[str, pd.DataFrame] = field(repr=False)
     columns: dict[str, pd.DataFrame] = field(repr=False)
 
     def __repr__(self) -> str:
@@ -181,25 +184,85 @@ def read_run(folder: str | Path) -> ResultFolder:
                          expected="a folder written by escsim")
     manifest = _json(folder / "manifest.json")
     summary = Summary(_json(folder / "summary.json"))
-    tables = {p.stem: _table(p) for p in sorted(folder.glob("*.csv"))}
+    kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
+    paths = {p.stem: p for p in sorted(folder.glob("*.csv"))}
     if (folder / RUNS_PARQUET).is_file():
-        tables["runs"] = read_runs_file(folder / RUNS_PARQUET)
+        paths["runs"] = folder / RUNS_PARQUET
+    runs = summary.get("runs") if kind == "run" else None
+    tables = LazyTables(paths, {"runs": runs} if isinstance(runs, int) else {},
+                        _NEEDS if kind in _TYPED_KINDS else {}, typed=kind in _TYPED_KINDS)
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
                                   "calibrate")
     described = _json(folder / COLUMNS_JSON).get("tables", {})
     columns = {name: pd.DataFrame(rows) for name, rows in described.items()}
-    kind = recognise(folder) or "run"  # the one table of kinds (results/kinds.py)
     return ResultFolder(folder, kind, manifest, summary, tables, columns)
 
 
+#: Per table stem, the columns every reader of it needs and whether it must have rows.
+_NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "runs": ((), True), "daily": (("day", "series"), True), "points": (("point",), True),
+    "summary": (("point",), True)}
+
+
+#: Kinds whose tables' columns are checked by type (the column dictionary describes them).
+_TYPED_KINDS = ("run", "sweep", "sensitivity")
+
+
+class LazyTables(MutableMapping[str, pd.DataFrame]):
+    """A folder's tables by file stem, each read (and checked, :func:`read_table`) on first
+    use: a report built from ``summary.json`` never holds ``runs.csv`` in memory.
+
+    Args:
+        paths: the table files by stem.
+        rows: the rows some tables must have (from the folder's summary), by stem.
+        needs: the columns some tables must have, and whether they must have rows, by stem.
+        typed: check the columns' types (:func:`read_table`).
+    """
+
+    def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None,
+                 needs: dict[str, tuple[tuple[str, ...], bool]] | None = None,
+                 typed: bool = True):
+        self._paths = dict(paths)
+        self._typed = typed
+        self._rows = rows or {}
+        self._needs = needs or {}
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._read:
+            if name not in self._paths:
+                raise KeyError(name)
+            required, need_rows = self._needs.get(name, ((), False))
+            if self._paths[name].suffix == ".parquet":
+                self._read[name] = read_runs_file(self._paths[name], need_rows=need_rows)
+                return self._read[name]
+            self._read[name] = read_table(self._paths[name], required=required,
+                                          need_rows=need_rows, rows=self._rows.get(name),
+                                          typed=self._typed)
+        return self._read[name]
+
+    def __setitem__(self, name: str, table: pd.DataFrame) -> None:
+        self._paths.setdefault(name, Path(f"{name}.csv"))
+        self._read[name] = table
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._read.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:  # without reading the table
+        return name in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 def _table(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (ValueError, OSError) as exc:  # empty, truncated or not a CSV
-        raise InputError(f"unreadable table ({type(exc).__name__}: {exc})", file=str(path),
-                         expected="a CSV table written by escsim") from None
+    return read_table(path)
 
 
 def _json(path: Path) -> dict[str, Any]:

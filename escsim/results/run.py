@@ -25,6 +25,7 @@ import pandas as pd
 from escsim.errors import InputError
 from escsim.results.files import atomic_open
 from escsim.results.runs_table import read_runs_file, runs_path
+from escsim.results.tables import read_table
 
 RUNS = "runs.csv"
 DAILY = "daily.csv"
@@ -37,12 +38,12 @@ def read_runs(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFram
     if not path.is_file():
         raise InputError("no runs.csv in result folder", file=str(folder),
                          expected="a folder written by escsim run")
-    return read_runs_file(path, columns)
+    return read_runs_file(path, columns, need_rows=True)
 
 
 def read_daily(folder: Path) -> pd.DataFrame:
-    """The daily bands of a result folder."""
-    return pd.read_csv(Path(folder) / DAILY)
+    """The daily bands of a result folder (checked, :func:`read_table`)."""
+    return read_table(Path(folder) / DAILY, required=("day", "series"), need_rows=True)
 
 
 def read_summary(folder: Path) -> dict[str, Any]:

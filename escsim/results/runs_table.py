@@ -23,6 +23,7 @@ import pandas as pd
 
 from escsim.errors import InputError
 from escsim.results.files import atomic_binary
+from escsim.results.tables import check_column, read_table
 
 RUNS_CSV = "runs.csv"
 RUNS_PARQUET = "runs.parquet"
@@ -69,18 +70,27 @@ def has_runs(folder: Path) -> bool:
     return runs_path(folder).is_file()
 
 
-def read_runs_file(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A run table read back (only ``columns``, when given), whichever its format."""
+def read_runs_file(path: Path, columns: Sequence[str] | None = None, *,
+                   need_rows: bool = False) -> pd.DataFrame:
+    """A run table read back (only ``columns``, when given), whichever its format, and checked
+    as every table read back is (:func:`escsim.results.tables.read_table`: the columns asked
+    for, numbers where the unit is a number, whole seeds; rows when ``need_rows``)."""
     cols = list(dict.fromkeys(columns)) if columns is not None else None
     path = Path(path)
-    if path.suffix == ".parquet":
-        check_format("parquet")
-        try:
-            return pd.read_parquet(path, columns=cols)
-        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
-            raise InputError(f"unreadable table ({type(exc).__name__}: {exc})", file=str(path),
-                             expected="a Parquet table written by escsim") from None
-    return pd.read_csv(path, usecols=cols)
+    if path.suffix != ".parquet":
+        return read_table(path, usecols=cols, need_rows=need_rows)
+    check_format("parquet")
+    try:
+        table = pd.read_parquet(path, columns=cols)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
+        raise InputError(f"unreadable table ({type(exc).__name__}: {exc})", file=str(path),
+                         expected="a Parquet table written by escsim") from None
+    if need_rows and table.empty:
+        raise InputError("a run table without rows", file=str(path),
+                         expected="a Parquet table written by escsim, with its runs")
+    for column in table.columns:
+        check_column(path, str(column), table[column])
+    return table
 
 
 def runs_columns(path: Path) -> list[str]:

@@ -45,6 +45,7 @@ from escsim.results.runs_table import (
     runs_path,
     write_runs_parquet,
 )
+from escsim.results.tables import read_table
 
 MANIFEST = "manifest.json"
 DESIGN = "design.json"
@@ -219,14 +220,14 @@ class SweepFolder:
     @property
     def runs(self) -> pd.DataFrame:
         if self._runs is None:
-            self._runs = read_runs_file(runs_path(self.path))
+            self._runs = read_runs_file(runs_path(self.path), need_rows=True)
         return self._runs
 
     def read_runs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Some columns of ``runs.csv`` (all when ``columns`` is None)."""
         if columns is None:
             return self.runs
-        return read_runs_file(runs_path(self.path), columns)
+        return read_runs_file(runs_path(self.path), columns, need_rows=True)
 
     def runs_columns(self) -> list[str]:
         """The columns of the run table (read from its header or schema, not its rows)."""
@@ -275,5 +276,5 @@ def read_sweep(folder: Path) -> SweepFolder:
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "
                                   f"{folder} to complete it")
-    return SweepFolder(folder, manifest, pd.read_csv(folder / POINTS),
-                       pd.read_csv(folder / SUMMARY))
+    return SweepFolder(folder, manifest, read_table(folder / POINTS, need_rows=True),
+                       read_table(folder / SUMMARY, required=("point",), need_rows=True))

@@ -262,9 +262,10 @@ def check_tail_size(repetitions: int, effort: int | Sequence[int], levels: int, 
 
 
 def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
-                  effort: int | tuple[int, ...] = 500, levels: tuple[int, ...] | None = None,
+                  effort: int | tuple[int, ...] = 700, levels: tuple[int, ...] | None = None,
                   executor: Executor | None = None, confidence: float = 0.95, point: int = 0,
-                  progress: Callable[[int], None] | None = None) -> TailEstimate:
+                  progress: Callable[[int], None] | None = None,
+                  allocation: str = "pilot") -> TailEstimate:
     """Estimate P(rung ``rung`` reached within the horizon) by fixed-effort splitting.
 
     Args:
@@ -274,13 +275,19 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
         repetitions: independent repetitions; the interval comes from their spread
             (at least 2; 10 or more for a trustworthy interval).
         effort: histories per level in each repetition: one number for every level, or one
-            per level (see :func:`allocate_effort`).
+            per level (see :func:`allocate_effort`). With ``allocation="pilot"`` one number is
+            the work of that many histories at every level, spent as a pilot says
+            (:func:`pilot_plan`).
         levels: intermediate rung levels to split at (default: every rung below K).
         executor: where repetitions run (default: in this process); the result does not
             depend on it.
         confidence: of the interval.
         point: a sweep point's index, so points get independent histories.
         progress: called with 1 as each repetition finishes.
+        allocation: ``"pilot"`` (the default, when ``effort`` is one number): a small pilot
+            run first drops the levels almost always crossed (unless ``levels`` are given) and
+            shares the effort out where it lowers the variance most (:func:`pilot_plan`);
+            ``"equal"``: ``effort`` histories at every level.
 
     Returns:
         A :class:`TailEstimate`.
@@ -300,25 +307,121 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
         raise InputError("each level needs histories", key="effort", value=effort,
                          expected=f"a whole number of 1 or more, or {len(plan.levels)} of them "
                                   f"(one per level {', '.join(map(str, plan.levels))})")
+    if allocation not in ("pilot", "equal"):
+        raise InputError("unknown effort allocation", key="allocation", value=allocation,
+                         expected="'pilot' or 'equal'")
     if executor is None:
         from escsim.executors import SerialExecutor
 
         executor = SerialExecutor()
-    tasks = [RepetitionTask(scenario, plan, root_seed, r, per_level, point)
-             for r in range(repetitions)]
+    pilot_cost = 0.0
+    if allocation == "pilot" and isinstance(effort, int):
+        plan, per_level, pilot_cost = pilot_plan(scenario, plan, effort, root_seed=root_seed,
+                                                 executor=executor, point=point,
+                                                 drop=levels is None)
+    results = _repetitions(executor, [RepetitionTask(scenario, plan, root_seed, r, per_level,
+                                                     point) for r in range(repetitions)],
+                           progress)
+    return summarise(scenario, plan, results, root_seed=root_seed, effort=per_level,
+                     confidence=confidence, pilot_cost=pilot_cost)
+
+
+def _repetitions(executor: Executor, tasks: list[RepetitionTask],
+                 progress: Callable[[int], None] | None = None) -> list[RepetitionResult]:
+    """Run the repetitions on ``executor``, in repetition order."""
     results: list[RepetitionResult] = []
     for res in executor.map_unordered(run_repetition, tasks):
         results.append(res)
         if progress is not None:
             progress(1)
     results.sort(key=lambda r: r.repetition)
-    return summarise(scenario, plan, results, root_seed=root_seed, effort=per_level,
-                     confidence=confidence)
+    return results
+
+
+#: The pilot: its repetitions, and its histories per level as a share of ``effort``.
+PILOT_REPETITIONS = 2
+PILOT_SHARE = 0.25
+#: A level the pilot's histories crossed at least this often is left out of the estimate.
+DROP_ABOVE = 0.9
+#: The fewest histories a level gets, as a share of the level with the most (:func:`_floored`).
+MIN_SHARE = 0.5
+
+
+def pilot_plan(scenario: Scenario, plan: LevelPlan, effort: int, *, root_seed: int,
+               executor: Executor, point: int = 0, drop: bool = True
+               ) -> tuple[LevelPlan, tuple[int, ...], float]:
+    """The levels and the histories per level an estimate uses, from a small pilot run.
+
+    The pilot is :data:`PILOT_REPETITIONS` repetitions of ``PILOT_SHARE x effort`` (at least
+    100, or ``effort`` if smaller) histories per level, with seeds of their own (repetition
+    indices above :data:`MAX_REPETITIONS`, which no estimate uses), so the estimate that follows is
+    independent of it and stays unbiased whatever the pilot says; the pilot only chooses.
+
+    * Levels (with ``drop``): a level the pilot crossed with probability :data:`DROP_ABOVE`
+      or more is left out. Leaving out any level keeps the level events nested (the target is
+      always kept), so the estimate stays unbiased; a level almost always crossed adds
+      nothing to the product's precision, but its stage costs histories and hands the next
+      stage fewer distinct states, whose clones are correlated.
+    * Effort: the work of ``effort`` histories at every level of the full plan (as the pilot
+      measured each stage's cost) is shared out by :func:`allocate_effort`.
+
+    A level no pilot history crossed counts as crossed half a time (rare, not impossible). If
+    a stage of the pilot was never reached, or every level was crossed every time, the pilot
+    cannot say where the effort goes, and the plan is returned with ``effort`` at every level.
+
+    Returns:
+        The levels, the histories per level, and the pilot's cost in replication equivalents.
+    """
+    first = MAX_REPETITIONS
+    pilot_effort = max(min(effort, 100), round(PILOT_SHARE * effort))
+    tasks = [RepetitionTask(scenario, plan, root_seed, first + r,
+                            (pilot_effort,) * len(plan.levels), point)
+             for r in range(PILOT_REPETITIONS)]
+    results = _repetitions(executor, tasks)
+    pilot = summarise(scenario, plan, results, root_seed=root_seed,
+                      effort=(pilot_effort,) * len(plan.levels))
+    equal = (plan, (effort,) * len(plan.levels), pilot.cost_replications)
+    costs = pilot.cost_per_history
+    if any(math.isnan(c) for c in costs):
+        return equal
+    # a level no pilot history crossed is given half a crossing: rare, not impossible
+    histories = pilot_effort * PILOT_REPETITIONS
+    probabilities = tuple(max(p, 0.5 / histories) for p in pilot.conditional_probabilities)
+    budget = effort * sum(costs)
+    keep = [j for j, p in enumerate(probabilities)
+            if not drop or p < DROP_ABOVE or plan.levels[j] == plan.target]
+    kept = LevelPlan(plan.target, plan.target_name, tuple(plan.levels[j] for j in keep))
+    # a stage of the kept plan runs from the previous kept level through the dropped ones; a
+    # history is replayed from day 0, so it costs about the last merged stage's histories if
+    # it gets that far and the first one's if not
+    merged_cost, merged_p, start = [], [], 0
+    for j in keep:
+        reach_last = math.prod(probabilities[start:j])
+        merged_cost.append(reach_last * costs[j] + (1.0 - reach_last) * costs[start])
+        merged_p.append(math.prod(probabilities[start:j + 1]))
+        start = j + 1
+    if all(p >= 1.0 for p in merged_p):
+        return equal
+    return kept, _floored(allocate_effort(tuple(merged_p), tuple(merged_cost), budget),
+                          merged_cost, budget), pilot.cost_replications
+
+
+def _floored(effort: tuple[int, ...], cost: list[float], budget: float) -> tuple[int, ...]:
+    """``effort`` with every level raised to :data:`MIN_SHARE` of the largest and the whole
+    scaled back to ``budget``: the histories of a level are the distinct states the next level
+    clones, and clones of few states are alike in ways the variance formula of
+    :func:`allocate_effort` does not see (a state that crossed late in the horizon has little
+    time left in every clone)."""
+    top = max(effort)
+    raised = [max(n, MIN_SHARE * top) for n in effort]
+    spent = sum(n * c for n, c in zip(raised, cost, strict=True))
+    scale = budget / spent if spent > 0 else 1.0
+    return tuple(max(1, round(n * scale)) for n in raised)
 
 
 def summarise(scenario: Scenario, plan: LevelPlan, results: list[RepetitionResult], *,
-              root_seed: int, effort: tuple[int, ...], confidence: float = 0.95
-              ) -> TailEstimate:
+              root_seed: int, effort: tuple[int, ...], confidence: float = 0.95,
+              pilot_cost: float = 0.0) -> TailEstimate:
     """Combine independent repetitions into a :class:`TailEstimate`."""
     values = np.array([r.estimate for r in results], dtype=float)
     reps = len(values)
@@ -344,7 +447,7 @@ def summarise(scenario: Scenario, plan: LevelPlan, results: list[RepetitionResul
         method=METHOD, scenario=scenario.scenario.name, rung=plan.target,
         rung_name=plan.target_name, levels=plan.levels, estimate=mean, interval=interval,
         confidence=confidence, effective_sample_size=ess,
-        cost_replications=sum(sum(r.cost_days) for r in results) / horizon,
+        cost_replications=sum(sum(r.cost_days) for r in results) / horizon + pilot_cost,
         conditional_probabilities=tuple(conditional),
         repetition_estimates=tuple(float(v) for v in values), repetitions=reps,
         effort=effort, root_seed=root_seed, cost_per_history=tuple(unit_cost))
