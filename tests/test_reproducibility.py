@@ -11,7 +11,7 @@ import pytest
 
 import escsim
 from escsim.engine import replication_seed, run_replication
-from escsim.model.draws import Streams, purpose_key
+from escsim.model.draws import HASHED_KEY, Streams, purpose_key, seed_word
 from escsim.sweep.executors import ProcessExecutor, SerialExecutor
 from escsim.sweep.plan import plan_single
 from escsim.sweep.run import make_chunk
@@ -59,18 +59,37 @@ def test_replication_seeds_are_derived_not_counted() -> None:
 
 
 @pytest.mark.parametrize("prefix", [(), (3, 141)])
-def test_a_streams_generator_is_default_rng_of_its_seed_sequence(prefix: tuple[int, ...]) -> None:
-    """Each stream is built as ``Generator(PCG64(SeedSequence(...)))`` for speed; it must be the
-    generator ``default_rng`` makes from the same seed sequence: same state, same numbers."""
+def test_a_stream_is_philox_at_its_key(prefix: tuple[int, ...]) -> None:
+    """Each stream is Philox-4x64 keyed by (seed word, flags | purpose key): its blocks, however
+    they are cut and whatever count draws come between them, are one generator's numbers."""
     for seed in (0, 1, 2**53 - 1, replication_seed(2024, 7)):
         streams = Streams(seed, prefix)
+        word, flags = seed_word(seed, prefix)
+        assert (flags == HASHED_KEY) == bool(prefix)
         for purpose in ("militia/iraq_factions/timing", "us/policy", "timeline"):
-            made = streams.draws(purpose).rng
-            expected = np.random.default_rng(np.random.SeedSequence(
-                seed, spawn_key=(*prefix, purpose_key(purpose))))
-            assert made.bit_generator.state == expected.bit_generator.state
-            np.testing.assert_array_equal(made.random(64), expected.random(64))
-            np.testing.assert_array_equal(made.poisson(2.5, 16), expected.poisson(2.5, 16))
+            draws = streams.draws(purpose)
+            got = [draws.uniform() for _ in range(300)]  # blocks of 32, 64, 128, 256
+            draws.poisson(2.5)  # a count draw in between leaves the uniforms in place
+            got += [draws.uniform() for _ in range(100)]
+            key = np.array([word, flags | purpose_key(purpose)], dtype=np.uint64)
+            expected = np.random.Generator(np.random.Philox(key=key)).random(1024)
+            # each block goes in front of the pool and is popped from its end
+            blocks = np.split(expected, [32, 96, 224, 480])[:5]
+            order = np.concatenate([blk[::-1] for blk in blocks])
+            np.testing.assert_array_equal(got, order[:400])
+
+
+def test_streams_differ_by_purpose_seed_and_prefix() -> None:
+    first = {(seed, prefix, purpose): tuple(_first_block(Streams(seed, prefix), purpose))
+             for seed in (1, 2) for prefix in ((), (1, 0), (1, 1))
+             for purpose in ("a", "b")}
+    assert len(set(first.values())) == len(first)
+
+
+def _first_block(streams: Streams, purpose: str) -> list[float]:
+    draws = streams.draws(purpose)
+    draws.top_up()
+    return list(draws.uniforms)
 
 
 def test_serial_and_process_executors_give_identical_tables(surge: escsim.Scenario) -> None:
