@@ -78,7 +78,7 @@ def seed_word(seed: int, prefix: tuple[int, ...] = ()) -> tuple[int, int]:
     return int(ss.generate_state(1, dtype=_U64)[0]), HASHED_KEY
 
 
-def keyed_generator(key: np.ndarray, counter0: int, counter1: int) -> np.random.Generator:
+def keyed_generator(key: tuple[int, int], counter0: int, counter1: int) -> np.random.Generator:
     """The thread's Philox generator, set to ``key`` at counter ``(counter0, counter1, 0, 0)``
     with an empty buffer (one generator per thread, so threaded executors share nothing)."""
     try:
@@ -87,7 +87,7 @@ def keyed_generator(key: np.ndarray, counter0: int, counter1: int) -> np.random.
         gen = _local.generator = np.random.Generator(np.random.Philox(0))
     gen.bit_generator.state = {
         "bit_generator": "Philox",
-        "state": {"counter": np.array((counter0, counter1, 0, 0), dtype=_U64), "key": key},
+        "state": {"counter": (counter0, counter1, 0, 0), "key": key},
         "buffer": _EMPTY_BUFFER, "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
     return gen
 
@@ -98,7 +98,7 @@ class KeyedStream:
 
     __slots__ = ("key", "blocks", "count_draws")
 
-    def __init__(self, key: np.ndarray):
+    def __init__(self, key: tuple[int, int]):
         self.key = key
         self.blocks = 0  # counters used by uniforms
         self.count_draws = 0  # count draws made
@@ -136,7 +136,7 @@ class Streams:
     def stream(self, purpose: str) -> KeyedStream:
         """A fresh stream of ``purpose`` at its start."""
         word, flags = self._word
-        return KeyedStream(np.array((word, flags | purpose_key(purpose)), dtype=_U64))
+        return KeyedStream((word, flags | purpose_key(purpose)))
 
     def draws(self, purpose: str) -> Draws:
         """The stream of ``purpose`` (e.g. ``militia/iraq_factions/timing``, ``us/policy``)."""

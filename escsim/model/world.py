@@ -10,6 +10,7 @@ from escsim.model.iran import IranActor
 from escsim.model.mechanisms import in_force
 from escsim.model.militia import Militia
 from escsim.model.recorder import Recorder
+from escsim.model.tables import tables_of
 from escsim.model.timeline import Timeline
 from escsim.model.us_forces import USForces
 from escsim.scenario.schema import Scenario
@@ -21,6 +22,8 @@ class World:
 
     def __init__(self, scenario: Scenario, streams: Streams, trace: bool = False):
         self.scenario = scenario
+        #: The scenario's read-only tables (built once per scenario, shared by replications).
+        self.tables = tables_of(scenario)
         self.env = simpy.Environment()
         self.streams = streams
         #: The alternative in force of each contested mechanism.
