@@ -39,13 +39,15 @@ class World:
         self.militias = {name: Militia(self, name, g) for name, g in scenario.militias.items()}
         self.timeline = Timeline(self)
         self.timeline.apply_initial_state()
-        self.env.timeout(scenario.scenario.horizon_days).callbacks.append(
-            lambda _: self._end_run())
+        self.env.timeout(scenario.scenario.horizon_days).callbacks.append(self._at_horizon)
         self.militia_factors_changed()  # sets each group's factor and starts its attacks
 
     def draws(self, purpose: str) -> Draws:
         """The random stream of ``purpose`` (see :mod:`escsim.model.draws`)."""
         return self.streams.draws(purpose)
+
+    def _at_horizon(self, _event: simpy.Event) -> None:
+        self._end_run()
 
     def _end_run(self) -> None:
         if not self.end.triggered:
