@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=10_000, help="runs per scenario and side")
     ap.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
-    ap.add_argument("--reference", default="003e96b",
+    ap.add_argument("--reference", default="8fa1098",
                     help="the commit to compare with (default: before the replication speed-up)")
     ap.add_argument("--alpha", type=float, default=0.01, help="family-wise level")
     ap.add_argument("--check", action="store_true", help="exit 1 if any test rejects")

@@ -4,11 +4,12 @@ Making a replication cheaper changed how random numbers are derived (one keyed g
 replication instead of a seeded generator per purpose), so every seed gives other numbers; every
 distribution must stay where it was. ``tests/data/distribution_reference.csv.gz`` holds the
 per-run outcomes of 2,000 runs of three bundled scenarios made by the code before the change
-(commit 003e96b, root seed 11; ``benchmarks/bench_distributions.py --write-reference``); the
-current code runs the same scenarios under another root seed, and each outcome column is
-compared by two-sample Kolmogorov-Smirnov and chi-square tests, the family held at 1% by
-Bonferroni's correction. The benchmark script runs the full version (10,000 runs of every
-bundled scenario, against the old code itself).
+(commit 8fa1098: the model before it, the scenarios after the salvo class; root seed 11;
+``benchmarks/bench_distributions.py --write-reference``); the current code runs the same
+scenarios under another root seed, and each outcome column is compared by two-sample
+Kolmogorov-Smirnov and chi-square tests, the family held at 1% by Bonferroni's correction.
+The benchmark script runs the full version (10,000 runs of every bundled scenario, against the
+old code itself).
 """
 
 from __future__ import annotations
