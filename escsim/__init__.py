@@ -36,12 +36,13 @@ _PUBLIC = {
     "Scenario": "escsim.scenario",
     "Simulation": "escsim.simulation",
     "bundled_scenarios": "escsim.scenario",
-    "Summary": "escsim.simulation",
+    "Summary": "escsim.results.summary",
     "calibrate": "escsim.history.calibration",
     "compare": "escsim.study",
     "display": "escsim.plotting.show",
     "load_facts": "escsim.facts",
     "load_observations": "escsim.history.observations",
+    "load_policy_module": "escsim.apps.policies",
     "load_scenario": "escsim.scenario",
     "load_study": "escsim.study",
     "make_sampler": "escsim.scenario.priors",
@@ -50,6 +51,7 @@ _PUBLIC = {
     "read_run": "escsim.results.read",
     "read_sweep": "escsim.sweep",
     "replication_seed": "escsim.engine",
+    "ResultFolder": "escsim.results.read",
     "run_backtest": "escsim.history.backtest",
     "run_replication": "escsim.engine",
     "run_study": "escsim.study",
@@ -69,6 +71,7 @@ __all__ = [
     "InputError",
     "load_facts",
     "load_observations",
+    "load_policy_module",
     "load_scenario",
     "load_study",
     "make_sampler",
@@ -77,6 +80,7 @@ __all__ = [
     "read_run",
     "read_sweep",
     "replication_seed",
+    "ResultFolder",
     "run_backtest",
     "run_replication",
     "run_study",
@@ -105,6 +109,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from escsim.apps.policies import load_policy_module
     from escsim.engine import RunRecord, replication_seed, run_replication
     from escsim.errors import InputError
     from escsim.facts import Fact, load_facts
@@ -113,9 +118,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from escsim.history.observations import load_observations
     from escsim.plotting.show import display
     from escsim.record import read_record
-    from escsim.results.read import read_run
+    from escsim.results.read import ResultFolder, read_run
+    from escsim.results.summary import Summary
     from escsim.scenario import Scenario, bundled_scenarios, load_scenario, with_overrides
     from escsim.scenario.priors import make_sampler
-    from escsim.simulation import Simulation, Summary, simulate, trace, write_simulation
+    from escsim.simulation import Simulation, simulate, trace, write_simulation
     from escsim.study import compare, load_study, read_study, run_study
     from escsim.sweep import read_sweep

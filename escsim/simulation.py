@@ -22,11 +22,13 @@ from escsim.analysis import daily_bands
 from escsim.engine import day_to_date, run_replication
 from escsim.errors import InputError
 from escsim.executors import Executor, SerialExecutor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.records import COMPARISON_FIGURES, DAILY_SERIES, RUNG_DAY_PREFIX
 from escsim.results import atomic_folder, atomic_open, atomic_write_text, csv_text, write_json
 from escsim.results import run as run_folder
 from escsim.results.columns import write_columns
 from escsim.results.provenance import write_folder_manifest
+from escsim.results.summary import Summary
 from escsim.scenario.priors import ParameterSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.parameters import single_uncertainty
@@ -156,33 +158,6 @@ class Simulation:
         return Summary(s)
 
 
-class Summary(dict[str, Any]):
-    """The summary of a simulation: a dict (the content of ``summary.json``) whose parts are
-    also DataFrames, for notebooks: ``.rungs`` and ``.counts``."""
-
-    @property
-    def rungs(self) -> pd.DataFrame:
-        """One row per rung: rung, name, runs, reached, probability, ci_low, ci_high."""
-        table = pd.DataFrame(self["rung_probability"])
-        names = {int(k): v for k, v in self.get("rung_names", {}).items()}
-        table.insert(1, "name", [names.get(int(r), "") for r in table["rung"]])
-        return table
-
-    @property
-    def counts(self) -> pd.DataFrame:
-        """One row per count: mean and 5/25/50/75/95% quantiles across runs."""
-        return pd.DataFrame(self["count_quantiles"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """A plain dict (what ``summary.json`` holds)."""
-        return dict(self)
-
-    def _repr_html_(self) -> str:
-        head = (f"<p><b>{self.get('title') or self.get('scenario')}</b>: {self.get('runs')} "
-                f"runs, root seed {self.get('root_seed')}</p>")
-        return head + self.rungs.to_html(index=False) + self.counts.to_html(index=False)
-
-
 #: Bytes an in-memory replication holds besides its daily series (its row, in a table).
 _ROW_BYTES = 2_000
 
@@ -213,7 +188,7 @@ def check_memory(scenario: Scenario, runs: int) -> None:
 
 
 def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Executor | None = None,
-             progress: Callable[[int], None] | None = None,
+             progress: ProgressArg = None,
              parameters: ParameterDraws | None = None) -> Simulation:
     """Run ``runs`` replications of ``scenario`` under root seed ``seed``, in memory.
 
@@ -230,7 +205,9 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Execu
         executor: where the replications run; default in this process
             (:class:`escsim.executors.SerialExecutor`). Pass
             ``escsim.executors.ProcessExecutor(workers)`` or a Dask executor to parallelise.
-        progress: called with the number of replications finished, as chunks finish.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), a callable
+            ``progress(done, total)`` called as chunks finish, or a
+            :class:`~escsim.feedback.Feedback` (:func:`escsim.feedback.as_feedback`).
         parameters: an :class:`escsim.scenario.priors.ParameterSampler` that draws each
             replication's uncertain parameters from its seed; the drawn values become extra
             ``drawn_*`` columns of the run table.
@@ -250,10 +227,10 @@ def simulate(scenario: Scenario, runs: int = 200, seed: int = 0, executor: Execu
     size = default_chunk_runs(runs, int(getattr(executor, "workers", 1) or 1))
     chunks = (make_chunk(plan, i, size, daily="series") for i in range(-(-runs // size)))
     outputs = []
-    for out in executor.map_unordered(run_chunk, chunks):
-        outputs.append(out)
-        if progress is not None:
-            progress(len(out.rows))
+    with as_feedback(progress).counted(f"{scenario.scenario.name}: {runs} runs", runs) as update:
+        for out in executor.map_unordered(run_chunk, chunks):
+            outputs.append(out)
+            update(len(out.rows))
     outputs.sort(key=lambda o: o.chunk_id)
     table = pd.DataFrame([row for o in outputs for row in o.rows], columns=plan.columns)
     for c in plan.columns:  # rung days: float with NaN for "never", whatever the run count
@@ -271,7 +248,7 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
                   progress: Callable[[int, int], None] | None = None,
                   parameters: ParameterDraws | None = None, resume: bool = False,
                   force: bool = False, plots: bool = True,
-                  title: str | None = None) -> SweepResult:
+                  title: str | None = None, runs_format: str = "csv") -> SweepResult:
     """Run ``runs`` replications of ``scenario`` streamed into the result folder ``out``
     (what ``escsim run`` does): rows go to disk chunk by chunk and the daily bands are tallied,
     so memory stays flat however many runs; an interrupted run resumes with ``resume=True``.
@@ -279,11 +256,12 @@ def run_to_folder(scenario: Scenario, out: Path, runs: int = 200, seed: int = 0,
     Returns:
         The :class:`~escsim.sweep.run.SweepResult` of the one-point plan; the folder holds
         ``runs.csv``, ``daily.csv``, ``summary.json``, ``manifest.json`` and ``plots/`` (the
-        same tables, byte for byte, as :func:`write_simulation` writes for the same runs).
+        same tables, byte for byte, as :func:`write_simulation` writes for the same runs);
+        with ``runs_format="parquet"``, ``runs.parquet`` instead of ``runs.csv``.
     """
     plan = plan_single(scenario, runs, seed, parameters)
     result = run_sweep(plan, Path(out), executor=executor, resume=resume, force=force,
-                       progress=progress, title=title)
+                       progress=progress, title=title, runs_format=runs_format)
     if plots:
         plot_run_folder(result.folder)
     return result

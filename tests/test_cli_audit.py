@@ -111,5 +111,7 @@ def test_the_printed_sweep_summary_names_the_points_of_its_extremes(cli,
               "--jobs", 1, "--no-plots", "--no-report", "--out", tmp_path / "s")
     assert res.exit_code == 0, res.output
     # rung 1 (an attack) is rarer at the low rate: min at point 0, max at point 1
-    line = next(x for x in res.stdout.splitlines() if "min at point" in x)
-    assert f"min at point 0 ({rate}=0.01); max at point 1 ({rate}=3.0)" in line, res.stdout
+    lines = [x.strip() for x in res.stdout.splitlines()]
+    at = next(i for i, x in enumerate(lines) if x.startswith("min at point"))
+    assert lines[at:at + 2] == [f"min at point 0 ({rate}=0.01)",
+                                f"max at point 1 ({rate}=3)"], res.stdout

@@ -1,6 +1,7 @@
 """The mechanisms of issue 19 on scripted histories: a pause that erodes group by group, a Gaza
 ceasefire as a hazard, deterrence, US strikes on Iran without an Iranian salvo first (on its own or
-joining Israel), Iran answering Israel at Israel, and runs that go on past a regional war.
+joining Israel), Iran answering Israel at Israel, and runs that go on past a regional war; the sign
+of each mechanism's effect (backlash, denial, deterrence, each end of a pause, a US strike on Iran).
 
 Each frequency is checked against the distribution the rule implies (scipy.stats), at a two-sided
 level of one in a thousand, under fixed seeds. The scripted world is quiet (no US replies, no
@@ -292,6 +293,22 @@ def test_the_us_may_join_an_israeli_strike_and_iran_answers_the_us(tmp_path: Pat
     assert_binomial(int((runs.iran_direct_attacks > 0).sum()), len(runs), p_join * p_answer)
     # a direct attack comes only after a US strike on Iran
     assert (runs[runs.iran_direct_attacks > 0].us_strikes_on_iran == 1).all()
+
+
+def test_the_sign_of_a_us_strike_on_iran(tmp_path: Path) -> None:
+    """A US strike on Iran as the scenario's hazard (no Iranian salvo first) raises the chance of
+    an Iranian direct attack on US forces: paired runs with and without the hazard, the mean
+    difference tested with a one-sided t test."""
+    hazard = ('\n[events.us_strike_on_iran]\nkind = "strike_on_iran"\nstriker = "us"\n'
+              'date = 2023-10-17\nhazard_per_day = 0.01\n')
+    common = dict(horizon=120, posture="permissive",
+                  overrides={"iran.retaliate_territory_prob": 0.6})
+    struck = escsim.simulate(scripted(tmp_path, hazard, **common), runs=400, seed=15).runs
+    calm = escsim.simulate(scripted(tmp_path, **common), runs=400, seed=15).runs
+    assert (calm.us_strikes_on_iran == 0).all() and (calm.iran_direct_attacks == 0).all()
+    diff = ((struck.iran_direct_attacks > 0).to_numpy(dtype=float)
+            - (calm.iran_direct_attacks > 0).to_numpy(dtype=float))
+    assert stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue < ALPHA
 
 
 def test_iran_answers_an_israeli_strike_at_israel_by_default(tmp_path: Path) -> None:

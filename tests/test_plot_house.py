@@ -67,7 +67,7 @@ def test_one_survival_convention_and_one_rung_naming(runs, base) -> None:
         assert "us_wounded" not in title and "us wounded" not in title
     assert rising == [True, True]  # both show P(reached by day), rising
     assert style.rung_label(3, names) in sweep_fig.axes[0].get_title(loc="left")
-    assert style.rung_label(4, names) == "4  US killed"
+    assert style.rung_label(4, names) == "4: US killed"
 
 
 def test_comparison_palette_is_okabe_ito_with_the_baseline_in_black(runs) -> None:
@@ -167,7 +167,8 @@ def _fixed_figure(kind: str, runs: pd.DataFrame, base: escsim.Scenario):
 
         rows = [{"variant": ("a-variant-with-a-very-long-name-indeed-for-a-legend" if v == 0
                              else f"variant-{v}"), "base": "baseline-2024-11", "kind": kind_,
-                 "measure": m, "difference": d, "low": d - 0.5 * abs(d) - 0.01,
+                 "measure": m, "difference": d, "base_estimate": 0.2 if kind_ == "probability"
+                 else 40.0, "low": d - 0.5 * abs(d) - 0.01,
                  "high": d + 0.5 * abs(d) + 0.01, "method": "paired", "runs": 100,
                  "confidence": 0.95}
                 for v in range(10)

@@ -112,6 +112,9 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                   "us_policy.preset=proportional,punitive", "--runs", "4", "--horizon", "30"],
         "backtest": ["backtest", "--runs", "10"],
         "study": ["study", str(study)],
+        "calibrate": ["calibrate", "--particles", "10", "--generations", "0",
+                      "--check-runs", "0"],
+        "score": ["score", "--from", "2023-10", "--to", "2024-03", "--runs", "10"],
     }
     out = {}
     for name, args in commands.items():
@@ -142,6 +145,9 @@ def test_the_quick_starts_report_shows_every_scenario_and_prints_short(
     ("sweep", r"2 points, 4 runs each"),
     ("backtest", r"\d+ of \d+ observations fall inside the simulated 90% interval"),
     ("study", r"Most robust: \S+, with the lowest maximum"),
+    ("calibrate", r"\d+ parameters calibrated; the data narrow \d+ of them"),
+    ("score", r"Over \d+ rolling 30-day forecasts of attacks, the model's CRPS is [\d.]+ "
+              r"against [\d.]+ for the best benchmark \(\w+; lower is better\)"),
 ])
 def test_each_kind_of_report_leads_with_its_answer(folders: dict[str, Path], tmp_path: Path,
                                                    kind: str, expected: str) -> None:

@@ -231,7 +231,7 @@ def discover(folder: Path, outcome: str, keys: Sequence[str] | None = None,
         raise InputError("not a swept key", key="--key", value=unknown,
                          expected=" | ".join(sweep.keys))
     multi = len(sweep.manifest["scenarios"]) > 1
-    o.check(list(pd.read_csv(Path(folder) / tables.RUNS, nrows=0).columns))
+    o.check(list(sweep.runs_columns()))
     cols = [*keys, *(["scenario"] if multi else []), o.column]
     runs = sweep.read_runs(cols)
     y = o.values(runs)

@@ -17,6 +17,7 @@ from escsim.apps.common import (
     load,
     open_executor,
     shown_path,
+    write_report_if,
 )
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
@@ -35,7 +36,7 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
               executor: str | Executor = "process", jobs: int | None = None,
               scheduler: str | None = None, out: Path | None = None, force: bool = False,
               plots: bool = True, eras: bool = False,
-              feedback: Feedback = SILENT) -> AppResult:
+              feedback: Feedback = SILENT, report: bool = True) -> AppResult:
     """Fit ``scenario``'s uncertain parameters to the record by ABC-SMC, then check the
     posterior (``escsim calibrate``; the arguments are its options); ``eras``: the shared
     parameters of every era at once (:func:`calibrate_eras`). ``value`` is the
@@ -52,7 +53,7 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
     if eras:
         return calibrate_eras(priors, observations, particles, generations, seed, overrides,
                               check_runs, executor, jobs, scheduler, out, force, plots,
-                              feedback)
+                              feedback, report)
     s = load(scenario, overrides)
     prior_set = resolve_priors(s, priors)
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
@@ -74,6 +75,7 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
                                         shown_path(obs_path))
     write_calibration(cal, target, force=force, plots=plots, check=check,
                       command=command_line())
+    write_report_if(target, report)
     return AppResult(target, _lines(s, cal, check, target), {"results": str(target),
                                                               **cal.summary()}, value=cal)
 
@@ -94,7 +96,8 @@ def _lines(s: Any, cal: Any, check: Any, target: Path) -> list[str]:
         sc = check.score()
         lines.append(f"posterior predictive check: {sc['inside_90']} of {sc['covered']} "
                      f"observations inside the 90% interval")
-    lines.append(f"report: {target / 'report.md'}")
+    lines.append(f"report: {target / 'report.md'}"
+                 + (f", {target / 'report.html'}" if (target / "report.html").is_file() else ""))
     return lines
 
 
@@ -120,7 +123,7 @@ def calibrate_eras(priors: Path | None = None, observations: Path | None = None,
                    check_runs: int = 1000, executor: str | Executor = "process",
                    jobs: int | None = None, scheduler: str | None = None,
                    out: Path | None = None, force: bool = False, plots: bool = True,
-                   feedback: Feedback = SILENT) -> AppResult:
+                   feedback: Feedback = SILENT, report: bool = True) -> AppResult:
     """``escsim calibrate --eras``: the shared parameters fitted to every era jointly, then the
     posterior predictive check of every era."""
     from escsim.history.backtest import ERA_SCENARIOS
@@ -152,6 +155,7 @@ def calibrate_eras(priors: Path | None = None, observations: Path | None = None,
                                               bar, shown_path(obs_path))
     write_calibration(cal, target, force=force, plots=plots, check=checks,
                       command=command_line())
+    write_report_if(target, report)
     table = cal.summary_table()
     lines = [f"\njoint calibration of {', '.join(ERA_SCENARIOS)}: {len(cal.particles)} "
              f"particles, effective sample size {cal.ess:.0f}"
@@ -166,7 +170,8 @@ def calibrate_eras(priors: Path | None = None, observations: Path | None = None,
                      "observations inside the 90% interval"
                      + (f" (outside: {', '.join(sc['outside_90'])})" if sc["outside_90"]
                         else ""))
-    lines.append(f"report: {target / 'report.md'}")
+    lines.append(f"report: {target / 'report.md'}"
+                 + (f", {target / 'report.html'}" if (target / "report.html").is_file() else ""))
     data = {"results": str(target), "particles": len(cal.particles), "ess": cal.ess,
             "posterior": table.to_dict(orient="records"),
             "posterior_check": {bt.scenario.scenario.name: bt.summary() for bt in checks}}

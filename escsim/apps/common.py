@@ -9,91 +9,22 @@ default (a notebook), progress bars and notes on stderr on the command line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from escsim.errors import InputError
 from escsim.executors import Executor, available_cores, make_executor
+
+# How applications talk while they work lives below every layer (escsim.feedback), so the
+# Python API's long calls report progress through the same classes as the command line.
+from escsim.feedback import SILENT, Bar, Feedback  # noqa: F401  (re-exported)
 
 
 class UsageError(ValueError):
     """Arguments that do not go together (the command line shows its usage with it)."""
 
 
-class Bar(Protocol):
-    """A progress display: ``bar(done, total)``; ``add(n, total)`` for callers that count."""
-
-    def __call__(self, done: int, total: int) -> None: ...
-
-    def add(self, n: int, total: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _NoBar:
-    def __call__(self, done: int, total: int) -> None:
-        return None
-
-    def add(self, n: int, total: int) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class Feedback:
-    """How an application talks while it works. The base class says nothing (a notebook); the
-    command line's subclass draws progress bars and prints notes on stderr."""
-
-    @property
-    def verbose(self) -> bool:
-        """Whether the reader asked for every step (``-v``)."""
-        return False
-
-    def note(self, text: str) -> None:
-        """A line for the reader while the work goes on (stderr on the command line)."""
-
-    def detail(self, text: str) -> None:
-        """A line only for ``-v``."""
-
-    def warn(self, text: str) -> None:
-        """Something the reader must see even with ``-q`` (a Python warning in a notebook)."""
-        import warnings
-
-        warnings.warn(text, stacklevel=3)
-
-    def writing(self, folder: Path) -> None:
-        """The folder the work goes into, once chosen (where an interrupted run resumes)."""
-
-    def bar(self, label: str, unit: str = "runs") -> Bar:
-        """A progress display for one stage of work."""
-        return _NoBar()
-
-    @contextmanager
-    def progress(self, label: str, unit: str = "runs") -> Iterator[Bar]:
-        """:meth:`bar` as a context manager that closes it."""
-        shown = self.bar(label, unit)
-        try:
-            yield shown
-        finally:
-            shown.close()
-
-    @contextmanager
-    def counted(self, label: str, length: int, eta: bool = True
-                ) -> Iterator[Callable[[int], None]]:
-        """A progress display fed increments: ``update(n)`` after ``n`` more of ``length``."""
-        yield lambda n: None
-
-    @contextmanager
-    def stages(self) -> Iterator[Callable[[str, int, int], None]]:
-        """A callback ``(stage label, done, total)`` for work done in named stages."""
-        yield lambda label, done, total: None
-
-
-SILENT = Feedback()
 
 
 @dataclass
@@ -187,6 +118,15 @@ def check_out(target: Path, force: bool, resume: bool = False) -> None:
         raise InputError("output folder exists; use --force to replace it or --out to choose "
                          "another", file=str(target))
     check_writable(target)
+
+
+def check_format(runs_format: str) -> None:
+    """``--format``, checked before any work: ``csv``, or ``parquet`` with pyarrow installed
+    (:func:`escsim.results.runs_table.check_format`; imported here only when called, so the
+    command line does not load pandas to parse its options)."""
+    from escsim.results.runs_table import check_format as check
+
+    check(runs_format)
 
 
 def with_horizon(overrides: tuple[str, ...] | list[str], horizon: float | None) -> list[str]:

@@ -111,12 +111,32 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
     return table
 
 
+def _sign_lines(base: str, variants: list[str] | tuple[str, ...], horizon: float | None,
+                overrides: tuple[str, ...]) -> list[str]:
+    """What a plain comparison says of its sign and the contested mechanisms: the stored
+    measurement where it covers these scenarios, else which mechanisms could matter."""
+    from escsim.apps.common import load
+    from escsim.apps.comparison_text import measured_flip_lines
+    from escsim.apps.sweep import wrapped
+
+    scenario = load_base(base, overrides, horizon)
+    measured = measured_flip_lines(scenario, [load(v, overrides, horizon) for v in variants],
+                                   horizon, overrides)
+    if measured is not None:
+        return measured
+    contested = [f"{k} ({' | '.join(alts)})" for k, _, alts in contested_alternatives(scenario)]
+    return wrapped("not measured for these scenarios: the sign may rest on a contested "
+                   "mechanism; --across-mechanisms runs the comparison under each alternative of "
+                   + ", ".join(contested), "")
+
+
 def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
             seed: int = DEFAULT_SEED, horizon: float | None = None,
             overrides: tuple[str, ...] = (), executor: str | Executor = "process",
             jobs: int | None = None, scheduler: str | None = None, out: Path | None = None,
             force: bool = False, resume: bool = False, plots: bool = True, report: bool = True,
-            feedback: Feedback = SILENT, across_mechanisms: bool = False) -> AppResult:
+            feedback: Feedback = SILENT, across_mechanisms: bool = False,
+            runs_format: str = "csv") -> AppResult:
     """Differences of ``variants`` from ``base``, paired replication by replication
     (``escsim compare``): :func:`escsim.apps.run.run` of every scenario on the same seeds with
     ``base``, into ``results/compare-<base>``. With ``across_mechanisms``, the comparison again
@@ -128,14 +148,10 @@ def compare(base: str, variants: list[str] | tuple[str, ...], runs: int = 500,
     done = run((base, *variants), runs=runs, seed=seed, horizon=horizon, overrides=overrides,
                executor=executor, jobs=jobs, scheduler=scheduler, out=target, force=force,
                resume=resume, plots=plots, base=base, report=report and not across_mechanisms,
-               tail=NO_TAIL, feedback=feedback)
+               tail=NO_TAIL, feedback=feedback, runs_format=runs_format)
     if not across_mechanisms:
-        scenario = load_base(base, overrides, horizon)
-        contested = [f"{k}: {' | '.join(alts)}" for k, _, alts in
-                     contested_alternatives(scenario)]
-        done.lines.insert(len(done.lines) - 1, "the sign may rest on a contested mechanism; "
-                          "--across-mechanisms runs the comparison under each alternative ("
-                          + "; ".join(contested) + ")")
+        done.lines[len(done.lines) - 1:len(done.lines) - 1] = _sign_lines(
+            base, variants, horizon, overrides)
         return done
     table = _across(base, variants, target, runs, seed, horizon, overrides, executor, jobs,
                     scheduler, force, resume, feedback)
@@ -193,9 +209,10 @@ def redraw(folder: Path) -> list[Path]:
     (``comparison.csv`` is the folder's data, not redrawn)."""
     import pandas as pd
 
+    from escsim.results.runs_table import has_runs
     from escsim.simulation import plot_run_folder, write_comparison
 
-    subs = sorted(p.parent for p in folder.glob("*/runs.csv"))
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and has_runs(p))
     if not subs:
         raise InputError("a comparison folder without its scenarios' run folders",
                          file=str(folder), expected="a folder of escsim run with several "

@@ -67,17 +67,114 @@ def differences_lines(path: Path) -> list[str]:
             lines.append(f"  windows differ: {first['base']} from {b_start} for {b_days:g} "
                          f"days, {variant} from {v_start} for {v_days:g} days (not comparable "
                          "number for number)")
-        lines.append(f"  {'measure':<26}{'base':>10}{'variant':>10}{'difference':>12}   "
-                     f"{'interval':<22}{'ratio':>7}{'var. ratio':>12}")
+        lines.append(f"  {'measure':<25}{'base':>10}{'variant':>10}{'difference':>12}   "
+                     f"{'interval':<20}{'ratio':>7}{'var. ratio':>11}")
         for r in rows.itertuples():
             ratio = r.variant_estimate / r.base_estimate if r.base_estimate else float("nan")
-            lines.append(f"  {r.measure:<26}{sig(r.base_estimate):>10}"
+            lines.append(f"  {r.measure:<25}{sig(r.base_estimate):>10}"
                          f"{sig(r.variant_estimate):>10}{signed(r.difference):>12}   "
-                         f"{f'[{signed(r.low)}, {signed(r.high)}]':<22}"
+                         f"{f'[{signed(r.low)}, {signed(r.high)}]':<20}"
                          f"{sig(ratio, 3) if ratio == ratio else '-':>7}"
-                         f"{sig(r.variance_ratio, 2):>12}")
+                         f"{sig(r.variance_ratio, 2):>11}")
     methods = "; ".join(dict.fromkeys(table["method"]))
-    lines.append(f"intervals: {methods}. ratio: variant / base (for a rung, the risk ratio). "
-                 "var. ratio: variance of the paired difference over the unpaired one (below 1: "
-                 "the pairing helped)")
+    from escsim.apps.sweep import wrapped
+
+    lines += wrapped(f"intervals: {methods}. ratio: variant / base (for a rung, the risk "
+                     "ratio). var. ratio: variance of the paired difference over the unpaired "
+                     "one (below 1: the pairing helped)", "")
     return lines
+
+
+#: Where a comparison's sign was measured to rest on a contested mechanism, for the bundled
+#: scenarios (``escsim compare ... --across-mechanisms``, stored by :func:`store_sign_flips`).
+MEASURED_FLIPS = ("measured", "sign-flips.csv")
+#: Its provenance: the command, runs, seed, version and each scenario's parameter hash.
+MEASURED_PROVENANCE = ("measured", "sign-flips.json")
+
+
+def _measured() -> tuple[Any, dict[str, Any]] | None:
+    import pandas as pd
+
+    from escsim.paths import scenarios_dir
+    from escsim.results import read_json
+
+    table, about = (scenarios_dir().joinpath(*p) for p in (MEASURED_FLIPS, MEASURED_PROVENANCE))
+    if not table.is_file() or not about.is_file():
+        return None
+    return pd.read_csv(table), dict(read_json(about))
+
+
+def measured_flip_lines(base: Any, variants: list[Any], horizon: float | None,
+                        overrides: tuple[str, ...]) -> list[str] | None:
+    """What the stored measurement says of a plain comparison's sign: the alternatives of a
+    contested mechanism that reversed it for each variant, or that none did. None when the
+    comparison was not measured (another scenario, a changed one -- its parameter hash differs
+    from the measured one's --, overrides or another horizon)."""
+    from escsim.analysis.format import signed
+    from escsim.apps.sweep import wrapped
+
+    found = _measured()
+    if found is None or overrides or horizon is not None:
+        return None
+    table, about = found
+    hashes = about.get("param_hashes", {})
+    if any(hashes.get(s.scenario.name) != s.param_hash for s in (base, *variants)):
+        return None
+    where = (f"measured once with --across-mechanisms ({about['runs']} runs, seed "
+             f"{about['seed']}, escsim {about['escsim']}; scenarios/measured/sign-flips.csv)")
+    lines = []
+    for v in variants:
+        rows = table[(table["base"] == base.scenario.name) & (table["variant"] == v.scenario.name)]
+        if rows.empty:
+            lines += wrapped(f"{v.scenario.name} - {base.scenario.name}: no alternative of a "
+                             f"contested mechanism reversed a sign, {where}", "")
+            continue
+        for (mechanism, alternative), part in rows.groupby(["mechanism", "alternative"],
+                                                           sort=False):
+            what = ", ".join(f"{r.measure} ({signed(r.reference_difference)} -> "
+                             f"{signed(r.difference)})" for r in part.itertuples())
+            lines += wrapped(f"careful: under {mechanism}={alternative} the sign of "
+                             f"{v.scenario.name} - {base.scenario.name} reverses for {what}", "")
+        lines += wrapped(f"  ({where}; run --across-mechanisms for these runs' own)", "")
+    return lines
+
+
+def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
+    """Store the sign flips of a finished ``escsim compare BASE VARIANT... --across-mechanisms``
+    folder (its ``mechanisms.csv``) with their provenance, for plain comparisons to cite:
+    ``python -m escsim.apps.comparison_text FOLDER``."""
+    import pandas as pd
+
+    from escsim.paths import scenarios_dir
+    from escsim.results import read_json, write_json
+    from escsim.results.files import atomic_open
+
+    folder = Path(folder)
+    table = pd.read_csv(folder / "mechanisms.csv")
+    reference = table[table["default"]].drop_duplicates(["mechanism", "variant", "measure"])
+    flips = table[table["flips"]].merge(
+        reference[["mechanism", "variant", "measure", "alternative", "difference"]]
+        .rename(columns={"alternative": "in_force", "difference": "reference_difference"}),
+        on=["mechanism", "variant", "measure"])
+    columns = ["base", "variant", "measure", "mechanism", "in_force", "reference_difference",
+               "alternative", "difference", "low", "high"]
+    target = Path(target) if target is not None else scenarios_dir() / MEASURED_FLIPS[0]
+    target.mkdir(parents=True, exist_ok=True)
+    with atomic_open(target / MEASURED_FLIPS[1]) as fh:
+        flips[columns].to_csv(fh, index=False)
+    manifest = read_json(folder / "manifest.json")
+    differences = pd.read_csv(folder / "differences.csv")
+    write_json(target / MEASURED_PROVENANCE[1], {
+        "about": "Where the sign of a comparison of the bundled scenarios rests on a "
+                 "contested mechanism (the flips of mechanisms.csv).",
+        "command": manifest.get("command", ""), "runs": int(differences["runs"].iloc[0]),
+        "seed": manifest.get("root_seed"), "escsim": manifest.get("versions", {}).get("escsim"),
+        "code_hash": manifest.get("code_hash"), "measured_on": manifest.get("created", ""),
+        "param_hashes": {s["name"]: s["param_hash"] for s in manifest.get("scenarios", [])}})
+    return target / MEASURED_FLIPS[1]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    print(store_sign_flips(Path(sys.argv[1])))  # noqa: T201

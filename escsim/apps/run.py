@@ -19,6 +19,7 @@ from escsim.apps.common import (
     AppResult,
     Feedback,
     UsageError,
+    check_format,
     check_out,
     load,
     open_executor,
@@ -66,6 +67,8 @@ class RunRequest:
     base_name: str | None
     target: Path
     folders: list[Path]
+    #: the run table's format: ``csv`` or ``parquet`` (``--format``)
+    runs_format: str = "csv"
 
     @property
     def single(self) -> bool:
@@ -117,7 +120,8 @@ def _target(loaded: list[Any], overrides: tuple[str, ...], out: Path | None, nam
     if name is not None and not is_safe_name(name):  # it names the folder: never a path
         raise InputError("a name is used as a folder name", key="--name", value=name,
                          expected=SAFE_NAME_RULE)
-    compare_name = "compare" + (f"+{len(overrides)}-overrides" if overrides else "")
+    n = len(overrides)
+    compare_name = "compare" + (f"+{n}-override{'s' if n > 1 else ''}" if n else "")
     default = name or (variant_name(loaded[0]) if len(loaded) == 1 else compare_name)
     target = output_folder(out, default, force, resume, feedback)
     check_out(target, force, resume)
@@ -139,7 +143,7 @@ def _simulate(req: RunRequest, runs: int, seed: int, ex: Executor, resume: bool,
 
             run_to_folder(s, folder, runs, seed, ex, parameters=sampler, progress=advance,
                           resume=resume and folder.exists(), force=force, plots=False,
-                          title=name if req.single else None)
+                          title=name if req.single else None, runs_format=req.runs_format)
     add_to_runs(req.folders, req.loaded, req.tail_rungs, seed, tail, ex, feedback)
     if not req.single:
         write_comparison(req.target, req.folders, plots=False, scenarios=req.loaded,
@@ -176,22 +180,25 @@ def run(scenarios: list[str] | tuple[str, ...] = (), run_all: bool = False, runs
         resume: bool = False, plots: bool = True, base: str | None = None,
         name: str | None = None, report: bool = True, uncertainty: str = "none",
         priors: Path | None = None, posterior: Path | None = None,
-        tail: TailRequest = NO_TAIL, feedback: Feedback = SILENT) -> AppResult:
+        tail: TailRequest = NO_TAIL, feedback: Feedback = SILENT,
+        runs_format: str = "csv") -> AppResult:
     """Monte Carlo replications of one or more scenarios into a result folder (``escsim run``).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html; with several
     scenarios, one subfolder each plus a side-by-side comparison (and, with ``base``, paired
     differences). Rows stream to disk as chunks finish; ``resume`` finishes an interrupted run.
-    The arguments are the command's options. Returns the folder, its tables and what the
-    command prints (every scenario's table when ``feedback.verbose``).
+    The arguments are the command's options (``runs_format`` is ``--format``: ``parquet``
+    writes ``runs.parquet``). Returns the folder, its tables and what the command prints
+    (every scenario's table when ``feedback.verbose``).
     """
+    check_format(runs_format)
     loaded, samplers, tail_rungs, base_name = _check(
         _refs(scenarios, run_all), overrides, horizon, uncertainty, priors, posterior, tail,
         base)
     target = _target(loaded, overrides, out, name, force, resume, feedback)
     req = RunRequest(loaded, samplers, tail_rungs, base_name, target,
                      [target] if len(loaded) == 1 else [target / s.scenario.name
-                                                        for s in loaded])
+                                                        for s in loaded], runs_format)
     started = time.perf_counter()
     with open_executor(executor, jobs, scheduler) as ex:
         _simulate(req, runs, seed, ex, resume, force, name, tail, plots, feedback)

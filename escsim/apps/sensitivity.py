@@ -12,11 +12,12 @@ from escsim.apps.common import (
     AppResult,
     Feedback,
     UsageError,
+    check_format,
     open_executor,
     output_folder,
     with_horizon,
 )
-from escsim.apps.sweep import finish, resumed_plan, run_plan
+from escsim.apps.sweep import finish, resumed_plan, run_plan, wrapped
 from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
@@ -32,7 +33,7 @@ def _interval(estimate: float, low: float, high: float) -> str:
 
 def index_lines(table: Any, feedback: Feedback = SILENT) -> list[str]:
     """Each outcome's indices, largest first (a note when Monte Carlo noise is a large share)."""
-    lines = []
+    lines, noisy = [], []
     for _outcome, t in table.groupby("outcome", sort=False):
         share = float(t["noise_share"].iloc[0])
         noise = f"Monte Carlo noise share {share:.2f}" if share == share else \
@@ -52,8 +53,11 @@ def index_lines(table: Any, feedback: Feedback = SILENT) -> list[str]:
                 lines.append(f"  {r.parameter:<48}{r.mu_star:>8.3g}  [{r.mu_star_low:.3g}, "
                              f"{r.mu_star_high:.3g}]{'':<4}{r.sigma:>8.3g}")
         if share > 0.1:
-            feedback.note("  note: Monte Carlo noise is a large share of the variance; add "
-                          "--runs")
+            noisy.append(str(t["label"].iloc[0]))
+    if noisy:  # once, naming the outcomes
+        feedback.note("\n".join(wrapped(
+            "note: Monte Carlo noise is a large share of the variance of " + "; ".join(noisy)
+            + " (more --runs per point narrow it)", "")))
     return lines
 
 
@@ -65,13 +69,15 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
                 jobs: int | None = None, scheduler: str | None = None,
                 chunk_runs: int | None = None, out: Path | None = None, resume: bool = False,
                 force: bool = False, plots: bool = True, report: bool = True,
-                feedback: Feedback = SILENT) -> AppResult:
+                feedback: Feedback = SILENT, runs_format: str = "csv") -> AppResult:
     """Global sensitivity of ``outcomes`` to the ``vary`` parameters of ``scenario``
     (``escsim sensitivity``; the arguments are its options): Sobol' S1/ST with bootstrap
-    intervals, or Morris mu*/sigma, in ``sensitivity.csv`` of a sweep folder."""
+    intervals, or Morris mu*/sigma, in ``sensitivity.csv`` of a sweep folder
+    (``runs_format="parquet"``: its run table as runs.parquet)."""
     from escsim.analysis.sensitivity import analyse, write_results
     from escsim.sweep import SweepSpec, parse_outcome, plan_sweep
 
+    check_format(runs_format)
     if not outcomes:
         raise InputError("give at least one --outcome", key="--outcome",
                          expected="e.g. --outcome rung:8 or --outcome us_killed>=1")
@@ -93,7 +99,7 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
     target = output_folder(out, f"sensitivity-{plan.points[0].scenario}", force, resume,
                            feedback)
     with open_executor(executor, jobs, scheduler) as ex:
-        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback)
+        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback, runs_format)
     table = analyse(result.folder, outcomes, n_resamples=bootstrap)
     write_results(result.folder, table)
     done = finish(result, plots, report, [], outcomes)

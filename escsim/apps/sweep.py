@@ -5,6 +5,7 @@ summarised across points, drawn and reported. :func:`run_plan` also runs the pla
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from escsim.apps.common import (
     AppResult,
     Feedback,
     UsageError,
+    check_format,
     check_out,
     open_executor,
     output_folder,
@@ -23,6 +25,26 @@ from escsim.apps.tail import NO_TAIL, TailRequest, add_to_sweep, check_tail, tai
 from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
+
+#: The widest line a console summary prints (a terminal, a log, an e-mail keep it whole).
+LINE_CHARS = 100
+
+
+def wrapped(text: str, indent: str = "  ") -> list[str]:
+    """``text`` as lines of at most :data:`LINE_CHARS`, the continuations indented further."""
+    return textwrap.wrap(text, LINE_CHARS, initial_indent=indent,
+                         subsequent_indent=indent + "    ", break_on_hyphens=False,
+                         break_long_words=False) or [indent.rstrip()]
+
+
+def value_text(value: Any) -> str:
+    """A swept value as printed: a sampled float to 3 significant digits (0.202, not
+    0.20204487198759893; 3, not 3.0), anything else as it is."""
+    from escsim.analysis.format import sig
+
+    if isinstance(value, float):
+        return sig(value, 3)
+    return str(value)
 
 
 def resumed_plan(out: Path | None, what: str) -> Any:
@@ -35,7 +57,7 @@ def resumed_plan(out: Path | None, what: str) -> Any:
 
 
 def run_plan(plan: Any, out: Path, ex: Executor, chunk_runs: int | None, resume: bool,
-             force: bool, feedback: Feedback) -> Any:
+             force: bool, feedback: Feedback, runs_format: str = "csv") -> Any:
     """Run a planned sweep into ``out`` with a progress bar (checked first: never over another
     result)."""
     from escsim.sweep import run_sweep
@@ -43,7 +65,7 @@ def run_plan(plan: Any, out: Path, ex: Executor, chunk_runs: int | None, resume:
     check_out(out, force, resume)
     with feedback.progress(f"{plan.n_points} points x {plan.spec.runs} runs") as bar:
         return run_sweep(plan, out, executor=ex, resume=resume, force=force,
-                         chunk_runs=chunk_runs, progress=bar)
+                         chunk_runs=chunk_runs, progress=bar, runs_format=runs_format)
 
 
 def _in_design_table(exc: InputError, path: Path, table: Any) -> InputError:
@@ -111,10 +133,12 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
           scheduler: str | None = None, chunk_runs: int | None = None, out: Path | None = None,
           resume: bool = False, force: bool = False, plots: bool = True, report: bool = True,
           pair: tuple[str, ...] = (), tail: TailRequest = NO_TAIL,
-          feedback: Feedback = SILENT) -> AppResult:
+          feedback: Feedback = SILENT, runs_format: str = "csv") -> AppResult:
     """Sweep ``scenarios`` over the values of ``vary`` keys (``escsim sweep``; the arguments
     are its options): runs.csv, summary.csv, points.csv, manifest.json, plots/, report.html.
-    ``resume`` without scenarios finishes the sweep in ``out``."""
+    ``resume`` without scenarios finishes the sweep in ``out``; ``runs_format="parquet"``
+    (``--format parquet``) writes runs.parquet instead of runs.csv."""
+    check_format(runs_format)
     if resume and not scenarios:
         plan = resumed_plan(out, "SCENARIO")
     else:
@@ -128,7 +152,7 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
     target = output_folder(out, f"sweep-{plan.points[0].scenario}", force, resume, feedback)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:
-        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback)
+        result = run_plan(plan, target, ex, chunk_runs, resume, force, feedback, runs_format)
         if tail.wanted:
             table = add_to_sweep(result.folder, plan, tail_rungs, plan.spec.seed, tail, ex,
                                  f"{plan.n_points} points: rare rung by splitting", feedback)
@@ -139,7 +163,7 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
 def _point_text(summary: Any, row: Any, keys: list[str]) -> str:
     """A point of a sweep's summary as ``point 3 (key=value, ...)``."""
     r = summary.loc[row]
-    values = [f"{k}={r[k]}" for k in keys if k in summary]
+    values = [f"{k}={value_text(r[k])}" for k in keys if k in summary]
     if "scenario" in summary and summary["scenario"].nunique() > 1:
         values.insert(0, str(r["scenario"]))
     return f"point {int(r['point'])}" + (f" ({', '.join(values)})" if values else "")
@@ -162,10 +186,10 @@ def summary_lines(result: Any, summary: Any) -> list[str]:
     windows = sorted({(str(s), float(h)) for s, h in zip(summary["start_date"],
                                                           summary["horizon_days"], strict=True)})
     if len(windows) > 1:  # a probability within 60 days is not one within 365
-        lines.append(f"note: the points cover {len(windows)} windows ("
-                     + ", ".join(f"{s} + {h:g} days" for s, h in windows)
-                     + "): a point's probabilities are within its own window (start_date, "
-                       "horizon_days of summary.csv)")
+        lines += wrapped(f"note: the points cover {len(windows)} windows ("
+                         + ", ".join(f"{s} + {h:g} days" for s, h in windows)
+                         + "): a point's probabilities are within its own window (start_date, "
+                           "horizon_days of summary.csv)", "")
     lines.append(f"  {'rung':<28}{'P(reached) across points: min':>31}{'median':>9}{'max':>7}")
     for r in plan.rungs:
         col = summary[f"p_rung_{r}"].dropna()
@@ -174,11 +198,40 @@ def summary_lines(result: Any, summary: Any) -> list[str]:
             lines.append(f"  {label:<28}{sig(col.min()):>31}{sig(col.median()):>9}"
                          f"{sig(col.max()):>9}")
             if plan.n_points > 1 and col.min() < col.max():  # which point gave which value
-                lines.append(f"  {'':<4}min at {_point_text(summary, col.idxmin(), plan.keys)}"
-                             f"; max at {_point_text(summary, col.idxmax(), plan.keys)}")
+                for end, row in (("min", col.idxmin()), ("max", col.idxmax())):
+                    lines += wrapped(f"{end} at {_point_text(summary, row, plan.keys)}", " " * 6)
     if plan.uncertainty is not None:
         lines += [f"parameter uncertainty: {line}" for line in plan.uncertainty.describe()]
     return lines
+
+
+def paired_table(folder: Path, plan: Any) -> Any:
+    """``differences.csv`` of a sweep with ``--pair`` keys: in each state (the points that
+    share a seed key, differing only in the paired keys), every other lever setting's paired
+    difference from the first, replication by replication (as ``escsim compare`` writes)."""
+    import pandas as pd
+
+    from escsim.analysis.paired import paired_differences
+    from escsim.results.columns import write_columns
+    from escsim.results.files import atomic_open
+
+    points = pd.read_csv(folder / "points.csv")
+    runs = pd.read_csv(folder / "runs.csv")
+    names = {int(r["point"]): _point_text(points, i, plan.keys) for i, r in points.iterrows()}
+    tables = []
+    for _state, group in points.groupby("seed_key", sort=True):
+        members = [int(p) for p in group["point"]]
+        if len(members) < 2:
+            continue
+        by_point = {names[p]: runs[runs["point"] == p] for p in members}
+        tables.append(paired_differences(by_point, names[members[0]], windows={
+            names[p]: (str(r["start_date"]), float(r["horizon_days"]))
+            for p, (_, r) in zip(members, group.iterrows(), strict=True)}))
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    with atomic_open(folder / "differences.csv") as fh:
+        table.to_csv(fh, index=False)
+    write_columns(folder, {k: plan.unit(k) for k in plan.keys})
+    return table
 
 
 def finish(result: Any, plots: bool, report: bool, lines: list[str],
@@ -190,6 +243,12 @@ def finish(result: Any, plots: bool, report: bool, lines: list[str],
     folder = result.folder
     summary = pd.read_csv(folder / "summary.csv")
     lines = [*lines, *summary_lines(result, summary)]
+    if plan.spec.pair:
+        paired = paired_table(folder, plan)
+        states = paired["base"].nunique() if len(paired) else 0
+        levers = ", ".join(plan.spec.pair)
+        lines += wrapped(f"paired: differences.csv, each lever setting of {levers} against the "
+                         f"first in each of {states} states, on common seeds", "")
     if plots:
         from escsim.plotting.sweeps import plot_sweep_folder
 

@@ -171,6 +171,30 @@ set_option: Callable[[Any], Any] = click.option(
          "--set us_policy.preset=punitive.")
 
 
+#: ``--format``: the run table's file format (runs.csv, or runs.parquet with pyarrow).
+format_option: Callable[[Any], Any] = click.option(
+    "--format", "runs_format", type=click.Choice(["csv", "parquet"]), default="csv",
+    show_default=True,
+    help='The run table\'s format: runs.csv, or runs.parquet (typed, smaller; needs pyarrow: '
+         'pip install "escsim[parquet]").')
+
+
+def _load_policy_modules(ctx: click.Context, param: click.Parameter,
+                         modules: tuple[str, ...]) -> None:
+    from escsim.apps.policies import load_policy_module
+
+    for module in modules:
+        load_policy_module(module)
+
+
+#: ``--policy-module``: the user's own retaliation policies, loaded before anything else.
+policy_module_option: Callable[[Any], Any] = click.option(
+    "--policy-module", multiple=True, metavar="PATH_OR_MODULE", expose_value=False,
+    is_eager=True, callback=_load_policy_modules,
+    help="A .py file or module of your own US retaliation policies (repeatable); a scenario "
+         "names one in us_policy.preset (docs/howto/add-a-retaliation-policy.md).")
+
+
 def seed_option(help: str = "Root seed; replication seeds derive from it.",
                 ) -> Callable[[Any], Any]:
     """``--seed/-s``: the root seed (default :data:`escsim.records.DEFAULT_SEED`)."""

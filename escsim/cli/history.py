@@ -89,6 +89,7 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
                    "the posterior); 0 skips it.")
 @executor_options
 @out_options("results/calibrate-<scenario>")
+@report_option
 @click.option("--eras", is_flag=True,
               help="Fit the shared behavioural parameters to every era at once (era-2019-20, "
                    "era-2021, surge-2023) with scenarios/priors/eras.toml, then check every "
@@ -112,7 +113,7 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
 
     print_result(calibrate_app(scenario, priors, observations, particles, generations, seed,
                                overrides, check_runs, executor, jobs, scheduler, out, force,
-                               not no_plots, eras, CliFeedback()))
+                               not no_plots, eras, CliFeedback(), report=OUTPUT.report))
 
 
 # ---------------------------------------------------------------------------------- record ---

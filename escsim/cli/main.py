@@ -21,9 +21,11 @@ from escsim.cli.common import (
     echo,
     executor_options,
     force_option,
+    format_option,
     horizon_option,
     out_option,
     out_options,
+    policy_module_option,
     print_result,
     priors_option,
     report_option,
@@ -76,11 +78,13 @@ def main() -> None:
 @click.option("--posterior", type=click.Path(path_type=Path),
               help="Calibration folder or posterior.csv [default: results/calibrate-<scenario>].")
 @tail_options
+@format_option
+@policy_module_option
 def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon: float | None,
         overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
         out: Path | None, force: bool, resume: bool, no_plots: bool, base: str | None,
         name: str | None, uncertainty: str, priors: Path | None, posterior: Path | None,
-        **tail: Any) -> None:
+        runs_format: str, **tail: Any) -> None:
     """Run Monte Carlo replications of one or more SCENARIOS (paths or bundled names).
 
     Writes runs.csv, daily.csv, summary.json, manifest.json, plots/ and report.html into the
@@ -101,7 +105,8 @@ def run(scenarios: tuple[str, ...], run_all: bool, runs: int, seed: int, horizon
     with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(run_app(scenarios, run_all, runs, seed, horizon, overrides, executor, jobs,
                      scheduler, out, force, resume, not no_plots, base, name, OUTPUT.report,
-                     uncertainty, priors, posterior, tail_request(**tail), feedback))
+                     uncertainty, priors, posterior, tail_request(**tail), feedback,
+                     runs_format))
 
 
 def _resume_from(folder: Path) -> None:
@@ -131,10 +136,12 @@ def _resume_from(folder: Path) -> None:
               help="Run the comparison again under every alternative of each contested "
                    "mechanism (same seeds) and say where another alternative reverses the "
                    "sign (mechanisms.csv, plots/mechanisms.png).")
+@format_option
+@policy_module_option
 def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon: float | None,
             overrides: tuple[str, ...], executor: str, jobs: int | None, scheduler: str | None,
             out: Path | None, force: bool, resume: bool, no_plots: bool,
-            across_mechanisms: bool) -> None:
+            across_mechanisms: bool, runs_format: str) -> None:
     """Differences of VARIANTS from BASE, paired replication by replication.
 
     Runs every scenario on the same seeds (as `escsim run BASE VARIANT... --base BASE`) and
@@ -149,7 +156,7 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
     with resumable(feedback, "run", "escsim run --resume --out {out}"):
         print_result(compare_app(base, variants, runs, seed, horizon, overrides, executor, jobs,
                          scheduler, out, force, resume, not no_plots, OUTPUT.report, feedback,
-                         across_mechanisms))
+                         across_mechanisms, runs_format))
 
 
 # ---------------------------------------------------------------------------------- trace ---
@@ -167,6 +174,7 @@ def compare(base: str, variants: tuple[str, ...], runs: int, seed: int, horizon:
 @horizon_option("the scenario's")
 @out_option("results/trace-<scenario>-<seed>")
 @force_option
+@policy_module_option
 def trace(scenario: str, seed: int | None, replication: int | None, point: int,
           overrides: tuple[str, ...], horizon: float | None, out: Path | None,
           force: bool) -> None:
@@ -202,6 +210,7 @@ def list_scenarios() -> None:
 @click.option("--key", "prefix", default="", metavar="PREFIX",
               help="Show only keys starting with PREFIX (e.g. militias.iraq_factions).")
 @click.option("--brief", is_flag=True, help="Values only, no provenance.")
+@policy_module_option
 def show(scenario: str, overrides: tuple[str, ...], prefix: str, brief: bool) -> None:
     """Print the fully resolved SCENARIO with the provenance of every value."""
     from escsim.apps.inputs import show as show_app
@@ -267,6 +276,30 @@ for _own in (sweep, sensitivity, plot, discover, backtest, calibrate, study, rec
     main.add_command(_own)
 for _command in main.commands.values():  # -q, -v and --json on every command
     add_output_options(_command)
+
+#: One line per command in ``escsim --help`` (Click otherwise cuts each docstring's first
+#: sentence at the terminal's width, with "...").
+SHORT_HELP = {
+    "backtest": "Replay a past window and score it against the record.",
+    "calibrate": "Fit uncertain parameters to the record (ABC).",
+    "compare": "Paired differences and ratios of variants from a base.",
+    "discover": "Which swept values lead to an outcome (PRIM boxes).",
+    "facts": "List the fact base (seeds/) with its sources.",
+    "plot": "Redraw a result folder's figures from its tables.",
+    "record": "The documented record, 2019-2025: list and filter.",
+    "report": "Write a result folder's shareable report.html.",
+    "run": "Run replications of one or more scenarios.",
+    "scenarios": "List the bundled scenarios.",
+    "score": "Score attack forecasts against the benchmarks.",
+    "sensitivity": "Global sensitivity of outcomes to parameters.",
+    "show": "Print a resolved scenario with its provenance.",
+    "situation": "The scenario as it stood on a date.",
+    "study": "Doctrines across states: ranking, regret, robustness.",
+    "sweep": "Sweep scenarios over parameter values.",
+    "trace": "One replication's event log and timeline.",
+}
+for _name, _text in SHORT_HELP.items():
+    main.commands[_name].short_help = _text
 
 
 if __name__ == "__main__":  # pragma: no cover

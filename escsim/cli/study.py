@@ -16,7 +16,9 @@ from escsim.cli.common import (
     CliFeedback,
     EscsimCommand,
     executor_options,
+    format_option,
     out_options,
+    policy_module_option,
     print_result,
     report_option,
     resumable,
@@ -35,12 +37,14 @@ from escsim.cli.common import (
 @out_options("results/study-<name>", resume="Finish an interrupted study in --out.")
 @tail_options
 @report_option
+@format_option
+@policy_module_option
 @click.option("--search", "do_search", is_flag=True,
               help="Also search the study's [search] policy family (NSGA-II; needs "
                    "escsim[search]) and write search.csv with the robust front.")
 def study(study_file: str, executor: str, jobs: int | None, scheduler: str | None,
           chunk_runs: int | None, runs: int | None, out: Path | None, resume: bool, force: bool,
-          no_plots: bool, do_search: bool, **tail: Any) -> None:
+          no_plots: bool, do_search: bool, runs_format: str, **tail: Any) -> None:
     """Run every doctrine of a STUDY file in every state of the world, paired, and rank them.
 
     STUDY is a TOML file or a bundled study's name (e.g. doctrines). Writes a folder with the
@@ -55,4 +59,4 @@ def study(study_file: str, executor: str, jobs: int | None, scheduler: str | Non
     with resumable(feedback, "study", f"escsim study {study_file} --resume --out " + "{out}"):
         print_result(study_app(study_file, executor, jobs, scheduler, chunk_runs, runs, out,
                                resume, force, not no_plots, do_search, OUTPUT.report,
-                               tail_request(**tail), feedback))
+                               tail_request(**tail), feedback, runs_format))

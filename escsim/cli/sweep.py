@@ -20,8 +20,10 @@ from escsim.cli.common import (
     CliFeedback,
     EscsimCommand,
     executor_options,
+    format_option,
     horizon_option,
     out_options,
+    policy_module_option,
     print_result,
     priors_option,
     report_option,
@@ -53,7 +55,7 @@ _sweep_out_options = out_options(
 
 
 def _out_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    return _sweep_out_options(report_option(f))
+    return _sweep_out_options(report_option(format_option(policy_module_option(f))))
 
 
 # ----------------------------------------------------------------------------------- sweep ---
@@ -89,7 +91,8 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
           horizon: float | None, overrides: tuple[str, ...], uncertainty: str,
           priors: Path | None, posterior: Path | None, jobs: int | None, executor: str,
           scheduler: str | None, chunk_runs: int | None, out: Path | None, resume: bool,
-          force: bool, no_plots: bool, pair: tuple[str, ...], **tail: Any) -> None:
+          force: bool, no_plots: bool, pair: tuple[str, ...], runs_format: str,
+          **tail: Any) -> None:
     """Sweep SCENARIOS (paths or bundled names) over the values of --vary keys.
 
     Writes a folder with runs.csv (one row per point x replication, with the swept values and
@@ -113,7 +116,8 @@ def sweep(scenarios: tuple[str, ...], vary: tuple[str, ...], design: str,
         print_result(sweep_app(
             scenarios, vary, design, design_table, samples, runs, seed, horizon, overrides,
             uncertainty, priors, posterior, executor, jobs, scheduler, chunk_runs, out, resume,
-            force, not no_plots, OUTPUT.report, pair, tail_request(**tail), feedback))
+            force, not no_plots, OUTPUT.report, pair, tail_request(**tail), feedback,
+            runs_format))
 
 
 # ----------------------------------------------------------------------------- sensitivity ---
@@ -148,7 +152,7 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
                 bootstrap: int, horizon: float | None, overrides: tuple[str, ...],
                 jobs: int | None, executor: str, scheduler: str | None,
                 chunk_runs: int | None, out: Path | None, resume: bool, force: bool,
-                no_plots: bool) -> None:
+                no_plots: bool, runs_format: str) -> None:
     """Global sensitivity of OUTCOMEs to the --vary parameters of SCENARIO.
 
     Sobol' first-order (S1) and total-order (ST) indices with bootstrap intervals, or Morris
@@ -168,7 +172,7 @@ def sensitivity(scenario: str | None, vary: tuple[str, ...], outcomes: tuple[str
         print_result(sensitivity_app(
             scenario, vary, outcomes, method, samples, levels, runs, seed, seeds, bootstrap,
             horizon, overrides, executor, jobs, scheduler, chunk_runs, out, resume, force,
-            not no_plots, OUTPUT.report, feedback))
+            not no_plots, OUTPUT.report, feedback, runs_format))
 
 
 # ------------------------------------------------------------------------------------ plot ---

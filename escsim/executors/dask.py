@@ -22,6 +22,7 @@ from typing import Any
 
 from escsim.errors import InputError
 from escsim.executors.base import Executor, available_cores
+from escsim.plugins import with_policy_modules
 
 _EXPECTED = "the address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786"
 #: A Dask peer opens with a small handshake message; a first frame larger than this is not Dask.
@@ -133,6 +134,7 @@ class DaskExecutor(Executor):
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         from distributed import as_completed
 
+        fn = with_policy_modules(fn)  # the workers import the user's policy modules first
         it = iter(items)
         limit = 2 * self.workers
         pending = as_completed()

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from typing import Any
 
 from escsim.executors.base import Executor, available_cores
+from escsim.plugins import with_policy_modules
 
 #: How often a worker checks that its parent is alive where the kernel cannot tell it (seconds).
 PARENT_CHECK_SECONDS = 1.0
@@ -61,6 +62,7 @@ class ProcessExecutor(Executor):
                                          initargs=(os.getpid(),))
 
     def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        fn = with_policy_modules(fn)  # the workers import the user's policy modules first
         it = iter(items)
         pending: set[Future[Any]] = set()
         try:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from escsim.executors import Executor
+from escsim.feedback import ProgressArg
 from escsim.history.observations import Observation, load_observations
 from escsim.scenario import HISTORY_SCENARIOS, with_overrides
 from escsim.scenario.schema import Scenario
@@ -391,7 +392,7 @@ def _not_covered(obs: Observation, scenario: Scenario, horizon: int) -> str | No
 def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None = None,
                  runs: int = 1000, seed: int = 0, executor: Executor | None = None,
                  horizon: float | None = None, parameters: Any = None,
-                 progress: Callable[[int], None] | None = None,
+                 progress: ProgressArg = None,
                  observations_file: str = "seeds/observations.csv") -> Backtest:
     """Simulate ``scenario`` over the observed window and compare every observation.
 
@@ -412,7 +413,9 @@ def run_backtest(scenario: Scenario, observations: Sequence[Observation] | None 
         horizon: simulated days (default: the scenario's horizon, extended to cover the
             observations of this scenario).
         parameters: an :class:`escsim.scenario.priors.ParameterSampler`, or ``None``.
-        progress: called with the number of replications finished.
+        progress: ``True`` for tqdm bars (when tqdm is installed), or a callable
+            ``progress(done, total)`` of each simulation's replications
+            (:func:`escsim.feedback.as_feedback`).
         observations_file: the name of the observations file, for the report.
 
     Returns:

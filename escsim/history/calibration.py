@@ -41,6 +41,7 @@ from scipy.special import logsumexp
 from escsim.engine import replication_seed
 from escsim.errors import InputError
 from escsim.executors import Executor, SerialExecutor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.history.backtest import (
     Backtest,
     days_needed,
@@ -410,7 +411,7 @@ def _accept(run: Callable[[np.ndarray, int, int], np.ndarray], rng: np.random.Ge
 
 def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
               settings: CalibrationSettings, seed: int = 0, executor: Executor | None = None,
-              progress: Progress | None = None,
+              progress: ProgressArg = None,
               eras: Sequence[tuple[Scenario, tuple[Observation, ...]]] | None = None
               ) -> Calibration:
     """Fit ``priors`` to ``observations`` (the summary statistics) by ABC-SMC.
@@ -425,7 +426,9 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         settings: particles, generations and the other settings of the ``[calibrate]`` table.
         seed: the root seed of the draws and the replications.
         executor: where replications run (default: this process).
-        progress: called as ``progress(stage, done, total)`` while the fit runs.
+        progress: ``True`` for a tqdm bar per stage (when tqdm is installed), or a callable
+            ``progress(done, total)`` (or ``progress(stage, done, total)``) called while the
+            fit runs (:func:`escsim.feedback.as_feedback`).
         eras: for a joint fit (:func:`calibrate_jointly`): the scenarios each candidate runs in,
             each with its own observations (whose statistics are put side by side, in this
             order); ``scenario`` and ``observations`` are then the last era's and all of them.
@@ -434,6 +437,15 @@ def calibrate(scenario: Scenario, priors: PriorSet, observations: Sequence[Obser
         A :class:`Calibration`: the weighted posterior sample with the tolerance schedule and
         acceptance rates.
     """
+    with as_feedback(progress).stages() as stages:
+        return _fit(scenario, priors, observations, settings, seed, executor, stages, eras)
+
+
+def _fit(scenario: Scenario, priors: PriorSet, observations: Sequence[Observation],
+         settings: CalibrationSettings, seed: int, executor: Executor | None,
+         progress: Progress | None,
+         eras: Sequence[tuple[Scenario, tuple[Observation, ...]]] | None) -> Calibration:
+    """:func:`calibrate`'s work, reporting its stages to ``progress``."""
     started = time.perf_counter()
     executor = executor or SerialExecutor()
     workers = max(1, int(getattr(executor, "workers", 1)))

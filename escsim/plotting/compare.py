@@ -277,7 +277,7 @@ def plot_compare_survival(runs_by_scenario: Mapping[str, pd.DataFrame], level: i
             else "never reached"
         # the emphasised scenario last-drawn on top, thicker, so no other curve hides it
         ax.step(km["day"], km["estimate"], where="post", color=color, lw=_width(i), ls=_line(i),
-                label=f"{name}  ({note})", zorder=4 if i == 0 else 3)
+                label=f"{name} ({note})", zorder=4 if i == 0 else 3)
         bands.append((km["day"], km["low"], km["high"], color, 0.10 if i == 0 else 0.12))
     step_bands(ax, bands)
     ax.set_xlim(0, horizon_days)

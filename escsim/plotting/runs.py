@@ -109,7 +109,7 @@ def plot_rung_probabilities(runs: pd.DataFrame, ax: Axes | None = None, *,
     p = probs["probability"].to_numpy(dtype=float)
     low, high = probs["ci_low"].to_numpy(dtype=float), probs["ci_high"].to_numpy(dtype=float)
     ticks = [rung_label(int(r), rung_names) for r in probs["rung"]]
-    values = [f"{a:.3f} [{b:.3f}, {c:.3f}]  {k}/{n}" for a, b, c, k, n in zip(
+    values = [f"{a:.3f} [{b:.3f}, {c:.3f}], {k} of {n}" for a, b, c, k, n in zip(
         p, low, high, probs["reached"], probs["runs"], strict=True)]
     title = title or with_scenario("Probability of reaching each rung", scenario_of(runs),
                                    len(runs))
@@ -139,7 +139,7 @@ def plot_rung_distribution(runs: pd.DataFrame, ax: Axes | None = None, *,
     share = k / n
     ci = np.array([binomial_interval(int(x), n, confidence) for x in k])
     ever = {int(r.rung): r for r in rung_probabilities(runs, confidence).itertuples()}
-    ticks = [rung_label(lv, rung_names) if lv else "0  no incident" for lv in levels]
+    ticks = [rung_label(lv, rung_names) if lv else "0: no incident" for lv in levels]
     values = [f"highest {s:.1%}" + (f", reached {ever[lv].probability:.1%}" if lv in ever else "")
               for s, lv in zip(share, levels, strict=True)]
     title = title or with_scenario("Highest rung reached", scenario_of(runs), n)
@@ -254,7 +254,7 @@ def plot_survival(runs: pd.DataFrame, horizon_days: float, levels: Sequence[int]
         end = km["estimate"].iloc[-1]
         note = f"{end:.2f} by day {km['day'].iloc[-1]:g}" if hit else "never reached"
         curves.append(km)
-        labels.append(f"{rung_label(lv, rung_names)}  ({note})")
+        labels.append(f"{rung_label(lv, rung_names)} ({note})")
     caption = (f"Shaded: {confidence:.0%} pointwise confidence band (Kaplan-Meier). A run ended "
                "by the regional-war rung counts as not reaching the other rungs, so each curve "
                "ends at the share of runs that reached its rung.", NOT_A_FORECAST)

@@ -34,6 +34,7 @@ from escsim.plotting.style import (
     grid_axes,
     legend_right_of,
     legend_width_in,
+    palette,
     pin_titles,
     save_figure,
     set_labels,
@@ -64,6 +65,10 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
     bases = {v: str(table.loc[table["variant"] == v, "base"].iloc[0]) for v in variants}
     labels = [f"{v} - {bases[v]}" for v in variants]
     names = {k: [_measure_label(m, rung_names) for m in measures[k]] for k in kinds}
+    if "mean" in kinds:  # a count with nothing in the base has no percentage change
+        base_mean = table[table["kind"] == "mean"].groupby("measure")["base_estimate"].max()
+        names["mean"] = [n + (" (base 0: not drawn)" if base_mean.get(m, 1.0) <= 0 else "")
+                         for n, m in zip(names["mean"], measures["mean"], strict=True)]
     method = "; ".join(dict.fromkeys(table["method"]))
     caption = (f"Paired differences from the base on common replication seeds, "
                f"{int(table['runs'].iloc[0])} runs each; bars: "
@@ -82,7 +87,8 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
         fig, panels, created = grid_axes(len(kinds), 2, 4.6,
                                          0.32 * max(len(m) for m in measures.values()) + 1.3,
                                          axes)
-    colours = [colormaps["tab10"](i % 10) for i in range(len(variants))]
+    # the base is black in every comparison figure; variant i takes the colour it has there
+    colours = palette(len(variants) + 1)[1:]
     step = 0.7 / max(1, len(variants))
     handles = []
     for ax, kind in zip(panels, kinds, strict=True):
@@ -91,22 +97,17 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
             sub = table[(table["kind"] == kind) & (table["variant"] == variant)] \
                 .set_index("measure").reindex(rows)
             y = np.arange(len(rows)) + (i - (len(variants) - 1) / 2) * step
-            d = sub["difference"].to_numpy(dtype=float)
-            err = np.vstack([d - sub["low"].to_numpy(dtype=float),
-                             sub["high"].to_numpy(dtype=float) - d])
-            drawn = ax.errorbar(d, y, xerr=err, fmt="o", ms=4, color=colour, capsize=2, lw=1.2,
-                                label=labels[i])
+            d, low, high = (_shown(sub, c, kind) for c in ("difference", "low", "high"))
+            drawn = ax.errorbar(d, y, xerr=np.vstack([d - low, high - d]), fmt="o", ms=4,
+                                color=colour, capsize=2, lw=1.2, label=labels[i])
             if ax is panels[0]:
                 handles.append(drawn)
         ax.axvline(0, color="0.3", lw=0.8)
-        if kind == "mean":  # counts differ in scale by hundreds: linear near 0, log beyond
-            ax.set_xscale("symlog", linthresh=1.0)
-            _decade_ticks(ax, table.loc[table["kind"] == kind, ["low", "high"]].to_numpy())
         ax.set_yticks(np.arange(len(rows)), names[kind])
         ax.invert_yaxis()
         style_axes(ax)
         set_labels(ax, "difference in probability" if kind == "probability" else
-                   "difference in mean count (symmetric log scale)", "",
+                   "difference in mean count, % of the base's mean", "",
                    "Rungs reached" if kind == "probability" else "Counts")
     if created and axes is None:
         legend_right_of(fig, panels[-1], handles, "variant - base")
@@ -118,16 +119,23 @@ def plot_differences(table: pd.DataFrame, rung_names: Mapping[int, str] | None =
     return fig
 
 
-def _decade_ticks(ax: Axes, bounds: np.ndarray) -> None:
-    """Ticks of a symmetric-log count axis at 0 and powers of ten, every decade or every other
-    so labels such as 10^2 and 10^3 do not run together."""
-    finite = np.abs(bounds[np.isfinite(bounds)])
-    top = int(np.ceil(np.log10(max(float(finite.max()) if finite.size else 1.0, 1.0))))
-    step = 1 if top <= 3 else 2
-    powers = [10.0 ** k for k in range(0, top + 1, step)]
-    low = float(np.nanmin(bounds)) if np.isfinite(bounds).any() else 0.0
-    ticks = sorted({0.0, *powers, *(-p for p in powers if -p >= min(low, 0.0) * 1.0001 - 1)})
-    ax.set_xticks(ticks)
+def _shown(rows: pd.DataFrame, column: str, kind: str) -> np.ndarray:
+    """A column of the forest plot as drawn: a probability as it is; a count's difference as a
+    percentage of the base's mean, so each count's change shows on one linear axis whatever its
+    size (a symmetric-log axis drew +0.095 US killed on zero beside +150 attacks). A count whose
+    base mean is 0 has no percentage and is left out (its label says so)."""
+    values = rows[column].to_numpy(dtype=float)
+    if kind == "probability":
+        return values
+    base = rows["base_estimate"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base > 0, 100.0 * values / np.where(base > 0, base, 1.0), np.nan)
+
+
+#: A regret heat map names its states up to this many, and numbers them beyond.
+NAMED_STATES = 12
+#: The widest regret heat map, in inches (1,800 pixels at the house resolution).
+MAX_WIDTH_IN = 12.0
 
 
 def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = None) -> Figure:
@@ -139,17 +147,29 @@ def plot_regret_heatmap(regret: pd.DataFrame, outcome: str, ax: Axes | None = No
     grid = sub.pivot(index="doctrine", columns="state", values="regret")
     grid = grid.reindex(index=list(dict.fromkeys(sub["doctrine"])),
                         columns=list(dict.fromkeys(sub["state"])))
-    fig, ax, _ = axes_for(ax, 2.4 + 1.05 * grid.shape[1], 1.8 + 0.42 * grid.shape[0])
-    im = ax.imshow(grid.to_numpy(dtype=float), cmap="Reds", aspect="auto", vmin=0)
-    for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-        ax.text(j, i, sig(v, 2), ha="center", va="center", fontsize=7,
-                color="white" if v > 0.6 * np.nanmax(grid.to_numpy(dtype=float)) else "black")
-    # a state's name is its scenario then its uncertain values: one per line
-    ax.set_xticks(range(grid.shape[1]), [str(c).replace(" ", "\n") for c in grid.columns],
-                  fontsize=7)
+    n_states = grid.shape[1]
+    named = n_states <= NAMED_STATES
+    # a readable size whatever the number of states: the width is capped, and past a dozen
+    # states the columns are numbered (the row of states.csv) instead of named
+    fig, ax, _ = axes_for(ax, min(2.4 + (1.05 if named else 0.16) * n_states, MAX_WIDTH_IN),
+                          (1.8 if named else 1.5) + 0.42 * grid.shape[0])
+    values = grid.to_numpy(dtype=float)
+    im = ax.imshow(values, cmap="Reds", aspect="auto", vmin=0)
+    if n_states <= 2 * NAMED_STATES:  # the numbers fit in their cells
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, sig(v, 2), ha="center", va="center", fontsize=7 if named else 5.5,
+                    color="white" if v > 0.6 * np.nanmax(values) else "black")
+    if named:  # a state's name is its scenario then its uncertain values: one per line
+        ax.set_xticks(range(n_states), [str(c).replace(" ", "\n") for c in grid.columns],
+                      fontsize=7)
+    else:
+        step = max(1, int(np.ceil(n_states / 30)))
+        ticks = list(range(0, n_states, step))
+        ax.set_xticks(ticks, [str(j + 1) for j in ticks], fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
     fig.colorbar(im, ax=ax, label="regret (0 = best doctrine in that state)", shrink=0.8)
-    set_labels(ax, "state of the world", "doctrine",
+    set_labels(ax, "state of the world" if named else
+               "state of the world (its row in states.csv)", "doctrine",
                f"Regret: {outcome.replace('_', ' ')}")
     footnote(fig, "Regret: how much worse than the best doctrine in the same state "
                   "(same replication seeds).", NOT_A_FORECAST)

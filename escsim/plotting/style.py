@@ -394,7 +394,7 @@ def pretty_key(key: str) -> str:
 
 def rung_label(level: int, names: RungNames) -> str:
     name = (names or {}).get(level)
-    return f"{level}  {pretty_key(name)}" if name else f"rung {level}"
+    return f"{level}: {pretty_key(name)}" if name else f"rung {level}"
 
 
 def as_date(value: DateLike) -> dt.date | None:

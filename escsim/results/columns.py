@@ -14,6 +14,7 @@ from typing import Any
 
 from escsim.records import describe_column
 from escsim.results.files import write_json
+from escsim.results.runs_table import runs_columns
 
 COLUMNS_JSON = "columns.json"
 
@@ -28,19 +29,21 @@ def describe_columns(columns: Sequence[str]) -> list[dict[str, str]]:
 
 
 def _header(path: Path) -> list[str]:
+    if path.suffix == ".parquet":  # runs.parquet (--format parquet): its schema's names
+        return runs_columns(path)
     with open(path, encoding="utf-8", newline="") as fh:
         return next(csv.reader(fh), [])
 
 
 def write_columns(folder: Path, units: dict[str, str] | None = None,
                   defined: dict[str, dict[str, tuple[str, str]]] | None = None) -> Path:
-    """Write ``columns.json`` for every CSV table in ``folder`` (and its subfolders, keyed by
-    relative path); swept keys take their unit from ``units`` (a key without one, such as a
-    preset's name, says so); ``defined`` gives, per table, (unit, definition) of columns the
-    folder names itself (a study's outcomes)."""
+    """Write ``columns.json`` for every CSV (or Parquet) table in ``folder`` (and its
+    subfolders, keyed by relative path); swept keys take their unit from ``units`` (a key
+    without one, such as a preset's name, says so); ``defined`` gives, per table, (unit,
+    definition) of columns the folder names itself (a study's outcomes)."""
     folder = Path(folder)
     tables: dict[str, Any] = {}
-    for path in sorted(folder.rglob("*.csv")):
+    for path in sorted([*folder.rglob("*.csv"), *folder.rglob("*.parquet")]):
         if any(part.startswith(".") or part == "parts" for part in
                path.relative_to(folder).parts):
             continue

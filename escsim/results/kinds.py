@@ -16,6 +16,7 @@ from pathlib import Path
 
 from escsim.errors import InputError
 from escsim.results.files import check_csv_table, read_json_input
+from escsim.results.runs_table import RUNS_CSV, has_runs
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class Kind:
         command: the command that writes it.
         app: the module of :mod:`escsim.apps` that makes, reads back, summarises and redraws it.
         redraw: the function of that module that redraws a folder from its tables.
-        tables: the files a finished folder holds (checked before it is redrawn).
+        tables: the files a finished folder holds (checked before it is redrawn; its
+            ``runs.csv`` may be ``runs.parquet``, written with ``--format parquet``).
         report_tables: the CSV tables ``report.html`` shows, in order (by file stem).
         recognised_by: for a folder whose manifest does not name its kind (written by an older
             escsim): whether its files are this kind's; None where every such folder has one.
@@ -53,11 +55,11 @@ def _eras_files(folder: Path) -> bool:
 
 
 def _comparison_files(folder: Path) -> bool:
-    return (folder / "comparison.csv").is_file() and not (folder / "runs.csv").is_file()
+    return (folder / "comparison.csv").is_file() and not has_runs(folder)
 
 
 def _run_files(folder: Path) -> bool:
-    return (folder / "runs.csv").is_file() and (folder / "summary.json").is_file()
+    return has_runs(folder) and (folder / "summary.json").is_file()
 
 
 def _backtest_files(folder: Path) -> bool:
@@ -65,7 +67,7 @@ def _backtest_files(folder: Path) -> bool:
 
 
 def _trace_files(folder: Path) -> bool:
-    return (folder / "trace.csv").is_file() and not (folder / "runs.csv").is_file()
+    return (folder / "trace.csv").is_file() and not has_runs(folder)
 
 
 #: Every kind, in the order a folder without a named kind is recognised (the first match wins).
@@ -99,7 +101,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          report_tables=("tallies",)),
     Kind("score", "escsim score", "score",
          tables=("counts.csv", "events.csv", "skill.csv", "coverage.csv", "pit.csv"),
-         report_tables=("skill", "coverage", "event_scores")),
+         report_tables=("skill", "coverage", "event_scores"), report="history:score"),
 )}
 
 #: What ``report.html`` shows of a folder whose kind is not known (every table it may show).
@@ -145,13 +147,19 @@ def folder_kind(folder: Path) -> Kind:
                                   "already)")
     kind = KINDS[name]
     if kind.name not in ("sweep", "sensitivity"):  # read_sweep checks a sweep folder itself
-        missing = [f for f in kind.tables if not (folder / f).is_file()]
+        missing = [f for f in kind.tables if not _holds(folder, f)]
         if missing:
             raise InputError(f"incomplete {kind.name} folder (unfinished, or files removed): no "
                              + ", ".join(missing), file=str(folder),
                              expected=f"a finished {kind.name} folder (--resume finishes a run)")
     check_folder_files(folder, kind)
     return kind
+
+
+def _holds(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds table ``name`` (``runs.csv`` is also held as ``runs.parquet``,
+    written with ``--format parquet``)."""
+    return has_runs(folder) if name == RUNS_CSV else (folder / name).is_file()
 
 
 def check_folder_files(folder: Path, kind: Kind) -> None:

@@ -45,7 +45,34 @@ def command() -> list[str] | None:
     """The recorded command as a list of words, absolute paths made relative (None outside the
     CLI)."""
     args = arguments()
-    return None if args is None else ["escsim", *(_relative_arg(a) for a in args)]
+    if args is None:
+        return None
+    words = ["escsim"]
+    for i, arg in enumerate(args):
+        if i and args[i - 1] in _OUT_OPTIONS:
+            words.append(_out_arg(arg))
+        elif arg.startswith(tuple(f"{o}=" for o in _OUT_OPTIONS)):
+            opt, _, value = arg.partition("=")
+            words.append(f"{opt}={_out_arg(value)}")
+        else:
+            words.append(_relative_arg(arg))
+    return words
+
+
+#: The options that name a command's output folder.
+_OUT_OPTIONS = ("--out", "-o")
+
+
+def _out_arg(value: str) -> str:
+    """An output folder as a result records it: as typed when relative, relative when below the
+    working directory, else the folder's own name (never ``../../...``, which says neither what
+    was typed nor keeps the sharer's folders out of what is shared)."""
+    if not os.path.isabs(value):
+        return value
+    try:
+        return Path(value).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(value).name or value
 
 
 def command_line() -> str:

@@ -19,11 +19,15 @@ import pandas as pd
 from escsim.errors import InputError
 from escsim.paths import SAFE_NAME_RULE, is_safe_name
 from escsim.records import DRAWN_PREFIX
+from escsim.results import runs_table
 from escsim.results.files import check_csv_table, inside_folder, read_json_input
 from escsim.results.provenance import SCENARIO_TOML, SCENARIOS_DIR
 from escsim.scenario.loader import load_scenario
 from escsim.scenario.priors import PartialSampler, make_sampler
 from escsim.scenario.schema import Scenario
+
+#: The run table's file names (``runs.csv``, or ``runs.parquet`` with ``--format parquet``).
+RUNS_FILES = (runs_table.RUNS_CSV, runs_table.RUNS_PARQUET)
 
 MANIFEST = "manifest.json"
 #: Columns a replay does not compare (they say where the row sits, not what happened).
@@ -55,11 +59,11 @@ def replay_input(folder: Path, replication: int, point: int = 0) -> Replay:
             the row, or a drawn row whose sources the folder does not keep (or keeps altered).
     """
     folder = Path(folder)
-    runs_path = folder / "runs.csv"
+    runs_path = runs_table.runs_path(folder)
     if not runs_path.is_file():
-        inside = sorted(p.parent.relative_to(folder).as_posix()
-                        for pattern in ("*/runs.csv", "*/simulation/runs.csv")
-                        for p in folder.glob(pattern))
+        inside = sorted({p.parent.relative_to(folder).as_posix()
+                         for pattern in ("*/runs.*", "*/simulation/runs.*")
+                         for p in folder.glob(pattern) if p.name in RUNS_FILES})
         if inside:  # a comparison, a backtest or an eras folder: its runs are below it
             raise InputError("the runs of this folder are in its subfolders", file=str(folder),
                              expected="one of them: " + ", ".join(
@@ -147,9 +151,12 @@ def _read_checked(path: Path, types: dict[str, str], more: list[str] | None = No
                   ) -> pd.DataFrame:
     """A table of the folder, checked (columns, whole rows, types): a damaged one is an
     InputError naming it."""
-    check_csv_table(path, [*types, *(more or [])])
+    if path.suffix != ".parquet":  # a Parquet file checks its own structure when read
+        check_csv_table(path, [*types, *(more or [])])
     try:
-        table = pd.read_csv(path, dtype={k: v for k, v in types.items() if v == "str"})
+        text = {k: v for k, v in types.items() if v == "str"}
+        table = runs_table.read_runs_file(path).astype(text) if path.suffix == ".parquet" \
+            else pd.read_csv(path, dtype=text)
         for column, kind in types.items():
             if kind == "int64":
                 table[column] = table[column].astype("int64")

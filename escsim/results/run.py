@@ -24,6 +24,7 @@ import pandas as pd
 
 from escsim.errors import InputError
 from escsim.results.files import atomic_open
+from escsim.results.runs_table import read_runs_file, runs_path
 
 RUNS = "runs.csv"
 DAILY = "daily.csv"
@@ -32,11 +33,11 @@ SUMMARY_JSON = "summary.json"
 
 def read_runs(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The run table of a result folder (only ``columns``, when given)."""
-    path = Path(folder) / RUNS
+    path = runs_path(folder)
     if not path.is_file():
         raise InputError("no runs.csv in result folder", file=str(folder),
                          expected="a folder written by escsim run")
-    return pd.read_csv(path, usecols=list(columns) if columns is not None else None)
+    return read_runs_file(path, columns)
 
 
 def read_daily(folder: Path) -> pd.DataFrame:

@@ -6,6 +6,7 @@ A sweep folder holds::
     design.json     the exact swept values of every design point (what --resume re-runs)
     points.csv      one row per point: scenario, swept values, seed key, start date, horizon
     runs.csv        one row per point x replication: swept values, seed, every run column
+                    (runs.parquet instead with --format parquet)
     summary.csv     one row per point: rung probabilities with exact 95% intervals, count
                     quantiles
     parts/          while running: one CSV per finished chunk (removed once runs.csv is built)
@@ -35,6 +36,14 @@ from escsim.results.files import (
     atomic_write_text,
     csv_text,
     read_json_input,
+)
+from escsim.results.runs_table import (
+    RUNS_PARQUET,
+    has_runs,
+    read_runs_file,
+    runs_columns,
+    runs_path,
+    write_runs_parquet,
 )
 
 MANIFEST = "manifest.json"
@@ -136,9 +145,14 @@ def _stream_write(path: Path, chunks: Iterable[str]) -> None:
             fh.write(piece)
 
 
-def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str]) -> None:
-    """``runs.csv`` = header + every part's rows in chunk order, streamed."""
+def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str],
+                  runs_format: str = "csv") -> None:
+    """``runs.csv`` = header + every part's rows in chunk order, streamed (with ``runs_format``
+    ``parquet``: ``runs.parquet`` of the same rows, :mod:`escsim.results.runs_table`)."""
     folder = Path(folder)
+    if runs_format == "parquet":
+        write_runs_parquet(folder / RUNS_PARQUET, [part_path(folder, i) for i in range(n_chunks)])
+        return
 
     def pieces() -> Iterator[str]:
         yield csv_text(columns, [])
@@ -205,14 +219,18 @@ class SweepFolder:
     @property
     def runs(self) -> pd.DataFrame:
         if self._runs is None:
-            self._runs = pd.read_csv(self.path / RUNS)
+            self._runs = read_runs_file(runs_path(self.path))
         return self._runs
 
     def read_runs(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Some columns of ``runs.csv`` (all when ``columns`` is None)."""
         if columns is None:
             return self.runs
-        return pd.read_csv(self.path / RUNS, usecols=list(dict.fromkeys(columns)))
+        return read_runs_file(runs_path(self.path), columns)
+
+    def runs_columns(self) -> list[str]:
+        """The columns of the run table (read from its header or schema, not its rows)."""
+        return runs_columns(runs_path(self.path))
 
     def rung_names(self, scenario: str | None = None) -> dict[int, str]:
         ladders: dict[str, dict[str, int]] = self.manifest.get("ladders", {})
@@ -252,7 +270,7 @@ def read_sweep(folder: Path) -> SweepFolder:
                          expected="a folder written by escsim sweep or escsim sensitivity "
                                   "(a run folder's plots are drawn by escsim run)")
     if not isinstance(manifest, dict) or manifest.get("status") != "complete" or \
-            not (folder / RUNS).is_file() or not (folder / POINTS).is_file() or \
+            not has_runs(folder) or not (folder / POINTS).is_file() or \
             not (folder / SUMMARY).is_file():
         raise InputError("the sweep has not finished", file=str(folder),
                          expected="a finished sweep; run escsim sweep --resume --out "

@@ -36,6 +36,7 @@ from typing import Any
 from escsim.errors import InputError, read_text_bounded
 from escsim.facts import Fact, bundled_facts
 from escsim.paths import SAFE_NAME, SAFE_NAME_RULE, scenarios_dir
+from escsim.plugins import POLICY_PRESETS
 from escsim.scenario.conditions import ConditionError, parse_condition
 from escsim.scenario.keys import schema_fields
 from escsim.scenario.schema import OUTCOME_CLASSES, TARGET_KINDS, Scenario, USPolicy
@@ -397,12 +398,16 @@ def _apply_override(tree: Tree, key: str, value: Any,
 
 # ---------------------------------------------------------------------------------- presets ---
 def _presets_tree() -> Tree:
-    return _read_toml(scenarios_dir() / "presets" / "us_policy.toml")
+    tree = _read_toml(scenarios_dir() / "presets" / "us_policy.toml")
+    # a user's policy (--policy-module, escsim.plugins) reads the values of a bundled preset
+    return {**tree, **{name: tree[values_from] for name, values_from in POLICY_PRESETS.items()
+                       if name not in tree and values_from in tree}}
 
 
 def preset_names() -> list[str]:
     """The US retaliation policies a scenario may name: the tables of
-    ``scenarios/presets/us_policy.toml`` (each also a registered policy class of the model)."""
+    ``scenarios/presets/us_policy.toml`` (each also a registered policy class of the model),
+    then the policies of the user's modules (``--policy-module``)."""
     return list(_presets_tree())
 
 

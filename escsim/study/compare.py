@@ -18,6 +18,7 @@ import pandas as pd
 from escsim.analysis.paired import paired_differences
 from escsim.errors import InputError
 from escsim.executors import Executor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.records import DEFAULT_SEED, MAIN_COUNTS
 from escsim.scenario import load_scenario
 from escsim.scenario.schema import Scenario
@@ -46,7 +47,8 @@ def _loaded(s: str | Scenario) -> Scenario:
 
 def compare(base: str | Scenario, variants: Sequence[str | Scenario], runs: int = 500,
             seed: int = DEFAULT_SEED, executor: Executor | None = None,
-            counts: Sequence[str] = MAIN_COUNTS, confidence: float = 0.95) -> Comparison:
+            counts: Sequence[str] = MAIN_COUNTS, confidence: float = 0.95,
+            progress: ProgressArg = None) -> Comparison:
     """Run ``base`` and each variant ``runs`` times on the same seeds; difference each from
     the base.
 
@@ -58,6 +60,9 @@ def compare(base: str | Scenario, variants: Sequence[str | Scenario], runs: int 
         executor: where the runs go (default: this process).
         counts: the counts whose mean difference is reported.
         confidence: the intervals' confidence.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), or a callable
+            ``progress(done, total)`` of the replications of every scenario
+            (:func:`escsim.feedback.as_feedback`).
 
     Returns:
         A :class:`Comparison`; ``.differences`` has one row per variant x measure.
@@ -71,8 +76,10 @@ def compare(base: str | Scenario, variants: Sequence[str | Scenario], runs: int 
         raise InputError("two scenarios share a name", value=names,
                          expected="distinct scenario.name values (a variant made with "
                                   "with_overrides keeps its base's name: set scenario.name)")
-    sims = {s.scenario.name: simulate(s, runs=runs, seed=seed, executor=executor)
-            for s in scenarios}
+    label = f"{len(scenarios)} scenarios x {runs} runs"
+    with as_feedback(progress).counted(label, runs * len(scenarios)) as update:
+        sims = {s.scenario.name: simulate(s, runs=runs, seed=seed, executor=executor,
+                                          progress=update) for s in scenarios}
     table = paired_differences({n: sim.runs for n, sim in sims.items()}, names[0], counts,
                                confidence, windows={
                                    s.scenario.name: (str(s.scenario.start_date),

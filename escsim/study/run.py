@@ -9,13 +9,13 @@ writes, beside the sweep's own files:
 * ``robustness.csv``: per doctrine and outcome, maximum, 90th-percentile and mean regret;
 * ``ranking.csv``: doctrines ranked by maximum regret, with paired-bootstrap intervals;
 * ``satisficing.csv``, ``front.csv`` (the non-dominated set), ``drivers.csv`` (which
-  uncertainties move each outcome and the regret), ``flips.txt`` (PRIM: where the top doctrine
-  is not the best), ``report.md``, and the plots.
+  uncertainties move each outcome and the regret), ``flips.txt`` (where the top doctrine is
+  beaten beyond noise, and PRIM over the uncertainties that change the outcome there:
+  :mod:`escsim.study.flips`), ``report.md``, and the plots.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escsim.analysis.discovery import prim
 from escsim.analysis.outcomes import parse_outcome
 from escsim.analysis.robustness import (
     RELATIVE_REGRET,
@@ -40,10 +39,12 @@ from escsim.analysis.robustness import (
 from escsim.analysis.runs import binomial_intervals
 from escsim.errors import InputError
 from escsim.executors import Executor
+from escsim.feedback import ProgressArg, as_feedback
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
 from escsim.results.provenance import display_path
+from escsim.study.flips import ALPHA, discover_flips, flips_beyond_noise, replication_loss
 from escsim.study.plan import StudyPlan, plan_study
 from escsim.study.spec import StudySpec, load_study
 from escsim.sweep.run import SweepResult, run_sweep
@@ -83,10 +84,11 @@ class StudyReport:
                  f"{len(self.plan.states)} states x {spec.runs} runs, root seed {spec.seed}",
                  f"ranked by maximum {r['rank_by'].iloc[0].replace('_', ' ')} over states "
                  f"({int(r['confidence'].iloc[0] * 100)}% paired-bootstrap intervals):"]
+        width = max(len(str(d)) for d in r["doctrine"])
         for row in r.itertuples():
             rank = f"{row.rank}" if row.resolved else f"{row.rank} [{row.rank_low}-{row.rank_high}]"
             sat = self.satisficing.set_index("doctrine")["satisficing_share"].get(row.doctrine)
-            lines.append(f"  {rank:<8} {row.doctrine:<32} max regret "
+            lines.append(f"  {rank:<8} {row.doctrine:<{width}} max regret "
                          f"{interval_text(row.max_regret, row.max_regret_low, row.max_regret_high)}"
                          f"  P(best) {sig(row.p_best)}"
                          + (f"  satisficing {sig(sat)}" if sat is not None else ""))
@@ -221,7 +223,8 @@ def report_study(plan: StudyPlan, folder: Path, plots: bool = True) -> StudyRepo
     front = worst.reset_index().rename_axis(None, axis=1)
     front["non_dominated"] = non_dominated(front, spec.directions)
     states = states_table(plan)
-    drivers, flips = _drivers(plan, states, values, all_regret, rank)
+    loss = replication_loss(cube, spec.directions, spec.rank_by, spec.weights)
+    drivers, flips = _drivers(plan, states, values, all_regret, rank, loss)
     report = StudyReport(plan, folder, outcomes, all_regret, robustness, rank, sat, front,
                          drivers, flips, unresolved_pairs(rank))
     _write(report, states, plots)
@@ -229,13 +232,13 @@ def report_study(plan: StudyPlan, folder: Path, plots: bool = True) -> StudyRepo
 
 
 def _drivers(plan: StudyPlan, states: pd.DataFrame, values: pd.DataFrame,
-             regret: pd.DataFrame, rank: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Which uncertainties move each outcome and the regret (correlation ratio), and PRIM on
-    "the top doctrine is not the best" over the states."""
+             regret: pd.DataFrame, rank: pd.DataFrame, loss: np.ndarray
+             ) -> tuple[pd.DataFrame, list[str]]:
+    """Which uncertainties move each outcome and the regret (correlation ratio), and where the
+    top doctrine is beaten beyond noise (:mod:`escsim.study.flips`)."""
     x = states.drop(columns=["state"]).set_index(states["state"])
     x = x.loc[:, [c for c in x.columns if x[c].nunique() > 1]]
     rows = []
-    flips: list[str] = []
     if x.shape[1] == 0:
         return pd.DataFrame(columns=["doctrine", "target", "uncertainty", "score", "groups"]), [
             "one state of the world only: nothing to attribute the ranking to"]
@@ -252,23 +255,39 @@ def _drivers(plan: StudyPlan, states: pd.DataFrame, values: pd.DataFrame,
             rows.append({"doctrine": d, "target": f"regret ({spec.rank_by})",
                          "uncertainty": r.uncertainty, "score": r.score, "groups": r.groups})
     top = str(rank["doctrine"].iloc[0])
-    by = regret[regret.outcome == spec.rank_by]
-    # "best in a state": the smallest regret there (a combined regret need not reach 0)
-    best = by.groupby("state")["regret"].min().reindex(x.index)
-    reg = by[by.doctrine == top].set_index("state")["regret"].reindex(x.index)
-    not_best = (reg.to_numpy() > best.to_numpy() + 1e-12).astype(float)
-    if not_best.sum() == 0:
-        flips.append(f"{top} is the best doctrine in every state: the answer does not flip")
-    elif not_best.sum() == len(not_best):
-        flips.append(f"{top} is best in no single state; it wins on the worst case")
+    return pd.DataFrame(rows), flip_lines(x, loss, plan.doctrine_names.index(top), top)
+
+
+def flip_lines(x: pd.DataFrame, loss: np.ndarray, top_index: int, top: str) -> list[str]:
+    """Where ``top`` is beaten beyond the noise between copies of one state, and the PRIM box
+    over the uncertainties that change the outcome there (one row of ``x`` per state)."""
+    tested = flips_beyond_noise(loss, top_index)
+    n, k, m = len(tested.flips), int(tested.flips.sum()), int(tested.within_noise.sum())
+    noise = (f"; in {m} more another doctrine does better by less than the noise between "
+             f"copies of one state (paired t-tests, false discovery rate {ALPHA:g})"
+             if m else "")
+    if k == 0:
+        if m == 0:
+            return [f"{top} is the best doctrine in every state: the answer does not flip"]
+        return [f"{top} is beaten beyond noise in no state: the answer does not flip{noise}"]
+    if k == n:
+        return [f"{top} is beaten beyond noise in every state; it wins on the worst case"]
+    found = discover_flips(x, loss, tested.flips)
+    lost = [str(s) for s, f in zip(x.index, tested.flips, strict=True) if f]
+    # name a few states: the rest are in regret.csv (60 names made one 900-character line)
+    where = "; ".join(lost[:3]) + (f"; and {len(lost) - 3} more" if len(lost) > 3 else "")
+    line = f"{top} is beaten beyond noise in {k} of {n} states ({where}){noise}"
+    if found.result is None:
+        line += "; no uncertainty that changes the outcome there describes them"
     else:
-        res = prim(x.reset_index(drop=True), not_best, alpha=0.1, min_support=0.05)
+        res = found.result
         rules = res.rules() or ["(no simpler rule than the list of states)"]
-        where = ", ".join(s for s, nb in zip(x.index, not_best, strict=True) if nb)
-        flips.append(f"{top} is not the best in {int(not_best.sum())} of {len(not_best)} "
-                     f"states ({where}); PRIM box (coverage {res.box.coverage:.2g}, density "
-                     f"{res.box.density:.2g}): " + " and ".join(rules))
-    return pd.DataFrame(rows), flips
+        line += (f"; PRIM box (coverage {res.box.coverage:.2g}, density "
+                 f"{res.box.density:.2g}): " + " and ".join(rules))
+    if found.left_out:
+        line += ("; left out of the box search, without effect beyond noise in the states it "
+                 "describes: " + ", ".join(found.left_out))
+    return [line]
 
 
 def _write(report: StudyReport, states: pd.DataFrame, plots: bool) -> None:
@@ -345,8 +364,8 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor | None = None,
               resume: bool = False, force: bool = False, chunk_runs: int | None = None,
-              plots: bool = True, progress: Callable[[int, int], None] | None = None
-              ) -> StudyReport:
+              plots: bool = True, progress: ProgressArg = None,
+              runs_format: str = "csv") -> StudyReport:
     """Run every doctrine of a study in every state (paired), then write its report.
 
     Replication ``r`` of every doctrine in one state shares its seed; the runs stream to
@@ -360,15 +379,18 @@ def run_study(study: str | Path | StudySpec, out: str | Path, executor: Executor
         force: replace an existing ``out``.
         chunk_runs: replications per chunk (default: the sweep's).
         plots: draw the regret heat map, the trade-off scatter and the parallel coordinates.
-        progress: ``progress(runs_done, total_runs)``.
+        progress: ``True`` for a tqdm bar (when tqdm is installed), or a callable
+            ``progress(runs_done, total_runs)`` (:func:`escsim.feedback.as_feedback`).
+        runs_format: the run table's format, ``csv`` or ``parquet`` (``runs.parquet``).
 
     Returns:
         A :class:`StudyReport` (``.ranking``, ``.regret``, ``.front``, ``.summary_lines()``).
     """
     spec = study if isinstance(study, StudySpec) else load_study(study)
     plan = plan_study(spec)
-    result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
-                       chunk_runs=chunk_runs, progress=progress)
+    with as_feedback(progress).progress(f"study {spec.name}") as bar:
+        result = run_sweep(plan.sweep, Path(out), executor=executor, resume=resume, force=force,
+                           chunk_runs=chunk_runs, progress=bar, runs_format=runs_format)
     report = report_study(plan, Path(out), plots=plots)
     report.run = result
     return report

@@ -64,6 +64,7 @@ from escsim.results.provenance import (
     variant_name,
     write_scenarios,
 )
+from escsim.results.runs_table import check_format, has_runs
 from escsim.scenario.dump import scenario_toml
 from escsim.scenario.priors import PartialSampler
 from escsim.scenario.schema import Scenario
@@ -303,7 +304,7 @@ class SweepResult:
 def run_sweep(plan: SweepPlan, out: Path, executor: Executor | None = None, resume: bool = False,
               force: bool = False, chunk_runs: int | None = None,
               progress: Callable[[int, int], None] | None = None,
-              title: str | None = None) -> SweepResult:
+              title: str | None = None, runs_format: str = "csv") -> SweepResult:
     """Run (or finish) a sweep into folder ``out``.
 
     Args:
@@ -319,16 +320,19 @@ def run_sweep(plan: SweepPlan, out: Path, executor: Executor | None = None, resu
             chunk.
         title: what the folder's manifest, summary and figures call the result (default: the
             scenario names, marked ``+N-overrides`` when overrides changed them).
+        runs_format: the run table's format, ``csv`` (``runs.csv``) or ``parquet``
+            (``runs.parquet``, needs pyarrow); on resume the stored format is kept.
     """
     out = Path(out)
+    check_format(runs_format)
     with output_lock(out):
         return _run_sweep_locked(plan, out, executor or SerialExecutor(), resume, force,
-                                 chunk_runs, progress, title)
+                                 chunk_runs, progress, title, runs_format)
 
 
 def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Executor, resume: bool, force: bool,
                       chunk_runs: int | None, progress: Callable[[int, int], None] | None,
-                      title: str | None) -> SweepResult:
+                      title: str | None, runs_format: str = "csv") -> SweepResult:
     out = Path(out)
     workers = int(getattr(executor, "workers", 1) or 1)
     started = time.perf_counter()
@@ -346,7 +350,7 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Executor, resume: bo
                                      f"({type(exc).__name__}: {exc})",
                                      file=str(out / tables.MANIFEST),
                                      expected=_RESUMABLE) from None
-                if manifest.get("status") == "complete" and (out / tables.RUNS).is_file():
+                if manifest.get("status") == "complete" and has_runs(out):
                     return SweepResult(out, plan, 0, 0, 0.0, True)
                 chunk_runs = int(manifest["chunking"]["chunk_runs"])
                 tables.clean_partial_files(out)
@@ -366,6 +370,7 @@ def _run_sweep_locked(plan: SweepPlan, out: Path, executor: Executor, resume: bo
                 (out / tables.PARTS).mkdir(parents=True)
                 created = True
                 manifest = _new_manifest(plan, chunk_runs, title)
+                manifest["runs_format"] = runs_format
                 write_scenarios(out, plan.scenarios)
                 reloaded = _write_reloaded(out, plan)
                 if reloaded:
@@ -491,7 +496,8 @@ def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int,
             daily: DailyTally | None, session_seconds: float) -> None:
     """Build runs.csv and the summary (a sweep's summary.csv; a run's summary.json and
     daily.csv) from the parts; mark the manifest complete."""
-    tables.assemble_runs(out, n_chunks, plan.columns)
+    runs_format = check_format(str(manifest.get("runs_format", "csv")))
+    tables.assemble_runs(out, n_chunks, plan.columns, runs_format)
     if plan.single:
         scenario = plan.bases[0]
         sessions = manifest.get("sessions", [])

@@ -76,3 +76,58 @@ def generic(result: Any, names: tuple[str, ...]) -> Page:
     return Page(answer=f"An escsim {e(result.kind)} result"
                        + (f" with {num(len(parts))} table(s)." if parts else "."),
                 table="".join(parts))
+
+
+SCORE_CAPTIONS = [
+    (r"scores-rolling", "Rolling forecasts from each month start: the observed attacks against "
+                        "the forecasters' 90% intervals (top), and each forecaster's score "
+                        "(bottom; CRPS, lower is better)."),
+    (r"scores-", "Forecasts from the seed date onwards: the observed attacks against the "
+                 "forecasters' 90% intervals (top), and their scores (bottom; CRPS, lower is "
+                 "better)."),
+    (r"pit-", "Where each observed count fell in its forecast (PIT histogram): flat when "
+              "the forecasts are calibrated, U-shaped when too narrow, humped when too wide."),
+]
+
+
+def _score_answer(coverage: pd.DataFrame, skill: pd.DataFrame | None) -> str:
+    """The model against the best benchmark on the first set's shortest window, all countries
+    together."""
+    total = coverage[coverage["country"] == "total"] if "country" in coverage else coverage
+    total = total if len(total) else coverage
+    where = "rolling" if (total["set"] == "rolling").any() else str(total["set"].iloc[0])
+    days = int(total.loc[total["set"] == where, "window_days"].min())
+    rows = total[(total["set"] == where) & (total["window_days"] == days)]
+    model = rows[rows["forecaster"] == "model"]
+    others = rows[rows["forecaster"] != "model"].sort_values("crps")
+    if model.empty or others.empty:
+        return (f"{len(coverage)} scored forecast sets; the model or its benchmarks are "
+                "missing from coverage.csv.")
+    m, best = model.iloc[0], others.iloc[0]
+    text = (f"Over {int(m['forecasts'])} {e(where.replace('_', ' '))} {days}-day forecasts of "
+            f"attacks, the model's CRPS is {num(m['crps'])} against {num(best['crps'])} for the "
+            f"best benchmark ({e(best['forecaster'])}; lower is better)")
+    if skill is not None and not skill.empty:
+        s = skill[(skill["set"] == where) & (skill["window_days"] == days)
+                  & (skill["country"] == m.get("country", "total"))
+                  & (skill["forecaster"] == "model") & (skill["reference"] == best["forecaster"])]
+        if len(s):
+            r = s.iloc[0]
+            low, high = float(r["skill_low"]), float(r["skill_high"])
+            spread = (f" [{num(low)}, {num(high)}]" if low == low and high == high and low < high
+                      else " (too few forecasts for an interval)")
+            text += f": a skill of {num(r['skill'])}{spread} (above 0: better than it)"
+    return text + (f"; its 90% intervals held {num(100 * float(m['in90']), 2)}% of the observed "
+                   "counts.")
+
+
+def score(result: Any) -> Page:
+    coverage = result.tables.get("coverage")
+    if coverage is None or coverage.empty or "forecaster" not in coverage:
+        return Page(answer="This score folder has no coverage table.", captions=SCORE_CAPTIONS)
+    shown = coverage[coverage["country"] == "total"] if "country" in coverage else coverage
+    cols = [k for k in ("set", "window_days", "forecaster", "forecasts", "crps", "in50", "in90",
+                        "pit_mean") if k in shown]
+    return Page(answer=_score_answer(coverage, result.tables.get("skill")),
+                table=long_table(shown[cols], "coverage.csv", "rows"),
+                captions=SCORE_CAPTIONS)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from escsim.results.reports.page import Page, e, interval, num, table
+from escsim.results.reports.page import Page, e, interval, long_table, num, table
 
 CAPTIONS = [
     (r"rungs-along", "Probability of each rung along a swept axis ({stem}), with 95% "
@@ -99,6 +99,14 @@ def page(result: Any) -> Page:
                             "ST_high", "mu_star", "sigma") if c in sens.columns]
         sections.insert(0, ("Sensitivity indices", table(sens[keep] if keep else sens)
                             + "<p class=small>Complete: <code>sensitivity.csv</code>.</p>"))
+    paired = result.path / "differences.csv"
+    if paired.is_file():  # sweep --pair: each lever setting against the first, state by state
+        diff = pd.read_csv(paired)
+        if not diff.empty:
+            keep = [c for c in ("base", "variant", "measure", "difference", "low", "high",
+                                "ratio") if c in diff.columns]
+            sections.append(("Paired differences of the lever settings, state by state",
+                             long_table(diff[keep], "differences.csv", "differences")))
     return Page(answer=answer,
                 table=("<p>Each rung's probability across the points: lowest, median and "
                        "highest point estimate.</p>" + table(overview)),
