@@ -96,10 +96,11 @@ def record_of(world: World, seed: int, replication: int = 0, point: int = 0) -> 
     day); shared by :func:`run_replication` and the continued histories of :mod:`escsim.tail`.
     """
     scenario = world.scenario
+    tables = world.tables
     end_day = float(world.env.now)
     rec = world.recorder
     counts = rec.tally.counts
-    horizon = int(np.ceil(scenario.scenario.horizon_days))
+    extra = rec.extra  # whole counts (ints) by key; a key never counted reads 0
     row: dict[str, Any] = {
         "scenario": scenario.scenario.name,
         "param_hash": scenario.param_hash,
@@ -108,35 +109,36 @@ def record_of(world: World, seed: int, replication: int = 0, point: int = 0) -> 
         "seed": seed,
         "end_day": round(end_day, 4),
         "attacks": counts["attacks"],
-        "attacks_in_iraq": int(rec.extra["attacks_in_iraq"]),
-        "attacks_in_syria": int(rec.extra["attacks_in_syria"]),
-        "attacks_in_jordan": int(rec.extra["attacks_in_jordan"]),
-        "intercepted": int(rec.extra["intercepted"]),
+        "attacks_in_iraq": extra["attacks_in_iraq"],
+        "attacks_in_syria": extra["attacks_in_syria"],
+        "attacks_in_jordan": extra["attacks_in_jordan"],
+        "intercepted": extra["intercepted"],
         "us_wounded": counts["us_wounded"],
         "us_killed": counts["us_killed"],
         "us_casualties": counts["us_wounded"] + counts["us_killed"],
         "us_strikes": counts["us_strikes"],
-        "us_targets_struck": int(rec.extra["us_targets_struck"]),
+        "us_targets_struck": extra["us_targets_struck"],
         "leadership_strikes": counts["leadership_strikes"],
         "major_us_strikes": counts["major_us_strikes"],
         "militia_killed": counts["militia_killed"],
         "iran_personnel_killed": counts["iran_personnel_killed"],
-        "iran_senior_commanders_killed": int(rec.extra["iran_senior_commanders_killed"]),
+        "iran_senior_commanders_killed": extra["iran_senior_commanders_killed"],
         "iran_direct_attacks": counts["iran_direct_attacks"],
         "us_strikes_on_iran": counts["us_strikes_on_iran"],
         "israeli_strikes_on_iran": counts["israeli_strikes_on_iran"],
         "restraint_orders": counts["restraint_orders"],
-        "defections": int(rec.extra["defections"]),
+        "defections": extra["defections"],
         "days_under_restraint": round(world.iran.restraining_days(end_day), 4),
         "troops_end": sum(world.us.troops.values()),
         "max_rung": rec.tally.max_rung,
     }
-    for w in sorted(scenario.weapons):
-        row[f"attacks_weapon_{w}"] = int(rec.extra[f"attacks_weapon_{w}"])
-    for r in sorted(scenario.ladder.values(), key=lambda r: r.level):
-        day = rec.tally.rung_day.get(r.level)
-        row[f"day_rung_{r.level}"] = None if day is None else round(day, 4)
-    return RunRecord(row=row, daily=rec.daily(horizon), log=rec.log)
+    for _, column in tables.weapon_columns:
+        row[column] = extra[column]
+    rung_day = rec.tally.rung_day
+    for level, column in tables.rung_columns:
+        day = rung_day.get(level)
+        row[column] = None if day is None else round(day, 4)
+    return RunRecord(row=row, daily=rec.daily(tables.horizon), log=rec.log)
 
 
 def day_to_date(scenario: Scenario, day: float) -> dt.date:

@@ -3,6 +3,7 @@ of workers, the chunking or the number of runs; every row can be replayed from i
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,9 @@ import pandas as pd
 import pytest
 
 import escsim
-from escsim.engine import replication_seed, run_replication
-from escsim.model.draws import Streams, purpose_key
+from escsim.engine import record_of, replication_seed, run_replication
+from escsim.model.draws import HASHED_KEY, Streams, purpose_key, seed_word
+from escsim.model.world import World
 from escsim.sweep.executors import ProcessExecutor, SerialExecutor
 from escsim.sweep.plan import plan_single
 from escsim.sweep.run import make_chunk
@@ -59,18 +61,37 @@ def test_replication_seeds_are_derived_not_counted() -> None:
 
 
 @pytest.mark.parametrize("prefix", [(), (3, 141)])
-def test_a_streams_generator_is_default_rng_of_its_seed_sequence(prefix: tuple[int, ...]) -> None:
-    """Each stream is built as ``Generator(PCG64(SeedSequence(...)))`` for speed; it must be the
-    generator ``default_rng`` makes from the same seed sequence: same state, same numbers."""
+def test_a_stream_is_philox_at_its_key(prefix: tuple[int, ...]) -> None:
+    """Each stream is Philox-4x64 keyed by (seed word, flags | purpose key): its blocks, however
+    they are cut and whatever count draws come between them, are one generator's numbers."""
     for seed in (0, 1, 2**53 - 1, replication_seed(2024, 7)):
         streams = Streams(seed, prefix)
+        word, flags = seed_word(seed, prefix)
+        assert (flags == HASHED_KEY) == bool(prefix)
         for purpose in ("militia/iraq_factions/timing", "us/policy", "timeline"):
-            made = streams.draws(purpose).rng
-            expected = np.random.default_rng(np.random.SeedSequence(
-                seed, spawn_key=(*prefix, purpose_key(purpose))))
-            assert made.bit_generator.state == expected.bit_generator.state
-            np.testing.assert_array_equal(made.random(64), expected.random(64))
-            np.testing.assert_array_equal(made.poisson(2.5, 16), expected.poisson(2.5, 16))
+            draws = streams.draws(purpose)
+            got = [draws.uniform() for _ in range(300)]  # blocks of 32, 64, 128, 256
+            draws.poisson(2.5)  # a count draw in between leaves the uniforms in place
+            got += [draws.uniform() for _ in range(100)]
+            key = np.array([word, flags | purpose_key(purpose)], dtype=np.uint64)
+            expected = np.random.Generator(np.random.Philox(key=key)).random(1024)
+            # each block goes in front of the pool and is popped from its end
+            blocks = np.split(expected, [32, 96, 224, 480])[:5]
+            order = np.concatenate([blk[::-1] for blk in blocks])
+            np.testing.assert_array_equal(got, order[:400])
+
+
+def test_streams_differ_by_purpose_seed_and_prefix() -> None:
+    first = {(seed, prefix, purpose): tuple(_first_block(Streams(seed, prefix), purpose))
+             for seed in (1, 2) for prefix in ((), (1, 0), (1, 1))
+             for purpose in ("a", "b")}
+    assert len(set(first.values())) == len(first)
+
+
+def _first_block(streams: Streams, purpose: str) -> list[float]:
+    draws = streams.draws(purpose)
+    draws.top_up()
+    return list(draws.uniforms)
 
 
 def test_serial_and_process_executors_give_identical_tables(surge: escsim.Scenario) -> None:
@@ -132,3 +153,20 @@ def test_cli_jobs_1_and_jobs_2_write_identical_runs_csv(cli, tmp_path: Path) -> 
     row = runs.iloc[7]
     replay = run_replication(escsim.load_scenario("surge-2023"), int(row.seed)).row
     assert {c: replay[c] for c in COUNTS} == {c: int(row[c]) for c in COUNTS}
+
+
+def test_a_world_copied_mid_run_carries_on_as_the_original(surge: escsim.Scenario) -> None:
+    """The model's state is explicit (actors, the environment's queue of plain callbacks, each
+    stream's key and position): ``copy.deepcopy`` of a world mid-run is a snapshot that runs on
+    to the same record as the original and as an uninterrupted replication, sharing nothing
+    (the original runs first, then the copy)."""
+    for seed in (1, 2):
+        world = World(surge, Streams(seed))
+        world.env.run(until=30)
+        snapshot = copy.deepcopy(world)
+        world.run()
+        snapshot.run()
+        original, copied = record_of(world, seed), record_of(snapshot, seed)
+        assert copied.row == original.row == run_replication(surge, seed).row
+        for name, series in original.daily.items():
+            np.testing.assert_array_equal(copied.daily[name], series)

@@ -17,13 +17,15 @@ from escsim.scenario.schema import Rung
 
 
 class _CompiledRung:
-    __slots__ = ("name", "level", "terms", "ends_run")
+    __slots__ = ("name", "level", "terms", "ends_run", "at_start")
 
     def __init__(self, name: str, rung: Rung):
         self.name = name
         self.level = rung.level
         self.terms: tuple[Term, ...] = _parsed(rung.condition)
         self.ends_run = rung.ends_run
+        #: Holds before anything happens (every threshold 0): reached on day 0.
+        self.at_start = all(t.threshold <= 0 for t in self.terms)
 
 
 @lru_cache(maxsize=1024)
@@ -75,7 +77,7 @@ class Tally:
         # a rung whose every term holds before anything happens (thresholds of 0) is reached on
         # day 0, not when a watched counter first rises
         for rung in rungs:
-            if self._holds(rung, 0.0):
+            if rung.at_start:
                 self._reach(rung, 0.0)
 
     def add(self, counter: str, amount: int, now: float) -> None:

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import simpy
@@ -77,9 +76,7 @@ class Militia:
         self.p = params
         self.reach = params.reach
         self.home_country = params.home_country
-        self.weapons = list(params.weapon_mix)
-        total = sum(params.weapon_mix.values())
-        self.weapon_cumulative = [c / total for c in accumulate(params.weapon_mix.values())]
+        self.weapons, self._weapon_cuts = world.tables.weapon_tables[name]
         self.excitation = 0.0  # attacks/day above base, as of _excitation_time
         self._excitation_time = 0.0
         self.capability_lost = 0.0  # fraction of capability lost, as of _capability_time
@@ -109,7 +106,6 @@ class Militia:
         self._excitation_decay = 1.0 / params.excitation_decay_days
         self._regeneration = 1.0 / params.regeneration_days
         self._pressure_decay = world.baghdad.decay_per_day
-        self._weapon_cuts = self.weapon_cumulative[:-1]  # bisect in these: index 0..n-1
         self._attack_callback = self._on_attack
         self._window_callback = self._on_window_end
         # the pending timeout, and the state at its time (excitation, lost capability, Baghdad's

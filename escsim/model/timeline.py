@@ -35,13 +35,13 @@ class Timeline:
         self._shocks: dict[str, Event] = {}
         self.agenda = Agenda(world.env, "timeline")
         start = s.scenario.start_date
-        for name, event in sorted(s.events.items(), key=lambda kv: (kv[1].date, kv[0])):
-            if event.kind == "us_strike" and event.date < start:
-                self._past_rounds.append(((start - event.date).days, event))
+        for name, event, day in world.tables.events:
+            if event.kind == "us_strike" and day < 0:
+                self._past_rounds.append((-day, event))
                 continue
             # an event dated before the start still holds at day 0 unless it ended before it,
             # so a scenario can start on any date (e.g. inside the Nov 2023 truce)
-            day = max(0, (event.date - start).days)
+            day = max(0, day)
             if day >= s.scenario.horizon_days or (event.until is not None
                                                  and event.until < start):
                 continue

@@ -53,10 +53,11 @@ class USForces:
         self._strike_draws = world.draws("us/strikes")
         self._salvo_draws = world.draws("iran/salvos")
         self._recorder = world.recorder
-        self._weapons = {name: (w.intercept_prob, w.damage_prob, w, f"attacks_weapon_{name}",
+        keys = world.tables.weapon_keys
+        self._weapons = {name: (w.intercept_prob, w.damage_prob, w, keys[name],
                                 self._casualty_prob[name])
                          for name, w in s.weapons.items()}
-        self._where_key = {name: f"attacks_in_{c}" for name, c in self.country.items()}
+        self._where_key = world.tables.where_keys
 
     # --- posture ----------------------------------------------------------------------------------
     def set_troops(self, site: str, troops: int, why: str) -> None:

@@ -10,6 +10,7 @@ from escsim.model.iran import IranActor
 from escsim.model.mechanisms import in_force
 from escsim.model.militia import Militia
 from escsim.model.recorder import Recorder
+from escsim.model.tables import tables_of
 from escsim.model.timeline import Timeline
 from escsim.model.us_forces import USForces
 from escsim.scenario.schema import Scenario
@@ -21,6 +22,8 @@ class World:
 
     def __init__(self, scenario: Scenario, streams: Streams, trace: bool = False):
         self.scenario = scenario
+        #: The scenario's read-only tables (built once per scenario, shared by replications).
+        self.tables = tables_of(scenario)
         self.env = simpy.Environment()
         self.streams = streams
         #: The alternative in force of each contested mechanism.
@@ -36,13 +39,15 @@ class World:
         self.militias = {name: Militia(self, name, g) for name, g in scenario.militias.items()}
         self.timeline = Timeline(self)
         self.timeline.apply_initial_state()
-        self.env.timeout(scenario.scenario.horizon_days).callbacks.append(
-            lambda _: self._end_run())
+        self.env.timeout(scenario.scenario.horizon_days).callbacks.append(self._at_horizon)
         self.militia_factors_changed()  # sets each group's factor and starts its attacks
 
     def draws(self, purpose: str) -> Draws:
         """The random stream of ``purpose`` (see :mod:`escsim.model.draws`)."""
         return self.streams.draws(purpose)
+
+    def _at_horizon(self, _event: simpy.Event) -> None:
+        self._end_run()
 
     def _end_run(self) -> None:
         if not self.end.triggered:
