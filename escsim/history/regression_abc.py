@@ -17,7 +17,9 @@ models whose posterior is known (tests/test_regression_abc.py):
 4. **Local-linear regression adjustment** (Beaumont, Zhang & Balding 2002): a weighted least
    squares of the accepted ``z`` on ``T - t``; each accepted ``z_i`` is moved to
    ``z_i - beta (T_i - t)``, what it would have been had its simulation given the observed
-   summaries. Back on the parameter scale (``theta = F^-1(Phi(z))``) it stays inside the prior's
+   summaries; the residuals are widened by ``sqrt(ess / (ess - p - 1))`` for the coefficients
+   fitted (as an unbiased variance is), so that few accepted rows do not make the posterior
+   overconfident. Back on the parameter scale (``theta = F^-1(Phi(z))``) it stays inside the prior's
    support.
 
 Why this method and not SMC-ABC or a synthetic likelihood: one table of prior simulations serves
@@ -30,6 +32,7 @@ posterior close to the exact one where the summaries relate to the parameters ab
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,5 +134,9 @@ def regression_posterior(z: np.ndarray, summaries: np.ndarray, observed: np.ndar
         x = np.column_stack([np.ones(accept), summaries[rows] - observed])
         sw = np.sqrt(w)[:, None]
         beta, *_ = np.linalg.lstsq(x * sw, zk * sw, rcond=None)
-        zk = zk - (summaries[rows] - observed) @ beta[1:]
+        # the residuals of a fit of p + 1 coefficients are narrower than the errors they
+        # estimate; widen them by sqrt(ess / (ess - p - 1)), as the unbiased variance does
+        ess = 1.0 / np.sum(w ** 2)
+        widen = math.sqrt(ess / max(ess - x.shape[1], 1.0))
+        zk = beta[0] + widen * (zk - x @ beta)
     return RegressionPosterior(zk, w, rows, h)
