@@ -15,28 +15,31 @@ from escsim.history.learning import UNIDENTIFIED_RATIO, LearnedPosterior
 NARROWED = 0.6
 
 
+def _cells(r: Any) -> tuple[str, str, str]:
+    """A row of the width table: the name (marked when unidentified), the prior's 90% interval,
+    the posterior's median and 90% interval."""
+    name = r.parameter if r.identified else f"{r.parameter} (unidentified)"
+    return (name, f"[{r.prior_q05:.3g}, {r.prior_q95:.3g}]",
+            f"{r.posterior_q50:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]")
+
+
 def width_lines(table: pd.DataFrame) -> list[str]:
     """The posterior's width against the prior's, one console line per parameter."""
-    lines = [f"  {'parameter':<32}{'prior 90%':>20}{'posterior median [90%]':>30}"
+    lines = [f"  {'parameter':<46}{'prior 90%':>20}{'posterior median [90%]':>30}"
              f"{'sd / prior sd':>15}"]
     for r in table.itertuples():
-        post = f"{r.posterior_q50:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]"
-        flag = "" if r.identified else "  (unidentified)"
-        lines.append(f"  {r.parameter:<32}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>20}"
-                     f"{post:>30}{r.sd_ratio:>15.2f}{flag}")
+        name, prior, post = _cells(r)
+        lines.append(f"  {name:<46}{prior:>20}{post:>30}{r.sd_ratio:>15.2f}")
     return lines
 
 
 def width_markdown(table: pd.DataFrame) -> list[str]:
     """The posterior-versus-prior table (Markdown)."""
-    lines = ["| parameter | prior | prior 90% | posterior median [90%] | posterior sd / prior "
-             "sd | R² of its fitted summary |", "|---|---|---|---|---:|---:|"]
-    for r in table.itertuples():
-        name = r.parameter if r.identified else f"{r.parameter} (unidentified)"
-        lines.append(f"| {name} | {r.prior} | [{r.prior_q05:.3g}, {r.prior_q95:.3g}] | "
-                     f"{r.posterior_q50:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}] | "
-                     f"{r.sd_ratio:.2f} | {r.r_squared:.2f} |")
-    return lines
+    rows = [(*_cells(r), r.prior, r.sd_ratio, r.r_squared) for r in table.itertuples()]
+    return ["| parameter | prior | prior 90% | posterior median [90%] | posterior sd / prior "
+            "sd | R² of its fitted summary |", "|---|---|---|---|---:|---:|",
+            *(f"| {n} | {d} | {p} | {q} | {sd:.2f} | {r2:.2f} |"
+              for n, p, q, d, sd, r2 in rows)]
 
 
 def recovery_markdown(table: pd.DataFrame) -> list[str]:
