@@ -37,6 +37,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--check", action="store_true", help="exit 1 if the checks fail")
+    parser.add_argument("--table-cache", metavar="FILE.npz",
+                        help="keep the reference table in this file and reuse it when its "
+                             "size and seed match (refits without simulating again)")
     parser.add_argument("--write-docs", action="store_true",
                         help="rewrite the generated block of docs/explanation/calibration.md")
     args = parser.parse_args(argv)
@@ -46,7 +49,7 @@ def main(argv: list[str]) -> int:
     import pandas as pd
 
     from escsim.executors import make_executor
-    from escsim.history.learning import FIT_ERAS, build_table, fit_record, recovery
+    from escsim.history.learning import FIT_ERAS, fit_record, recovery
     from escsim.history.learning_output import NARROWED, recovery_verdict, width_lines
     from escsim.paths import scenarios_dir
     from escsim.scenario import load_scenario
@@ -59,7 +62,7 @@ def main(argv: list[str]) -> int:
           f"truths, {args.jobs} workers, seed {args.seed}")
     t0 = time.perf_counter()
     with make_executor("process", args.jobs) as ex:
-        table = build_table(scenarios, priors, size, args.seed, ex)
+        table = cached_table(args.table_cache, scenarios, priors, size, args.seed, ex)
         t1 = time.perf_counter()
         rec = recovery(table, truths, args.seed, ex)
     t2 = time.perf_counter()
@@ -88,6 +91,26 @@ def main(argv: list[str]) -> int:
     if args.write_docs:
         write_docs(fit, cov, size, truths, args.seed, ok, failures)
     return 0 if (ok and narrowed >= 5) or not args.check else 1
+
+
+def cached_table(cache: str | None, scenarios: list, priors: object, size: int, seed: int,
+                 executor: object) -> object:
+    """The reference table: read from ``cache`` when it holds this size and seed, else built
+    (and kept there)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from escsim.history.learning import ReferenceTable, build_table
+
+    if cache and Path(cache).is_file():
+        kept = np.load(cache)
+        if int(kept["seed"]) == seed and len(kept["thetas"]) == size:
+            return ReferenceTable(priors, tuple(scenarios), kept["thetas"], kept["stats"], seed)
+    table = build_table(scenarios, priors, size, seed, executor)
+    if cache:
+        np.savez(cache, thetas=table.thetas, stats=table.stats, seed=seed)
+    return table
 
 
 def write_docs(fit: object, cov: object, size: int, truths: int, seed: int, ok: bool,

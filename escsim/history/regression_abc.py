@@ -10,9 +10,12 @@ models whose posterior is known (tests/test_regression_abc.py):
    bounded one becomes unbounded), is regressed by least squares on the standardised statistics
    and their squares. The fitted values ``T = E[z | S]`` (one per parameter) are the summaries
    the distance uses: statistics that say nothing about any parameter get no weight, and no
-   hand-picked scale decides which dominates.
+   hand-picked scale decides which dominates. They stay on the probit scale, where every prior
+   has standard deviation 1: a parameter the statistics explain poorly has a fitted summary that
+   varies little over the table, and so weighs little in the distance (rescaling it to unit
+   spread would make its noise count as much as the informative ones).
 3. **Rejection**: the ``accept`` nearest rows of the table to the observed ``t`` (Euclidean
-   distance of ``T`` scaled by each column's standard deviation), weighted by the Epanechnikov
+   distance of ``T``), weighted by the Epanechnikov
    kernel ``1 - (d / h)^2`` with ``h`` the largest accepted distance.
 4. **Local-linear regression adjustment** (Beaumont, Zhang & Balding 2002): a weighted least
    squares of the accepted ``z`` on ``T - t``; each accepted ``z_i`` is moved to
@@ -67,13 +70,12 @@ class FittedSummaries:
     centre: np.ndarray
     spread: np.ndarray
     coefficients: np.ndarray  # (1 + 2q, p)
-    scale: np.ndarray  # the standard deviation of each fitted summary over the table
     r_squared: np.ndarray  # per parameter: the share of its prior variance the statistics explain
 
     def transform(self, stats: np.ndarray) -> np.ndarray:
-        """The fitted summaries of rows of statistics, scaled: shape (rows, parameters)."""
+        """The fitted summaries of rows of statistics: shape (rows, parameters)."""
         stats = np.atleast_2d(np.asarray(stats, dtype=float))
-        return _features(stats, self.centre, self.spread) @ self.coefficients / self.scale
+        return _features(stats, self.centre, self.spread) @ self.coefficients
 
 
 def fit_summaries(z: np.ndarray, stats: np.ndarray, ridge: float = 1e-6) -> FittedSummaries:
@@ -86,12 +88,10 @@ def fit_summaries(z: np.ndarray, stats: np.ndarray, ridge: float = 1e-6) -> Fitt
     gram += ridge * len(x) * np.diag(np.r_[0.0, np.ones(x.shape[1] - 1)])
     coef = np.linalg.solve(gram, x.T @ z)
     fitted = x @ coef
-    scale = np.std(fitted, axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
     resid = np.var(z - fitted, axis=0)
     total = np.var(z, axis=0)
     r2 = np.where(total > 0, 1 - resid / np.where(total > 0, total, 1.0), 0.0)
-    return FittedSummaries(centre, spread, coef, scale, r2)
+    return FittedSummaries(centre, spread, coef, r2)
 
 
 @dataclass(frozen=True)
