@@ -104,6 +104,8 @@ def test_calibrate_record_writes_a_posterior_run_can_draw_from(cli, tmp_path: Pa
     scenario = load_scenario("surge-2023")
     priors, sample = load_posterior(out, scenario)
     assert len(priors) == len(summary) and np.isclose(sample.weights.sum(), 1.0)
+    assert (out / "plots" / "prior_posterior.png").is_file()
+    assert cli("plot", out).exit_code == 0  # the folder redraws
     run = cli("run", "surge-2023", "--runs", 6, "--seed", 1, "--jobs", 1, "--no-plots",
               "--parameter-uncertainty", "posterior", "--posterior", out, "--out",
               tmp_path / "run")

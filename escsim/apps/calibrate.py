@@ -53,7 +53,7 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
 
     if record:
         return calibrate_record(priors, table_size, seed, overrides, executor, jobs, scheduler,
-                                out, force, feedback)
+                                out, force, feedback, plots)
     if eras:
         return calibrate_eras(priors, observations, particles, generations, seed, overrides,
                               check_runs, executor, jobs, scheduler, out, force, plots,
@@ -182,7 +182,8 @@ def calibrate_record(priors: Path | None = None, table_size: int | None = None,
                      seed: int = DEFAULT_SEED, overrides: tuple[str, ...] = (),
                      executor: str | Executor = "process", jobs: int | None = None,
                      scheduler: str | None = None, out: Path | None = None,
-                     force: bool = False, feedback: Feedback = SILENT) -> AppResult:
+                     force: bool = False, feedback: Feedback = SILENT,
+                     plots: bool = True) -> AppResult:
     """``escsim calibrate --record``: the shared behaviour of every era before the seed fitted
     to the record's summaries (:mod:`escsim.history.learning`); prints each parameter's
     posterior width against its prior's."""
@@ -200,7 +201,7 @@ def calibrate_record(priors: Path | None = None, table_size: int | None = None,
     with open_executor(executor, jobs, scheduler) as ex:
         with feedback.stages() as stages:
             fit = fit_record(scenarios, prior_set, size, seed, ex, stages)
-    write_learned(fit, target, force=force, command=command_line())
+    write_learned(fit, target, force=force, command=command_line(), plots=plots)
     table = fit.summary_table()
     s = fit.summary()
     lines = [f"\ncalibration of {', '.join(FIT_ERAS)} to the record's summaries: table of "

@@ -71,7 +71,8 @@ def recovery_verdict(table: pd.DataFrame, alpha: float = 0.01) -> tuple[bool, li
     return not failures, failures
 
 
-def report_markdown(fit: LearnedPosterior, command: str | None = None) -> str:
+def report_markdown(fit: LearnedPosterior, command: str | None = None,
+                    figure: bool = False) -> str:
     """The report of a fit to the record (``report.md``)."""
     t = fit.summary_table()
     s = fit.summary()
@@ -94,16 +95,19 @@ def report_markdown(fit: LearnedPosterior, command: str | None = None) -> str:
              "## The statistics", "",
              "`statistics.csv`: each statistic of each era on the record beside its 90% range "
              "over the table (prior predictive) and over the accepted rows.", ""]
+    if figure:
+        lines += ["## Plots", "", "![prior and posterior](plots/prior_posterior.png)", ""]
     if command:
         lines += ["## Reproduce", "", "```", command, "```", ""]
     return "\n".join(lines)
 
 
 def write_learned(fit: LearnedPosterior, out: Path, force: bool = False,
-                  command: str | None = None) -> Path:
+                  command: str | None = None, plots: bool = True) -> Path:
     """Write the folder atomically: ``posterior.csv`` (what ``--parameter-uncertainty
-    posterior`` reads), ``posterior_summary.csv``, ``statistics.csv``, ``summary.json``,
-    ``priors.toml``, ``manifest.json``, ``columns.json`` and ``report.md``."""
+    posterior`` reads), ``posterior_summary.csv``, ``statistics.csv``, ``prior_predictive.csv``
+    (the table's prior draws), ``summary.json``, ``priors.toml``, ``manifest.json``,
+    ``columns.json``, ``report.md`` and ``plots/prior_posterior.png``."""
     from escsim.results import atomic_folder, atomic_write_text, write_json
     from escsim.results.columns import write_columns
     from escsim.results.provenance import write_folder_manifest
@@ -113,10 +117,24 @@ def write_learned(fit: LearnedPosterior, out: Path, force: bool = False,
         fit.posterior_csv().to_csv(tmp / "posterior.csv", index=False)
         fit.summary_table().to_csv(tmp / "posterior_summary.csv", index=False)
         fit.statistics_table().to_csv(tmp / "statistics.csv", index=False)
+        prior = pd.DataFrame(fit.table.thetas, columns=fit.table.priors.columns)
+        prior.to_csv(tmp / "prior_predictive.csv", index=False)
+        figures = {}
+        if plots:
+            from escsim.plotting.history import plot_prior_posterior, save_figure
+
+            posterior = fit.posterior_csv()
+            figures["prior_posterior"] = save_figure(
+                plot_prior_posterior(prior, posterior, fit.table.priors.columns,
+                                     posterior["weight"].tolist(),
+                                     xlabels=fit.table.priors.axis_labels(),
+                                     title="the shared behaviour: prior (grey) and posterior "
+                                           "given the record's summaries"),
+                tmp / "plots" / "prior_posterior.png")
         summary: dict[str, Any] = fit.summary()
         write_json(tmp / "summary.json", summary)
         write_folder_manifest(tmp, "calibrate", list(fit.table.scenarios), fit.table.seed)
         atomic_write_text(tmp / PRIORS_COPY, fit.table.priors.text)
-        atomic_write_text(tmp / "report.md", report_markdown(fit, command))
+        atomic_write_text(tmp / "report.md", report_markdown(fit, command, bool(figures)))
         write_columns(tmp)
     return Path(out)
