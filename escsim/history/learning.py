@@ -240,6 +240,8 @@ class ReferenceTable:
     thetas: np.ndarray
     stats: np.ndarray
     seed: int
+    #: The share of the table the rejection step keeps.
+    accept_share: float = ACCEPT_SHARE
     fitted: FittedSummaries = field(init=False, repr=False)
     summaries: np.ndarray = field(init=False, repr=False)
 
@@ -261,12 +263,11 @@ class ReferenceTable:
         return np.column_stack([p.ppf(from_probit(z[:, j]))
                                 for j, p in enumerate(self.priors.priors)])
 
-    def posterior(self, observed: np.ndarray, accept_share: float = ACCEPT_SHARE
-                  ) -> RegressionPosterior:
+    def posterior(self, observed: np.ndarray) -> RegressionPosterior:
         """The regression-adjusted posterior given observed statistics."""
         return regression_posterior(self.probits(self.thetas), self.summaries,
                                     self.fitted.transform(observed)[0],
-                                    max(1, round(accept_share * len(self.thetas))))
+                                    max(1, round(self.accept_share * len(self.thetas))))
 
 
 def prior_draws(priors: PriorSet, seed: int, stream: int, n: int) -> np.ndarray:
