@@ -19,10 +19,11 @@ from escsim.history.observations import load_observations
 
 ERAS = ("era-2019-20", "era-2021", "surge-2023")
 #: Keys an era may set: its situation (dates, regime, sites, the US practice of the time, Iran's
-#: posture at the start, the initial state and its dated events). Everything else -- excitation,
-#: compliance, Iran's decision rules, weapon effects, mechanisms -- is shared.
+#: posture at the start, the initial state and its dated events, and the groups' weapon mix, which
+#: the record counts per era: no drones in 2019-20, drones most attacks by 2023). Everything else
+#: -- excitation, compliance, Iran's decision rules, weapon effects, mechanisms -- is shared.
 SITUATION = ("scenario.", "sites.", "us_policy.", "iran.initial_posture", "initial_state.",
-             "events.")
+             "events.", "militias.iraq_factions.weapon_mix.", "militias.syria_groups.weapon_mix.")
 
 
 def _flat(obj, prefix=""):

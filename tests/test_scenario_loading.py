@@ -338,8 +338,9 @@ BAD_INPUTS = [
          'site = "iraq"\n', key="events.cut.troops", expected="troops for kind 'troops'",
          message="needs troops"),
     _bad("weapon-shares-zero", SURGE + "[militias.syria_groups]\n"
-         "weapon_mix = { rocket = 0.0, drone = 0.0 }\n",
-         key="militias.syria_groups.weapon_mix", value={"rocket": 0.0, "drone": 0.0},
+         "weapon_mix = { rocket = 0.0, rocket_salvo = 0.0, drone = 0.0 }\n",
+         key="militias.syria_groups.weapon_mix",
+         value={"rocket": 0.0, "rocket_salvo": 0.0, "drone": 0.0},
          expected="positive shares", message="sum to zero"),
     _bad("unknown-outcome-class", SURGE + "[us_policy.respond_prob]\nfatal = 1.0\n",
          key="us_policy.respond_prob.fatal", value="fatal", expected="fatalities",
