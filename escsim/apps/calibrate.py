@@ -36,11 +36,13 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
               executor: str | Executor = "process", jobs: int | None = None,
               scheduler: str | None = None, out: Path | None = None, force: bool = False,
               plots: bool = True, eras: bool = False,
-              feedback: Feedback = SILENT, report: bool = True) -> AppResult:
+              feedback: Feedback = SILENT, report: bool = True, record: bool = False,
+              table_size: int | None = None) -> AppResult:
     """Fit ``scenario``'s uncertain parameters to the record by ABC-SMC, then check the
     posterior (``escsim calibrate``; the arguments are its options); ``eras``: the shared
     parameters of every era at once (:func:`calibrate_eras`). ``value`` is the
-    :class:`~escsim.history.calibration.Calibration`."""
+    :class:`~escsim.history.calibration.Calibration`; ``record``: the shared behaviour of
+    every era fitted to the record's summaries instead (:func:`calibrate_record`)."""
     from escsim.history.calibration import (
         CalibrationSettings,
         posterior_check,
@@ -50,6 +52,9 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
     from escsim.history.calibration import calibrate as fit
     from escsim.scenario.priors import resolve_priors
 
+    if record:
+        return calibrate_record(priors, table_size, seed, overrides, executor, jobs, scheduler,
+                                out, force, feedback, plots, report)
     if eras:
         return calibrate_eras(priors, observations, particles, generations, seed, overrides,
                               check_runs, executor, jobs, scheduler, out, force, plots,
@@ -176,6 +181,42 @@ def calibrate_eras(priors: Path | None = None, observations: Path | None = None,
             "posterior": table.to_dict(orient="records"),
             "posterior_check": {bt.scenario.scenario.name: bt.summary() for bt in checks}}
     return AppResult(target, lines, data, value=cal)
+
+
+def calibrate_record(priors: Path | None = None, table_size: int | None = None,
+                     seed: int = DEFAULT_SEED, overrides: tuple[str, ...] = (),
+                     executor: str | Executor = "process", jobs: int | None = None,
+                     scheduler: str | None = None, out: Path | None = None,
+                     force: bool = False, feedback: Feedback = SILENT,
+                     plots: bool = True, report: bool = True) -> AppResult:
+    """``escsim calibrate --record``: the shared behaviour of every era before the seed fitted
+    to the record's summaries (:mod:`escsim.history.learning`); prints each parameter's
+    posterior width against its prior's."""
+    from escsim.history.learning import DEFAULT_TABLE_SIZE, FIT_ERAS, fit_record
+    from escsim.history.learning_output import NARROWED, width_lines, write_learned
+    from escsim.paths import scenarios_dir
+    from escsim.scenario.priors import load_priors
+
+    scenarios = [load(name, overrides) for name in FIT_ERAS]
+    prior_set = load_priors(priors or scenarios_dir() / "priors" / "record.toml",
+                            scenarios[FIT_ERAS.index("surge-2023")])
+    target = Path(out) if out is not None else Path("results") / "calibrate-record"
+    check_out(target, force)
+    size = table_size or DEFAULT_TABLE_SIZE
+    with open_executor(executor, jobs, scheduler) as ex:
+        with feedback.stages() as stages:
+            fit = fit_record(scenarios, prior_set, size, seed, ex, stages)
+    write_learned(fit, target, force=force, command=command_line(), plots=plots)
+    write_report_if(target, report)
+    table = fit.summary_table()
+    s = fit.summary()
+    lines = [f"\ncalibration of {', '.join(FIT_ERAS)} to the record's summaries: table of "
+             f"{size} prior draws, {s['accepted']} kept, effective sample size "
+             f"{s['effective_sample_size']}", *width_lines(table),
+             f"{s['narrowed_to_0.6']} of {len(table)} parameters with posterior sd at most "
+             f"{NARROWED} of the prior's", f"report: {target / 'report.md'}"]
+    data = {"results": str(target), **s, "posterior": table.to_dict(orient="records")}
+    return AppResult(target, lines, data, value=fit)
 
 
 def redraw(folder: Path) -> list[Path]:

@@ -95,11 +95,19 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
                    "era-2021, surge-2023) with scenarios/priors/eras.toml, then check every "
                    "era against the joint posterior (check/<era>/; --check-runs per era) "
                    "[default output: results/calibrate-eras]; SCENARIO is ignored.")
+@click.option("--record", "from_record", is_flag=True,
+              help="Fit the shared behaviour of the four eras before the seed to the record's "
+                   "summaries (ABC with a reference table and regression adjustment) with "
+                   "scenarios/priors/record.toml, and print each parameter's posterior width "
+                   "against its prior's [default output: results/calibrate-record]; SCENARIO, "
+                   "--particles, --generations, --observations and --check-runs are ignored.")
+@click.option("--table-size", type=click.IntRange(200, 1_000_000), metavar="N",
+              help="With --record: prior draws in the reference table [default: 10000].")
 def calibrate(scenario: str, priors: Path | None, observations: Path | None,
               particles: int | None, generations: int | None, seed: int,
               overrides: tuple[str, ...], check_runs: int, executor: str, jobs: int | None,
               scheduler: str | None, out: Path | None, force: bool, no_plots: bool,
-              eras: bool) -> None:
+              eras: bool, from_record: bool, table_size: int | None) -> None:
     """Fit SCENARIO's uncertain parameters (default: surge-2023) to the observed record by
     approximate Bayesian computation (ABC-SMC), with the priors of
     scenarios/priors/<scenario>.toml.
@@ -113,7 +121,8 @@ def calibrate(scenario: str, priors: Path | None, observations: Path | None,
 
     print_result(calibrate_app(scenario, priors, observations, particles, generations, seed,
                                overrides, check_runs, executor, jobs, scheduler, out, force,
-                               not no_plots, eras, CliFeedback(), report=OUTPUT.report))
+                               not no_plots, eras, CliFeedback(), report=OUTPUT.report,
+                               record=from_record, table_size=table_size))
 
 
 # ---------------------------------------------------------------------------------- record ---
