@@ -97,3 +97,19 @@ def test_uninformative_statistics_leave_the_prior() -> None:
     prior_sd = stats.uniform.std()
     lo = np.sqrt(stats.chi2.ppf(0.0005, post.ess - 1) / (post.ess - 1))
     assert sd >= prior_sd * (lo - 0.05)
+
+
+def test_too_few_accepted_rows_are_not_regressed_onto_a_point() -> None:
+    """With barely more accepted rows than coefficients a local-linear fit is exact and would
+    collapse the posterior to a point (the residuals vanish); below the rows-per-coefficient
+    floor the rows are kept unadjusted."""
+    from escsim.history.regression_abc import MIN_ROWS_PER_COEFFICIENT, regression_posterior
+
+    rng = np.random.default_rng(3)
+    p = 6
+    z = rng.normal(size=(400, p))
+    summaries = z + rng.normal(scale=0.5, size=z.shape)
+    few = regression_posterior(z, summaries, np.zeros(p), accept=p + 2)
+    assert few.ess < MIN_ROWS_PER_COEFFICIENT * (p + 1)
+    assert np.all(few.z.std(axis=0) > 0.05)
+    np.testing.assert_array_equal(few.z, z[few.rows])  # unadjusted

@@ -48,6 +48,10 @@ __all__ = ["FittedSummaries", "RegressionPosterior", "fit_summaries", "from_prob
 _EDGE = 1e-9
 
 
+#: Effective accepted rows per regression coefficient below which no adjustment is made.
+MIN_ROWS_PER_COEFFICIENT = 3
+
+
 def to_probit(u: np.ndarray) -> np.ndarray:
     """``Phi^-1(u)`` of prior-CDF values ``u`` (clipped away from 0 and 1)."""
     return np.asarray(ndtri(np.clip(u, _EDGE, 1 - _EDGE)), dtype=float)
@@ -130,13 +134,16 @@ def regression_posterior(z: np.ndarray, summaries: np.ndarray, observed: np.ndar
     w = 1.0 - (d[rows] / h) ** 2
     w = w / w.sum()
     zk = z[rows]
-    if adjust:
+    ess = 1.0 / np.sum(w ** 2)
+    # a regression of p + 1 coefficients on barely more weighted rows fits them exactly and
+    # collapses the posterior to a point: adjust only with at least MIN_ROWS_PER_COEFFICIENT
+    # effective rows per coefficient (else plain rejection, wider but honest)
+    if adjust and ess >= MIN_ROWS_PER_COEFFICIENT * (summaries.shape[1] + 1):
         x = np.column_stack([np.ones(accept), summaries[rows] - observed])
         sw = np.sqrt(w)[:, None]
         beta, *_ = np.linalg.lstsq(x * sw, zk * sw, rcond=None)
         # the residuals of a fit of p + 1 coefficients are narrower than the errors they
         # estimate; widen them by sqrt(ess / (ess - p - 1)), as the unbiased variance does
-        ess = 1.0 / np.sum(w ** 2)
         widen = math.sqrt(ess / max(ess - x.shape[1], 1.0))
         zk = beta[0] + widen * (zk - x @ beta)
     return RegressionPosterior(zk, w, rows, h)
