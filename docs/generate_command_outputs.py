@@ -40,9 +40,9 @@ DOCS = Path(__file__).resolve().parent
 PAGES = (DOCS / "sweeps.md",)
 START, END = "<!-- output:start -->", "<!-- output:end -->"
 _BLOCK = re.compile(re.escape(START) + r"\n```console\n(.*?)```\n" + re.escape(END), re.S)
-_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+|nan|inf)")
+_NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+|nan|inf)")
 #: Lines whose words (not only numbers) depend on the draws: left out of the quick check.
-_DRAWN = re.compile(r"min at point|^box \(|^  \S+ (>=|<=|in) |\.png$|^(plots|report): ")
+_DRAWN = re.compile(r"(min|max) at point|^box \(|^  \S+ (>=|<=|in) |\.png$|^(plots|report): ")
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,17 @@ def generate(page: Path, quick: bool = False) -> str:
 def shape(body: str) -> list[str]:
     """What the quick check compares: each line with its numbers masked and spaces collapsed,
     without the lines whose words depend on the draws, in order and without repeats."""
-    masked = (" ".join(_NUMBER.sub("#", line).split()) for line in body.splitlines()
-              if not _DRAWN.search(line.strip() if line.startswith("$") else line))
-    return list(dict.fromkeys(line for line in masked if line))
+    kept, drawn_indent = [], None
+    for line in body.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if drawn_indent is not None and indent > drawn_indent:
+            continue  # a wrapped continuation of a line left out
+        drawn_indent = None
+        if _DRAWN.search(line.strip() if line.startswith("$") else line):
+            drawn_indent = indent
+            continue
+        kept.append(" ".join(_NUMBER.sub("#", line).split()))
+    return list(dict.fromkeys(line for line in kept if line))
 
 
 def stale_blocks(page_text: str, rerun_text: str) -> list[tuple[list[str], list[str]]]:

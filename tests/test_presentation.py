@@ -540,7 +540,9 @@ def test_a_plain_comparison_says_when_its_sign_rests_on_a_contested_mechanism(
     )
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert max(len(line) for line in text.splitlines()) <= 100
+    # every line but those naming a file (as long as the path given) fits 100 characters
+    long = [line for line in text.splitlines() if len(line) > 100]
+    assert all(str(tmp_path) in line for line in long), long
     if fresh:
         assert (
             "careful: under strike_effect=denial the sign of us-punitive - "

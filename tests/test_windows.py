@@ -42,8 +42,9 @@ def test_a_sweeps_summary_and_points_carry_each_points_window(cli: Cli, tmp_path
             ("surge-2023", "2023-10-17", 30.0), ("surge-2023", "2023-10-17", 60.0),
             ("us-restraint", "2024-11-11", 30.0), ("us-restraint", "2024-11-11", 60.0)]
     # the printed summary says its min and max come from different windows
+    printed = " ".join(res.stdout.split())  # the note is wrapped at 100 characters
     assert "note: the points cover 4 windows (2023-10-17 + 30 days, 2023-10-17 + 60 days, " \
-           "2024-11-11 + 30 days, 2024-11-11 + 60 days)" in res.stdout
+           "2024-11-11 + 30 days, 2024-11-11 + 60 days)" in printed
     described = {e["name"]: e for e in
                  json.loads((out / "columns.json").read_text())["tables"]["summary.csv"]}
     assert described["start_date"]["unit"] == "date"
