@@ -40,6 +40,7 @@ from escsim.errors import InputError
 from escsim.results import read_json, write_table
 from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
+from escsim.results.tables import read_shaped
 
 RESULTS = "sensitivity.csv"
 #: The spawn key of the bootstrap's random stream under the root seed.
@@ -271,4 +272,4 @@ def read_results(folder: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError("no sensitivity.csv in folder", file=str(folder),
                          expected="a folder written by escsim sensitivity")
-    return pd.read_csv(path)
+    return read_shaped(Path(folder), "sensitivity", RESULTS)

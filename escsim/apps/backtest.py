@@ -137,15 +137,14 @@ def backtest_eras(runs: int = 1000, seed: int = DEFAULT_SEED, overrides: tuple[s
 
 def redraw(folder: Path) -> list[Path]:
     """Redraw a backtest folder from its tables."""
-    import pandas as pd
-
     from escsim.plotting.history import plot_backtest_folder
     from escsim.results import read_json
+    from escsim.results.tables import read_shaped
 
     summary = read_json(folder / "summary.json")
-    figures = plot_backtest_folder(folder / "plots", pd.read_csv(folder / "bands.csv"),
-                                   pd.read_csv(folder / "comparison.csv"),
-                                   pd.read_csv(folder / "simulated.csv"),
+    figures = plot_backtest_folder(folder / "plots", read_shaped(folder, "backtest", "bands.csv"),
+                                   read_shaped(folder, "backtest", "comparison.csv"),
+                                   read_shaped(folder, "backtest", "simulated.csv"),
                                    summary["start_date"], title=summary["scenario"])
     return list(figures.values())
 

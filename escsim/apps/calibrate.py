@@ -222,14 +222,13 @@ def calibrate_record(priors: Path | None = None, table_size: int | None = None,
 def redraw(folder: Path) -> list[Path]:
     """Redraw a calibration folder: the prior and posterior of each parameter, and its check
     (a backtest, or one per era)."""
-    import pandas as pd
-
     from escsim.apps.backtest import redraw as redraw_backtest
     from escsim.apps.backtest import redraw_eras
     from escsim.plotting.history import plot_prior_posterior, save_figure
+    from escsim.results.tables import read_shaped
 
-    posterior = pd.read_csv(folder / "posterior.csv")
-    prior = pd.read_csv(folder / "prior_predictive.csv")
+    posterior = read_shaped(folder, "calibrate", "posterior.csv")
+    prior = read_shaped(folder, "calibrate", "prior_predictive.csv")
     columns = list(posterior.columns[:list(posterior.columns).index("weight")])
     files = [save_figure(plot_prior_posterior(prior, posterior, columns,
                                               posterior["weight"].tolist(),

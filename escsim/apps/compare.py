@@ -81,14 +81,13 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
             feedback: Feedback) -> Any:
     """The comparison again under every other alternative of each contested mechanism (same
     seeds), into ``target/mechanisms/KEY=ALT``; writes ``mechanisms.csv`` and returns it."""
-    import pandas as pd
-
     from escsim.analysis.paired import across_mechanisms
     from escsim.apps.common import load
     from escsim.results.files import atomic_open
+    from escsim.results.tables import read_shaped
 
     scenario = load(base, overrides, horizon)
-    reference = pd.read_csv(target / "differences.csv")
+    reference = read_shaped(target, "compare", "differences.csv")
     tables = []
     for key, in_force, alternatives in contested_alternatives(scenario):
         tables.append((key, in_force, True, reference))
@@ -103,8 +102,8 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
                        resume=resume, plots=False, base=base, report=False, tail=NO_TAIL,
                        feedback=feedback)
             assert done.folder is not None
-            tables.append((key, alternative, False, pd.read_csv(done.folder /
-                                                                "differences.csv")))
+            tables.append((key, alternative, False,
+                           read_shaped(done.folder, "compare", "differences.csv")))
     table = across_mechanisms(tables)
     with atomic_open(target / "mechanisms.csv") as fh:
         table.to_csv(fh, index=False)
@@ -172,6 +171,7 @@ def draw_mechanisms(target: Path, table: Any) -> Path | None:
 
     from escsim.plotting import save_figure
     from escsim.plotting.study import plot_differences
+    from escsim.results.tables import read_shaped
 
     rows = table[table["measure"].str.match(r"rung_\d+_reached")]
     if rows.empty:
@@ -186,7 +186,8 @@ def draw_mechanisms(target: Path, table: Any) -> Path | None:
         "method": "Newcombe (1998) paired hybrid score", "runs": 0, "confidence": 0.95})
     runs_csv = target / "differences.csv"
     if runs_csv.is_file():
-        shown["runs"] = int(pd.read_csv(runs_csv)["runs"].iloc[0])
+        runs = read_shaped(target, "compare", "differences.csv")["runs"]
+        shown["runs"] = int(runs.iloc[0]) if len(runs) else 0
     names = {}
     for summary in sorted(target.glob("*/summary.json")):
         from escsim.results import read_json
@@ -207,9 +208,8 @@ def load_base(base: str, overrides: tuple[str, ...], horizon: float | None) -> A
 def redraw(folder: Path) -> list[Path]:
     """Redraw a comparison folder: each scenario's run folder, then the side-by-side figures
     (``comparison.csv`` is the folder's data, not redrawn)."""
-    import pandas as pd
-
     from escsim.results.runs_table import has_runs
+    from escsim.results.tables import read_shaped
     from escsim.simulation import plot_run_folder, write_comparison
 
     subs = sorted(p for p in folder.iterdir() if p.is_dir() and has_runs(p))
@@ -220,7 +220,7 @@ def redraw(folder: Path) -> list[Path]:
     files = [f for sub in subs for f in plot_run_folder(sub)]
     base = None  # a comparison run with --base keeps its base drawn first
     if (folder / "differences.csv").is_file():
-        bases = pd.read_csv(folder / "differences.csv", usecols=["base"])["base"]
+        bases = read_shaped(folder, "compare", "differences.csv", usecols=["base"])["base"]
         base = str(bases.iloc[0]) if len(bases) else None
     write_comparison(folder, subs, plots=True, table=False, base=base)
     return files + sorted((folder / "plots").glob("*.png"))

@@ -50,11 +50,10 @@ def comparison_lines(summaries: list[dict[str, Any]]) -> list[str]:
 def differences_lines(path: Path) -> list[str]:
     """The differences table of ``differences.csv``: each measure's paired difference from the
     base with its interval, in significant digits."""
-    import pandas as pd
-
     from escsim.analysis.format import sig, signed
+    from escsim.results.tables import read_shaped
 
-    table = pd.read_csv(path)
+    table = read_shaped(Path(path).parent, "compare", Path(path).name)
     lines = []
     for variant, rows in table.groupby("variant", sort=False):
         first = rows.iloc[0]
@@ -143,14 +142,13 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     """Store the sign flips of a finished ``escsim compare BASE VARIANT... --across-mechanisms``
     folder (its ``mechanisms.csv``) with their provenance, for plain comparisons to cite:
     ``python -m escsim.apps.comparison_text FOLDER``."""
-    import pandas as pd
-
     from escsim.paths import scenarios_dir
     from escsim.results import read_json, write_json
     from escsim.results.files import atomic_open
+    from escsim.results.tables import read_shaped
 
     folder = Path(folder)
-    table = pd.read_csv(folder / "mechanisms.csv")
+    table = read_shaped(folder, "compare", "mechanisms.csv")
     reference = table[table["default"]].drop_duplicates(["mechanism", "variant", "measure"])
     flips = table[table["flips"]].merge(
         reference[["mechanism", "variant", "measure", "alternative", "difference"]]
@@ -163,7 +161,7 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     with atomic_open(target / MEASURED_FLIPS[1]) as fh:
         flips[columns].to_csv(fh, index=False)
     manifest = read_json(folder / "manifest.json")
-    differences = pd.read_csv(folder / "differences.csv")
+    differences = read_shaped(folder, "compare", "differences.csv")
     write_json(target / MEASURED_PROVENANCE[1], {
         "about": "Where the sign of a comparison of the bundled scenarios rests on a "
                  "contested mechanism (the flips of mechanisms.csv).",

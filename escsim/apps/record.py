@@ -178,16 +178,9 @@ def _draw(folder: Path, events: pd.DataFrame, monthly: pd.DataFrame,
 
 def redraw(folder: Path) -> list[Path]:
     """The figure of a record folder, from its tables."""
-    import pandas as pd
+    from escsim.results.tables import read_shaped
 
-    folder = Path(folder)
-    dates = {"events.csv": ["date", "window_start"], "monthly.csv": ["month"],
-             "tallies.csv": ["window_start", "date"]}
-    tables = {}
-    for name, parse in dates.items():
-        try:
-            tables[name] = pd.read_csv(folder / name, parse_dates=parse)
-        except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read the table: {exc}", file=str(folder / name),
-                             expected="a record folder written by escsim record") from None
+    folder = Path(folder)  # the tables' dates are parsed by their declared shapes
+    tables = {name: read_shaped(folder, "record", name)
+              for name in ("events.csv", "monthly.csv", "tallies.csv")}
     return [_draw(folder, tables["events.csv"], tables["monthly.csv"], tables["tallies.csv"])]

@@ -213,12 +213,8 @@ def _draw(folder: Path, counts: pd.DataFrame) -> list[Path]:
 
 def redraw(folder: Path) -> list[Path]:
     """The figures of a score folder, from ``counts.csv``."""
-    import pandas as pd
+    from escsim.results.tables import read_shaped
 
     folder = Path(folder)
-    try:
-        counts = pd.read_csv(folder / "counts.csv")
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the table: {exc}", file=str(folder / "counts.csv"),
-                         expected="a score folder written by escsim score") from None
+    counts = read_shaped(folder, "score", "counts.csv")
     return _draw(folder, counts)

@@ -214,9 +214,10 @@ def paired_table(folder: Path, plan: Any) -> Any:
     from escsim.analysis.paired import paired_differences
     from escsim.results.columns import write_columns
     from escsim.results.files import atomic_open
+    from escsim.results.tables import read_shaped
 
-    points = pd.read_csv(folder / "points.csv")
-    runs = pd.read_csv(folder / "runs.csv")
+    points = read_shaped(folder, "sweep", "points.csv")
+    runs = read_shaped(folder, "sweep", "runs.csv")
     names = {int(r["point"]): _point_text(points, i, plan.keys) for i, r in points.iterrows()}
     tables = []
     for _state, group in points.groupby("seed_key", sort=True):
@@ -237,11 +238,11 @@ def paired_table(folder: Path, plan: Any) -> Any:
 def finish(result: Any, plots: bool, report: bool, lines: list[str],
            outcomes: tuple[str, ...] = ()) -> AppResult:
     """A finished sweep (or sensitivity, study) folder: summarised, drawn and reported."""
-    import pandas as pd
+    from escsim.results.tables import read_shaped
 
     plan = result.plan
     folder = result.folder
-    summary = pd.read_csv(folder / "summary.csv")
+    summary = read_shaped(folder, "sweep", "summary.csv")
     lines = [*lines, *summary_lines(result, summary)]
     if plan.spec.pair:
         paired = paired_table(folder, plan)

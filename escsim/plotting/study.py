@@ -42,6 +42,7 @@ from escsim.plotting.style import (
     widest_in,
 )
 from escsim.records import label
+from escsim.results.tables import read_shaped
 
 
 def _measure_label(measure: str, rung_names: Mapping[int, str] | None) -> str:
@@ -235,8 +236,8 @@ def plot_parallel(front: pd.DataFrame, outcomes: list[str], ax: Axes | None = No
 def plot_study_folder(folder: str | Path, rank_by: str) -> list[Path]:
     """Draw a study folder's figures into ``plots/`` from its saved tables."""
     folder = Path(folder)
-    regret = pd.read_csv(folder / "regret.csv")
-    front = pd.read_csv(folder / "front.csv")
+    regret = read_shaped(folder, "study", "regret.csv")
+    front = read_shaped(folder, "study", "front.csv")
     outcomes = [c for c in front.columns if c not in ("doctrine", "non_dominated")]
     out = [save_figure(plot_regret_heatmap(regret, rank_by), folder / "plots" /
                        "regret-heatmap.png")]

@@ -55,6 +55,7 @@ from escsim.plotting.style import (
     footnote as _footnote,
 )
 from escsim.results import sweep as tables
+from escsim.results.tables import read_shaped
 
 _BAND_NOTE = ("Bands: 95% Clopper-Pearson intervals (Monte Carlo uncertainty only), pooled over "
               "the other swept values.")
@@ -447,7 +448,7 @@ def plot_sweep_folder(folder: str | Path, outcomes: Sequence[str] = (), rung: in
     if multi:
         save(plot_scenarios(runs, rung_names=names), "scenarios")
     if (sweep.path / "sensitivity.csv").is_file():
-        results = pd.read_csv(sweep.path / "sensitivity.csv")
+        results = read_shaped(sweep.path, "sensitivity", "sensitivity.csv")
         for o in dict.fromkeys(results["outcome"]):
             method = results.loc[results["outcome"] == o, "method"].iloc[0]
             if method == "sobol":

@@ -13,6 +13,7 @@ numbers, and (when the caller knows it) that it has the rows it should. A table 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,115 @@ NUMERIC_UNITS = frozenset({
 WHOLE_UNITS = frozenset({"seed", "index"})
 
 _EXPECTED = "a CSV table as escsim wrote it (rerun the command that made the folder)"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a table of a result folder holds, declared once for every reader of it.
+
+    Attributes:
+        required: columns every reader needs (present, any type).
+        numbers: columns that must hold numbers (``"*"``: every column).
+        flags: columns that must hold ``True``/``False``.
+        dates: columns that must hold dates (parsed; empty cells allowed).
+        need_rows: a table without rows is refused.
+        typed: also check each column by its unit in the column dictionary.
+    """
+
+    required: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    need_rows: bool = False
+    typed: bool = False
+
+
+_PAIRED = Shape(("base", "variant", "measure"), ("difference", "low", "high", "runs"))
+#: The shape of each table read back, by (folder kind, file name).
+SHAPES: dict[tuple[str, str], Shape] = {
+    ("compare", "differences.csv"): _PAIRED,
+    ("sweep", "differences.csv"): _PAIRED,
+    ("compare", "mechanisms.csv"): Shape(("mechanism", "variant", "measure", "alternative"),
+                                         ("difference", "low", "high"), ("default", "flips"),
+                                         need_rows=True),
+    ("sweep", "points.csv"): Shape(("point", "scenario", "seed_key"), ("point",),
+                                   need_rows=True, typed=True),
+    ("sweep", "runs.csv"): Shape(("point",), need_rows=True, typed=True),
+    ("sweep", "summary.csv"): Shape(("point", "runs"), need_rows=True, typed=True),
+    ("sensitivity", "sensitivity.csv"): Shape(("outcome", "parameter", "method"),
+                                              need_rows=True, typed=True),
+    ("calibrate", "posterior.csv"): Shape(numbers=("*",), need_rows=True),
+    ("calibrate", "prior_predictive.csv"): Shape(numbers=("*",), need_rows=True),
+    ("calibrate", "check/scores.csv"): Shape(),
+    ("backtest", "bands.csv"): Shape(("series",), ("day", "mean", "q05", "q50", "q95"),
+                                     need_rows=True),
+    ("backtest", "comparison.csv"): Shape(("id", "measure", "kind", "window_start",
+                                           "window_end"), ("observed", "mean", "q05", "q95"),
+                                          need_rows=True),
+    ("backtest", "simulated.csv"): Shape(numbers=("*",), need_rows=True),
+    ("score", "counts.csv"): Shape(("origin", "country", "forecaster"),
+                                   ("window_days", "observed", "crps", "pit"), need_rows=True),
+    ("record", "events.csv"): Shape(("id", "kind", "subkind", "country"),
+                                    dates=("date", "window_start")),
+    ("record", "monthly.csv"): Shape(("country",), ("attacks",), dates=("month",)),
+    ("record", "tallies.csv"): Shape(("id", "country"), dates=("window_start", "date")),
+    ("study", "regret.csv"): Shape(("doctrine", "state", "outcome"), ("regret", "value"),
+                                   need_rows=True),
+    ("study", "front.csv"): Shape(("doctrine",), flags=("non_dominated",), need_rows=True),
+    ("study", "ranking.csv"): Shape(("doctrine",), ("rank", "max_regret"), need_rows=True),
+    ("study", "outcomes.csv"): Shape(("doctrine", "state", "outcome"), ("value",),
+                                     need_rows=True),
+    ("study", "satisficing.csv"): Shape(("doctrine",), ("satisficing_share",),
+                                        need_rows=True),
+    ("study", "robustness.csv"): Shape(("doctrine", "outcome"), ("max_regret",)),
+}
+
+
+def read_shaped(folder: Path, kind: str, name: str, *,
+                usecols: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read table ``name`` of a ``kind`` result folder, checked against its declared
+    :data:`SHAPES` (a name not declared: read as a whole table, untyped).
+
+    Raises:
+        InputError: naming the file and the column, as :func:`read_table`.
+    """
+    shape = SHAPES.get((kind, name), Shape())
+    path = Path(folder) / name
+    every = "*" in shape.numbers
+    wanted = [*shape.required, *(c for c in shape.numbers if c != "*"), *shape.flags,
+              *shape.dates]
+    table = read_table(path, required=wanted, usecols=usecols, need_rows=shape.need_rows,
+                       typed=shape.typed)
+    for column in table.columns if every else [c for c in shape.numbers if c in table]:
+        _check_numbers(path, str(column), table[column])
+    for column in (c for c in shape.flags if c in table):
+        if not ptypes.is_bool_dtype(table[column]):
+            bad = next((v for v in table[column] if v not in (True, False)), None)
+            raise InputError(f"column {column!r} must hold True or False", file=str(path),
+                             key=column, value=bad, expected=f"True/False in {column!r} "
+                                                             f"({_EXPECTED})")
+    for column in (c for c in shape.dates if c in table):
+        table[column] = _dates(path, column, table[column])
+    return table
+
+
+def _check_numbers(path: Path, name: str, values: pd.Series) -> None:
+    if values.isna().all() or (ptypes.is_numeric_dtype(values)
+                               and not ptypes.is_bool_dtype(values)):
+        return
+    bad = next((v for v in values.dropna() if not _is_number(v)), values.dropna().iloc[0])
+    raise InputError(f"column {name!r} holds text where escsim writes numbers",
+                     file=str(path), key=name, value=bad,
+                     expected=f"numbers in {name!r} ({_EXPECTED})")
+
+
+def _dates(path: Path, name: str, values: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    bad = values[parsed.isna() & values.notna()]
+    if len(bad):
+        raise InputError(f"column {name!r} must hold dates", file=str(path), key=name,
+                         value=bad.iloc[0], expected=f"YYYY-MM-DD dates in {name!r}")
+    return parsed
 
 
 def read_table(path: Path, *, required: Sequence[str] = (), usecols: Sequence[str] | None = None,

@@ -44,6 +44,7 @@ from escsim.results import sweep as tables
 from escsim.results.columns import write_columns
 from escsim.results.files import atomic_write_text, write_json
 from escsim.results.provenance import display_path
+from escsim.results.tables import read_shaped
 from escsim.study.flips import ALPHA, discover_flips, flips_beyond_noise, replication_loss
 from escsim.study.plan import StudyPlan, plan_study
 from escsim.study.spec import StudySpec, load_study
@@ -409,7 +410,7 @@ def read_study(folder: str | Path) -> dict[str, pd.DataFrame]:
     if not (folder / "study.json").is_file():
         raise InputError("not a finished study folder (no study.json)", file=str(folder),
                          expected="the --out folder of escsim study")
-    return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))
+    return {p.stem: read_shaped(folder, "study", p.name) for p in sorted(folder.glob("*.csv"))
             if p.stem not in ("runs", "summary", "points")}
 
 

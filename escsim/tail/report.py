@@ -13,6 +13,7 @@ from escsim.analysis.runs import binomial_interval
 from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.results import write_table
+from escsim.results.tables import read_shaped
 from escsim.scenario.schema import Scenario
 from escsim.sweep.plan import SweepPlan
 from escsim.tail.levels import plan_levels
@@ -117,7 +118,7 @@ def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], r
         root_seed, repetitions, effort, executor: as for :func:`escsim.tail.estimate_tail`.
         progress: called as ``progress(done, total)`` with repetitions finished.
     """
-    summary = pd.read_csv(Path(folder) / "summary.csv").set_index("point")
+    summary = read_shaped(Path(folder), "sweep", "summary.csv").set_index("point")
     todo = [p for p in range(plan.n_points) if rungs.get(plan.points[p].scenario) is not None]
     total = len(todo) * repetitions
     done = 0

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from escsim.results.reports.page import Page, e, num, signed, stacked, table
+from escsim.results.tables import read_shaped
 
 CAPTIONS = [
     (r"^plots/mechanisms\.png$", "The paired difference from the base under each alternative "
@@ -118,7 +119,7 @@ def mechanisms_section(folder: Path, names: dict[int, str], measure: str) -> tup
     path = folder / "mechanisms.csv"
     if not path.is_file():
         return "", ""
-    t = pd.read_csv(path)
+    t = read_shaped(folder, "compare", "mechanisms.csv")
     # on the page: the headline measure as run (once) and under each other alternative, and
     # the rows of other measures whose sign an alternative reverses; mechanisms.csv has all
     first = t[t["default"]].drop_duplicates(["variant", "measure"])

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from escsim.results.reports.page import Page, e, long_table, num
+from escsim.results.tables import read_shaped
 
 CAPTIONS = [
     (r"tempo", "Observed counts (points) against the simulated intervals, window by window."),
@@ -52,7 +53,8 @@ def calibrate(result: Any) -> Page:
     check = result.path / "check" / "scores.csv"
     if check.is_file():
         sections.append(("The posterior's check, era by era",
-                         long_table(pd.read_csv(check), "check/scores.csv", "rows")))
+                         long_table(read_shaped(result.path, "calibrate", "check/scores.csv"),
+                                    "check/scores.csv", "rows")))
     if post is None or post.empty:
         return Page(answer="This calibration folder has no posterior summary.",
                     sections=sections, captions=CAPTIONS)

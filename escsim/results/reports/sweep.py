@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from escsim.results.reports.page import Page, e, interval, long_table, num, table
+from escsim.results.tables import read_shaped
 
 CAPTIONS = [
     (r"rungs-along", "Probability of each rung along a swept axis ({stem}), with 95% "
@@ -101,7 +102,7 @@ def page(result: Any) -> Page:
                             + "<p class=small>Complete: <code>sensitivity.csv</code>.</p>"))
     paired = result.path / "differences.csv"
     if paired.is_file():  # sweep --pair: each lever setting against the first, state by state
-        diff = pd.read_csv(paired)
+        diff = read_shaped(result.path, "sweep", "differences.csv")
         if not diff.empty:
             keep = [c for c in ("base", "variant", "measure", "difference", "low", "high",
                                 "ratio") if c in diff.columns]
