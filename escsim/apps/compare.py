@@ -87,7 +87,7 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
     from escsim.results.tables import read_shaped
 
     scenario = load(base, overrides, horizon)
-    reference = read_shaped(target, "compare", "differences.csv")
+    reference = read_shaped(target, "comparison", "differences.csv")
     tables = []
     for key, in_force, alternatives in contested_alternatives(scenario):
         tables.append((key, in_force, True, reference))
@@ -103,7 +103,7 @@ def _across(base: str, variants: tuple[str, ...] | list[str], target: Path, runs
                        feedback=feedback)
             assert done.folder is not None
             tables.append((key, alternative, False,
-                           read_shaped(done.folder, "compare", "differences.csv")))
+                           read_shaped(done.folder, "comparison", "differences.csv")))
     table = across_mechanisms(tables)
     with atomic_open(target / "mechanisms.csv") as fh:
         table.to_csv(fh, index=False)
@@ -186,7 +186,7 @@ def draw_mechanisms(target: Path, table: Any) -> Path | None:
         "method": "Newcombe (1998) paired hybrid score", "runs": 0, "confidence": 0.95})
     runs_csv = target / "differences.csv"
     if runs_csv.is_file():
-        runs = read_shaped(target, "compare", "differences.csv")["runs"]
+        runs = read_shaped(target, "comparison", "differences.csv")["runs"]
         shown["runs"] = int(runs.iloc[0]) if len(runs) else 0
     names = {}
     for summary in sorted(target.glob("*/summary.json")):
@@ -220,7 +220,7 @@ def redraw(folder: Path) -> list[Path]:
     files = [f for sub in subs for f in plot_run_folder(sub)]
     base = None  # a comparison run with --base keeps its base drawn first
     if (folder / "differences.csv").is_file():
-        bases = read_shaped(folder, "compare", "differences.csv", usecols=["base"])["base"]
+        bases = read_shaped(folder, "comparison", "differences.csv", usecols=["base"])["base"]
         base = str(bases.iloc[0]) if len(bases) else None
     write_comparison(folder, subs, plots=True, table=False, base=base)
     return files + sorted((folder / "plots").glob("*.png"))

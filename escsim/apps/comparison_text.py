@@ -53,7 +53,7 @@ def differences_lines(path: Path) -> list[str]:
     from escsim.analysis.format import sig, signed
     from escsim.results.tables import read_shaped
 
-    table = read_shaped(Path(path).parent, "compare", Path(path).name)
+    table = read_shaped(Path(path).parent, "comparison", Path(path).name)
     lines = []
     for variant, rows in table.groupby("variant", sort=False):
         first = rows.iloc[0]
@@ -148,7 +148,7 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     from escsim.results.tables import read_shaped
 
     folder = Path(folder)
-    table = read_shaped(folder, "compare", "mechanisms.csv")
+    table = read_shaped(folder, "comparison", "mechanisms.csv")
     reference = table[table["default"]].drop_duplicates(["mechanism", "variant", "measure"])
     flips = table[table["flips"]].merge(
         reference[["mechanism", "variant", "measure", "alternative", "difference"]]
@@ -161,7 +161,7 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     with atomic_open(target / MEASURED_FLIPS[1]) as fh:
         flips[columns].to_csv(fh, index=False)
     manifest = read_json(folder / "manifest.json")
-    differences = read_shaped(folder, "compare", "differences.csv")
+    differences = read_shaped(folder, "comparison", "differences.csv")
     write_json(target / MEASURED_PROVENANCE[1], {
         "about": "Where the sign of a comparison of the bundled scenarios rests on a "
                  "contested mechanism (the flips of mechanisms.csv).",

@@ -24,7 +24,7 @@ from escsim.results.kinds import recognise
 from escsim.results.provenance import SCENARIO_TOML
 from escsim.results.runs_table import RUNS_PARQUET, has_runs, read_runs_file, runs_path
 from escsim.results.summary import Summary, pooled_summary
-from escsim.results.tables import read_table
+from escsim.results.tables import read_shaped, read_table, shape_of
 
 #: The most scenario names a repr shows before it counts the rest.
 _REPR_SCENARIOS = 3
@@ -190,7 +190,8 @@ def read_run(folder: str | Path) -> ResultFolder:
         paths["runs"] = folder / RUNS_PARQUET
     runs = summary.get("runs") if kind == "run" else None
     tables = LazyTables(paths, {"runs": runs} if isinstance(runs, int) else {},
-                        _NEEDS if kind in _TYPED_KINDS else {}, typed=kind in _TYPED_KINDS)
+                        _NEEDS if kind in _TYPED_KINDS else {}, typed=kind in _TYPED_KINDS,
+                        kind=kind)
     if not tables:
         raise InputError("not a result folder (no tables)", file=str(folder),
                          expected="a folder written by escsim run, sweep, backtest or "
@@ -219,11 +220,14 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
         rows: the rows some tables must have (from the folder's summary), by stem.
         needs: the columns some tables must have, and whether they must have rows, by stem.
         typed: check the columns' types (:func:`read_table`).
+        kind: the folder's kind: a table whose shape it declares
+            (:data:`escsim.results.tables.SHAPES`) is checked against it.
     """
 
     def __init__(self, paths: dict[str, Path], rows: dict[str, int] | None = None,
                  needs: dict[str, tuple[tuple[str, ...], bool]] | None = None,
-                 typed: bool = True):
+                 typed: bool = True, kind: str = ""):
+        self._kind = kind
         self._paths = dict(paths)
         self._typed = typed
         self._rows = rows or {}
@@ -237,6 +241,11 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
             required, need_rows = self._needs.get(name, ((), False))
             if self._paths[name].suffix == ".parquet":
                 self._read[name] = read_runs_file(self._paths[name], need_rows=need_rows)
+                return self._read[name]
+            path = self._paths[name]
+            if shape_of(self._kind, path.name) is not None:
+                self._read[name] = read_shaped(path.parent, self._kind, path.name,
+                                               rows=self._rows.get(name))
                 return self._read[name]
             self._read[name] = read_table(self._paths[name], required=required,
                                           need_rows=need_rows, rows=self._rows.get(name),

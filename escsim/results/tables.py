@@ -58,9 +58,9 @@ class Shape:
 _PAIRED = Shape(("base", "variant", "measure"), ("difference", "low", "high", "runs"))
 #: The shape of each table read back, by (folder kind, file name).
 SHAPES: dict[tuple[str, str], Shape] = {
-    ("compare", "differences.csv"): _PAIRED,
+    ("comparison", "differences.csv"): _PAIRED,
     ("sweep", "differences.csv"): _PAIRED,
-    ("compare", "mechanisms.csv"): Shape(("mechanism", "variant", "measure", "alternative"),
+    ("comparison", "mechanisms.csv"): Shape(("mechanism", "variant", "measure", "alternative"),
                                          ("difference", "low", "high"), ("default", "flips"),
                                          need_rows=True),
     ("sweep", "points.csv"): Shape(("point", "scenario", "seed_key"), ("point",),
@@ -93,24 +93,38 @@ SHAPES: dict[tuple[str, str], Shape] = {
     ("study", "satisficing.csv"): Shape(("doctrine",), ("satisficing_share",),
                                         need_rows=True),
     ("study", "robustness.csv"): Shape(("doctrine", "outcome"), ("max_regret",)),
+    ("comparison", "comparison.csv"): Shape(("scenario", "measure"),
+                                            ("estimate", "low", "high", "runs"), need_rows=True),
+    ("calibrate", "posterior_summary.csv"): Shape(("parameter",), ("posterior_mean",)),
 }
+#: Kinds whose run, point and summary tables are a sweep's.
+_SWEEP_LIKE = ("study", "sensitivity")
+
+
+def shape_of(kind: str, name: str) -> Shape | None:
+    """The declared shape of table ``name`` of a ``kind`` folder (None: not declared)."""
+    found = SHAPES.get((kind, name))
+    if found is None and kind in _SWEEP_LIKE:
+        found = SHAPES.get(("sweep", name))
+    return found
 
 
 def read_shaped(folder: Path, kind: str, name: str, *,
-                usecols: Sequence[str] | None = None) -> pd.DataFrame:
+                usecols: Sequence[str] | None = None, rows: int | None = None) -> pd.DataFrame:
     """Read table ``name`` of a ``kind`` result folder, checked against its declared
-    :data:`SHAPES` (a name not declared: read as a whole table, untyped).
+    :data:`SHAPES` (a name not declared: read as a whole table, untyped); ``rows``: the rows it
+    must have, when the folder says.
 
     Raises:
         InputError: naming the file and the column, as :func:`read_table`.
     """
-    shape = SHAPES.get((kind, name), Shape())
+    shape = shape_of(kind, name) or Shape()
     path = Path(folder) / name
     every = "*" in shape.numbers
     wanted = [*shape.required, *(c for c in shape.numbers if c != "*"), *shape.flags,
               *shape.dates]
     table = read_table(path, required=wanted, usecols=usecols, need_rows=shape.need_rows,
-                       typed=shape.typed)
+                       typed=shape.typed, rows=rows)
     for column in table.columns if every else [c for c in shape.numbers if c in table]:
         _check_numbers(path, str(column), table[column])
     for column in (c for c in shape.flags if c in table):

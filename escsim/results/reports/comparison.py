@@ -119,7 +119,7 @@ def mechanisms_section(folder: Path, names: dict[int, str], measure: str) -> tup
     path = folder / "mechanisms.csv"
     if not path.is_file():
         return "", ""
-    t = read_shaped(folder, "compare", "mechanisms.csv")
+    t = read_shaped(folder, "comparison", "mechanisms.csv")
     # on the page: the headline measure as run (once) and under each other alternative, and
     # the rows of other measures whose sign an alternative reverses; mechanisms.csv has all
     first = t[t["default"]].drop_duplicates(["variant", "measure"])
