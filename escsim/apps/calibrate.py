@@ -4,6 +4,7 @@ record by ABC-SMC, and the posterior predictive check (the work is
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from escsim.apps.common import (
     shown_path,
     write_report_if,
 )
+from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
 
@@ -27,6 +29,44 @@ def _check_length(scenarios: list[Any], observations: Any, runs: int) -> int:
     from escsim.history.backtest import plan_horizons
 
     return sum(runs * (1 + len(plan_horizons(s, observations)[1])) for s in scenarios)
+
+
+#: The options ``calibrate --record`` cannot honour (it fits the four eras' shared behaviour to
+#: the record's summaries, with a reference table), and their values when not given.
+_NOT_WITH_RECORD = {"scenario": ("SCENARIO", CALIBRATION_SCENARIO),
+                    "particles": ("--particles", None), "generations": ("--generations", None),
+                    "observations": ("--observations", None),
+                    "check_runs": ("--check-runs", 1000), "eras": ("--eras", False)}
+
+
+def refuse_ignored(*, record: bool, table_size: int | None, **given: Any) -> None:
+    """Refuse an option the chosen calibration would ignore (rather than record it as used):
+    ``--table-size`` without ``--record``, and with ``--record`` the options of the ABC-SMC
+    fits (:data:`_NOT_WITH_RECORD`)."""
+    if not record:
+        if table_size is not None:
+            raise InputError("is only used with --record (the reference table's size)",
+                             key="--table-size", value=table_size,
+                             expected="--table-size with --record, or neither")
+        return
+    for name, value in given.items():
+        option, unset = _NOT_WITH_RECORD[name]
+        if value != unset:
+            raise InputError("cannot be used with --record (it fits the eras' shared behaviour "
+                             "to the record's summaries with a reference table)", key=option,
+                             value=str(value), expected=f"{option} without --record, or "
+                                                        "--record alone")
+
+
+def check_check_runs(scenario: Any, check_runs: int) -> None:
+    """Refuse, before the fit, a posterior predictive check larger than the free memory (its
+    runs are held in memory), naming ``--check-runs``."""
+    from escsim.simulation import check_memory
+
+    try:
+        check_memory(scenario, check_runs)
+    except InputError as exc:
+        raise dataclasses.replace(exc, key="--check-runs") from None
 
 
 def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
@@ -52,6 +92,9 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
     from escsim.history.calibration import calibrate as fit
     from escsim.scenario.priors import resolve_priors
 
+    refuse_ignored(scenario=scenario, particles=particles, generations=generations,
+                   observations=observations, check_runs=check_runs, eras=eras,
+                   table_size=table_size, record=record)
     if record:
         return calibrate_record(priors, table_size, seed, overrides, executor, jobs, scheduler,
                                 out, force, feedback, plots, report)
@@ -60,6 +103,7 @@ def calibrate(scenario: str = CALIBRATION_SCENARIO, priors: Path | None = None,
                               check_runs, executor, jobs, scheduler, out, force, plots,
                               feedback, report)
     s = load(scenario, overrides)
+    check_check_runs(s, check_runs)
     prior_set = resolve_priors(s, priors)
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
                                                generations=generations)
@@ -142,6 +186,8 @@ def calibrate_eras(priors: Path | None = None, observations: Path | None = None,
     from escsim.scenario.priors import load_priors
 
     scenarios = [load(name, overrides) for name in ERA_SCENARIOS]
+    for era in scenarios:
+        check_check_runs(era, check_runs)
     prior_set = load_priors(priors or scenarios_dir() / "priors" / "eras.toml", scenarios[-1])
     settings = CalibrationSettings.from_priors(prior_set, particles=particles,
                                                generations=generations)

@@ -46,6 +46,9 @@ def select(record: Record, start: str | None = None, end: str | None = None,
     from escsim.record.schema import COUNTRIES, KINDS
 
     first, last = _day(start, "--from"), _day(end, "--to")
+    if first is not None and last is not None and first > last:
+        raise InputError("the first day is after the last", key="--from", value=start,
+                         expected=f"a day on or before --to {end}")
     for value, allowed, key in ((countries, COUNTRIES, "--country"), (kinds, KINDS, "--kind")):
         for v in value:
             if v not in allowed:

@@ -4,6 +4,7 @@ or written to a TOML file that :func:`escsim.load_scenario` loads."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from escsim.apps.common import SILENT, AppResult, Feedback
@@ -27,7 +28,12 @@ def situation(day: str, horizon: int = 90, out: Path | None = None, force: bool 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "situation.toml"
         path.write_text(text, encoding="utf-8")
-        scenario = load_scenario(path)  # the written file must load
+        try:
+            scenario = load_scenario(path)  # the written file must load
+        except InputError as exc:  # named by the option, not by a temporary file
+            option = {"scenario.horizon_days": "--horizon"}.get(exc.key or "")
+            raise dataclasses.replace(exc, file=None if option else f"the scenario of {day}",
+                                      key=option or exc.key) from None
     data = {"date": str(scenario.scenario.start_date),
             "initial_regime": scenario.scenario.initial_regime,
             "initial_posture": scenario.iran.initial_posture,

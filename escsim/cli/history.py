@@ -100,7 +100,8 @@ def backtest(scenario: str, runs: int, seed: int, horizon: int | None,
                    "summaries (ABC with a reference table and regression adjustment) with "
                    "scenarios/priors/record.toml, and print each parameter's posterior width "
                    "against its prior's [default output: results/calibrate-record]; SCENARIO, "
-                   "--particles, --generations, --observations and --check-runs are ignored.")
+                   "--eras, --particles, --generations, --observations and --check-runs are "
+                   "refused with it.")
 @click.option("--table-size", type=click.IntRange(200, 1_000_000), metavar="N",
               help="With --record: prior draws in the reference table [default: 10000].")
 def calibrate(scenario: str, priors: Path | None, observations: Path | None,

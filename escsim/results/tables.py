@@ -75,7 +75,7 @@ SHAPES: dict[tuple[str, str], Shape] = {
     ("backtest", "bands.csv"): Shape(("series",), ("day", "mean", "q05", "q50", "q95"),
                                      need_rows=True),
     ("backtest", "comparison.csv"): Shape(("id", "measure", "kind", "window_start",
-                                           "window_end"), ("observed", "mean", "q05", "q95"),
+                                           "window_end"), ("mean", "q05", "q95"),
                                           need_rows=True),
     ("backtest", "simulated.csv"): Shape(numbers=("*",), need_rows=True),
     ("score", "counts.csv"): Shape(("origin", "country", "forecaster"),
