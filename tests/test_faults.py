@@ -10,6 +10,7 @@ poll for a condition with a generous deadline that only guards against a hang.
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import resource
@@ -79,7 +80,10 @@ def _kill(proc: subprocess.Popen, sig: int) -> list[int]:
     """Send ``sig`` to the command; return the process ids of its workers (to check they end)."""
     children = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
     proc.send_signal(sig)
-    proc.wait(timeout=HANG_GUARD_SECONDS)
+    # communicate, not wait: a command writing more than a pipe holds to stderr would block
+    # while the test waits (a hang of the test); what it wrote stays readable as proc.stderr
+    err = proc.communicate(timeout=HANG_GUARD_SECONDS)[1]
+    proc.stderr = io.BytesIO(err or b"")
     return children
 
 
@@ -157,8 +161,10 @@ def test_run_whose_worker_is_killed_stops_cleanly_and_resumes(tmp_path: Path,
     _wait_for(proc, lambda: _parts(out) >= 1 and len(_pool_workers(proc.pid)) >= 1)
     victim = _pool_workers(proc.pid)[0]  # a worker, not multiprocessing's resource tracker
     victim.send_signal(signal.SIGKILL)
-    proc.wait(timeout=HANG_GUARD_SECONDS)
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    # communicate, not wait: a command that writes more than a pipe holds to stderr before it
+    # ends would block on the write while the test waits for it (a hang of the test, not of
+    # the command)
+    stderr = proc.communicate(timeout=HANG_GUARD_SECONDS)[1].decode()
     assert proc.returncode == 1, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
     resumed = _escsim(*RUN_ARGS, "--executor", "process", "-j", "2", "--out", str(out),
@@ -444,3 +450,30 @@ def test_a_replacement_killed_between_its_renames_gets_the_old_result_back(
     with pytest.raises(RuntimeError), atomic_folder(out, force=True):
         raise RuntimeError("the new result fails")
     assert (out / "trace.csv").read_text(encoding="utf-8") == "previous"
+
+
+def _slow_length(payload: bytes) -> int:
+    time.sleep(0.5)
+    return len(payload)
+
+
+@pytest.mark.slow
+def test_a_broken_pool_with_large_payloads_queued_shuts_down() -> None:
+    """A worker killed while large task payloads wait in the pool's pipe: the run stops with
+    BrokenProcessPool and the executor closes (its other workers are killed, so no feeder
+    thread is left writing into a pipe nobody reads)."""
+    import threading
+    from concurrent.futures.process import BrokenProcessPool
+
+    from escsim.executors.process import ProcessExecutor
+
+    ex = ProcessExecutor(2)
+    results = ex.map_unordered(_slow_length, [b"x" * (8 << 20)] * 8)  # 8 MB each: pipe full
+    with pytest.raises(BrokenProcessPool):
+        for i, _ in enumerate(results):
+            if i == 0:
+                os.kill(next(iter(ex._pool._processes)), signal.SIGKILL)  # type: ignore[union-attr]
+    closing = threading.Thread(target=ex.close, daemon=True)
+    closing.start()
+    closing.join(HANG_GUARD_SECONDS)
+    assert not closing.is_alive(), "the broken pool's shutdown hung"

@@ -81,4 +81,20 @@ class ProcessExecutor(Executor):
                 f.cancel()
 
     def close(self) -> None:
+        if getattr(self._pool, "_broken", False):
+            self._kill_workers()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _kill_workers(self) -> None:
+        """A broken pool (a worker died): the other workers are killed, not asked to stop.
+
+        The pool sends them SIGTERM and then waits for its feeder thread to write the queued
+        tasks; a worker that is still alive but blocked (on the queue's lock, held by the
+        killed one) reads nothing, so a feeder stuck on a full pipe of large task payloads
+        would wait for ever, and so would the shutdown (CPython gh-94777 closes only the
+        parent's end of that pipe). With every worker gone the pipe has no reader left, the
+        write fails and the shutdown ends."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                process.kill()
