@@ -278,3 +278,11 @@ def test_situation_names_the_horizon_option_not_a_temporary_file(
     line = cli_input_error(_invoke(["situation", "2024-01-01", "--horizon", "1000000000"]),
                            "--horizon", "3650")
     assert "situation.toml" not in line and "/tmp" not in line
+
+
+def test_a_score_skill_table_without_its_interval_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "skill.csv").write_text(
+        "set,window_days,country,forecaster,crps,skill\nrolling,30,iraq,model,0.5,0.1\n",
+        encoding="utf-8")
+    with pytest.raises(InputError, match="skill_low"):
+        read_shaped(tmp_path, "score", "skill.csv")
