@@ -49,15 +49,10 @@ _NOT_WITH_ERAS = {"uncertainty": ("--parameter-uncertainty", "none"),
 
 def refuse_with_eras(**given: Any) -> None:
     """Refuse an option ``--eras`` would ignore (rather than record it as if it were used)."""
-    from escsim.errors import InputError
+    from escsim.apps.inputs import refuse_unhonoured
 
-    for name, value in given.items():
-        option, unset = _NOT_WITH_ERAS[name]
-        if value != unset:
-            raise InputError("cannot be used with --eras (each era runs its own scenario over "
-                             "its own period, with its point values)", key=option,
-                             value=str(value), expected=f"{option} without --eras, or --eras "
-                                                        "alone")
+    refuse_unhonoured(given, _NOT_WITH_ERAS, "--eras", "each era runs its own scenario over its "
+                                                       "own period, with its point values")
 
 
 def backtest(scenario: str = CALIBRATION_SCENARIO, runs: int = 1000, seed: int = DEFAULT_SEED,

@@ -20,6 +20,7 @@ from escsim.apps.common import (
     shown_path,
     write_report_if,
 )
+from escsim.apps.inputs import refuse_unhonoured
 from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.records import DEFAULT_SEED
@@ -49,13 +50,9 @@ def refuse_ignored(*, record: bool, table_size: int | None, **given: Any) -> Non
                              key="--table-size", value=table_size,
                              expected="--table-size with --record, or neither")
         return
-    for name, value in given.items():
-        option, unset = _NOT_WITH_RECORD[name]
-        if value != unset:
-            raise InputError("cannot be used with --record (it fits the eras' shared behaviour "
-                             "to the record's summaries with a reference table)", key=option,
-                             value=str(value), expected=f"{option} without --record, or "
-                                                        "--record alone")
+    refuse_unhonoured(given, _NOT_WITH_RECORD, "--record", "it fits the eras' shared "
+                                                          "behaviour to the record's summaries "
+                                                          "with a reference table")
 
 
 def check_check_runs(scenario: Any, check_runs: int) -> None:

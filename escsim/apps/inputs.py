@@ -13,6 +13,17 @@ from escsim.apps.common import SILENT, AppResult, Feedback, load
 from escsim.errors import InputError
 
 
+def refuse_unhonoured(given: dict[str, Any], unset: dict[str, tuple[str, Any]], mode: str,
+                      why: str) -> None:
+    """Refuse an option that ``mode`` (e.g. ``--eras``) would ignore, rather than record it as
+    if it were used: ``unset`` maps each argument to its option and its value when not given."""
+    for name, value in given.items():
+        option, default = unset[name]
+        if value != default:
+            raise InputError(f"cannot be used with {mode} ({why})", key=option, value=str(value),
+                             expected=f"{option} without {mode}, or {mode} alone")
+
+
 def scenarios(width: int = 100, feedback: Feedback = SILENT) -> AppResult:
     """The bundled scenarios and those of the ``ESCSIM_SCENARIOS`` folders, each with its start,
     horizon and the question it answers; a user's file that cannot be loaded is listed with its
