@@ -145,7 +145,7 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     from escsim.paths import scenarios_dir
     from escsim.results import read_json, write_json
     from escsim.results.files import atomic_open
-    from escsim.results.tables import read_shaped
+    from escsim.results.tables import read_shaped, read_table
 
     folder = Path(folder)
     table = read_shaped(folder, "comparison", "mechanisms.csv")
@@ -161,7 +161,7 @@ def store_sign_flips(folder: Path, target: Path | None = None) -> Path:
     with atomic_open(target / MEASURED_FLIPS[1]) as fh:
         flips[columns].to_csv(fh, index=False)
     manifest = read_json(folder / "manifest.json")
-    differences = read_shaped(folder, "comparison", "differences.csv")
+    differences = read_table(folder / "differences.csv", required=("runs",), need_rows=True)
     write_json(target / MEASURED_PROVENANCE[1], {
         "about": "Where the sign of a comparison of the bundled scenarios rests on a "
                  "contested mechanism (the flips of mechanisms.csv).",
