@@ -83,4 +83,9 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
                      priors=None if priors is None else str(priors),
                      posterior=None if posterior is None else str(posterior))
     plan = plan_sweep(spec)
+    if plan.notes:
+        import warnings
+
+        for note in plan.notes:  # a swept key the scenarios' mechanisms never read
+            warnings.warn(note, stacklevel=2)
     return run_sweep(plan, Path(out), executor=executor, resume=resume, force=force)
