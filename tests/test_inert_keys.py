@@ -108,12 +108,11 @@ def test_a_sweep_of_an_unread_key_warns_before_running(tmp_path: Path) -> None:
 
 
 def test_the_python_api_warns_too(tmp_path: Path) -> None:
-    from escsim.executors import SerialExecutor
     from escsim.sweep import sweep
 
     with pytest.warns(UserWarning, match="iran.pause_weight_baghdad is read only under"):
         sweep("baseline-2024-11", vary=["iran.pause_weight_baghdad=0:1:2"], runs=1,
-              out=tmp_path / "s", executor=SerialExecutor(),
+              out=tmp_path / "s", executor="serial",
               overrides=["mechanisms.pause_rule=coin_flip"])
 
 
