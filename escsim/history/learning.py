@@ -74,6 +74,9 @@ STATISTICS: tuple[tuple[str, str, float], ...] = (
     ("attacks_before_rounds", "log1p", 0.0),
     ("attacks_after_rounds", "log1p", 0.0),
     ("after_minus_before", "", 0.0),
+    ("round_lag_median", "log1p", math.nan),  # no round, or none after an attack: the window
+    ("unprovoked_round_share", "", 0.0),
+    ("late_attack_share", "", 1 / 3),
     ("harmful_events", "log1p", 0.0),
     ("answered_share", "", 0.0),
     ("response_delay_median", "", 31.0),
