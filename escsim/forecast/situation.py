@@ -19,8 +19,9 @@ facts; everything else is the shared defaults (``extends = "defaults"``), frozen
 * **events ahead**: only what was announced by the day: the end announced with the truce or
   ceasefire in force (the record's ``announced_end``; a later extension is a later row, read by
   a later day's situation) is a dated ``regime`` event back to the war. Nothing that was not
-  announced is put in the future: no hazard of a ceasefire, no strike on Iran, no shock (the hand-written ``baseline-2024-11`` adds those as
-  stated assumptions; ``tests/test_situation.py`` prints the difference).
+  announced is put in the future: no hazard of a ceasefire, no strike on Iran, no shock (the
+  hand-written ``baseline-2024-11`` adds those as stated assumptions;
+  ``tests/test_situation.py`` prints the difference).
 
 Every value cites the record rows it comes from (``assumption = "record: R-..."``: the record's
 ids are not facts of ``seeds/``, so the citation is spelled out in the reason) or a fact.
