@@ -67,8 +67,30 @@ def test_summaries_of_a_history_counted_by_hand() -> None:
     # casualty rows: bases, embassy and the convoy (7 attacks), 3 of 6 rows hurt someone
     assert _stat(s, "casualties_per_attack") == pytest.approx(7 / 7)
     assert _stat(s, "attacks_with_casualties_share") == pytest.approx(3 / 6)
+    # the round of 22 Jan: the latest attack 2 days before, the 20 Jan harm 2 days before it
+    assert _stat(s, "round_lag_median") == 2 and _stat(s, "unprovoked_round_share") == 0
+    # the last third of the 91 days starts on day 60 (1 Mar): the 30 Mar attack, 1 of 6
+    assert _stat(s, "late_attack_share") == pytest.approx(1 / 6)
     assert set(s.table["statistic"]) <= {k for k in STATISTICS if "<" not in k} | {
         "attacks_iraq", "attacks_syria", "attacks_jordan"}
+
+
+def test_rounds_after_harmless_attacks_and_their_lag() -> None:
+    """A round with no harm in the 30 days up to it is unprovoked (harm 31 days before does not
+    count, harm on the round's day does); the lag is the days since the latest attack."""
+    rows = [
+        ("2024-01-01", "militia_attack", "base", "iraq", 1, 2, 0),
+        ("2024-02-01", "us_strike", "facilities", "iraq", 1, 0, 0),  # harm 31 days before
+        ("2024-02-10", "militia_attack", "base", "iraq", 1, 0, 0),
+        ("2024-02-14", "us_strike", "facilities", "iraq", 1, 0, 0),  # harmless attack, lag 4
+        ("2024-03-05", "militia_attack", "base", "syria", 1, 1, 0),
+        ("2024-03-05", "us_strike", "facilities", "syria", 1, 0, 0),  # harm that day, lag 0
+    ]
+    cols = ["date", "kind", "subkind", "country", "count", "us_wounded", "us_killed"]
+    s = summarise(pd.DataFrame(rows, columns=cols).assign(run=0), WINDOW)
+    assert _stat(s, "unprovoked_round_share") == pytest.approx(2 / 3)
+    assert _stat(s, "round_lag_median") == 4  # lags 31, 4, 0
+    assert _stat(s, "late_attack_share") == pytest.approx(1 / 3)
 
 
 def test_many_runs_and_a_quiet_run() -> None:

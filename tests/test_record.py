@@ -167,6 +167,11 @@ def test_every_observation_states_its_definition_and_loads() -> None:
     ({"killed_low": "5", "killed_high": "2"}, "killed_high", "at least killed_low"),
     ({"window_start": "2023-10-01"}, "window_start", "tallies only"),
     ({"country": ""}, "country", "required"),
+    ({"announced_end": "2023-11-01"}, "announced_end", "only an announcement"),
+    ({"kind": "announcement", "subkind": "truce_start", "announced_end": "2023-10-18"},
+     "announced_end", "a day after"),
+    ({"kind": "announcement", "subkind": "truce_start", "announced_end": "soon"},
+     "announced_end", "YYYY-MM-DD"),
 ])
 def test_validator_names_file_line_column_and_expectation(tmp_path: Path, change: dict,
                                                           column: str, expected: str) -> None:

@@ -137,3 +137,36 @@ def test_cli_prints_a_loadable_scenario_and_refuses_bad_dates(cli, tmp_path: Pat
     assert s.sites["iraq"].troops == 5200
     bad = cli("situation", "not-a-date")
     assert bad.exit_code == 2
+
+
+def _regime_events(s: Any) -> dict[str, tuple[dt.date, str]]:
+    return {k: (e.date, e.regime) for k, e in s.events.items() if e.kind == "regime"}
+
+
+@pytest.mark.parametrize(("day", "regime", "ahead"), [
+    # the truce began on 24 Nov for four days: the situation of the 25th knows its announced
+    # end (28 Nov) and nothing of the extensions announced on 27 and 30 Nov
+    ("2023-11-25", "truce", {"truce_ends_20231128": (dt.date(2023, 11, 28), "gaza_war")}),
+    ("2023-11-28", "truce", {"truce_ends_20231130": (dt.date(2023, 11, 30), "gaza_war")}),
+    ("2023-11-30", "truce", {"truce_ends_20231201": (dt.date(2023, 12, 1), "gaza_war")}),
+    ("2023-12-02", "gaza_war", {}),
+])
+def test_an_announced_end_is_a_known_event_ahead_and_no_later_announcement_is(
+        tmp_path: Path, day: str, regime: str, ahead: dict) -> None:
+    tree = situation(day)
+    s = _load(tree, tmp_path)
+    assert s.scenario.initial_regime == regime
+    assert _regime_events(s) == ahead
+    text = situation_toml(tree)
+    later = {"2023-11-25": ("R-20231127-TRUCE-EXT", "R-20231130-TRUCE-EXT"),
+             "2023-11-28": ("R-20231130-TRUCE-EXT",)}.get(day, ())
+    assert not any(rid in text for rid in later)
+
+
+def test_an_announced_end_already_passed_without_extension_ends_the_truce(tmp_path: Path) -> None:
+    rows = [_event("R-20231124-TRUCE", "2023-11-24", kind="announcement",
+                   subkind="truce_start", country="other", place="Gaza",
+                   announced_end="2023-11-28")]
+    s = _load(situation("2023-11-29", record_folder=_fake(tmp_path / "r", rows)), tmp_path)
+    assert s.scenario.initial_regime == "gaza_war"
+    assert _regime_events(s) == {}

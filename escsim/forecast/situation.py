@@ -16,9 +16,12 @@ facts; everything else is the shared defaults (``extends = "defaults"``), frozen
 * **troops**: the garrison facts of the period (2019-20 or 2024);
 * **recent US rounds**: every US strike round of the 30 days up to the day (the day included)
   is a dated ``us_strike`` event, so its excitation, lost capability and pressure carry over;
-* **events ahead**: none. Nothing that was not announced is put in the future: no hazard of a
-  ceasefire, no strike on Iran, no shock (the hand-written ``baseline-2024-11`` adds those as
-  stated assumptions; ``tests/test_situation.py`` prints the difference).
+* **events ahead**: only what was announced by the day: the end announced with the truce or
+  ceasefire in force (the record's ``announced_end``; a later extension is a later row, read by
+  a later day's situation) is a dated ``regime`` event back to the war. Nothing that was not
+  announced is put in the future: no hazard of a ceasefire, no strike on Iran, no shock (the
+  hand-written ``baseline-2024-11`` adds those as stated assumptions;
+  ``tests/test_situation.py`` prints the difference).
 
 Every value cites the record rows it comes from (``assumption = "record: R-..."``: the record's
 ids are not facts of ``seeds/``, so the citation is spelled out in the reason) or a fact.
@@ -73,28 +76,49 @@ def _announcements(events: pd.DataFrame, subkinds: tuple[str, ...]) -> pd.DataFr
     return rows.sort_values(["date", "id"], kind="stable")
 
 
-def _regime(events: pd.DataFrame, day: dt.date) -> dict[str, Any]:
+def _regime(events: pd.DataFrame, day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The regime on ``day`` and the end announced for it, if one lies ahead (a dated
+    ``regime`` event)."""
     if day >= GAZA_WAR_START:
         gaza = _announcements(events, ("truce_start", "truce_end", "ceasefire_start",
-                                       "ceasefire_end"))
+                                       "ceasefire_end", "truce_extension"))
         gaza = gaza[gaza["place"].fillna("").str.contains("Gaza")]
         gaza = gaza[gaza["date"] >= pd.Timestamp(GAZA_WAR_START)]
         if len(gaza):
-            last = gaza.iloc[-1]
-            regime = {"truce_start": "truce", "ceasefire_start": "ceasefire"}.get(
-                last["subkind"], "gaza_war")
-            return _leaf(regime, assumption=f"record: {last['id']} ({last['subkind']}, "
-                         f"{last['date'].date()}) is the last Gaza announcement by this day")
+            return _gaza_regime(gaza.iloc[-1], day)
         return _leaf("gaza_war", fact="PR-A1", note="the Gaza war since Oct 2023; no truce or "
-                     "ceasefire announced in the record by this day")
+                     "ceasefire announced in the record by this day"), {}
     truce = _announcements(events, ("truce_start",))
     truce = truce[truce["country"] == "iraq"]
     if len(truce):
         last = truce.iloc[-1]
         return _leaf("after_2020", assumption=f"record: {last['id']} (the Iraqi factions' truce "
-                     f"of {last['date'].date()}) ends the 2019-20 confrontation")
+                     f"of {last['date'].date()}) ends the 2019-20 confrontation"), {}
     return _leaf("max_pressure_2019", fact="E20-ATTACKS-BEFORE-K1",
-                 note="no truce of the Iraqi factions in the record by this day")
+                 note="no truce of the Iraqi factions in the record by this day"), {}
+
+
+def _gaza_regime(last: Any, day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The regime the last Gaza announcement set, and its announced end as a known event
+    ahead: the war resumes on that day unless a later announcement (which the situation of a
+    later day reads) extends the truce."""
+    regime = {"truce_start": "truce", "truce_extension": "truce",
+              "ceasefire_start": "ceasefire"}.get(last["subkind"], "gaza_war")
+    cite = f"record: {last['id']} ({last['subkind']}, {last['date'].date()})"
+    end = last.get("announced_end")
+    if regime == "gaza_war" or pd.isna(end):
+        return _leaf(regime, assumption=f"{cite} is the last Gaza announcement by this day"), {}
+    end = end.date()
+    if end <= day:
+        return _leaf("gaza_war", assumption=f"{cite} announced the {regime} to end on {end}, "
+                     "and no later announcement by this day extended it"), {}
+    ahead = {f"{regime}_ends_{end:%Y%m%d}": {
+        "kind": "regime",
+        "date": _leaf(end, assumption=f"{cite}: the {regime}'s announced end",
+                      note="known ahead because it was announced; it may yet be extended (a "
+                           "later announcement, which a later day's situation reads)"),
+        "regime": "gaza_war"}}
+    return _leaf(regime, assumption=f"{cite} is the last Gaza announcement by this day"), ahead
 
 
 def _posture(events: pd.DataFrame, day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -188,6 +212,7 @@ def situation(day: dt.date | str, horizon_days: int = 90,
     events = (read_record(record_folder, as_of=known) if record is None
               else record.as_of(known)).events
     posture, state = _posture(events, d)
+    regime, ahead = _regime(events, d)
     tree: dict[str, Any] = {
         "extends": "defaults",
         "scenario": {
@@ -197,7 +222,7 @@ def situation(day: dt.date | str, horizon_days: int = 90,
                            "no events ahead beyond what was announced.",
             "start_date": _leaf(d, assumption="the day asked for (escsim situation DATE)"),
             "horizon_days": _leaf(int(horizon_days), assumption="the forecast window asked for"),
-            "initial_regime": _regime(events, d),
+            "initial_regime": regime,
         },
         "iran": {"initial_posture": posture},
         "sites": _troops(d),
@@ -205,8 +230,8 @@ def situation(day: dt.date | str, horizon_days: int = 90,
     if state:
         tree["initial_state"] = state
     rounds = _recent_rounds(events, d)
-    if rounds:
-        tree["events"] = rounds
+    if rounds or ahead:
+        tree["events"] = {**rounds, **ahead}
     return tree
 
 

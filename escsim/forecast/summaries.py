@@ -70,6 +70,11 @@ STATISTICS: dict[str, str] = {
     "attacks_before_rounds": "attacks in the around_days days before each round, summed",
     "attacks_after_rounds": "attacks in the around_days days after each round, summed",
     "after_minus_before": "mean over rounds of (attacks after - attacks before)",
+    "round_lag_median": "median over rounds of the days since the latest attack (that day: 0)",
+    "unprovoked_round_share": "share of rounds with no harmful event in the response_days "
+                              "days up to them (rounds after attacks that hurt nobody)",
+    "late_attack_share": "share of the window's attacks in its last third (a tempo that "
+                         "changes inside the window)",
     "harmful_events": "events that killed or wounded US personnel",
     "answered_share": "share of harmful events answered by a round within response_days",
     "response_delay_median": "median days from a harmful event to the next round (answered)",
@@ -182,6 +187,9 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
     for c in countries:
         stats[f"attacks_{c}"] = by_country[c].sum(axis=1).astype(float)
     stats["attacks_per_30d"] = total * 30.0 / n_days
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stats["late_attack_share"] = np.where(
+            total > 0, daily[:, (2 * n_days) // 3:].sum(axis=1) / np.maximum(total, 1), np.nan)
 
     dates = pd.date_range(start, pd.Timestamp(last), freq="D")
     monthly = _months(run_ids, name, dates, by_country, countries, stats)
@@ -278,6 +286,12 @@ def _around(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.ndarra
         "before": before, "after": after, "before_days": r_day - lo, "after_days": hi - r_day})
     n_rounds = np.bincount(r_pos, minlength=len(run_ids))
     stats["rounds"] = n_rounds.astype(float)
+    # the days since the latest attack at each round (-1: no attack yet in the window)
+    latest = np.maximum.accumulate(np.where(daily > 0, np.arange(n_days), -1), axis=1)
+    last = latest[r_pos, r_day]
+    lag = pd.Series(np.where(last >= 0, r_day - last, np.nan)).groupby(r_pos).median()
+    stats["round_lag_median"] = np.full(len(run_ids), np.nan)
+    stats["round_lag_median"][lag.index.to_numpy(dtype=np.int64)] = lag.to_numpy()
     stats["attacks_before_rounds"] = np.bincount(r_pos, before, len(run_ids))
     stats["attacks_after_rounds"] = np.bincount(r_pos, after, len(run_ids))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -312,6 +326,13 @@ def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.nda
     same_run[ok] = key_r[nxt[ok]] // (n_days + 1) == hp[ok]
     found[same_run] = key_r[nxt[same_run]] % (n_days + 1) - hd[same_run]
     delay = np.where(found <= response_days, found, np.nan)
+    # rounds with no harmful event in the response_days days up to them (that day included)
+    harm_cum = np.zeros((len(run_ids), n_days + 1), dtype=np.int64)
+    np.add.at(harm_cum, (hp, hd + 1), 1)
+    harm_cum = harm_cum.cumsum(axis=1)
+    provoked = (harm_cum[r_pos, r_day + 1]
+                - harm_cum[r_pos, np.maximum(r_day - response_days, 0)]) > 0
+    n_rounds = np.bincount(r_pos, minlength=len(run_ids))
     censored = np.isnan(delay) & (n_days - 1 - hd < response_days)
     responses = pd.DataFrame({
         "run": run_ids[hp], "window": name, "date": harm["date"].to_numpy()[harmful],
@@ -334,6 +355,9 @@ def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.nda
             harmful_events=n_harm.astype(float),
             answered_share=np.where(n_harm > 0, answered / np.maximum(n_harm, 1), np.nan),
             response_delay_median=med, us_wounded=wounded, us_killed=killed,
+            unprovoked_round_share=np.where(
+                n_rounds > 0, np.bincount(r_pos, ~provoked, len(run_ids))
+                / np.maximum(n_rounds, 1), np.nan),
             casualties_per_attack=np.where(h_attacks > 0, (wounded + killed) / h_attacks,
                                            np.nan),
             attacks_with_casualties_share=np.where(

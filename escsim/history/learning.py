@@ -9,11 +9,13 @@ record's summaries (``escsim calibrate --record``).
 * **Against what**: the summaries of :func:`escsim.forecast.summaries.summarise` in each era's
   window (attacks, their monthly dispersion and empty months, days with attacks and the gaps
   between them, US rounds, the attacks before and after each round, the share of harmful
-  attacks answered and the delay, US wounded and killed, casualties per attack; and the share of
-  attacks in Syria), computed by the same function from the record and from every simulated
-  run: both are first reduced to the same day-by-day series (attacks on US forces, US rounds,
-  US wounded and killed per day; :func:`day_events`), so a day of several attacks counts the
-  same in both.
+  attacks answered and the delay, the share of rounds with no harm in the 30 days up to them,
+  the days from the latest attack to each round, the share of attacks in the window's last
+  third, US wounded and killed, casualties per attack; and the share of attacks in Syria),
+  computed by the same function from the record and from every simulated run: both are
+  first reduced to the same day-by-day series (attacks on US forces, US rounds, US wounded
+  and killed per day; :func:`day_events`), so a day of several attacks counts the same in
+  both.
 * **How**: ABC with a reference table of prior simulations, summaries fitted by regression and a
   local-linear regression adjustment (:mod:`escsim.history.regression_abc`, which says why).
   The reference table also serves the recovery check of ``benchmarks/bench_calibration.py``:
@@ -74,6 +76,9 @@ STATISTICS: tuple[tuple[str, str, float], ...] = (
     ("attacks_before_rounds", "log1p", 0.0),
     ("attacks_after_rounds", "log1p", 0.0),
     ("after_minus_before", "", 0.0),
+    ("round_lag_median", "log1p", math.nan),  # no round, or none after an attack: the window
+    ("unprovoked_round_share", "", 0.0),
+    ("late_attack_share", "", 1 / 3),
     ("harmful_events", "log1p", 0.0),
     ("answered_share", "", 0.0),
     ("response_delay_median", "", 31.0),

@@ -74,6 +74,8 @@ def to_frames(events: list[RawTable], sources: list[RawTable]):  # -> (DataFrame
     ev = frame(events, EVENT_COLUMNS)
     ev["date"] = pd.to_datetime(ev["date"], format="%Y-%m-%d", errors="coerce")
     ev["window_start"] = pd.to_datetime(ev["window_start"], format="%Y-%m-%d", errors="coerce")
+    ev["announced_end"] = pd.to_datetime(ev["announced_end"], format="%Y-%m-%d",
+                                         errors="coerce")
     for col in INTEGER_COLUMNS:
         ev[col] = pd.to_numeric(ev[col], errors="coerce").astype("Int64")
     ev = ev.sort_values(["date", "id"], kind="stable").reset_index(drop=True)

@@ -22,7 +22,7 @@ LAST_DATE = dt.date(2025, 11, 30)
 EVENT_COLUMNS = (
     "id", "date", "kind", "subkind", "country", "place", "actor", "target", "weapon", "count",
     "munitions", "outcome", "us_wounded", "us_killed", "killed_low", "killed_high",
-    "targets_struck", "window_start", "note",
+    "targets_struck", "window_start", "note", "announced_end",
 )
 SOURCE_COLUMNS = ("event_id", "outlet", "report_date", "url", "confidence", "figures",
                   "paraphrase")
@@ -34,7 +34,7 @@ SUBKINDS: dict[str, tuple[str, ...]] = {
     "iran_attack": ("on_us", "on_israel", "on_other"),
     "strike_on_iran": ("by_israel", "by_us", "by_other"),
     "announcement": ("pause_start", "pause_end", "truce_start", "truce_end", "ceasefire_start",
-                     "ceasefire_end", "declaration"),
+                     "ceasefire_end", "truce_extension", "declaration"),
     "tally": ("attacks_on_us_forces", "us_casualties", "other"),
 }
 KINDS = tuple(SUBKINDS)
@@ -51,6 +51,8 @@ INTEGER_COLUMNS = ("count", "munitions", "us_wounded", "us_killed", "killed_low"
                    "targets_struck")
 #: Columns that must be filled on every row.
 REQUIRED_EVENT_COLUMNS = ("id", "date", "kind", "subkind", "country", "count")
+#: Announcements that may state when what they start ends (``announced_end``).
+ANNOUNCED_END_SUBKINDS = ("pause_start", "truce_start", "ceasefire_start", "truce_extension")
 REQUIRED_SOURCE_COLUMNS = ("event_id", "outlet", "url", "confidence", "paraphrase")
 
 #: The attacks on US forces that observations count unless they say otherwise (README,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from escsim.record.load import RawTable, read_raw, record_files
 from escsim.record.schema import (
+    ANNOUNCED_END_SUBKINDS,
     CONFIDENCES,
     COUNTRIES,
     EVENT_COLUMNS,
@@ -100,6 +101,23 @@ class _Checker:
                          f"a day on or before the tally's date {day}")
         elif row["window_start"]:
             self.add(table, line, "window_start", row["window_start"], "empty (tallies only)")
+        self._announced_end(table, row, line, day)
+
+    def _announced_end(self, table: RawTable, row: dict[str, str], line: int,
+                       day: dt.date | None) -> None:
+        text = row.get("announced_end", "")
+        if not text:
+            return
+        if row["kind"] != "announcement" or row["subkind"] not in ANNOUNCED_END_SUBKINDS:
+            self.add(table, line, "announced_end", text, "empty (only an announcement of "
+                     + ", ".join(ANNOUNCED_END_SUBKINDS) + " states an end)")
+            return
+        end = _date(text)
+        if end is None:
+            self.add(table, line, "announced_end", text,
+                     "the first day the announced period no longer holds, YYYY-MM-DD")
+        elif day is not None and end <= day:
+            self.add(table, line, "announced_end", text, f"a day after the row's date {day}")
 
     def _vocabulary(self, table: RawTable, row: dict[str, str], line: int) -> None:
         kind = row["kind"]
