@@ -7,7 +7,7 @@ live actors, so a result folder can be re-analysed and re-plotted without re-run
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,30 +50,13 @@ def binomial_interval(successes: int, trials: int, confidence: float = 0.95
 
 def rung_probabilities(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Probability of reaching each rung within the horizon, with a binomial interval."""
-    n = len(runs)
-    rows = []
-    for level in rung_levels(runs):
-        k = int(runs[f"day_rung_{level}"].notna().sum())
-        low, high = binomial_interval(k, n, confidence)
-        rows.append({"rung": level, "runs": n, "reached": k, "probability": k / n if n else
-                     float("nan"), "ci_low": low, "ci_high": high})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(RunTally.of(runs).rungs(confidence))
 
 
 def count_quantiles(runs: pd.DataFrame, columns: tuple[str, ...] | list[str] | None = None
                     ) -> pd.DataFrame:
-    """Mean and quantiles of each count column."""
-    columns = list(columns or [c for c in runs.columns if c in _count_columns(runs)])
-    rows = []
-    for c in columns:
-        v = runs[c].to_numpy(dtype=float)
-        # counts are whole numbers: report observed values, not interpolations between them
-        q = (np.quantile(v, QUANTILES, method="inverted_cdf") if len(v)
-             else [float("nan")] * len(QUANTILES))
-        rows.append({"count": c, "mean": float(v.mean()) if len(v) else float("nan"),
-                     **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q,
-                                                                         strict=True)}})
-    return pd.DataFrame(rows)
+    """Mean and quantiles of each count column (of ``columns``, in that order)."""
+    return pd.DataFrame(RunTally.of(runs if columns is None else runs[list(columns)]).counts())
 
 
 #: Run-table columns that identify a run rather than count what happened in it.
@@ -138,18 +121,108 @@ def daily_bands(daily_by_run: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def summarize(runs: pd.DataFrame, horizon_days: float) -> dict[str, Any]:
-    """The JSON-ready summary of a run table: rung probabilities and count quantiles."""
-    probs = rung_probabilities(runs)
-    quant = count_quantiles(runs)
-    median_day = {}
-    for level in rung_levels(runs):
-        days = runs[f"day_rung_{level}"].dropna()
-        median_day[str(level)] = float(days.median()) if len(days) else None
-    return {
-        "runs": int(len(runs)),
-        "horizon_days": horizon_days,
-        "rung_probability": probs.to_dict(orient="records"),
-        "median_day_reached_given_reached": median_day,
-        "count_quantiles": quant.to_dict(orient="records"),
-    }
+def summarize(runs: pd.DataFrame | Iterable[pd.DataFrame], horizon_days: float
+              ) -> dict[str, Any]:
+    """The JSON-ready summary of a run table: rung probabilities and count quantiles.
+
+    ``runs``: the table, or its parts one after another (``escsim run`` reads them from disk
+    part by part: see :class:`RunTally`, which keeps a few numbers per distinct count, not the
+    table)."""
+    tally = RunTally()
+    for part in [runs] if isinstance(runs, pd.DataFrame) else runs:
+        tally.add(part)
+    return tally.summary(horizon_days)
+
+
+class RunTally:
+    """What :func:`summarize` needs of a run table, gathered part by part in little memory.
+
+    Whole-number columns (every count) are kept as tallies of their values -- the exact mean
+    and inverted-CDF quantiles follow from them, and a count takes few distinct values however
+    many runs there are; other numeric columns (a drawn parameter) and the days rungs were
+    reached are kept whole, as the exact quantiles and medians need them."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self._days: dict[int, list[np.ndarray]] = {}
+        self._tallies: dict[str, dict[float, int]] = {}
+        self._values: dict[str, list[np.ndarray]] = {}
+        self._order: list[str] = []  # count columns, in the table's order
+
+    def add(self, runs: pd.DataFrame) -> None:
+        """Add the runs of one part (the same columns in every part)."""
+        self.runs += len(runs)
+        for level in rung_levels(runs):
+            days = runs[f"day_rung_{level}"].to_numpy(dtype=float)
+            self._days.setdefault(level, []).append(days[~np.isnan(days)])
+        for c in _count_columns(runs):
+            if c not in self._tallies and c not in self._values:
+                self._order.append(c)
+                if pd.api.types.is_integer_dtype(runs[c]):
+                    self._tallies[c] = {}
+                else:
+                    self._values[c] = []
+            v = runs[c].to_numpy(dtype=float)
+            if c in self._tallies and not pd.api.types.is_integer_dtype(runs[c]):
+                tally = self._tallies.pop(c)  # not whole numbers after all: keep the values
+                self._values[c] = [np.repeat(np.array(list(tally), dtype=float),
+                                             list(tally.values()))]
+            if c in self._tallies:
+                tally = self._tallies[c]
+                for x, k in zip(*np.unique(v, return_counts=True), strict=True):
+                    tally[float(x)] = tally.get(float(x), 0) + int(k)
+            else:
+                self._values[c].append(v)
+
+    @classmethod
+    def of(cls, runs: pd.DataFrame) -> RunTally:
+        """The tally of a whole table."""
+        tally = cls()
+        tally.add(runs)
+        return tally
+
+    def summary(self, horizon_days: float, confidence: float = 0.95) -> dict[str, Any]:
+        """What ``summary.json`` holds of the runs."""
+        median_day = {}
+        for level in sorted(self._days):
+            days = np.concatenate(self._days[level])
+            median_day[str(level)] = float(np.median(days)) if len(days) else None
+        return {"runs": self.runs, "horizon_days": horizon_days,
+                "rung_probability": self.rungs(confidence),
+                "median_day_reached_given_reached": median_day,
+                "count_quantiles": self.counts()}
+
+    def rungs(self, confidence: float = 0.95) -> list[dict[str, Any]]:
+        """Per rung: runs, runs that reached it, the probability and its exact interval."""
+        n, rows = self.runs, []
+        for level in sorted(self._days):
+            k = int(sum(len(d) for d in self._days[level]))
+            low, high = binomial_interval(k, n, confidence)
+            rows.append({"rung": level, "runs": n, "reached": k,
+                         "probability": k / n if n else float("nan"), "ci_low": low,
+                         "ci_high": high})
+        return rows
+
+    def counts(self) -> list[dict[str, Any]]:
+        """Per count column: the mean and the quantiles :data:`QUANTILES`."""
+        return [self._quantiles(c) for c in self._order]
+
+    def _quantiles(self, column: str) -> dict[str, Any]:
+        n = self.runs
+        if n == 0:
+            q: Any = [float("nan")] * len(QUANTILES)
+            mean = float("nan")
+        elif column in self._values:
+            v = np.concatenate(self._values[column])
+            # counts are whole numbers: report observed values, not interpolations between them
+            q, mean = np.quantile(v, QUANTILES, method="inverted_cdf"), float(v.mean())
+        else:
+            values = np.array(sorted(self._tallies[column]))
+            counts = np.array([self._tallies[column][x] for x in values])
+            # the sorted positions numpy's inverted CDF picks, found in the cumulative counts
+            at = np.quantile(np.arange(n), QUANTILES, method="inverted_cdf")
+            q = values[np.searchsorted(np.cumsum(counts), at, side="right")]
+            mean = float((values * counts).sum() / n)
+        return {"count": column, "mean": mean,
+                **{f"q{int(p * 100):02d}": float(x) for p, x in zip(QUANTILES, q, strict=True)}}
+

@@ -94,10 +94,10 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
                          levels=levels if method == "morris" else None, seeds=seeds,
                          kind="sensitivity")
         plan = plan_sweep(spec)
-        for note in plan.notes:
-            feedback.warn(note)
     for o in outcomes:  # before any run: a rung or a column the runs will not have
         parse_outcome(o).check(plan.columns)
+    for note in plan.notes:  # once the request is known to be good
+        feedback.warn(note)
     target = output_folder(out, f"sensitivity-{plan.points[0].scenario}", force, resume,
                            feedback)
     with open_executor(executor, jobs, scheduler) as ex:

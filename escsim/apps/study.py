@@ -42,12 +42,12 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
     from escsim.study.plan import plan_study
 
     checked = plan_study(spec).sweep  # planned again by run_study: planning is cheap
-    for note in checked.notes:
-        feedback.warn(note)
     plan = None
     if tail.wanted:
         plan = checked
         tail_rungs = check_tail(plan.scenarios, tail, points=plan.n_points)
+    for note in checked.notes:  # once the request is known to be good
+        feedback.warn(note)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:
         with feedback.progress(f"study {spec.name}") as bar:

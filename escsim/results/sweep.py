@@ -165,6 +165,17 @@ def assemble_runs(folder: Path, n_chunks: int, columns: Sequence[str],
     _stream_write(folder / RUNS, pieces())
 
 
+def iter_parts(folder: Path, n_chunks: int, columns: Sequence[str] | None = None
+               ) -> Iterator[pd.DataFrame]:
+    """The runs part by part (of ``columns`` only, those the parts have; default: every
+    column), in chunk order. The parts are this command's own, checked on resume by their
+    checksums."""
+    wanted = None if columns is None else set(columns)
+    for i in range(n_chunks):
+        yield pd.read_csv(part_path(folder, i),
+                          usecols=None if wanted is None else (lambda c: c in wanted))
+
+
 def iter_point_blocks(folder: Path, n_chunks: int, columns: Sequence[str] | None = None
                       ) -> Iterator[pd.DataFrame]:
     """The runs, part by part, cut so that no point is split across blocks.
@@ -172,11 +183,8 @@ def iter_point_blocks(folder: Path, n_chunks: int, columns: Sequence[str] | None
     Memory: about one part plus one point, of ``columns`` only (default: every column). The
     pieces of a point that spans parts are joined once, when the point is complete.
     """
-    wanted = None if columns is None else {"point", *columns}
     pending: list[pd.DataFrame] = []
-    for i in range(n_chunks):
-        part = pd.read_csv(part_path(folder, i),
-                           usecols=None if wanted is None else (lambda c: c in wanted))
+    for part in iter_parts(folder, n_chunks, None if columns is None else ["point", *columns]):
         last = part["point"].iloc[-1]
         whole = part["point"] != last
         if whole.any():  # every point before `last` is now complete

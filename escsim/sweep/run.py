@@ -502,8 +502,9 @@ def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int,
         scenario = plan.bases[0]
         sessions = manifest.get("sessions", [])
         session = sessions[-1] if sessions else {}
-        runs_table = run_folder.read_runs(out, columns=summary_columns_of_run(plan.columns))
-        summary = run_summary(runs_table, scenario, plan.spec.seed, manifest.get("title"))
+        # part by part: the summary keeps tallies, never the whole runs table in memory
+        parts = tables.iter_parts(out, n_chunks, summary_columns_of_run(plan.columns))
+        summary = run_summary(parts, scenario, plan.spec.seed, manifest.get("title"))
         summary.update(wall_seconds=round(sum(float(x.get("wall_seconds", 0.0)) for x in
                                               sessions[:-1]) + session_seconds, 3),
                        executor=session.get("executor", "serial"),
