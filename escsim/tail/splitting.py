@@ -48,7 +48,7 @@ from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.scenario.schema import Scenario
 from escsim.tail.history import Recipe, continue_history
-from escsim.tail.levels import LevelPlan, plan_levels
+from escsim.tail.levels import Level, LevelPlan, plan_levels
 
 #: The method name reported in summaries.
 METHOD = "fixed-effort multilevel splitting"
@@ -176,7 +176,7 @@ class TailEstimate:
     scenario: str
     rung: int
     rung_name: str
-    levels: tuple[int, ...]
+    levels: tuple[Level, ...]
     estimate: float
     interval: tuple[float, float]
     confidence: float
@@ -262,7 +262,7 @@ def check_tail_size(repetitions: int, effort: int | Sequence[int], levels: int, 
 
 
 def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
-                  effort: int | tuple[int, ...] = 700, levels: tuple[int, ...] | None = None,
+                  effort: int | tuple[int, ...] = 700, levels: Sequence[Level] | None = None,
                   executor: Executor | None = None, confidence: float = 0.95, point: int = 0,
                   progress: Callable[[int], None] | None = None,
                   allocation: str = "pilot") -> TailEstimate:
@@ -390,7 +390,7 @@ def pilot_plan(scenario: Scenario, plan: LevelPlan, effort: int, *, root_seed: i
     budget = effort * sum(costs)
     keep = [j for j, p in enumerate(probabilities)
             if not drop or p < DROP_ABOVE or plan.levels[j] == plan.target]
-    kept = LevelPlan(plan.target, plan.target_name, tuple(plan.levels[j] for j in keep))
+    kept = plan.kept(tuple(plan.levels[j] for j in keep))
     # a stage of the kept plan runs from the previous kept level through the dropped ones; a
     # history is replayed from day 0, so it costs about the last merged stage's histories if
     # it gets that far and the first one's if not
