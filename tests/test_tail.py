@@ -131,12 +131,12 @@ def _with_rung(scenario: escsim.Scenario, name: str, rung: Rung) -> escsim.Scena
 
 def test_levels_default_to_every_rung_below_the_target_and_the_targets_own_terms(
         punitive) -> None:
-    # rung 8 is "iran_direct_attacks[60d] >= 2 and us_strikes_on_iran[60d] >= 1": its terms with
-    # smaller thresholds are rungs 7 and 6 (taken in the order the target needs them: a US
-    # strike needs one event, two Iranian attacks two), then two conditions of their own
+    # rung 8 is "iran_direct_attacks[60d] >= 2 and us_strikes_on_iran[60d] >= 1": its counters
+    # at thresholds 1 are rungs 7 and 6 (taken in the order the target needs them: a US
+    # strike needs one event, two Iranian attacks two), then three conditions of their own
     plan = plan_levels(punitive, 8)
-    assert plan.levels == (1, 2, 3, 4, 5, 7, 6, "iran_direct_attacks >= 2",
-                           "iran_direct_attacks[60d] >= 2", 8)
+    assert plan.levels == (1, 2, 3, 4, 5, 7, 6, "us_strikes_on_iran >= 2",
+                           "iran_direct_attacks >= 2", "iran_direct_attacks[60d] >= 2", 8)
     assert plan.order == plan.levels and plan.position(7) == 6
     assert plan_levels(punitive, 6, (4, 2)).levels == (2, 4, 6)
     assert plan_levels(punitive, 6, (4, 2)).order == (1, 2, 3, 4, 5, 6)
@@ -250,7 +250,7 @@ def test_pilot_drops_levels_always_crossed_and_shares_the_effort_out(punitive) -
     pilot = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120)
     equal = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120,
                           allocation="equal")
-    assert equal.levels == plan_levels(punitive, 8).levels and equal.effort == (120,) * 10
+    assert equal.levels == plan_levels(punitive, 8).levels and equal.effort == (120,) * 11
     # rungs 1 and 2 hold from day 0 in every history: the pilot leaves them out, keeps the target
     assert pilot.levels[-1] == 8 and 1 not in pilot.levels and 2 not in pilot.levels
     assert len(pilot.effort) == len(pilot.levels) and len(set(pilot.effort)) > 1
