@@ -246,6 +246,24 @@ def test_allocate_effort_puts_work_where_crossing_is_unlikely() -> None:
         allocate_effort((0.5, 0.0), (1.0, 1.0), budget=100)
 
 
+def test_pilot_merges_a_level_only_where_that_lowers_work_times_variance(punitive) -> None:
+    from escsim.tail.splitting import _levels_to_keep, _merged, work_variance
+
+    plan = plan_levels(punitive, 4, (1, 2, 3))  # four levels; only their positions matter here
+    # a stage crossed 95% of the time is dropped whatever the formula says; two stages of 0.5
+    # are worth keeping apart (merged, one stage of 0.25 whose failures run the whole horizon)
+    probabilities, costs = (0.95, 0.5, 0.5, 0.85), (0.1, 0.2, 0.3, 1.0)
+    keep = _levels_to_keep(probabilities, costs, plan)
+    assert keep == [1, 2, 3]
+    assert plan.levels[keep[-1]] == 4  # the target is always kept
+    chosen = work_variance(*_merged(probabilities, costs, keep))
+    for other in ([3], [1, 3], [2, 3], [0, 1, 2, 3]):
+        assert chosen <= work_variance(*_merged(probabilities, costs, other)) + 1e-12
+    # merging: the product of the factors; a history that does not cross runs the whole horizon
+    p, c = _merged((0.5, 0.5), (0.75, 0.75), [1])
+    assert p == [0.25] and c == [pytest.approx(0.75 + 0.25 * 0.5)]
+
+
 def test_pilot_drops_levels_always_crossed_and_shares_the_effort_out(punitive) -> None:
     pilot = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120)
     equal = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120,
