@@ -17,9 +17,14 @@ Numbers drawn *before* the crossing and held as pending timeouts (a group's next
 strike already ordered) are part of the state at the crossing and are shared by its clones.
 
 Replaying costs the simulated time up to the crossing again for every clone, so a clone costs
-what one plain replication run from day 0 to its next level (or its end) costs; copying a world
-instead would save that but would need every pending closure and the event queue copied
-consistently, and would break whenever a mechanism changes.
+what one plain replication run from day 0 to its next level (or its end) costs. A copy of the
+world at the crossing (``copy.deepcopy`` works) would save the prefix, about half a replication
+at the levels that matter, but costs more than that: 1.2 replications measured
+(``benchmarks/bench_tail.py snapshot``).
+
+Levels that are conditions rather than rungs are watched by :class:`_LevelTally`, the model's
+tally with the conditions added as rungs it reports to the watch instead of recording, so the
+record of a replayed history is the plain replication's.
 """
 
 from __future__ import annotations
@@ -116,12 +121,7 @@ class _LevelTally(Tally):
         if rung.level >= 0:
             super()._reach(rung, now)
             return
-        for term in rung.terms:
-            watchers = self._watch[term.counter]
-            if rung in watchers:
-                watchers.remove(rung)
-            if not watchers:
-                self.live.discard(term.counter)
+        self._forget(rung)
         self.watch.reach(-rung.level)
 
 
