@@ -158,7 +158,7 @@ class TailEstimate:
         method: the estimator (:data:`METHOD`).
         scenario: the scenario's name.
         rung: the target level K; ``rung_name`` its name.
-        levels: the rung levels split at (the last is K).
+        levels: the levels split at (the last is K): rung levels and condition texts.
         estimate: the mean of the repetitions' estimates (unbiased).
         interval: the ``confidence`` Student-t interval over repetitions, clipped at 0; NaN
             bounds when it cannot be formed (one repetition, or none reached the rung).
@@ -278,7 +278,9 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
             per level (see :func:`allocate_effort`). With ``allocation="pilot"`` one number is
             the work of that many histories at every level, spent as a pilot says
             (:func:`pilot_plan`).
-        levels: intermediate rung levels to split at (default: every rung below K).
+        levels: the levels below K to split at: rung levels and conditions (``--level``;
+            see :func:`~escsim.tail.levels.plan_levels`); default every rung below K and K's
+            own terms, chosen from by the pilot.
         executor: where repetitions run (default: in this process); the result does not
             depend on it.
         confidence: of the interval.
