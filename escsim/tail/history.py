@@ -111,6 +111,9 @@ class _LevelTally(Tally):
         for text in plan.conditions:
             # a negative level marks a condition level (rung levels are 0 or more)
             mark = _CompiledRung(text, Rung(level=-plan.position(text), condition=text))
+            if mark.at_start:  # every threshold 0: holds before anything happens
+                watch.reach(plan.position(text))
+                continue
             for term in mark.terms:
                 self._watch.setdefault(term.counter, []).append(mark)
                 if term.window_days is not None:
