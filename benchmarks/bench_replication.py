@@ -177,22 +177,31 @@ def cpu_model() -> str:
 
 @contextmanager
 def attacks_only() -> Iterator[None]:
-    """The US side reduced to counting each attack: no site, outcome, casualties, policy,
-    strikes, Iran or Baghdad reaction. What is left is the militia groups' attack processes and
-    the engine (the shape of the issue's stripped-down prototype)."""
-    from escsim.model.us_forces import USForces
+    """The US side reduced to counting each attack: the group's callback draws its weapon and
+    counts the attack, with no site, outcome, casualties, policy, strikes, Iran or Baghdad
+    reaction. What is left is the militia groups' attack processes and the engine (the shape of
+    the issue's stripped-down prototype)."""
+    from bisect import bisect_right
 
-    original = USForces.receive_attack
+    from escsim.model.draws import RESERVE
+    from escsim.model.militia import Militia
 
-    def count_only(self: Any, group: Any, weapon: str, site: str | None = None,
-                   now: float | None = None) -> None:
-        self._recorder.attack(self._env.now if now is None else now)
+    original = Militia._on_attack
 
-    USForces.receive_attack = count_only  # type: ignore[method-assign]
+    def count_only(self: Any, _event: Any) -> None:
+        now = self._env.now
+        pool = self.attack_pool
+        if len(pool) < RESERVE:
+            self.attack_draws.top_up()
+        bisect_right(self._weapon_cuts, pool.pop())
+        self._recorder.attack(now)
+        self._draw(now, self._excitation_then, self._lost_then, self._cut_then)
+
+    Militia._on_attack = count_only  # type: ignore[method-assign]
     try:
         yield
     finally:
-        USForces.receive_attack = original  # type: ignore[method-assign]
+        Militia._on_attack = original  # type: ignore[method-assign]
 
 
 def profile(reps: int, path: str) -> None:

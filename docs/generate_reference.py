@@ -241,6 +241,10 @@ def _key_entry(key: Key, defaults: Any, by_preset: dict[str, Any],
                      + " (all five are required)")
     if key.pattern.endswith(".weapon_mix.<weapon>"):
         facts.append("`<weapon>`: a name of `[weapons]`")
+    if meta.get("acts_under"):
+        mechanism, alternatives = meta["acts_under"]
+        facts.append(f"read only under `mechanisms.{mechanism}` = "
+                     + " or ".join(f"`{a}`" for a in alternatives))
     lines = [f"### `{key.pattern}`", "", _one_line(meta.get("doc", "")), "",
              "- " + " · ".join(facts)]
     regex = _pattern_regex(key.pattern)

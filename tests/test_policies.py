@@ -334,3 +334,71 @@ def test_screen_never_hides_a_decision(preset: str, outcome: str, days: float,
     report = AttackReport(outcome, "iraq_factions", "iraq", 100.0, 3)
     assert policy.respond_to_attack(report, days, draws) is None
     assert draws.asked == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(preset=st.sampled_from(PRESETS),
+       outcome=st.sampled_from(["intercepted", "miss", "damage", "injuries", "fatalities"]),
+       days=st.floats(-1, 60))
+def test_screen_table_is_the_screen(preset: str, outcome: str, days: float) -> None:
+    """The attack path screens with the table (``screen_days``) rather than calling
+    ``could_respond``: the two must agree everywhere, spacing boundary included."""
+    policy = make_policy(_PARAMS[preset])
+    table = policy.screen_days()
+    assert policy.could_respond(outcome, days) == (days >= table[outcome])
+    spacing = _PARAMS[preset].min_days_between_rounds
+    assert policy.could_respond(outcome, spacing) == (spacing >= table[outcome])
+
+
+class _OwnScreen(Proportional):
+    """A user's rule with a screen of its own: answers only intercepted attacks."""
+
+    name = "own-screen-test"
+
+    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
+        return outcome == "intercepted"
+
+
+class _NewRule(Proportional):
+    """A user's new decision rule without a screen: must never be screened."""
+
+    name = "new-rule-test"
+
+    def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
+                          draws: ScriptedDraws) -> StrikeOrder | None:
+        return None
+
+
+@pytest.mark.parametrize("cls", [_OwnScreen, _NewRule])
+def test_a_policy_with_its_own_screen_or_rule_is_not_screened_by_the_table(cls: type) -> None:
+    """Only the built-in screen becomes a table: a user's ``could_respond`` is asked on every
+    attack (the table lets everything through), and a new ``respond_to_attack`` without a
+    screen is asked even within the spacing."""
+    policy = cls(_PARAMS["proportional"])
+    assert set(policy.screen_days().values()) == {float("-inf")}
+    assert policy.could_respond("intercepted", 0.0)
+    assert policy.could_respond("miss", 0.0) is (cls is _NewRule)
+
+
+def test_us_forces_screen_attacks_with_the_policy_table_and_ask_a_user_screen() -> None:
+    """The US side's table is the policy's, refreshed on a policy switch; a user's own screen
+    is asked by the reply path (no report is built where it says no)."""
+    from escsim.model.draws import Streams
+    from escsim.model.world import World
+
+    scenario = escsim.load_scenario("surge-2023", ["us_policy.preset=restraint"])
+    world = World(scenario, Streams(5))
+    us = world.us
+    assert us.screen_days == us.policy.screen_days()
+    assert us.screen_days["miss"] == float("inf") and not us._own_screen
+    us.set_policy(_PARAMS["punitive"])
+    assert us.screen_days["injuries"] == float("-inf")
+    us.policy = _OwnScreen(_PARAMS["proportional"])
+    us._set_screen()
+    assert us._own_screen
+    asked: list[str] = []
+    us.policy.respond_to_attack = lambda report, days, draws: asked.append(report.outcome)
+    group = next(iter(world.militias.values()))
+    us.reply_to_attack(group, "miss", 10.0, 30.0)
+    us.reply_to_attack(group, "intercepted", 10.0, 30.0)
+    assert asked == ["intercepted"]

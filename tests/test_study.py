@@ -337,7 +337,10 @@ def test_a_killed_study_resumes_without_loss(study_file: Path, reference: Path,
     assert resumed.returncode == 0, resumed.stderr
     assert _bytes(out) == _bytes(reference)
     sessions = json.loads((out / "manifest.json").read_text())["sessions"]
-    assert len(sessions) == 2 and sessions[1]["chunks_before"] >= 30
+    # 30 part files were on disk at the kill; the last may not have reached the chunk log yet
+    # (a part is written, then logged: the serial executor has one chunk in flight), and resume
+    # runs an unlogged part again
+    assert len(sessions) == 2 and sessions[1]["chunks_before"] >= 29
 
 
 def test_posture_levers_cross_the_doctrines_and_ranges_are_sampled(tmp_path: Path) -> None:

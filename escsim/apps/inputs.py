@@ -54,11 +54,12 @@ def show(scenario: str, overrides: tuple[str, ...] = (), prefix: str = "",
     """Every resolved value of ``scenario`` (keys starting with ``prefix``) with the fact or
     assumption behind it; an unknown prefix is refused before anything is printed."""
     from escsim.results.provenance import display_path
-    from escsim.scenario.keys import leaves
+    from escsim.scenario.keys import inert_under, leaves
 
     s = load(scenario, overrides)
     shown = [{"key": key, "value": value,
-              "provenance": s.provenance.get(key, "default of the schema")}
+              "provenance": s.provenance.get(key, "default of the schema"),
+              "unread_under": _unread(inert_under(s, key))}
              for key, _, value, _ in leaves(s) if key.startswith(prefix)]
     if not shown:
         prefixes = sorted({".".join(k.split(".")[:n]) for k, *_ in leaves(s)
@@ -69,11 +70,20 @@ def show(scenario: str, overrides: tuple[str, ...] = (), prefix: str = "",
                          expected="a prefix of the keys of `escsim show " + scenario + "`")
     lines = [f"# {s.scenario.name} (hash {s.param_hash})  from {display_path(s.source)}"]
     for item in shown:
-        lines.append(f"{item['key']} = {_fmt(item['value'])}")
+        unread = f"   (not read: {item['unread_under']})" if item["unread_under"] else ""
+        lines.append(f"{item['key']} = {_fmt(item['value'])}{unread}")
         if not brief:
             lines.append(f"    <- {item['provenance']}")
     return AppResult(None, lines, {"scenario": s.scenario.name, "param_hash": s.param_hash,
                                    "values": shown})
+
+
+def _unread(why: tuple[str, tuple[str, ...], str] | None) -> str | None:
+    """Why the model does not read a key here, in a few words (None: it does)."""
+    if why is None:
+        return None
+    mechanism, alternatives, in_force = why
+    return f"mechanisms.{mechanism} is {in_force}, not {' or '.join(alternatives)}"
 
 
 def _fmt(value: Any) -> str:

@@ -23,7 +23,8 @@ from escsim.errors import InputError
 #: The decision methods a policy may override, with the arguments the US actor passes.
 _METHODS = {"respond_to_attack": ("report", "days_since_last_round", "draws"),
             "respond_to_iran": ("fatalities", "draws"),
-            "could_respond": ("outcome", "days_since_last_round")}
+            "could_respond": ("outcome", "days_since_last_round"),
+            "screen_days": ()}
 _EXPECTED = ("a class that subclasses escsim.model.policies.RetaliationPolicy, decorated with "
              "@register_policy (docs/howto/add-a-retaliation-policy.md)")
 

@@ -94,6 +94,8 @@ def sensitivity(scenario: str | None = None, vary: tuple[str, ...] = (),
                          levels=levels if method == "morris" else None, seeds=seeds,
                          kind="sensitivity")
         plan = plan_sweep(spec)
+        for note in plan.notes:
+            feedback.warn(note)
     for o in outcomes:  # before any run: a rung or a column the runs will not have
         parse_outcome(o).check(plan.columns)
     target = output_folder(out, f"sensitivity-{plan.points[0].scenario}", force, resume,

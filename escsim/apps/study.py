@@ -39,11 +39,14 @@ def study(study_file: str | Path, executor: str | Executor = "process", jobs: in
         spec = replace(spec, runs=runs)
     target = output_folder(out, f"study-{spec.name}", force, resume, feedback)
     check_out(target, force, resume)
+    from escsim.study.plan import plan_study
+
+    checked = plan_study(spec).sweep  # planned again by run_study: planning is cheap
+    for note in checked.notes:
+        feedback.warn(note)
     plan = None
     if tail.wanted:
-        from escsim.study.plan import plan_study
-
-        plan = plan_study(spec).sweep
+        plan = checked
         tail_rungs = check_tail(plan.scenarios, tail, points=plan.n_points)
     lines: list[str] = []
     with open_executor(executor, jobs, scheduler) as ex:

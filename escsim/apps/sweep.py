@@ -147,6 +147,8 @@ def sweep(scenarios: tuple[str, ...] | list[str] = (), vary: tuple[str, ...] = (
         plan = _plan(tuple(scenarios), vary, design, design_table, samples, runs, seed,
                      with_horizon(overrides, horizon), uncertainty, priors, posterior, pair,
                      feedback)
+        for note in plan.notes:
+            feedback.warn(note)
     tail_rungs = check_tail(plan.scenarios, tail, plan.spec.parameter_uncertainty,
                             points=plan.n_points)
     target = output_folder(out, f"sweep-{plan.points[0].scenario}", force, resume, feedback)

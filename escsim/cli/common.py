@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -406,7 +407,9 @@ class CliFeedback(Feedback):
         echo(text, err=True)
 
     def warn(self, text: str) -> None:
-        click.echo(f"escsim: warning: {text}", err=True)
+        # at most 100 characters a line, like every printed line; a path or key stays whole
+        click.echo(textwrap.fill(f"escsim: warning: {text}", 100, subsequent_indent="    ",
+                                 break_long_words=False, break_on_hyphens=False), err=True)
 
     def detail(self, text: str) -> None:
         detail(text)

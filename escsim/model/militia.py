@@ -98,7 +98,11 @@ class Militia:
         #: The stream of this group's attacks: weapon, target site and outcome.
         self.attack_draws = world.draws(f"militia/{name}/attacks")
         self.attack_pool = self.attack_draws.uniforms
-        self._receive_attack = world.us.receive_attack  # bound once: called on every attack
+        # the US side of its attacks (see _on_attack)
+        self._us = world.us
+        self._attack_tables = world.us.attack_tables
+        self._recorder = world.recorder
+        self._extra = world.recorder.extra
         self._baghdad = world.baghdad
         self._base = params.base_rate_per_day
         self._cap = params.excitation_cap_per_day
@@ -280,16 +284,53 @@ class Militia:
         self._redraw(self._env.now)
 
     def _on_attack(self, _event: simpy.Event) -> None:
-        """A kept candidate falls due: attack, then draw the next."""
+        """A kept candidate falls due: attack, then draw the next.
+
+        The hot path of a replication, written flat on purpose: the group draws its weapon,
+        the target site and the outcome here, from the US side's table for the group
+        (:meth:`USForces.attack_table`: thresholds and record counters per site and weapon,
+        built once until troops move), counts the attack and screens the policy with the US
+        side's table (:attr:`USForces.screen_days`); the US side is called only for what is
+        rare -- casualties, a reply the policy may make, the event log. Six uniforms per
+        attack, in a fixed order (weapon, site, interception, damage, casualties, deaths), so
+        variants whose sites or outcomes differ stay in step.
+        """
         now = self._env.now
-        # the hot path (an exception here ends the replication, so the flag needs no
-        # try/finally)
+        # (an exception here ends the replication, so the flag needs no try/finally)
         self._attacking = True
         pool = self.attack_pool
         if len(pool) < RESERVE:
             self.attack_draws.top_up()
-        self._receive_attack(
-            self, self.weapons[bisect_right(self._weapon_cuts, pool.pop())], None, now)
+        weapon = bisect_right(self._weapon_cuts, pool.pop())
+        us = self._us
+        table = self._attack_tables.get(self) or us.attack_table(self)
+        names, cuts, cells = table
+        where = pool.pop()
+        if names:  # else no US troops within reach: nothing happens
+            site = bisect_right(cuts, where) if cuts else 0
+            intercept_prob, damage_prob, casualty_prob, where_key, weapon_key = cells[site][weapon]
+            rec = self._recorder
+            rec.attack(now)
+            extra = self._extra
+            extra[where_key] += 1
+            extra[weapon_key] += 1
+            intercepted, damaging, hurting, fatal = pool.pop(), pool.pop(), pool.pop(), pool.pop()
+            if intercepted < intercept_prob:
+                outcome = "intercepted"
+                extra["intercepted"] += 1
+            elif damaging >= damage_prob:
+                outcome = "miss"
+            elif hurting >= casualty_prob:
+                outcome = "damage"
+            else:
+                outcome = us.hurt_by_attack(self, self.weapons[weapon], names[site], fatal, now)
+            if rec.tracing and outcome != "injuries" and outcome != "fatalities":
+                us.note_attack(self.name, self.weapons[weapon], names[site], outcome, 0, 0, now)
+            us.attacks_since_last_round += 1
+            days_since_last_round = now - us.last_round_day
+            if days_since_last_round >= us.screen_days[outcome]:
+                us.reply_to_attack(self, outcome, now, days_since_last_round)
+            # else the policy would decide nothing, and draw nothing: no report is built
         self._attacking = False
         if self._woken:  # the attack changed the group's state (Iran ordered a pause, ...)
             self._woken = False

@@ -10,10 +10,11 @@ then names it in ``us_policy.preset`` (its values come from a preset table of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import inf
 from typing import Any, NamedTuple
 
 from escsim.model.draws import Draws
-from escsim.scenario.schema import USPolicy
+from escsim.scenario.schema import OUTCOME_CLASSES, USPolicy
 
 
 class AttackReport(NamedTuple):
@@ -66,20 +67,36 @@ class RetaliationPolicy:
 
     def __init__(self, params: USPolicy):
         self.p = params
+        self._screen = self.screen_days()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "respond_to_attack" in cls.__dict__ and "could_respond" not in cls.__dict__:
+        if "respond_to_attack" in cls.__dict__ and not {"could_respond", "screen_days"} & set(
+                cls.__dict__):
             # a new decision rule: the screen of the rule it replaces may not apply
             cls.could_respond = RetaliationPolicy._may_always_respond  # type: ignore[method-assign]
 
     # --- the two decisions ------------------------------------------------------------------------
+    def screen_days(self) -> dict[str, float]:
+        """The screen before :meth:`respond_to_attack` as a table: per outcome class, the fewest
+        days since the last round at which that may do anything (``inf``: never; ``-inf``:
+        whatever the spacing). Below it, ``respond_to_attack`` would return ``None`` without
+        drawing a random number, so the US side does not build a report or ask (most attacks
+        come within the spacing of the last round). Built once per policy object; a subclass
+        with a screen of its own (:meth:`could_respond`) or a new ``respond_to_attack`` without
+        either is never screened by the table."""
+        if type(self).could_respond is not RetaliationPolicy.could_respond:
+            return dict.fromkeys(OUTCOME_CLASSES, -inf)
+        table = dict.fromkeys(OUTCOME_CLASSES, float(self.p.min_days_between_rounds))
+        table["fatalities"] = -inf
+        return table
+
     def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
         """Cheap screen before :meth:`respond_to_attack`: ``False`` only where that would return
-        ``None`` without drawing a random number, so the US side skips building a report for the
-        many attacks no rule could answer. A subclass that overrides ``respond_to_attack`` without
-        this screen is never screened."""
-        return outcome == "fatalities" or days_since_last_round >= self.p.min_days_between_rounds
+        ``None`` without drawing a random number (the table :meth:`screen_days`). A subclass may
+        override it with a rule of its own; one that overrides ``respond_to_attack`` without a
+        screen is never screened."""
+        return days_since_last_round >= self._screen[outcome]
 
     def _may_always_respond(self, outcome: str, days_since_last_round: float) -> bool:  # noqa: ARG002
         return True
@@ -150,9 +167,11 @@ class Restraint(RetaliationPolicy):
     name = "restraint"
     classifier = {"replies_to_harmless_attacks": False, "size": "minimal", "leadership": "never"}
 
-    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
-        return outcome in ("injuries", "fatalities") and super().could_respond(
-            outcome, days_since_last_round)
+    def screen_days(self) -> dict[str, float]:
+        table = super().screen_days()
+        for outcome in ("intercepted", "miss", "damage"):
+            table[outcome] = inf  # never answered
+        return table
 
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:
@@ -181,8 +200,10 @@ class Punitive(RetaliationPolicy):
     name = "punitive"
     classifier = {"replies_to_harmless_attacks": True, "size": "escalating", "leadership": "some"}
 
-    def could_respond(self, outcome: str, days_since_last_round: float) -> bool:
-        return outcome == "injuries" or super().could_respond(outcome, days_since_last_round)
+    def screen_days(self) -> dict[str, float]:
+        table = super().screen_days()
+        table["injuries"] = -inf  # answered whatever the spacing
+        return table
 
     def respond_to_attack(self, report: AttackReport, days_since_last_round: float,
                           draws: Draws) -> StrikeOrder | None:

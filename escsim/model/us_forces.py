@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,10 @@ _DAMAGE = ("damage", 0, 0)
 #: goes through the named tuple's Python-level ``__new__`` (about 0.15 us more, on half the
 #: attacks).
 _new_report = tuple.__new__
+#: A group's attack table (:meth:`USForces.attack_table`): site names, their cumulative weights
+#: to bisect, and per site and weapon (intercept, damage, casualty thresholds, site counter,
+#: weapon counter).
+AttackTable = tuple[list[str], list[float], list[list[tuple[float, float, float, str, str]]]]
 
 
 class USForces:
@@ -36,12 +39,14 @@ class USForces:
         self.initial_troops = dict(self.troops)
         self.country = {name: site.country for name, site in s.sites.items()}
         self.policy: RetaliationPolicy = make_policy(s.us_policy)
+        self._set_screen()
         self.last_round_day = -1e9
         self.attacks_since_last_round = 0
         # caches that troop changes clear: target sites by reach (and by group, for the hot
         # path), casualty probabilities by weapon and site
-        self._site_choice: dict[tuple[str, ...], tuple[list[str], list[float]]] = {}
-        self._group_sites: dict[Militia, tuple[list[str], list[float]]] = {}
+        #: Each group's :meth:`attack_table`, read by the group on every attack.
+        self.attack_tables: dict[Militia, AttackTable] = {}
+        self._group_tables = self.attack_tables
         self._casualty_prob: dict[str, dict[str, float]] = {name: {} for name in s.weapons}
         self.agenda = Agenda(world.env, "us")
         # constants of the hot path: each weapon's outcome probabilities, its casualty cache and
@@ -63,8 +68,7 @@ class USForces:
     def set_troops(self, site: str, troops: int, why: str) -> None:
         before = self.troops[site]
         self.troops[site] = max(0, troops)
-        self._site_choice.clear()
-        self._group_sites.clear()
+        self._group_tables.clear()
         for by_site in self._casualty_prob.values():
             by_site.clear()
         if self._recorder.tracing:
@@ -73,7 +77,18 @@ class USForces:
 
     def set_policy(self, params: USPolicy) -> None:
         self.policy = make_policy(params)
+        self._set_screen()
         self.world.recorder.note(self.world.env.now, "us", "policy switch", "", params.preset)
+
+    def _set_screen(self) -> None:
+        policy = self.policy
+        #: Per outcome class, the fewest days since the last round at which the policy may
+        #: reply (the policy's :meth:`~RetaliationPolicy.screen_days`): the attack path reads it
+        #: and asks the policy only past it.
+        self.screen_days = policy.screen_days()
+        # a user's policy with a screen of its own: asked on every attack past the table's
+        self._own_screen = type(policy).could_respond not in (
+            RetaliationPolicy.could_respond, RetaliationPolicy._may_always_respond)
 
     def _site_table(self, reach: tuple[str, ...]) -> tuple[list[str], list[float]]:
         """Sites of ``reach`` with troops and cumulative weights to bisect (all but the last, so
@@ -83,9 +98,7 @@ class USForces:
         weights = [sites[n].target_weight for n in names]
         total = sum(weights)
         cumulative = [c / total for c in accumulate(weights)]
-        table = (names, cumulative[:-1])
-        self._site_choice[reach] = table
-        return table
+        return names, cumulative[:-1]
 
     def casualty_prob(self, site: str, weapon_name: str, weapon: Weapon) -> float:
         """Chance a damaging hit causes casualties: scaled by the troops present, as independent
@@ -140,77 +153,58 @@ class USForces:
         if killed:
             rec.count("us_killed", killed, now)
         if rec.tracing:
-            self._note_attack(attacker, weapon, site, outcome, wounded, killed, now)
+            self.note_attack(attacker, weapon, site, outcome, wounded, killed, now)
 
-    def _note_attack(self, attacker: str, weapon: str, site: str, outcome: str, wounded: int,
+    def note_attack(self, attacker: str, weapon: str, site: str, outcome: str, wounded: int,
                      killed: int, now: float) -> None:
         self._recorder.note(now, attacker, f"attack ({weapon})", site,
                             outcome if outcome in ("intercepted", "miss", "damage")
                             else f"{outcome}: {wounded} wounded, {killed} killed")
 
-    def receive_attack(self, group: Militia, weapon: str, site: str | None = None,
-                       now: float | None = None) -> None:
-        """A militia attack with ``weapon`` lands (or not) on ``site`` (by default one the group
-        chooses within its reach); the policy decides a reply.
+    # --- the US side of a militia attack (the group's callback runs the common case) ------------
+    def attack_table(self, group: Militia) -> AttackTable:
+        """What an attack by ``group`` can do, flat for its hot path (``Militia._on_attack``):
+        the sites within its reach that hold troops and their cumulative target weights to
+        bisect, and per (site, weapon of the group) the interception, damage and casualty
+        thresholds with the two record counters it adds to. Cached until troops move."""
+        names, cuts = self._site_table(group.reach)
+        weapons = self.world.scenario.weapons
+        where_key, weapon_key = self._where_key, self.world.tables.weapon_keys
+        cells = [[(weapons[w].intercept_prob, weapons[w].damage_prob,
+                   self.casualty_prob(site, w, weapons[w]), where_key[site], weapon_key[w])
+                  for w in group.weapons] for site in names]
+        table = self._group_tables[group] = (names, cuts, cells)
+        return table
 
-        The hot path of a replication: the site choice, :meth:`resolve` and
-        :meth:`record_attack` are written out here, to save their calls and look-ups.
-        """
-        if now is None:
-            now = self._env.now
-        # the attacking group's stream: a fixed count of numbers per attack (site, interception,
-        # damage, casualties), so variants whose sites or outcomes differ stay in step
-        draws = group.attack_draws
-        pool = draws.uniforms
-        if len(pool) < RESERVE:
-            draws.top_up()
-        if site is None:
-            targets = self._group_sites.get(group)
-            if targets is None:
-                targets = self._group_sites[group] = self._site_table(group.reach)
-            names, cuts = targets
-            where = pool.pop()
-            if cuts:
-                site = names[bisect_right(cuts, where)]
-            elif names:
-                site = names[0]
-            else:
-                return  # no US troops within reach
-        intercept_prob, damage_prob, w, weapon_key, casualty_prob = self._weapons[weapon]
+    def hurt_by_attack(self, group: Militia, weapon: str, site: str, fatal: float,
+                       now: float) -> str:
+        """A militia hit that causes casualties (``fatal``: the uniform that decides whether
+        anyone is killed, drawn with the attack's other numbers): count them, and react to
+        deaths. Returns the outcome class."""
         rec = self._recorder
-        rec.attack(now)
-        extra = rec.extra
-        extra[self._where_key[site]] += 1
-        extra[weapon_key] += 1
-        intercepted, damaging, hurting, fatal = pool.pop(), pool.pop(), pool.pop(), pool.pop()
-        if intercepted < intercept_prob:
-            outcome = "intercepted"
-            extra["intercepted"] += 1
-        elif damaging >= damage_prob:
-            outcome = "miss"
-        elif hurting >= (casualty_prob.get(site) or self.casualty_prob(site, weapon, w)):
-            outcome = "damage"
-        else:
-            outcome, wounded, killed = self._casualties(w, draws, fatal)
-            rec.count("us_wounded", wounded, now)
-            rec.count("us_killed", killed, now)
-            if rec.tracing:
-                self._note_attack(group.name, weapon, site, outcome, wounded, killed, now)
-            if killed:
-                self._after_fatalities(site)
-        if rec.tracing and outcome != "injuries" and outcome != "fatalities":
-            self._note_attack(group.name, weapon, site, outcome, 0, 0, now)
-        self.attacks_since_last_round += 1
-        days_since_last_round = now - self.last_round_day
+        outcome, wounded, killed = self._casualties(self.world.scenario.weapons[weapon],
+                                                    group.attack_draws, fatal)
+        rec.count("us_wounded", wounded, now)
+        rec.count("us_killed", killed, now)
+        if rec.tracing:
+            self.note_attack(group.name, weapon, site, outcome, wounded, killed, now)
+        if killed:
+            self._after_fatalities(site)
+        return outcome
+
+    def reply_to_attack(self, group: Militia, outcome: str, now: float,
+                        days_since_last_round: float) -> None:
+        """The policy decides a reply to an attack that passed its screen
+        (:attr:`screen_days`)."""
         policy = self.policy
-        if policy.could_respond(outcome, days_since_last_round):
-            order = policy.respond_to_attack(
-                _new_report(AttackReport, (outcome, group.name, group.home_country, now,
-                                           self.attacks_since_last_round)),
-                days_since_last_round, self._policy_draws)
-            if order is not None:
-                self.order(order)
-        # else the policy would decide nothing, and draw nothing: no report is built
+        if self._own_screen and not policy.could_respond(outcome, days_since_last_round):
+            return
+        order = policy.respond_to_attack(
+            _new_report(AttackReport, (outcome, group.name, group.home_country, now,
+                                       self.attacks_since_last_round)),
+            days_since_last_round, self._policy_draws)
+        if order is not None:
+            self.order(order)
 
     def _after_fatalities(self, site: str) -> None:
         withdrawal = self.policy.p.withdrawal_after_fatalities

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -179,3 +179,42 @@ def type_name(tp: Any) -> str:
     if typing.get_origin(tp) is tuple:
         return "list of names"
     return getattr(tp, "__name__", str(tp))
+
+
+def inert_under(scenario: Any, key: str) -> tuple[str, tuple[str, ...], str] | None:
+    """Why the model ignores ``key`` in ``scenario``, if it does: ``(mechanism, the alternatives
+    that read it, the alternative in force)``; None if the key acts (or names nothing).
+
+    A field declared with ``acts_under`` (``escsim.scenario.schema.param``) is read only under
+    some alternatives of a contested mechanism, e.g. ``iran.pause_mean_days`` only when a pause
+    lapses whole: varying it under the eroding pause changes no run.
+    """
+    info = key_info(scenario, key)
+    under = None if info is None else info.meta.get("acts_under")
+    if under is None:
+        return None
+    mechanism, alternatives = under
+    in_force = str(getattr(scenario.mechanisms, mechanism))
+    return None if in_force in alternatives else (mechanism, tuple(alternatives), in_force)
+
+
+def inert_notes(scenarios: Sequence[Any], keys: Sequence[str]) -> list[str]:
+    """One line for each of ``keys`` that the mechanisms of every one of ``scenarios`` leave
+    unread, so that varying it changes nothing -- unless the mechanism itself is among ``keys``
+    (then some points read it)."""
+    notes = []
+    for key in keys:
+        why = [inert_under(s, key) for s in scenarios]
+        if not why or any(w is None for w in why):
+            continue
+        mechanism, alternatives, _ = typing.cast(tuple[str, tuple[str, ...], str], why[0])
+        if f"mechanisms.{mechanism}" in keys:
+            continue
+        in_force = sorted({w[2] for w in why if w is not None})
+        names = ", ".join(sorted({s.scenario.name for s in scenarios}))
+        notes.append(f"{key} is read only under mechanisms.{mechanism} = "
+                     f"{' or '.join(alternatives)}, and {names} "
+                     f"use{'s' if len(scenarios) == 1 else ''} {' and '.join(in_force)}: "
+                     f"varying it changes no run (to study it, add --set "
+                     f"mechanisms.{mechanism}={alternatives[0]})")
+    return notes

@@ -40,14 +40,20 @@ MECHANISM_CHOICES: dict[str, tuple[str, ...]] = {
 
 def param(doc: str, unit: str = "", lo: float | None = None, hi: float | None = None,
           choices: tuple[str, ...] | None = None, optional: bool = False,
-          default: Any = None) -> Any:
+          default: Any = None, acts_under: tuple[str, tuple[str, ...]] | None = None) -> Any:
     """A schema field: its meaning, unit and admissible range, kept as dataclass metadata.
 
     ``optional`` fields may be left out (they are ``None`` or ``default``); all others must be
-    given, by the scenario or by what it extends.
+    given, by the scenario or by what it extends. ``acts_under = (mechanism, alternatives)``:
+    the model reads the field only when ``mechanisms.<mechanism>`` is one of ``alternatives``
+    (a sweep that varies it under another alternative is told it changes nothing).
     """
+    if acts_under is not None:
+        mechanism, alternatives = acts_under
+        unknown = set(alternatives) - set(MECHANISM_CHOICES[mechanism])
+        assert not unknown, f"acts_under names no alternative of {mechanism}: {unknown}"
     meta = {"doc": doc, "unit": unit, "lo": lo, "hi": hi, "choices": choices,
-            "optional": optional, "default": default}
+            "optional": optional, "default": default, "acts_under": acts_under}
     if optional:
         return field(default=default, metadata=meta)
     return field(metadata=meta)
@@ -133,17 +139,24 @@ class MilitiaGroup:
     excitation_cap_per_day: float = param("Ceiling on the excited part of the rate.",
                                           "attacks/day", 0, 1000)
     capability_loss_per_target: float = param("Fraction of launch capability destroyed per "
-                                              "target struck.", "fraction", 0, 1)
+                                              "target struck (the 'denial' and "
+                                              "'denial_and_backlash' strike effects).",
+                                              "fraction", 0, 1,
+                                              acts_under=("strike_effect",
+                                                          ("denial", "denial_and_backlash")))
+    # (also read for the initial state's capability lost, so not denial-only)
     capability_floor: float = param("Lowest capability strikes can leave.", "fraction", 0, 1)
     regeneration_days: float = param("Mean time to rebuild lost capability (exponential "
                                      "recovery).", "days", 0.1, 3650)
     restraint_compliance: float = param("Fraction of attacks withheld while Iran orders a pause "
                                         "(the 'leaky' compliance alternative only).",
-                                        "fraction", 0, 1)
+                                        "fraction", 0, 1,
+                                        acts_under=("compliance", ("leaky",)))
     defection_rate_per_day: float = param("Rate of defections while Iran orders a pause (the "
                                           "'defections' compliance alternative): each is an "
                                           "episode of unrestrained attacks by a cell.",
-                                          "defections/day", 0, 10)
+                                          "defections/day", 0, 10,
+                                          acts_under=("compliance", ("defections",)))
     baghdad_influence: float = param("How strongly Baghdad's pressure (0-1) cuts the group's "
                                      "rate: rate x (1 - influence x pressure).", "fraction", 0, 1)
 
@@ -192,29 +205,41 @@ class Iran:
     encouraging_rate_multiplier: float = param("Factor on militia rates while Iran encourages "
                                                "attacks.", "ratio", 0, 20)
     pause_after_us_killed_prob: float = param("Probability Iran (with Baghdad) orders a pause "
-                                              "after US service members are killed.",
-                                              "probability", 0, 1)
+                                              "after US service members are killed ('coin_flip' "
+                                              "pause rule).",
+                                              "probability", 0, 1,
+                                              acts_under=("pause_rule", ("coin_flip",)))
     pause_after_major_strike_prob: float = param("Probability of a pause order after a major US "
-                                                 "strike package.", "probability", 0, 1)
+                                                 "strike package ('coin_flip' pause rule).",
+                                                 "probability", 0, 1,
+                                                 acts_under=("pause_rule", ("coin_flip",)))
     pause_mean_days: float = param("'lapses' pause end: mean length of a pause order "
-                                   "(exponential).", "days", 1, 3650)
+                                   "(exponential).", "days", 1, 3650,
+                                   acts_under=("pause_end", ("lapses",)))
     pause_weight_regional_war: float = param("'context' pause rule: weight of a regional war under "
                                              "way as a reason to order a pause (reasons combine "
-                                             "as a noisy OR).", "probability", 0, 1)
+                                             "as a noisy OR).", "probability", 0, 1,
+                                             acts_under=("pause_rule", ("context",)))
     pause_weight_us_threat: float = param("'context' pause rule: weight of a US threat of a major "
                                           "package (a US policy that answers deaths with a major "
                                           "package).", "probability",
-                                          0, 1)
+                                          0, 1,
+                                          acts_under=("pause_rule", ("context",)))
     pause_weight_baghdad: float = param("'context' pause rule: weight of Baghdad's pressure at or "
-                                        "above pause_baghdad_pressure.", "probability", 0, 1)
+                                        "above pause_baghdad_pressure.", "probability", 0, 1,
+                                        acts_under=("pause_rule", ("context",)))
     pause_baghdad_pressure: float = param("Baghdad's pressure at which it counts as a reason for "
-                                          "a pause.", "pressure (0-1)", 0, 1)
+                                          "a pause ('context' pause rule).", "pressure (0-1)",
+                                          0, 1, acts_under=("pause_rule", ("context",)))
     defection_after_strike_prob: float = param("Probability a group struck by a US round during "
                                                "a pause defects at once (a local grievance; the "
                                                "'defections' compliance alternative).",
-                                               "probability", 0, 1)
-    defection_mean_days: float = param("Mean length of a defection episode (exponential).",
-                                       "days", 0.01, 365)
+                                               "probability", 0, 1,
+                                               acts_under=("compliance", ("defections",)))
+    defection_mean_days: float = param("Mean length of a defection episode (exponential; "
+                                       "the 'defections' compliance alternative).",
+                                       "days", 0.01, 365,
+                                       acts_under=("compliance", ("defections",)))
     irgc_linked_site_share: float = param("Share of routine US rounds (not leadership strikes) "
                                           "that hit facilities the IRGC uses with its partners; "
                                           "large packages always do.", "probability", 0, 1)
@@ -245,29 +270,37 @@ class Iran:
     pause_erosion_days: float = param("'erodes' pause end: mean time (exponential) before a "
                                       "paused group returns to attacks on its own, at the "
                                       "frayed tempo (a faction declaring the truce over).",
-                                      "days", 1, 36500)
+                                      "days", 1, 36500,
+                                      acts_under=("pause_end", ("erodes",)))
     return_after_us_round_prob: float = param("'erodes' pause end: probability a paused group "
                                               "struck by a US round returns to attacks for "
-                                              "good (at the frayed tempo).", "probability", 0, 1)
+                                              "good (at the frayed tempo).", "probability", 0, 1,
+                                              acts_under=("pause_end", ("erodes",)))
     return_after_israeli_strike_prob: float = param("'erodes' pause end: probability each paused "
                                                     "group returns to attacks (at the frayed "
                                                     "tempo) after an Israeli strike on Iran.",
-                                                    "probability", 0, 1)
+                                                    "probability", 0, 1,
+                                                    acts_under=("pause_end", ("erodes",)))
     frayed_rate_factor: float = param("'erodes' pause end: factor on the rate (base and revenge) "
                                       "of a group that has returned to attacks while Iran's "
                                       "pause still stands (the low tempo of a frayed pause).",
-                                      "ratio", 0, 1)
+                                      "ratio", 0, 1,
+                                      acts_under=("pause_end", ("erodes",)))
     lift_pause_on_direct_war: bool = param("'erodes' pause end: Iran lifts its pause (the whole "
                                            "campaign returns) once it decides to strike US "
-                                           "forces directly, the war the pause was to avoid.")
+                                           "forces directly, the war the pause was to avoid.",
+                                           acts_under=("pause_end", ("erodes",)))
     deterrence_rate_cut: float = param("'deterrence' strike effect: fraction of every group's "
                                        "rate withheld after a major US round (a large package "
-                                       "or a leadership strike).", "fraction", 0, 1)
+                                       "or a leadership strike).", "fraction", 0, 1,
+                                       acts_under=("strike_effect", ("deterrence",)))
     deterrence_days: float = param("'deterrence' strike effect: how long the cut lasts after "
-                                   "the last major US round.", "days", 0, 3650)
+                                   "the last major US round.", "days", 0, 3650,
+                                   acts_under=("strike_effect", ("deterrence",)))
     deterrence_pause_prob: float = param("'deterrence' strike effect: probability Iran orders "
                                          "(or tightens) a pause after a major US round, to keep a "
-                                         "US blow off itself.", "probability", 0, 1)
+                                         "US blow off itself.", "probability", 0, 1,
+                                         acts_under=("strike_effect", ("deterrence",)))
     direct_attack_weapon: str = param("Weapon (from [weapons]) of an Iranian direct salvo.")
     direct_attack_site: str = param("Site an Iranian salvo targets.")
 
@@ -352,7 +385,8 @@ class InitialState:
     returned_from_pause: tuple[str, ...] = param("Groups that have returned to attacks (at the "
                                                  "frayed tempo) under a pause in force at day 0 "
                                                  "('erodes' pause end).", optional=True,
-                                                 default=())
+                                                 default=(),
+                                                 acts_under=("pause_end", ("erodes",)))
 
 
 @dataclass(frozen=True)

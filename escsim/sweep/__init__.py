@@ -39,7 +39,8 @@ __all__ = ["Axis", "Chunk", "ChunkOutput", "Outcome", "SweepFolder", "SweepPlan"
 
 def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | Path = "sweep",
           design: str = "grid", samples: int | None = None, runs: int = 100,
-          seed: int = DEFAULT_SEED, overrides: Sequence[str] = (), executor: Executor | None = None,
+          seed: int = DEFAULT_SEED, overrides: Sequence[str] = (),
+          executor: Executor | str | None = None,
           resume: bool = False, force: bool = False, parameter_uncertainty: str = "none",
           priors: str | Path | None = None, posterior: str | Path | None = None
           ) -> SweepResult:
@@ -47,7 +48,7 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
 
     Args:
         scenarios: one scenario reference (a bundled name or a TOML path) or several.
-        vary: ``KEY=SPEC`` texts, e.g. ``"iran.pause_mean_days=90:1080:5"`` (LO:HI:N) or
+        vary: ``KEY=SPEC`` texts, e.g. ``"iran.pause_erosion_days=90:1080:5"`` (LO:HI:N) or
             ``"us_policy.preset=restraint,punitive"`` (a list); sampled designs also take
             ``LO:HI`` and distributions (see :mod:`escsim.sweep.design`).
         out: the sweep folder to write.
@@ -56,8 +57,9 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
         runs: replications per point.
         seed: the root seed; every point x replication seed derives from it.
         overrides: ``KEY=VALUE`` texts applied to every point before the swept values.
-        executor: where chunks run (default: this process); from
-            :func:`escsim.executors.make_executor`.
+        executor: where chunks run (default: this process): an executor from
+            :func:`escsim.executors.make_executor` (left open), or its name (``"serial"``,
+            ``"process"``, ``"dask"``: made for this sweep and closed after it).
         resume: finish an interrupted sweep in ``out``, running only the missing chunks.
         force: replace an existing ``out``.
         parameter_uncertainty: ``none``, ``prior`` or ``posterior``: each point x replication
@@ -83,4 +85,12 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
                      priors=None if priors is None else str(priors),
                      posterior=None if posterior is None else str(posterior))
     plan = plan_sweep(spec)
-    return run_sweep(plan, Path(out), executor=executor, resume=resume, force=force)
+    if plan.notes:
+        import warnings
+
+        for note in plan.notes:  # a swept key the scenarios' mechanisms never read
+            warnings.warn(note, stacklevel=2)
+    if not isinstance(executor, str):
+        return run_sweep(plan, Path(out), executor=executor, resume=resume, force=force)
+    with make_executor(executor) as own:
+        return run_sweep(plan, Path(out), executor=own, resume=resume, force=force)

@@ -19,6 +19,7 @@ from escsim.engine import run_columns
 from escsim.errors import InputError
 from escsim.records import BASE_COLUMNS, DEFAULT_SEED, RUNG_DAY_PREFIX, WEAPON_PREFIX
 from escsim.results.sweep import PointInfo
+from escsim.scenario.keys import inert_notes
 from escsim.scenario.priors import ParameterSampler, PartialSampler
 from escsim.scenario.schema import Scenario
 from escsim.sweep.design import (
@@ -134,6 +135,9 @@ class SweepPlan:
     #: Per base: the draws of its scenario (None: no parameter uncertainty).
     base_draws: list[PartialSampler | None] = field(default_factory=list, repr=False)
     _pair_keys: list[int] | None = field(default=None, repr=False)
+    #: What the reader should know before the runs: e.g. a swept key that the scenarios'
+    #: mechanisms never read (:func:`escsim.scenario.keys.inert_notes`).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def n_points(self) -> int:
@@ -394,7 +398,8 @@ def plan_sweep(spec: SweepSpec, design: dict[str, Any] | None = None) -> SweepPl
             [f"{RUNG_DAY_PREFIX}{r}" for r in sorted(rung_levels)] + drawn
         columns = ["point", "design_point", *keys, *run_cols]
     return SweepPlan(spec, axes, keys, points_list, builder, columns, run_cols, infos, ladders,
-                     extra, resolved, bases, uncertainty, base_draws)
+                     extra, resolved, bases, uncertainty, base_draws,
+                     notes=inert_notes(builder.scenarios, keys))
 
 
 def plan_single(scenario: Scenario, runs: int, seed: int,
