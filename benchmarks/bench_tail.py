@@ -252,6 +252,7 @@ def snapshot(histories: int) -> dict[str, float]:
     """What resuming a clone from a snapshot of its world would cost, against replaying it: the
     time to copy (pickle once, unpickle per clone) a us-restraint world paused mid-horizon, and
     to run a whole replication, in this one process."""
+    import copy as copy_module
     import io
     import pickle
 
@@ -268,7 +269,7 @@ def snapshot(histories: int) -> dict[str, float]:
         def persistent_load(self, pid: Any) -> Any:
             return shared_objects[pid]
 
-    dump = load = whole = 0.0
+    dump = load = whole = deep = 0.0
     size = 0
     for r in range(histories):
         seed = replication_seed(99, r)
@@ -287,14 +288,21 @@ def snapshot(histories: int) -> dict[str, float]:
         copy = Unpickler(io.BytesIO(data)).load()
         load += time.perf_counter() - started
         size += len(data)
+        started = time.perf_counter()
+        twin = copy_module.deepcopy(world, {id(scenario): scenario})
+        deep += time.perf_counter() - started
         world.run()
         copy.run()
+        twin.run()
         assert record_of(world, seed).row == record_of(copy, seed).row  # the copy is exact
+        assert record_of(world, seed).row == record_of(twin, seed).row
     print(f"us-restraint, {histories} worlds paused at day {half:g}: snapshot "
           f"{size / histories / 1024:.1f} KB, pickle {dump / histories * 1e3:.2f} ms, "
           f"unpickle {load / histories * 1e3:.2f} ms; a whole replication "
           f"{whole / histories * 1e3:.2f} ms; one clone's copy costs "
-          f"{load / whole:.2f} replications before it simulates a day  [load {_load()}]")
+          f"{load / whole:.2f} replications before it simulates a day; copy.deepcopy of the "
+          f"world {deep / histories * 1e3:.2f} ms = {deep / whole:.2f} replications  "
+          f"[load {_load()}]")
     return {}
 
 

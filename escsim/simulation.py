@@ -421,16 +421,18 @@ def write_comparison(target: Path, folders: list[Path], plots: bool = True,
 # ------------------------------------------------------------------------------ the tail ---
 def add_tail_estimate(folder: Path, scenario: Scenario, rung: int, seed: int,
                       repetitions: int, effort: int, executor: Executor | None = None,
-                      progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Estimate P(``rung`` reached) by multilevel splitting (:mod:`escsim.tail`) and write it
-    into the run folder's ``summary.json`` as ``tail``, beside the plain Monte Carlo estimate of
-    the folder's own runs. Returns the ``tail`` entry."""
+                      progress: Callable[[int], None] | None = None,
+                      levels: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Estimate P(``rung`` reached) by multilevel splitting (:mod:`escsim.tail`; ``levels``:
+    the ``--level`` s, empty for the default) and write it into the run folder's
+    ``summary.json`` as ``tail``, beside the plain Monte Carlo estimate of the folder's own
+    runs. Returns the ``tail`` entry."""
     from escsim.tail.report import tail_report
 
     summary = run_folder.read_summary(folder)
     plain = next((r for r in summary["rung_probability"] if int(r["rung"]) == rung), None)
     tail, _ = tail_report(scenario, rung, root_seed=seed, repetitions=repetitions, effort=effort,
-                          executor=executor, progress=progress,
+                          executor=executor, progress=progress, levels=levels,
                           plain_reached=int(plain["reached"]) if plain else 0,
                           plain_runs=int(summary["runs"]))
     summary["tail"] = tail

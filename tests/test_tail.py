@@ -27,6 +27,11 @@ def punitive() -> escsim.Scenario:
     return escsim.load_scenario("us-punitive")
 
 
+#: The rungs below 8 as levels, without the target's condition levels: phi is then the highest
+#: rung reached, as the tests of cloning read it.
+RUNGS_BELOW_8 = tuple(range(1, 8))
+
+
 def _seeds_crossing(scenario: escsim.Scenario, level: int, count: int) -> list[int]:
     """Replication seeds (root 11) whose history reaches rung ``level``."""
     found = []
@@ -55,7 +60,7 @@ def test_continued_history_without_switches_is_the_replication(punitive) -> None
 
 def test_clone_paused_at_a_crossing_and_continued_with_the_originals_stream_is_the_original(
         punitive) -> None:
-    plan = plan_levels(punitive, 8)
+    plan = plan_levels(punitive, 8, RUNGS_BELOW_8)
     j = plan.levels.index(6)  # an Iranian direct attack: late, mid-history
     for seed in _seeds_crossing(punitive, 6, 5):
         outcome, world = continue_history(punitive, plan, Recipe(seed), j)
@@ -67,7 +72,7 @@ def test_clone_paused_at_a_crossing_and_continued_with_the_originals_stream_is_t
 
 
 def test_clone_with_a_new_stream_shares_the_past_and_not_the_future(punitive) -> None:
-    plan = plan_levels(punitive, 8)
+    plan = plan_levels(punitive, 8, RUNGS_BELOW_8)
     j = plan.levels.index(6)
     differed = 0
     for seed in _seeds_crossing(punitive, 6, 5):
@@ -124,9 +129,53 @@ def _with_rung(scenario: escsim.Scenario, name: str, rung: Rung) -> escsim.Scena
     return dataclasses.replace(scenario, ladder={**scenario.ladder, name: rung})
 
 
-def test_levels_default_to_every_rung_below_the_target(punitive) -> None:
-    assert plan_levels(punitive, 8).levels == (1, 2, 3, 4, 5, 6, 7, 8)
+def test_levels_default_to_every_rung_below_the_target_and_the_targets_own_terms(
+        punitive) -> None:
+    # rung 8 is "iran_direct_attacks[60d] >= 2 and us_strikes_on_iran[60d] >= 1": its counters
+    # at thresholds 1 are rungs 7 and 6 (taken in the order the target needs them: a US
+    # strike needs one event, two Iranian attacks two), then three conditions of their own
+    plan = plan_levels(punitive, 8)
+    assert plan.levels == (1, 2, 3, 4, 5, 7, 6, "us_strikes_on_iran >= 2",
+                           "iran_direct_attacks >= 2", "iran_direct_attacks[60d] >= 2", 8)
+    assert plan.order == plan.levels and plan.position(7) == 6
     assert plan_levels(punitive, 6, (4, 2)).levels == (2, 4, 6)
+    assert plan_levels(punitive, 6, (4, 2)).order == (1, 2, 3, 4, 5, 6)
+
+
+def test_levels_given_as_conditions_are_read_checked_and_merged_with_equal_rungs(
+        punitive) -> None:
+    plan = plan_levels(punitive, 8, (4, "us_killed  >= 2", "6", "us_strikes_on_iran[60d] >= 1"))
+    # digits name a rung; a condition that first holds with a rung is that rung; the
+    # conditions (and the rungs named by one) come after the other rungs below the target,
+    # in the order given
+    assert plan.levels == (4, 6, "us_killed >= 2", 7, 8)
+    assert plan.order == (1, 2, 3, 4, 5, 6, "us_killed >= 2", 7, 8)
+    for bad, match in [("us_killed < 2", "not a monotone function"),
+                       ("us_killed >= 1 or attacks >= 3", "not a monotone function"),
+                       ("casualties >= 2", "unknown counter"),
+                       ("us_killed >=", "cannot read the condition"),
+                       ("9", "a rung below the target or a condition")]:
+        with pytest.raises(InputError, match=match) as e:
+            plan_levels(punitive, 8, (bad,))
+        assert e.value.key in ("--level", "levels")
+
+
+def test_a_condition_level_is_crossed_at_its_first_passage_and_leaves_the_record_alone(
+        punitive) -> None:
+    plan = plan_levels(punitive, 8, ("attacks >= 40", "us_wounded >= 3"))
+    j = plan.levels.index("us_wounded >= 3")
+    for r in range(10):
+        seed = replication_seed(7, r)
+        plain = run_replication(punitive, seed)
+        outcome, world = continue_history(punitive, plan, Recipe(seed), j)
+        crossed = plain.row["us_wounded"] >= 3 or plain.row["day_rung_8"] is not None
+        assert outcome.crossed == crossed
+        if crossed and plain.row["day_rung_8"] is None:
+            # stopped at the event that made the third US wounded: the count is 3 or more,
+            # and the run's record has no trace of the level
+            assert world.recorder.tally.counts["us_wounded"] >= 3
+            assert outcome.day < punitive.scenario.horizon_days
+        _same(record_of_recipe(punitive, plan, Recipe(seed)), plain)
 
 
 @pytest.mark.parametrize("condition", ["us_killed < 3", "us_killed <= 3", "attacks == 4",
@@ -197,11 +246,29 @@ def test_allocate_effort_puts_work_where_crossing_is_unlikely() -> None:
         allocate_effort((0.5, 0.0), (1.0, 1.0), budget=100)
 
 
+def test_pilot_merges_a_level_only_where_that_lowers_work_times_variance(punitive) -> None:
+    from escsim.tail.splitting import _levels_to_keep, _merged, work_variance
+
+    plan = plan_levels(punitive, 4, (1, 2, 3))  # four levels; only their positions matter here
+    # a stage crossed 95% of the time is dropped whatever the formula says; two stages of 0.5
+    # are worth keeping apart (merged, one stage of 0.25 whose failures run the whole horizon)
+    probabilities, costs = (0.95, 0.5, 0.5, 0.85), (0.1, 0.2, 0.3, 1.0)
+    keep = _levels_to_keep(probabilities, costs, plan)
+    assert keep == [1, 2, 3]
+    assert plan.levels[keep[-1]] == 4  # the target is always kept
+    chosen = work_variance(*_merged(probabilities, costs, keep))
+    for other in ([3], [1, 3], [2, 3], [0, 1, 2, 3]):
+        assert chosen <= work_variance(*_merged(probabilities, costs, other)) + 1e-12
+    # merging: the product of the factors; a history that does not cross runs the whole horizon
+    p, c = _merged((0.5, 0.5), (0.75, 0.75), [1])
+    assert p == [0.25] and c == [pytest.approx(0.75 + 0.25 * 0.5)]
+
+
 def test_pilot_drops_levels_always_crossed_and_shares_the_effort_out(punitive) -> None:
     pilot = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120)
     equal = estimate_tail(punitive, 8, root_seed=3, repetitions=2, effort=120,
                           allocation="equal")
-    assert equal.levels == tuple(range(1, 9)) and equal.effort == (120,) * 8
+    assert equal.levels == plan_levels(punitive, 8).levels and equal.effort == (120,) * 11
     # rungs 1 and 2 hold from day 0 in every history: the pilot leaves them out, keeps the target
     assert pilot.levels[-1] == 8 and 1 not in pilot.levels and 2 not in pilot.levels
     assert len(pilot.effort) == len(pilot.levels) and len(set(pilot.effort)) > 1
@@ -309,3 +376,32 @@ def test_sweep_with_tail_splitting_writes_a_tail_per_point(cli, tmp_path) -> Non
     assert tail.estimate[1] == pytest.approx(direct.estimate, rel=1e-12)
     summary = pd.read_csv(tmp_path / "s1" / "summary.csv")
     assert list(tail.plain_estimate) == pytest.approx(list(summary.p_rung_7))
+
+
+def test_run_splits_at_the_levels_given_with_level(cli, tmp_path, punitive) -> None:
+    import json
+
+    out = tmp_path / "r"
+    result = cli("run", "us-punitive", "-n", "20", "--seed", "4", "-j", "1", "--no-plots",
+                 "-o", out, "--tail", "splitting", "--tail-repetitions", "2",
+                 "--tail-effort", "15", "--level", "4", "--level", "us_killed >= 2")
+    assert result.exit_code == 0, result.output
+    tail = json.loads((out / "summary.json").read_text())["tail"]
+    direct = estimate_tail(punitive, 8, root_seed=4, repetitions=2, effort=15,
+                           levels=("4", "us_killed >= 2"))
+    assert tail["levels"] == [4, "us_killed >= 2", 8] == list(direct.levels)
+    assert tail["estimate"] == direct.estimate
+
+
+@pytest.mark.parametrize("level, words", [
+    ("us_killed < 2", "not a monotone function of the history"),
+    ("dead_bodies >= 2", "unknown counter 'dead_bodies'"),
+    ("9", "a rung below the target or a condition")])
+def test_run_refuses_a_level_it_cannot_split_at(cli, cli_input_error, tmp_path, level,
+                                                words) -> None:
+    result = cli("run", "us-punitive", "-n", "5", "-j", "1", "-o", tmp_path / "r",
+                 "--tail", "splitting", "--level", level)
+    cli_input_error(result, "'--level'", words)
+    assert not (tmp_path / "r").exists()
+    assert cli("run", "us-punitive", "-n", "5", "--level", "4", "-o", tmp_path / "x"
+               ).exit_code == 2

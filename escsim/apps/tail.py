@@ -14,12 +14,14 @@ from escsim.executors import Executor
 
 @dataclass(frozen=True)
 class TailRequest:
-    """``--tail``, ``--rung``, ``--tail-repetitions`` and ``--tail-effort`` of a command."""
+    """``--tail``, ``--rung``, ``--tail-repetitions``, ``--tail-effort`` and ``--level`` of a
+    command (``levels``: empty for the default levels)."""
 
     method: str = "none"
     rung: int | None = None
     repetitions: int = 20
     effort: int = 700
+    levels: tuple[str, ...] = ()
 
     @property
     def wanted(self) -> bool:
@@ -37,6 +39,8 @@ def check_tail(scenarios: list[Any], request: TailRequest,
     if not request.wanted:
         if request.rung is not None:
             raise UsageError("--rung needs --tail splitting")
+        if request.levels:
+            raise UsageError("--level needs --tail splitting")
         return [None] * len(scenarios)
     if uncertainty != "none":
         raise UsageError("--tail splitting estimates chance for the scenario as given; "
@@ -45,9 +49,9 @@ def check_tail(scenarios: list[Any], request: TailRequest,
     from escsim.tail.report import check_tail_request
     from escsim.tail.splitting import check_tail_size
 
-    rungs = [check_tail_request(s, request.rung) for s in scenarios]
-    levels = max((len(plan_levels(s, k).levels) for s, k in zip(scenarios, rungs, strict=True)),
-                 default=1)
+    rungs = [check_tail_request(s, request.rung, request.levels) for s in scenarios]
+    levels = max((len(plan_levels(s, k, request.levels or None).levels)
+                  for s, k in zip(scenarios, rungs, strict=True)), default=1)
     check_tail_size(request.repetitions, request.effort, levels,
                     points if points is not None else len(scenarios),
                     ("--tail-repetitions", "--tail-effort"))
@@ -67,7 +71,7 @@ def add_to_runs(folders: list[Path], scenarios: list[Any], rungs: list[int | Non
                     shown.add(n, request.repetitions)
 
                 add_tail_estimate(folder, s, k, seed, request.repetitions, request.effort,
-                                  executor, progress=one_more)
+                                  executor, progress=one_more, levels=request.levels)
 
 
 def add_to_sweep(folder: Path, plan: Any, rungs: list[int | None], seed: int,
@@ -79,7 +83,7 @@ def add_to_sweep(folder: Path, plan: Any, rungs: list[int | None], seed: int,
     by_scenario = {s.scenario.name: k for s, k in zip(plan.scenarios, rungs, strict=True)}
     with feedback.progress(label, "repetitions") as bar:
         return sweep_tail(folder, plan, by_scenario, seed, request.repetitions, request.effort,
-                          executor, progress=bar)
+                          executor, progress=bar, levels=request.levels)
 
 
 def tail_line(tail: dict[str, Any]) -> str:

@@ -269,8 +269,8 @@ def out_options(default: str, resume: str | None = None) -> Callable[[Any], Any]
 
 
 def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """``--tail``, ``--rung``, ``--tail-repetitions``, ``--tail-effort``: a rare rung estimated by
-    multilevel splitting beside the plain estimate."""
+    """``--tail``, ``--rung``, ``--tail-repetitions``, ``--tail-effort``, ``--level``: a rare rung
+    estimated by multilevel splitting beside the plain estimate."""
     for opt in reversed([
         click.option("--tail", "tail_method", default="none", show_default=True,
                      type=click.Choice(["none", "splitting"]),
@@ -284,15 +284,19 @@ def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--tail-effort", default=700, show_default=True, type=click.IntRange(1),
                      help="Work per repetition: as much as this many histories at every "
                           "level, shared out by a pilot run."),
+        click.option("--level", "tail_levels", multiple=True, metavar="COND",
+                     help="A level to split at (repeatable): a rung below K, or a condition "
+                          "such as 'us_killed >= 2' [default: every rung below K and K's own "
+                          "terms, chosen from by a pilot]."),
     ]):
         f = opt(f)
     return f
 
 
 def tail_request(tail_method: str, rung: int | None, tail_repetitions: int,
-                 tail_effort: int) -> TailRequest:
+                 tail_effort: int, tail_levels: tuple[str, ...] = ()) -> TailRequest:
     """What :func:`tail_options` asked."""
-    return TailRequest(tail_method, rung, tail_repetitions, tail_effort)
+    return TailRequest(tail_method, rung, tail_repetitions, tail_effort, tuple(tail_levels))
 
 
 class Progress:

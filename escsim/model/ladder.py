@@ -109,6 +109,12 @@ class Tally:
         self.rung_day[rung.level] = now
         if self.on_reach is not None:
             self.on_reach(rung.level, now)
+        self._forget(rung)
+        if rung.ends_run:
+            self._on_end()
+
+    def _forget(self, rung: _CompiledRung) -> None:
+        """Stop checking a reached rung (it stays reached)."""
         for term in rung.terms:
             watchers = self._watch[term.counter]
             if rung in watchers:
@@ -116,8 +122,6 @@ class Tally:
             if not watchers:
                 # nothing watches the counter any more; its stamps would never be read
                 self.live.discard(term.counter)
-        if rung.ends_run:
-            self._on_end()
 
     @property
     def max_rung(self) -> int:

@@ -17,19 +17,26 @@ Numbers drawn *before* the crossing and held as pending timeouts (a group's next
 strike already ordered) are part of the state at the crossing and are shared by its clones.
 
 Replaying costs the simulated time up to the crossing again for every clone, so a clone costs
-what one plain replication run from day 0 to its next level (or its end) costs; copying a world
-instead would save that but would need every pending closure and the event queue copied
-consistently, and would break whenever a mechanism changes.
+what one plain replication run from day 0 to its next level (or its end) costs. A copy of the
+world at the crossing (``copy.deepcopy`` works) would save the prefix, about half a replication
+at the levels that matter, but costs more than that: 1.2 replications measured
+(``benchmarks/bench_tail.py snapshot``).
+
+Levels that are conditions rather than rungs are watched by :class:`_LevelTally`, the model's
+tally with the conditions added as rungs it reports to the watch instead of recording, so the
+record of a replayed history is the plain replication's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from escsim.engine import RunRecord, record_of
 from escsim.model.draws import Streams
+from escsim.model.ladder import Tally, _CompiledRung
 from escsim.model.world import World
-from escsim.scenario.schema import Scenario
+from escsim.scenario.schema import Rung, Scenario
 from escsim.tail.levels import LevelPlan
 
 
@@ -52,35 +59,73 @@ class Recipe:
         return Recipe(self.seed, (*self.switches, (level_index, key)))
 
 
-def clone_key(level: int, key: int) -> tuple[int, int]:
-    """The stream prefix of clone ``key`` of a history at rung ``level``: every purpose's stream
-    of the clone is ``SeedSequence(seed, spawn_key=(level, key, purpose))``, independent of the
-    base streams (``spawn_key=(purpose,)``) and of every other clone's
+def clone_key(position: int, key: int) -> tuple[int, int]:
+    """The stream prefix of clone ``key`` of a history at the level at ``position`` of the
+    plan's order: every purpose's stream of the clone is ``SeedSequence(seed,
+    spawn_key=(position, key, purpose))``, independent of the base streams
+    (``spawn_key=(purpose,)``) and of every other clone's
     (:meth:`escsim.model.draws.Streams.reseed`)."""
-    return (level, key)
+    return (position, key)
 
 
 class _LevelWatch:
-    """Listens to the tally: tracks phi, the highest rung at or below the target reached so
-    far, and switches the random stream at the crossings the recipe lists."""
+    """Tracks phi, the position in the plan's order of the last level whose condition has
+    held, and switches the random stream at the crossings the recipe lists. The tally calls it
+    with a rung's level when the rung is reached; :class:`_LevelTally` calls :meth:`reach`
+    with a condition level's position."""
 
-    __slots__ = ("target", "phi", "levels", "pending", "streams", "seed")
+    __slots__ = ("rungs", "cuts", "phi", "pending", "streams")
 
     def __init__(self, plan: LevelPlan, recipe: Recipe, streams: Streams):
-        self.target = plan.target
-        self.levels = plan.levels
+        #: rung level -> its position (rungs above the target do not move phi)
+        self.rungs = {lv: plan.position(lv) for lv in plan.order if isinstance(lv, int)}
+        #: the position of each level split at
+        self.cuts = tuple(plan.position(lv) for lv in plan.levels)
         self.phi = 0
         self.pending = list(recipe.switches)
         self.streams = streams
-        self.seed = recipe.seed
+
+    def reach(self, position: int) -> None:
+        if position > self.phi:
+            self.phi = position
+            pending = self.pending
+            while pending and position >= self.cuts[pending[0][0]]:
+                index, key = pending.pop(0)
+                self.streams.reseed(clone_key(self.cuts[index], key))
 
     def __call__(self, level: int, now: float) -> None:
-        if self.phi < level <= self.target:
-            self.phi = level
-            pending = self.pending
-            while pending and level >= self.levels[pending[0][0]]:
-                index, key = pending.pop(0)
-                self.streams.reseed(clone_key(self.levels[index], key))
+        position = self.rungs.get(level)
+        if position is not None:
+            self.reach(position)
+
+
+class _LevelTally(Tally):
+    """The run's tally, also watching the plan's condition levels: each is checked as a rung
+    is (first passage: reported once, when all its terms first hold) but reported to the
+    watch instead of being recorded as a rung, so the run's record is unchanged."""
+
+    def __init__(self, ladder: dict[str, Rung], on_end: Callable[[], None], plan: LevelPlan,
+                 watch: _LevelWatch):
+        super().__init__(ladder, on_end)
+        self.watch = watch
+        for text in plan.conditions:
+            # a negative level marks a condition level (rung levels are 0 or more)
+            mark = _CompiledRung(text, Rung(level=-plan.position(text), condition=text))
+            if mark.at_start:  # every threshold 0: holds before anything happens
+                watch.reach(plan.position(text))
+                continue
+            for term in mark.terms:
+                self._watch.setdefault(term.counter, []).append(mark)
+                if term.window_days is not None:
+                    self._stamps.setdefault(term.counter, [])
+                self.live.add(term.counter)
+
+    def _reach(self, rung: _CompiledRung, now: float) -> None:
+        if rung.level >= 0:
+            super()._reach(rung, now)
+            return
+        self._forget(rung)
+        self.watch.reach(-rung.level)
 
 
 @dataclass(frozen=True)
@@ -90,7 +135,7 @@ class Continuation:
     Attributes:
         crossed: whether it crossed the stop level before the run ended.
         day: the simulation day it stopped (crossing or end of run).
-        phi: the highest rung at or below the target reached by then.
+        phi: the position in the plan's order of the last level whose condition held.
     """
 
     crossed: bool
@@ -116,13 +161,20 @@ def continue_history(scenario: Scenario, plan: LevelPlan, recipe: Recipe,
     """
     world = World(scenario, Streams(recipe.seed), trace=trace)
     watch = _LevelWatch(plan, recipe, world.streams)
-    world.recorder.tally.on_reach = watch
-    stop_level = plan.levels[stop_index] if stop_index is not None else plan.target + 1
+    recorder = world.recorder
+    if any(recorder.tally.counts.values()):  # nothing happens before the first step
+        raise RuntimeError("a counter rose while the world was built")
+    tally = _LevelTally(scenario.ladder, recorder.tally._on_end, plan, watch)
+    recorder.tally = tally
+    for level in sorted(tally.rung_day):  # rungs that hold from day 0
+        watch(level, 0.0)
+    tally.on_reach = watch
+    stop = watch.cuts[stop_index] if stop_index is not None else len(plan.order) + 1
     env, end = world.env, world.end
     step = env.step
-    while watch.phi < stop_level and end.callbacks is not None:  # None: the end was processed
+    while watch.phi < stop and end.callbacks is not None:  # None: the end was processed
         step()
-    return Continuation(watch.phi >= stop_level, float(env.now), watch.phi), world
+    return Continuation(watch.phi >= stop, float(env.now), watch.phi), world
 
 
 def record_of_recipe(scenario: Scenario, plan: LevelPlan, recipe: Recipe,

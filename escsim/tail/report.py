@@ -28,16 +28,18 @@ def default_rung(scenario: Scenario) -> int:
     return max(r.level for r in scenario.ladder.values())
 
 
-def check_tail_request(scenario: Scenario, rung: int | None) -> int:
-    """The rung to estimate, checked before any run starts (``InputError`` if it cannot be
-    split on: unknown, or not monotone in the history)."""
+def check_tail_request(scenario: Scenario, rung: int | None, levels: tuple[str, ...] = ()
+                       ) -> int:
+    """The rung to estimate, checked before any run starts with its ``--level`` s (``InputError``
+    if it cannot be split on: unknown, or not monotone in the history, or a level that is
+    neither a rung below it nor a monotone condition)."""
     target = default_rung(scenario) if rung is None else rung
     try:
-        plan_levels(scenario, target)
+        plan_levels(scenario, target, levels or None)
     except InputError as e:
-        if e.key == "rung":
-            e.key = "--rung"
-        if not e.file:
+        if e.key in ("rung", "levels"):
+            e.key = {"rung": "--rung", "levels": "--level"}[e.key]
+        if not e.file and e.key != "--level":  # a rung's trouble is in the scenario file
             from escsim.results.provenance import display_path
 
             e.file = display_path(scenario.source)  # as the user wrote it, not absolute
@@ -47,8 +49,8 @@ def check_tail_request(scenario: Scenario, rung: int | None) -> int:
 
 def tail_report(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int,
                 effort: int, executor: Executor | None = None, plain_reached: int | None = None,
-                plain_runs: int | None = None, progress: Any = None
-                ) -> tuple[dict[str, Any], str]:
+                plain_runs: int | None = None, progress: Any = None,
+                levels: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
     """Run the splitting estimate and report it beside the plain estimate.
 
     Args:
@@ -57,12 +59,14 @@ def tail_report(scenario: Scenario, rung: int, *, root_seed: int, repetitions: i
         plain_reached, plain_runs: the plain Monte Carlo count of runs that reached the rung,
             and of runs, if any were made.
         progress: called with 1 as each repetition finishes.
+        levels: the ``--level`` s (empty: the default levels, chosen from by a pilot).
 
     Returns:
         The ``tail`` entry of ``summary.json`` and a printable line.
     """
     est = estimate_tail(scenario, rung, root_seed=root_seed, repetitions=repetitions,
-                        effort=effort, executor=executor, progress=progress)
+                        effort=effort, executor=executor, progress=progress,
+                        levels=levels or None)
     out = est.to_dict()
     if plain_runs:
         assert plain_reached is not None
@@ -103,7 +107,7 @@ SWEEP_TAIL_COLUMNS = ("point", "scenario", "start_date", "horizon_days", "rung",
 
 def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], root_seed: int,
                repetitions: int, effort: int, executor: Executor | None = None,
-               progress: Any = None) -> pd.DataFrame:
+               progress: Any = None, levels: tuple[str, ...] = ()) -> pd.DataFrame:
     """The splitting estimate of a rare rung at every point of a finished sweep, beside the
     point's plain estimate, written to ``tail.csv`` in the sweep folder.
 
@@ -117,6 +121,7 @@ def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], r
         rungs: per scenario name, the rung to estimate (None: that scenario is skipped).
         root_seed, repetitions, effort, executor: as for :func:`escsim.tail.estimate_tail`.
         progress: called as ``progress(done, total)`` with repetitions finished.
+        levels: the ``--level`` s (empty: the default levels).
     """
     summary = read_shaped(Path(folder), "sweep", "summary.csv").set_index("point")
     todo = [p for p in range(plan.n_points) if rungs.get(plan.points[p].scenario) is not None]
@@ -137,7 +142,8 @@ def sweep_tail(folder: Path, plan: SweepPlan, rungs: Mapping[str, int | None], r
 
         tail, _ = tail_report(plan.scenario(p), rung, root_seed=root_seed,
                               repetitions=repetitions, effort=effort, executor=executor,
-                              plain_reached=reached, plain_runs=n, progress=step)
+                              plain_reached=reached, plain_runs=n, progress=step,
+                              levels=levels)
         plain = tail["plain"]
         info = plan.points[p]
         rows.append([p, info.scenario, info.start_date, info.horizon_days, rung,

@@ -48,7 +48,7 @@ from escsim.errors import InputError
 from escsim.executors import Executor
 from escsim.scenario.schema import Scenario
 from escsim.tail.history import Recipe, continue_history
-from escsim.tail.levels import LevelPlan, plan_levels
+from escsim.tail.levels import Level, LevelPlan, plan_levels
 
 #: The method name reported in summaries.
 METHOD = "fixed-effort multilevel splitting"
@@ -158,7 +158,7 @@ class TailEstimate:
         method: the estimator (:data:`METHOD`).
         scenario: the scenario's name.
         rung: the target level K; ``rung_name`` its name.
-        levels: the rung levels split at (the last is K).
+        levels: the levels split at (the last is K): rung levels and condition texts.
         estimate: the mean of the repetitions' estimates (unbiased).
         interval: the ``confidence`` Student-t interval over repetitions, clipped at 0; NaN
             bounds when it cannot be formed (one repetition, or none reached the rung).
@@ -176,7 +176,7 @@ class TailEstimate:
     scenario: str
     rung: int
     rung_name: str
-    levels: tuple[int, ...]
+    levels: tuple[Level, ...]
     estimate: float
     interval: tuple[float, float]
     confidence: float
@@ -262,7 +262,7 @@ def check_tail_size(repetitions: int, effort: int | Sequence[int], levels: int, 
 
 
 def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions: int = 20,
-                  effort: int | tuple[int, ...] = 700, levels: tuple[int, ...] | None = None,
+                  effort: int | tuple[int, ...] = 700, levels: Sequence[Level] | None = None,
                   executor: Executor | None = None, confidence: float = 0.95, point: int = 0,
                   progress: Callable[[int], None] | None = None,
                   allocation: str = "pilot") -> TailEstimate:
@@ -278,7 +278,9 @@ def estimate_tail(scenario: Scenario, rung: int, *, root_seed: int, repetitions:
             per level (see :func:`allocate_effort`). With ``allocation="pilot"`` one number is
             the work of that many histories at every level, spent as a pilot says
             (:func:`pilot_plan`).
-        levels: intermediate rung levels to split at (default: every rung below K).
+        levels: the levels below K to split at: rung levels and conditions (``--level``;
+            see :func:`~escsim.tail.levels.plan_levels`); default every rung below K and K's
+            own terms, chosen from by the pilot.
         executor: where repetitions run (default: in this process); the result does not
             depend on it.
         confidence: of the interval.
@@ -388,22 +390,61 @@ def pilot_plan(scenario: Scenario, plan: LevelPlan, effort: int, *, root_seed: i
     histories = pilot_effort * PILOT_REPETITIONS
     probabilities = tuple(max(p, 0.5 / histories) for p in pilot.conditional_probabilities)
     budget = effort * sum(costs)
-    keep = [j for j, p in enumerate(probabilities)
-            if not drop or p < DROP_ABOVE or plan.levels[j] == plan.target]
-    kept = LevelPlan(plan.target, plan.target_name, tuple(plan.levels[j] for j in keep))
-    # a stage of the kept plan runs from the previous kept level through the dropped ones; a
-    # history is replayed from day 0, so it costs about the last merged stage's histories if
-    # it gets that far and the first one's if not
-    merged_cost, merged_p, start = [], [], 0
-    for j in keep:
-        reach_last = math.prod(probabilities[start:j])
-        merged_cost.append(reach_last * costs[j] + (1.0 - reach_last) * costs[start])
-        merged_p.append(math.prod(probabilities[start:j + 1]))
-        start = j + 1
+    keep = _levels_to_keep(probabilities, costs, plan) if drop else \
+        list(range(len(plan.levels)))
+    kept = plan.kept(tuple(plan.levels[j] for j in keep))
+    merged_p, merged_cost = _merged(probabilities, costs, keep)
     if all(p >= 1.0 for p in merged_p):
         return equal
     return kept, _floored(allocate_effort(tuple(merged_p), tuple(merged_cost), budget),
                           merged_cost, budget), pilot.cost_replications
+
+
+def _merged(probabilities: Sequence[float], costs: Sequence[float], keep: list[int]
+            ) -> tuple[list[float], list[float]]:
+    """The crossing probability and cost per history of each stage when only the levels
+    ``keep`` are split at: a stage runs from the previous kept level through the dropped ones.
+    A history is replayed from day 0, so one that does not cross runs the whole horizon (cost
+    1) and one that crosses stops at its crossing: stage j's cost per history ``c_j = (1 -
+    p_j) + p_j t_j`` gives the crossing's mean time ``t_j`` (a share of the horizon), and a
+    merged stage that crosses with probability P costs ``(1 - P) + P t`` of its last level."""
+    merged_cost, merged_p, start = [], [], 0
+    for j in keep:
+        p = math.prod(probabilities[start:j + 1])
+        crossing = min(1.0, max(0.0, (costs[j] - (1.0 - probabilities[j])) / probabilities[j]))
+        merged_cost.append((1.0 - p) + p * crossing)
+        merged_p.append(p)
+        start = j + 1
+    return merged_p, merged_cost
+
+
+def work_variance(probabilities: Sequence[float], costs: Sequence[float]) -> float:
+    """The relative variance of the product times the work, at the best allocation:
+    ``(sum_j sqrt((1 - p_j) c_j / p_j))**2`` (L'Ecuyer et al. 2009, with the allocation of
+    :func:`allocate_effort`); plain Monte Carlo's is ``(1 - p) / p``."""
+    return sum(math.sqrt(max(1.0 - p, 0.0) * c / p) for p, c in
+               zip(probabilities, costs, strict=True)) ** 2
+
+
+def _levels_to_keep(probabilities: Sequence[float], costs: Sequence[float],
+                    plan: LevelPlan) -> list[int]:
+    """The levels the estimate splits at: from every level, drop one at a time the level whose
+    merging with the next lowers :func:`work_variance` most, until none does; a level crossed
+    with probability :data:`DROP_ABOVE` or more is dropped whatever the formula says (it adds
+    nothing to the product's precision, but hands the next stage fewer distinct states, whose
+    clones are alike in ways the formula does not see). The target is always kept, so the
+    kept level events stay nested and the estimate unbiased."""
+    keep = [j for j, p in enumerate(probabilities)
+            if p < DROP_ABOVE or plan.levels[j] == plan.target]
+    while len(keep) > 1:
+        now = work_variance(*_merged(probabilities, costs, keep))
+        options = [(work_variance(*_merged(probabilities, costs, keep[:i] + keep[i + 1:])), i)
+                   for i in range(len(keep) - 1)]
+        best, i = min(options)
+        if best >= now:
+            break
+        del keep[i]
+    return keep
 
 
 def _floored(effort: tuple[int, ...], cost: list[float], budget: float) -> tuple[int, ...]:
