@@ -48,7 +48,7 @@ def sweep(scenarios: str | Sequence[str], vary: Sequence[str] = (), out: str | P
 
     Args:
         scenarios: one scenario reference (a bundled name or a TOML path) or several.
-        vary: ``KEY=SPEC`` texts, e.g. ``"iran.pause_erosion_days=90:1080:5"`` (LO:HI:N) or
+        vary: ``KEY=SPEC`` texts, e.g. ``"iran.frayed_rate_factor=0.02:0.3:5"`` (LO:HI:N) or
             ``"us_policy.preset=restraint,punitive"`` (a list); sampled designs also take
             ``LO:HI`` and distributions (see :mod:`escsim.sweep.design`).
         out: the sweep folder to write.
