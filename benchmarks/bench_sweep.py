@@ -46,7 +46,7 @@ SWEEP = [sys.executable, "-m", "escsim.cli", "sweep", "surge-2023", "--horizon",
 ONE_POINT = ("--vary", "us_policy.preset=proportional")
 
 GOALS = {
-    "ema": ("escsim sweep throughput / EMA Workbench throughput", ">=", 1.3),
+    "ema": ("escsim sweep throughput / EMA Workbench throughput", ">=", 2.0),  # issue 22
     "scaling": ("speed-up of 2 workers over 1", ">=", 1.8),
     "memory": ("peak RSS of 100,000 runs / 10,000 runs", "<=", 1.25),
     "overhead": ("per-point overhead / cost of a replication", "<", 0.10),
