@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,14 @@ class InterruptingExecutor:
 def interrupt_after() -> type[InterruptingExecutor]:
     """The executor class that interrupts after a given number of chunks."""
     return InterruptingExecutor
+
+
+@pytest.fixture
+def copy(made: dict[str, Path], tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of one of the module's ``made`` result folders (a test may damage it)."""
+    def make(kind: str) -> Path:
+        target = tmp_path / kind
+        shutil.copytree(made[kind], target)
+        return target
+
+    return make

@@ -11,7 +11,6 @@ request too large for the machine, is refused before any work.
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,16 +73,6 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         done = _invoke([*args, *extra, "--out", folders[kind]])
         assert done.exit_code == 0, (kind, done.output)
     return folders
-
-
-@pytest.fixture
-def copy(made: dict[str, Path], tmp_path: Path) -> Callable[[str], Path]:
-    def make(kind: str) -> Path:
-        target = tmp_path / kind
-        shutil.copytree(made[kind], target)
-        return target
-
-    return make
 
 
 def _rows(path: Path) -> list[list[str]]:

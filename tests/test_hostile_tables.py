@@ -5,7 +5,6 @@ was expected (exit 2, one message, no traceback), never a traceback or a figure 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,16 +35,6 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                     "--no-report", "--out", str(sweep)])
     assert done.exit_code == 0, done.output
     return {"run": run, "sweep": sweep}
-
-
-@pytest.fixture
-def copy(made: dict[str, Path], tmp_path: Path) -> Callable[[str], Path]:
-    def make(kind: str) -> Path:
-        target = tmp_path / kind
-        shutil.copytree(made[kind], target)
-        return target
-
-    return make
 
 
 def _set(path: Path, column: str, value: str, row: int = 0) -> None:
