@@ -211,7 +211,10 @@ def test_resume_after_the_process_is_killed(tmp_path: Path) -> None:
     assert "resumed" in resumed.stdout
     assert _tables(out) == _tables(tmp_path / "ref")
     sessions = read_sweep(out).manifest["sessions"]
-    assert sessions[1]["chunks_before"] == done and sessions[1]["chunks_run"] == 240 - done
+    # the last part on disk may not have reached the chunk log at the kill (a part is written,
+    # then logged; one chunk in flight): resume runs it again, nothing is lost or doubled
+    assert done - 1 <= sessions[1]["chunks_before"] <= done
+    assert sessions[1]["chunks_before"] + sessions[1]["chunks_run"] == 240
 
 
 def test_memory_stays_flat_parts_are_written_as_chunks_finish(tmp_path: Path) -> None:
