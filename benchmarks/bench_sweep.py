@@ -3,7 +3,7 @@
 Run::
 
     python benchmarks/bench_sweep.py ema        # escsim sweep vs EMA Workbench, 2 workers each
-    python benchmarks/bench_sweep.py scaling    # 20,000 runs: 2 workers vs 1
+    python benchmarks/bench_sweep.py scaling    # 20,000 runs: 2 workers vs 1 (and a control)
     python benchmarks/bench_sweep.py memory     # peak RSS: 100,000 runs vs 10,000
     python benchmarks/bench_sweep.py overhead   # many 1-run points vs the same runs in one point
     python benchmarks/bench_sweep.py all        # all four (about 15 minutes on 2 idle cores)
@@ -25,6 +25,7 @@ The replications are always those of ``benchmarks/bench_replication.py``: ``surg
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -116,15 +117,53 @@ def run_measured(cmd: list[str], sample_memory: bool = False) -> dict[str, float
     }
 
 
+def run_together(cmds: list[list[str]]) -> dict[str, float]:
+    """Start ``cmds`` at once and wait for all; their wall time and summed CPU seconds."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"}) for c in cmds]
+    errors = [(c, p.communicate()[1], p.returncode) for c, p in zip(cmds, procs, strict=True)]
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for c, err, code in errors:
+        if code != 0:
+            raise RuntimeError(f"{' '.join(c)} failed ({code}):\n{err.decode()[-3000:]}")
+    return {"wall": wall,
+            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
+
+
 def alternate(commands: dict[str, Callable[[], list[str]]], repeat: int,
-              sample_memory: bool = False) -> dict[str, dict[str, float]]:
-    """Run each command ``repeat`` times, alternating; medians of each measure."""
-    results: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
+              sample_memory: bool = False,
+              after: dict[str, Callable[[], dict[str, float]]] | None = None,
+              together: dict[str, Callable[[], list[list[str]]]] | None = None
+              ) -> dict[str, dict[str, float]]:
+    """Run each command ``repeat`` times, alternating; medians of each measure. ``together``:
+    groups of commands started at once (a figure each); ``after``: by name, more measures taken
+    once the command has run (read from its output)."""
+    results: dict[str, list[dict[str, float]]] = {
+        name: [] for name in [*commands, *(together or {})]}
     for _ in range(repeat):
-        for name, make in commands.items():
-            results[name].append(run_measured(make(), sample_memory))
+        for name in results:
+            if name in commands:
+                r = run_measured(commands[name](), sample_memory)
+            else:
+                r = run_together((together or {})[name]())
+            r.update((after or {}).get(name, dict)())
+            results[name].append(r)
     return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
             for name, rs in results.items()}
+
+
+def chunk_cpu(*folders: Path) -> dict[str, float]:
+    """CPU seconds spent inside the chunks of finished sweeps (their manifests) and their
+    replications: the replications' own cost, without start-up, pool or summary."""
+    cpu = runs = 0.0
+    for folder in folders:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        cpu += float(manifest["compute_cpu_seconds"])
+        runs += int(manifest["total_runs"])
+    return {"chunk_cpu": cpu, "rep_cpu_ms": cpu / runs * 1e3}
 
 
 def sweep_cmd(out: Path, runs: int, jobs: int, *extra: str) -> list[str]:
@@ -197,14 +236,35 @@ def ema_main(runs: int, out: str) -> None:
 
 
 def bench_scaling(runs: int, repeat: int, work: Path) -> dict[str, Any]:
+    """1 worker vs 2, and a control: two 1-worker sweeps of a quarter of the runs each, started
+    at once (no pool). Each sweep's manifest gives the CPU inside its chunks, whose work is fixed
+    by the seeds: the same replications costing more CPU with two processes running is the
+    machine (two busy cores share caches, memory and, on a virtual machine, perhaps a physical
+    core), the same in the control as in the pool; CPU outside the chunks is the pool's and the
+    command's own."""
+    quarter = max(1, runs // 4)
     m = alternate({
         "one": lambda: sweep_cmd(work / "j1", runs, 1),
         "two": lambda: sweep_cmd(work / "j2", runs, 2),
-    }, repeat)
+    }, repeat, after={
+        "one": lambda: chunk_cpu(work / "j1"),
+        "two": lambda: chunk_cpu(work / "j2"),
+        "pair": lambda: chunk_cpu(work / "pa", work / "pb"),
+    }, together={
+        "pair": lambda: [sweep_cmd(work / "pa", quarter, 1), sweep_cmd(work / "pb", quarter, 1)],
+    })
+    one, two, pair = m["one"], m["two"], m["pair"]
     return {"runs": runs, "repeat": repeat, "load": load(),
-            "one_worker_wall_s": m["one"]["wall"], "two_workers_wall_s": m["two"]["wall"],
-            "one_worker_cpu_s": m["one"]["cpu"], "two_workers_cpu_s": m["two"]["cpu"],
-            "ratio": m["one"]["wall"] / m["two"]["wall"]}
+            "one_worker_wall_s": one["wall"], "two_workers_wall_s": two["wall"],
+            "one_worker_cpu_s": one["cpu"], "two_workers_cpu_s": two["cpu"],
+            "one_worker_rep_cpu_ms": one["rep_cpu_ms"],
+            "two_workers_rep_cpu_ms": two["rep_cpu_ms"],
+            "outside_chunks_cpu_s_1": one["cpu"] - one["chunk_cpu"],
+            "outside_chunks_cpu_s_2": two["cpu"] - two["chunk_cpu"],
+            "control_rep_cpu_ms": pair["rep_cpu_ms"],
+            "pool_rep_cpu_factor": two["rep_cpu_ms"] / one["rep_cpu_ms"],
+            "control_rep_cpu_factor": pair["rep_cpu_ms"] / one["rep_cpu_ms"],
+            "ratio": one["wall"] / two["wall"]}
 
 
 def bench_memory(small: int, large: int, points: int, repeat: int, work: Path

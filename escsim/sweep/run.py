@@ -428,7 +428,9 @@ def _run_chunks(plan: SweepPlan, out: Path, executor: Executor, manifest: dict[s
                 if daily is not None:
                     daily.add(res.chunk_id, res.daily)
                 log.write(json.dumps({"chunk": res.chunk_id, "runs": len(res.rows),
-                                      "seconds": round(res.seconds, 4), "worker": res.worker,
+                                      "seconds": round(res.seconds, 4),
+                                      "cpu_seconds": round(res.cpu_seconds, 4),
+                                      "worker": res.worker,
                                       "finished": _now()}) + "\n")
                 log.flush()
                 chunks_run += 1
@@ -522,6 +524,9 @@ def _finish(plan: SweepPlan, out: Path, manifest: dict[str, Any], n_chunks: int,
     manifest["status"] = "complete"
     manifest["completed"] = _now()
     manifest["compute_seconds"] = round(sum(c["seconds"] for c in chunks), 3)
+    # CPU of the chunks alone: beside the whole command's, it tells the pool's own cost from
+    # replications made slower by a busy machine (see benchmarks/README.md, parallel scaling)
+    manifest["compute_cpu_seconds"] = round(sum(c.get("cpu_seconds", 0.0) for c in chunks), 3)
 
 
 def iter_todo(plan: SweepPlan, chunk_runs: int, skip: Sequence[int] = ()) -> Iterator[Chunk]:

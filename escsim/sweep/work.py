@@ -83,7 +83,9 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """The rows of a chunk (in task and replication order) and how it ran."""
+    """The rows of a chunk (in task and replication order) and how it ran: ``seconds`` of wall
+    time and ``cpu_seconds`` of the worker's CPU time (more CPU for the same chunk on a busier
+    machine is the hardware's, not the work's: a replication's work is fixed by its seed)."""
 
     chunk_id: int
     rows: list[list[Any]]
@@ -91,11 +93,12 @@ class ChunkOutput:
     worker: str
     #: The daily series: a tally (``daily="tally"``), one dict per row (``"series"``) or None.
     daily: DailyTally | list[dict[str, np.ndarray]] | None = None
+    cpu_seconds: float = 0.0
 
 
 def run_chunk(chunk: Chunk) -> ChunkOutput:
     """Run one chunk; pure and picklable, so any executor can map it."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rows: list[list[Any]] = []
     tally: DailyTally | None = None
     series: list[dict[str, np.ndarray]] = []
@@ -121,4 +124,5 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
     daily: DailyTally | list[dict[str, np.ndarray]] | None = (
         tally if chunk.daily == "tally" else series if chunk.daily == "series" else None)
     return ChunkOutput(chunk.chunk_id, rows, time.perf_counter() - started,
-                       f"{socket.gethostname()}:{os.getpid()}", daily)
+                       f"{socket.gethostname()}:{os.getpid()}", daily,
+                       time.process_time() - started_cpu)
