@@ -74,6 +74,15 @@ def test_tables_are_tidy_and_carry_seeds(reference: Path) -> None:
                 assert summary[name] == pytest.approx(quant.loc[c, q], abs=1e-6), name
 
 
+def test_the_manifest_keeps_each_chunks_cpu_time(reference: Path) -> None:
+    """Beside its wall time each chunk keeps the worker's CPU time (what tells a busy machine
+    from work the pool adds: benchmarks/bench_sweep.py scaling); the manifest sums them."""
+    manifest = read_sweep(reference).manifest
+    cpu = [c["cpu_seconds"] for c in manifest["chunks"]]
+    assert len(cpu) == 36 and all(c > 0 for c in cpu)
+    assert manifest["compute_cpu_seconds"] == pytest.approx(sum(cpu), abs=1e-3)
+
+
 def test_a_sweep_row_reruns_from_its_seed(reference: Path) -> None:
     """Every row can be reproduced alone: its point's scenario and its seed."""
     runs = read_sweep(reference).runs
