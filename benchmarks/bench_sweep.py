@@ -237,13 +237,13 @@ def ema_main(runs: int, out: str) -> None:
 
 
 def bench_scaling(runs: int, repeat: int, work: Path) -> dict[str, Any]:
-    """1 worker vs 2, and a control: two 1-worker sweeps of a quarter of the runs each, started
+    """1 worker vs 2, and a control: two 1-worker sweeps of half the runs each, started
     at once (no pool). Each sweep's manifest gives the CPU inside its chunks, whose work is fixed
     by the seeds: the same replications costing more CPU with two processes running is the
     machine (two busy cores share caches, memory and, on a virtual machine, perhaps a physical
     core), the same in the control as in the pool; CPU outside the chunks is the pool's and the
     command's own."""
-    quarter = max(1, runs // 4)
+    half = max(1, runs // 2)
     m = alternate({
         "one": lambda: sweep_cmd(work / "j1", runs, 1),
         "two": lambda: sweep_cmd(work / "j2", runs, 2),
@@ -252,7 +252,7 @@ def bench_scaling(runs: int, repeat: int, work: Path) -> dict[str, Any]:
         "two": lambda: chunk_cpu(work / "j2"),
         "pair": lambda: chunk_cpu(work / "pa", work / "pb"),
     }, together={
-        "pair": lambda: [sweep_cmd(work / "pa", quarter, 1), sweep_cmd(work / "pb", quarter, 1)],
+        "pair": lambda: [sweep_cmd(work / "pa", half, 1), sweep_cmd(work / "pb", half, 1)],
     })
     one, two, pair = m["one"], m["two"], m["pair"]
     return {"runs": runs, "repeat": repeat, "load": load(),
