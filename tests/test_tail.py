@@ -178,6 +178,34 @@ def test_a_condition_level_is_crossed_at_its_first_passage_and_leaves_the_record
         _same(record_of_recipe(punitive, plan, Recipe(seed)), plain)
 
 
+def test_a_level_with_a_deadline_is_crossed_only_by_a_first_passage_before_it(
+        punitive) -> None:
+    # "COND before day T": crossed at the first moment COND holds if that is before day T,
+    # never otherwise (a later passage does not count): still a stopping time of the history
+    plain_plan = plan_levels(punitive, 8, ("us_wounded >= 3",))
+    timed = plan_levels(punitive, 8, ("us_wounded  >= 3 before   day 120",))
+    assert timed.levels == ("us_wounded >= 3 before day 120", 8)
+    seen = {True: 0, False: 0}
+    for r in range(40):
+        seed = replication_seed(7, r)
+        first, _ = continue_history(punitive, plain_plan, Recipe(seed), 0)
+        outcome, world = continue_history(punitive, timed, Recipe(seed), 0)
+        early = first.crossed and first.day < 120.0
+        reached_8 = run_replication(punitive, seed).row["day_rung_8"] is not None
+        # crossed by the condition before the deadline, or by the target (phi at its top)
+        assert outcome.crossed == (early or reached_8)
+        if early:
+            assert outcome.day == first.day
+        seen[early] += 1
+    assert seen[True] >= 3 and seen[False] >= 3  # both cases were tried
+    # a deadline must be a day after the start and within the longest horizon
+    for bad in ("us_killed >= 2 before day 0", "us_killed >= 2 before day x",
+                "us_killed >= 2 before day 4000"):
+        with pytest.raises(InputError, match="deadline must be a day") as e:
+            plan_levels(punitive, 8, (bad,))
+        assert e.value.key == "--level"
+
+
 @pytest.mark.parametrize("condition", ["us_killed < 3", "us_killed <= 3", "attacks == 4",
                                        "us_killed >= 1 or attacks >= 9",
                                        "not us_killed >= 1"])
