@@ -412,19 +412,22 @@ def test_run_splits_at_the_levels_given_with_level(cli, tmp_path, punitive) -> N
     out = tmp_path / "r"
     result = cli("run", "us-punitive", "-n", "20", "--seed", "4", "-j", "1", "--no-plots",
                  "-o", out, "--tail", "splitting", "--tail-repetitions", "2",
-                 "--tail-effort", "15", "--level", "4", "--level", "us_killed >= 2")
+                 "--tail-effort", "15", "--level", "4", "--level", "us_killed >= 2",
+                 "--level", "us_wounded >= 4 before day 200")
     assert result.exit_code == 0, result.output
     tail = json.loads((out / "summary.json").read_text())["tail"]
     direct = estimate_tail(punitive, 8, root_seed=4, repetitions=2, effort=15,
-                           levels=("4", "us_killed >= 2"))
-    assert tail["levels"] == [4, "us_killed >= 2", 8] == list(direct.levels)
+                           levels=("4", "us_killed >= 2", "us_wounded >= 4 before day 200"))
+    assert tail["levels"] == [4, "us_killed >= 2", "us_wounded >= 4 before day 200",
+                              8] == list(direct.levels)
     assert tail["estimate"] == direct.estimate
 
 
 @pytest.mark.parametrize("level, words", [
     ("us_killed < 2", "not a monotone function of the history"),
     ("dead_bodies >= 2", "unknown counter 'dead_bodies'"),
-    ("9", "a rung below the target or a condition")])
+    ("9", "a rung below the target or a condition"),
+    ("us_killed >= 2 before day -4", "deadline must be a day after the start")])
 def test_run_refuses_a_level_it_cannot_split_at(cli, cli_input_error, tmp_path, level,
                                                 words) -> None:
     result = cli("run", "us-punitive", "-n", "5", "-j", "1", "-o", tmp_path / "r",
