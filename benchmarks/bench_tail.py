@@ -260,12 +260,13 @@ def spread(workers: int, runs: int, clones: int, level: int = 6, target: int = 8
     q = np.array(hits, dtype=float) / clones
     days = np.array([d for _, d in states])
     mean = float(q.mean())
+    top = float(np.sort(q)[::-1][:max(1, len(q) // 10)].sum() / q.sum())
     noise = float(np.mean(q * (1 - q))) / (clones - 1)  # the clones' own binomial variance
     between = max(float(q.var(ddof=1)) - noise, 1e-12)
     print(f"us-restraint: {len(states)} of {runs} plain histories reach rung {level}; each "
           f"cloned {clones} times at its crossing: P(rung {target} | rung {level}) = "
           f"{mean:.4f}; states with no clone reaching it {float(np.mean(q == 0)):.2f}; "
-          f"the top tenth of states carry {np.sort(q)[::-1][:max(1, len(q) // 10)].sum() / q.sum():.2f} "
+          f"the top tenth of states carry {top:.2f} "
           f"of the sum; between-state variance of q {between:.5f} (coefficient of variation "
           f"{math.sqrt(between) / mean:.2f}); the most splitting after rung {level} can gain "
           f"over plain runs, with free clones: mean(q)/Var(q) = {mean / between:.1f}x; "
