@@ -82,7 +82,6 @@ STATISTICS: tuple[tuple[str, str, float], ...] = (
     ("late_attack_share", "", 1 / 3),
     ("early_attack_share", "", 1 / 3),
     ("harmless_attacks", "log1p", 0.0),
-    ("unprovoked_rounds", "log1p", 0.0),
     ("harmless_days_answered_share", "", 0.0),
     ("answered_soon_share", "", 0.0),
     ("harmful_events", "log1p", 0.0),
