@@ -10,12 +10,14 @@ record's summaries (``escsim calibrate --record``).
   window (attacks, their monthly dispersion and empty months, days with attacks and the gaps
   between them, US rounds, the attacks before and after each round, the share of harmful
   attacks answered and the delay, the share of rounds with no harm in the 30 days up to them,
-  the days from the latest attack to each round, the share of attacks in the window's last
-  third, US wounded and killed, casualties per attack; and the share of attacks in Syria),
-  computed by the same function from the record and from every simulated run: both are
-  first reduced to the same day-by-day series (attacks on US forces, US rounds, US wounded
-  and killed per day; :func:`day_events`), so a day of several attacks counts the same in
-  both.
+  the share of days with attacks that hurt nobody answered within a week, the share of harmful
+  attacks answered within a week, the attacks that hurt nobody, the days from the latest attack
+  to each round, the shares of attacks in the window's first and last thirds, US wounded and
+  killed, casualties per attack; and the share of attacks in Syria), computed by the same
+  function from the record and from every simulated run: both are first reduced to the same
+  day-by-day series (attacks on US forces and those among them that killed or wounded US
+  personnel, US rounds, US wounded and killed per day; :func:`day_events`), so a day of
+  several attacks counts the same in both.
 * **How**: ABC with a reference table of prior simulations, summaries fitted by regression and a
   local-linear regression adjustment (:mod:`escsim.history.regression_abc`, which says why).
   The reference table also serves the recovery check of ``benchmarks/bench_calibration.py``:
