@@ -26,6 +26,17 @@ thresholds on counters that are incremented and never decremented; a windowed te
 still monotone. :func:`check_monotone` refuses anything else the language may grow (a ``<`` or
 ``==`` comparison, ``or``/``not``, a counter that can fall), because a level defined by such a
 condition is not a stopping event of the history and the splitting product would be biased.
+
+A condition level may carry a deadline, ``COND before day T`` (:func:`split_deadline`): it is
+crossed at the first moment COND holds if that moment is before day T, and never otherwise.
+Whether it has been crossed by time t depends only on the history up to t, so its crossing is a
+stopping time like any other level's, and it enters phi the same way (phi jumps to its position
+then, and never falls). Nesting and the crossing order follow from phi alone: {phi reaches the
+position of L_{j+1}} is inside {phi reaches the position of L_j}, and the first time phi
+reaches the higher position is at or after the first time it reaches the lower one. A history
+past a level's deadline can still cross that level by reaching a higher one (the target never
+has a deadline), so it must not be stopped there: stopping it would drop histories that still
+reach the target and bias the product low.
 """
 
 from __future__ import annotations
