@@ -249,6 +249,11 @@ def test_estimate_is_identical_across_executors(punitive) -> None:
     finally:
         pool.close()
     assert serial.to_dict() == parallel.to_dict()
+    assert serial.ancestors == parallel.ancestors
+    # a level's crossing states descend from some of the previous level's ancestors, and
+    # the first level's states are each their own ancestor
+    assert all(a >= b for a, b in zip(serial.ancestors, serial.ancestors[1:], strict=False))
+    assert serial.ancestors[0] == pytest.approx(serial.conditional_probabilities[0] * 12)
     assert serial.to_dict() != estimate_tail(punitive, 8, root_seed=6, repetitions=4,
                                              effort=12, levels=(4, 6, 7)).to_dict()
 
