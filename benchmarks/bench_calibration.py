@@ -16,6 +16,8 @@ uniformity at 0.01 / parameters (Bonferroni); ``--check`` exits 1 otherwise.
     python benchmarks/bench_calibration.py [--quick] [--table-size N] [--truths N] [--check]
     python benchmarks/bench_calibration.py --write-docs   # also rewrite the generated block
                                                           # of docs/explanation/calibration.md
+    python benchmarks/bench_calibration.py --select       # how the statistics were chosen: the
+                                                          # cross-validated R² without each one
 
 Default: a 10,000-row table and 100 truths, about 10-15 minutes on two shared cores;
 ``--quick``: 2,000 rows and 20 truths, about 2-3 minutes.
@@ -40,6 +42,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--table-cache", metavar="FILE.npz",
                         help="keep the reference table in this file and reuse it when its "
                              "size and seed match (refits without simulating again)")
+    parser.add_argument("--select", action="store_true",
+                        help="print the five-fold cross-validated R² over the table with all "
+                             "the statistics and without each (no look at the record)")
     parser.add_argument("--write-docs", action="store_true",
                         help="rewrite the generated block of docs/explanation/calibration.md")
     args = parser.parse_args(argv)
@@ -63,6 +68,9 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     with make_executor("process", args.jobs) as ex:
         table = cached_table(args.table_cache, scenarios, priors, size, args.seed, ex)
+        if args.select:
+            print_selection(table)
+            return 0
         t1 = time.perf_counter()
         rec = recovery(table, truths, args.seed, ex)
     t2 = time.perf_counter()
@@ -91,6 +99,27 @@ def main(argv: list[str]) -> int:
     if args.write_docs:
         write_docs(fit, cov, size, truths, args.seed, ok, failures)
     return 0 if (ok and narrowed >= 5) or not args.check else 1
+
+
+def print_selection(table: object) -> None:
+    """The mean over the parameters of the held-out R² of their fitted summaries, with every
+    statistic and with each left out (in every era): how the statistics are chosen, on the
+    table alone."""
+    import numpy as np
+
+    from escsim.history.learning import STATISTICS
+    from escsim.history.regression_abc import cross_validated_r2
+
+    z = table.probits(table.thetas)  # type: ignore[attr-defined]
+    stats = table.stats  # type: ignore[attr-defined]
+    names = [name for name, _, _ in STATISTICS]
+    era = np.arange(stats.shape[1]) % len(names)
+    full = cross_validated_r2(z, stats)
+    print(f"five-fold cross-validated R², mean over parameters: {full.mean():.4f} with all "
+          f"{len(names)} statistics; without each:")
+    for j, name in enumerate(names):
+        without = cross_validated_r2(z, stats[:, era != j])
+        print(f"  {name:<30} {without.mean():.4f}  ({without.mean() - full.mean():+.4f})")
 
 
 def cached_table(cache: str | None, scenarios: list, priors: object, size: int, seed: int,

@@ -12,6 +12,8 @@ Run::
                                                 # clone, against a whole replication
     python benchmarks/bench_tail.py crosscheck  # us-restraint's hard level, P(rung 7 | rung 6),
                                                 # from clones of plain histories' crossings
+    python benchmarks/bench_tail.py spread      # how unlike one another the states crossing
+                                                # rung 6 are: the floor of any splitting
     ... --check                                 # exit 1 if a goal is missed
 
 Everything runs on a local process pool of 2 workers (``--workers``) and is timed by wall clock
@@ -138,6 +140,9 @@ def restraint(workers: int, plain_runs: int, repetitions: int, effort: int
         print("  conditional probabilities: " + ", ".join(
             f"{lv}: {q:.4f}" for lv, q in zip(est.levels, est.conditional_probabilities,
                                              strict=True)))
+        print("  distinct stage-0 ancestors of each level's crossing states (mean per "
+              "repetition): " + ", ".join(f"{lv}: {a:.1f}" for lv, a in
+                                          zip(est.levels, est.ancestors, strict=True)))
         z = stats.norm.ppf(0.975)
         needed = (z / 0.2) ** 2 * (1 - p) / p
         print(f"  plain Monte Carlo for +-20% at p = {p:.2e}: {needed:,.0f} runs, "
@@ -200,6 +205,73 @@ def crosscheck(workers: int, runs: int, clones: int) -> dict[str, float]:
           f"({originals / len(states):.4f}); cloned {clones} times each at the crossing: "
           f"P(7 | 6) = {mean:.4f} (se {se:.4f}); {time.perf_counter() - started:.0f} s "
           f"[load {_load()}]")
+    return {}
+
+
+def _clones_to_target(task: tuple[int, int, int, int]) -> int:
+    """Of ``task[3]`` clones of the history of seed ``task[0]`` made where it crossed rung
+    ``task[1]``, how many reach rung ``task[2]`` of us-restraint."""
+    from escsim.tail.history import Recipe, continue_history
+    from escsim.tail.levels import plan_levels
+
+    seed, level, target, clones = task
+    scenario = escsim.load_scenario("us-restraint")
+    # the rung given by its condition is split at after every other rung below the target,
+    # so the history crosses it when the rung itself is reached (not a rung placed above it)
+    condition = next(r.condition for r in scenario.ladder.values() if r.level == level)
+    plan = plan_levels(scenario, target, (condition,))
+    return sum(continue_history(scenario, plan, Recipe(seed, ((0, k),)), 1)[0].crossed
+               for k in range(clones))
+
+
+def _states_at(task: tuple[int, int, int, int]) -> list[tuple[int, float]]:
+    """Seeds (root ``task[0]``, replications ``task[1]..task[2]-1``) of us-restraint whose plain
+    history reaches rung ``task[3]``, with the day it does."""
+    from escsim.engine import replication_seed, run_replication
+
+    scenario = escsim.load_scenario("us-restraint")
+    out = []
+    for r in range(task[1], task[2]):
+        seed = replication_seed(task[0], r)
+        day = run_replication(scenario, seed).row[f"day_rung_{task[3]}"]
+        if day is not None:
+            out.append((seed, day))
+    return out
+
+
+def spread(workers: int, runs: int, clones: int, level: int = 6, target: int = 8
+           ) -> dict[str, float]:
+    """How unlike one another the states crossing a level are: independent plain histories
+    that reach rung ``level`` of us-restraint, each cloned ``clones`` times at the crossing,
+    give each state's chance q of going on to rung ``target``. Splitting that clones those
+    states cannot have a variance below the spread of q over the distinct states it holds;
+    so even with free clones after the level, splitting beats plain runs there by at most
+    ``mean(q) / Var(q)`` (between-state variance, the clones' binomial noise removed)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import numpy as np
+
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as ex:
+        parts = [(777, a, min(a + 500, runs), level) for a in range(0, runs, 500)]
+        states = [s for part in ex.map(_states_at, parts) for s in part]
+        hits = list(ex.map(_clones_to_target,
+                           [(seed, level, target, clones) for seed, _ in states], chunksize=2))
+    q = np.array(hits, dtype=float) / clones
+    days = np.array([d for _, d in states])
+    mean = float(q.mean())
+    top = float(np.sort(q)[::-1][:max(1, len(q) // 10)].sum() / q.sum())
+    noise = float(np.mean(q * (1 - q))) / (clones - 1)  # the clones' own binomial variance
+    between = max(float(q.var(ddof=1)) - noise, 1e-12)
+    print(f"us-restraint: {len(states)} of {runs} plain histories reach rung {level}; each "
+          f"cloned {clones} times at its crossing: P(rung {target} | rung {level}) = "
+          f"{mean:.4f}; states with no clone reaching it {float(np.mean(q == 0)):.2f}; "
+          f"the top tenth of states carry {top:.2f} "
+          f"of the sum; between-state variance of q {between:.5f} (coefficient of variation "
+          f"{math.sqrt(between) / mean:.2f}); the most splitting after rung {level} can gain "
+          f"over plain runs, with free clones: mean(q)/Var(q) = {mean / between:.1f}x; "
+          f"correlation of q with the crossing day {np.corrcoef(q, days)[0, 1]:.2f}; "
+          f"{time.perf_counter() - started:.0f} s [load {_load()}]")
     return {}
 
 
@@ -309,7 +381,7 @@ def snapshot(histories: int) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["validate", "restraint", "crosscheck", "snapshot",
-                                         "all"])
+                                         "spread", "all"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--plain-runs", type=int, default=100_000)
@@ -322,6 +394,8 @@ def main() -> int:
                         help="default: the command's (--tail-effort)")
     parser.add_argument("--crosscheck-runs", type=int, default=60_000)
     parser.add_argument("--clones", type=int, default=40)
+    parser.add_argument("--spread-runs", type=int, default=4000)
+    parser.add_argument("--spread-level", type=int, default=6)
     parser.add_argument("--snapshot-histories", type=int, default=300)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
@@ -336,6 +410,8 @@ def main() -> int:
         crosscheck(args.workers, args.crosscheck_runs, args.clones)
     if args.what == "snapshot":
         snapshot(args.snapshot_histories)
+    if args.what == "spread":
+        spread(args.workers, args.spread_runs, args.clones, args.spread_level)
     missed = 0
     for key, value in figures.items():
         label, op, goal = GOALS[key]

@@ -32,6 +32,9 @@ LADDER_COUNTERS = (
 
 #: Daily series every run keeps (cumulative counts at the end of each day).
 DAILY_SERIES = ("attacks", "us_wounded", "us_killed", "us_strikes")
+#: A daily series a run's record also carries but no output writes: militia attacks that
+#: killed or wounded US personnel (the calibration's outcome-conditioned statistics).
+HARMFUL_ATTACKS = "harmful_attacks"
 
 #: Daily series an observation may be checked against: the kept ones plus their derived sum.
 DAILY_MEASURES = ("attacks", "us_wounded", "us_killed", "us_casualties", "us_strikes")

@@ -71,6 +71,16 @@ def test_summaries_of_a_history_counted_by_hand() -> None:
     assert _stat(s, "round_lag_median") == 2 and _stat(s, "unprovoked_round_share") == 0
     # the last third of the 91 days starts on day 60 (1 Mar): the 30 Mar attack, 1 of 6
     assert _stat(s, "late_attack_share") == pytest.approx(1 / 6)
+    # the first third (days 0-29, 1-30 Jan) holds 5 of the 6 attacks
+    assert _stat(s, "early_attack_share") == pytest.approx(5 / 6)
+    # harmless: 1 Jan (2), 5 Jan, 25 Jan; the 20 Jan and 30 Mar attacks hurt; no unprovoked round
+    assert _stat(s, "harmless_attacks") == 4
+    assert _stat(s, "unprovoked_rounds") == 0
+    # days with attacks and no harm: 1, 5 and 25 Jan; a round within 7 days after: 1 Jan? no
+    # (22 Jan is 21 days on); 5 Jan no; 25 Jan no -- none of 3
+    assert _stat(s, "harmless_days_answered_share") == 0
+    # answered within the 7 around-days: 20 Jan only (2 days), of 3 harmful events
+    assert _stat(s, "answered_soon_share") == pytest.approx(1 / 3)
     assert set(s.table["statistic"]) <= {k for k in STATISTICS if "<" not in k} | {
         "attacks_iraq", "attacks_syria", "attacks_jordan"}
 
@@ -91,6 +101,14 @@ def test_rounds_after_harmless_attacks_and_their_lag() -> None:
     assert _stat(s, "unprovoked_round_share") == pytest.approx(2 / 3)
     assert _stat(s, "round_lag_median") == 4  # lags 31, 4, 0
     assert _stat(s, "late_attack_share") == pytest.approx(1 / 3)
+    # one harmless attack (10 Feb) and two rounds without harm in the 30 days up to them
+    assert _stat(s, "harmless_attacks") == 1
+    assert _stat(s, "unprovoked_rounds") == 2
+    # the one harmless day (10 Feb) is followed by the round of 14 Feb, 4 days on
+    assert _stat(s, "harmless_days_answered_share") == 1
+    # neither harmful event has a round on a later day within 7 days (31 days; the same day)
+    assert _stat(s, "answered_soon_share") == 0
+    assert _stat(s, "early_attack_share") == pytest.approx(1 / 3)  # 1 Jan, of 3
 
 
 def test_many_runs_and_a_quiet_run() -> None:

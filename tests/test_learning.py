@@ -72,6 +72,48 @@ def test_statistics_of_a_history_counted_by_hand() -> None:
     assert table["attacks"].iloc[0] == 7 and table["rounds"].iloc[0] == 1
 
 
+def test_harmful_attacks_split_a_day_into_its_harmful_and_harmless_attacks() -> None:
+    """With the runs' per-day count of attacks that hurt US personnel, a day of three attacks
+    of which one hurt is one harmful and two harmless attacks; without it the whole day counts
+    as harmful. Harm on a day without a harmful attack stays an Iranian row."""
+    start = dt.date(2024, 1, 1)
+    attacks = np.array([[3, 0, 1, 0]])
+    harmful = np.array([[1, 0, 0, 0]])
+    wounded = np.array([[2, 0, 0, 1]])
+    zeros = np.zeros_like(attacks)
+    window = {"era": (start, start + dt.timedelta(days=3))}
+    split = summarise(day_events(attacks, zeros, wounded, zeros, start, harmful), window,
+                      runs=[0]).wide().iloc[0]
+    whole = summarise(day_events(attacks, zeros, wounded, zeros, start), window,
+                      runs=[0]).wide().iloc[0]
+    assert split["attacks"] == whole["attacks"] == 4
+    assert split["harmless_attacks"] == 3 and whole["harmless_attacks"] == 1
+    assert split["us_wounded"] == whole["us_wounded"] == 3
+    assert split["harmful_events"] == whole["harmful_events"] == 2
+
+
+def test_runs_record_their_harmful_attacks_per_day(eras: list) -> None:
+    """The recorder's per-day count of harmful attacks is the event log's militia attacks
+    that wounded or killed US personnel, day by day."""
+    from escsim.engine import run_replication
+    from escsim.records import HARMFUL_ATTACKS
+
+    surge = eras[FIT_ERAS.index("surge-2023")]
+    seen = 0
+    for replication in range(5):
+        run = run_replication(surge, 7, replication, trace=True)
+        harmful = np.diff(run.daily[HARMFUL_ATTACKS], prepend=0)
+        logged = np.zeros_like(harmful)
+        for now, actor, action, _, outcome in run.log or []:
+            if (actor != "iran" and action.startswith("attack (")
+                    and outcome.startswith(("injuries", "fatalities"))):
+                logged[min(int(now), len(logged) - 1)] += 1
+        np.testing.assert_array_equal(harmful, logged)
+        assert np.all(harmful <= np.diff(run.daily["attacks"], prepend=0))
+        seen += int(harmful.sum())
+    assert seen > 0
+
+
 def test_the_record_statistics_are_the_record_counts(eras: list) -> None:
     observed = record_statistics(eras)
     names = statistic_names(FIT_ERAS)

@@ -113,3 +113,27 @@ def test_too_few_accepted_rows_are_not_regressed_onto_a_point() -> None:
     assert few.ess < MIN_ROWS_PER_COEFFICIENT * (p + 1)
     assert np.all(few.z.std(axis=0) > 0.05)
     np.testing.assert_array_equal(few.z, z[few.rows])  # unadjusted
+
+
+def test_cross_validated_r2_credits_information_not_noise() -> None:
+    """A statistic that is the parameter plus noise of known variance: its held-out R squared
+    is the share of variance it explains (1 / (1 + sigma^2) for a standard normal parameter)
+    within a few standard errors; columns of pure noise add nothing on held-out rows, though
+    they always raise the in-sample R squared."""
+    from escsim.history.regression_abc import cross_validated_r2
+
+    rng = np.random.default_rng(5)
+    n, sigma = 4000, 1.0
+    z = rng.standard_normal((n, 1))
+    informative = z + sigma * rng.standard_normal((n, 1))
+    noise = rng.standard_normal((n, 30))
+    expected = 1.0 / (1.0 + sigma**2)
+    # the R squared's standard error for a correlation rho: 2 rho (1 - rho^2) / sqrt(n)
+    rho = np.sqrt(expected)
+    tolerance = 4 * 2 * rho * (1 - rho**2) / np.sqrt(n)
+    alone = cross_validated_r2(z, informative)[0]
+    assert abs(alone - expected) < tolerance
+    both = np.column_stack([informative, noise])
+    assert cross_validated_r2(z, both)[0] < alone
+    assert fit_summaries(z, both).r_squared[0] > fit_summaries(z, informative).r_squared[0]
+    assert abs(cross_validated_r2(z, noise)[0]) < tolerance

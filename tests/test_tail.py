@@ -178,6 +178,34 @@ def test_a_condition_level_is_crossed_at_its_first_passage_and_leaves_the_record
         _same(record_of_recipe(punitive, plan, Recipe(seed)), plain)
 
 
+def test_a_level_with_a_deadline_is_crossed_only_by_a_first_passage_before_it(
+        punitive) -> None:
+    # "COND before day T": crossed at the first moment COND holds if that is before day T,
+    # never otherwise (a later passage does not count): still a stopping time of the history
+    plain_plan = plan_levels(punitive, 8, ("us_wounded >= 3",))
+    timed = plan_levels(punitive, 8, ("us_wounded  >= 3 before   day 120",))
+    assert timed.levels == ("us_wounded >= 3 before day 120", 8)
+    seen = {True: 0, False: 0}
+    for r in range(40):
+        seed = replication_seed(7, r)
+        first, _ = continue_history(punitive, plain_plan, Recipe(seed), 0)
+        outcome, world = continue_history(punitive, timed, Recipe(seed), 0)
+        early = first.crossed and first.day < 120.0
+        reached_8 = run_replication(punitive, seed).row["day_rung_8"] is not None
+        # crossed by the condition before the deadline, or by the target (phi at its top)
+        assert outcome.crossed == (early or reached_8)
+        if early:
+            assert outcome.day == first.day
+        seen[early] += 1
+    assert seen[True] >= 3 and seen[False] >= 3  # both cases were tried
+    # a deadline must be a day after the start and within the longest horizon
+    for bad in ("us_killed >= 2 before day 0", "us_killed >= 2 before day x",
+                "us_killed >= 2 before day 4000"):
+        with pytest.raises(InputError, match="deadline must be a day") as e:
+            plan_levels(punitive, 8, (bad,))
+        assert e.value.key == "--level"
+
+
 @pytest.mark.parametrize("condition", ["us_killed < 3", "us_killed <= 3", "attacks == 4",
                                        "us_killed >= 1 or attacks >= 9",
                                        "not us_killed >= 1"])
@@ -221,6 +249,11 @@ def test_estimate_is_identical_across_executors(punitive) -> None:
     finally:
         pool.close()
     assert serial.to_dict() == parallel.to_dict()
+    assert serial.ancestors == parallel.ancestors
+    # a level's crossing states descend from some of the previous level's ancestors, and
+    # the first level's states are each their own ancestor
+    assert all(a >= b for a, b in zip(serial.ancestors, serial.ancestors[1:], strict=False))
+    assert serial.ancestors[0] == pytest.approx(serial.conditional_probabilities[0] * 12)
     assert serial.to_dict() != estimate_tail(punitive, 8, root_seed=6, repetitions=4,
                                              effort=12, levels=(4, 6, 7)).to_dict()
 
@@ -384,19 +417,22 @@ def test_run_splits_at_the_levels_given_with_level(cli, tmp_path, punitive) -> N
     out = tmp_path / "r"
     result = cli("run", "us-punitive", "-n", "20", "--seed", "4", "-j", "1", "--no-plots",
                  "-o", out, "--tail", "splitting", "--tail-repetitions", "2",
-                 "--tail-effort", "15", "--level", "4", "--level", "us_killed >= 2")
+                 "--tail-effort", "15", "--level", "4", "--level", "us_killed >= 2",
+                 "--level", "us_wounded >= 4 before day 200")
     assert result.exit_code == 0, result.output
     tail = json.loads((out / "summary.json").read_text())["tail"]
     direct = estimate_tail(punitive, 8, root_seed=4, repetitions=2, effort=15,
-                           levels=("4", "us_killed >= 2"))
-    assert tail["levels"] == [4, "us_killed >= 2", 8] == list(direct.levels)
+                           levels=("4", "us_killed >= 2", "us_wounded >= 4 before day 200"))
+    assert tail["levels"] == [4, "us_killed >= 2", "us_wounded >= 4 before day 200",
+                              8] == list(direct.levels)
     assert tail["estimate"] == direct.estimate
 
 
 @pytest.mark.parametrize("level, words", [
     ("us_killed < 2", "not a monotone function of the history"),
     ("dead_bodies >= 2", "unknown counter 'dead_bodies'"),
-    ("9", "a rung below the target or a condition")])
+    ("9", "a rung below the target or a condition"),
+    ("us_killed >= 2 before day -4", "deadline must be a day after the start")])
 def test_run_refuses_a_level_it_cannot_split_at(cli, cli_input_error, tmp_path, level,
                                                 words) -> None:
     result = cli("run", "us-punitive", "-n", "5", "-j", "1", "-o", tmp_path / "r",

@@ -286,8 +286,9 @@ def tail_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           "level, shared out by a pilot run."),
         click.option("--level", "tail_levels", multiple=True, metavar="COND",
                      help="A level to split at (repeatable): a rung below K, or a condition "
-                          "such as 'us_killed >= 2' [default: every rung below K and K's own "
-                          "terms, chosen from by a pilot]."),
+                          "such as 'us_killed >= 2', optionally with a deadline "
+                          "('us_killed >= 2 before day 300') [default: every rung below K "
+                          "and K's own terms, chosen from by a pilot]."),
     ]):
         f = opt(f)
     return f

@@ -75,8 +75,14 @@ STATISTICS: dict[str, str] = {
                               "days up to them (rounds after attacks that hurt nobody)",
     "late_attack_share": "share of the window's attacks in its last third (a tempo that "
                          "changes inside the window)",
+    "early_attack_share": "share of the window's attacks in its first third",
+    "harmless_attacks": "attacks on US forces that killed or wounded no US personnel",
+    "unprovoked_rounds": "rounds with no harmful event in the response_days days up to them",
+    "harmless_days_answered_share": "share of days with attacks none of which hurt anyone "
+                                    "followed by a round within around_days",
     "harmful_events": "events that killed or wounded US personnel",
     "answered_share": "share of harmful events answered by a round within response_days",
+    "answered_soon_share": "share of harmful events answered by a round within around_days",
     "response_delay_median": "median days from a harmful event to the next round (answered)",
     "us_wounded": "US personnel wounded",
     "us_killed": "US personnel killed",
@@ -190,13 +196,22 @@ def _one_window(ev: pd.DataFrame, name: str, first: dt.date, last: dt.date,
     with np.errstate(invalid="ignore", divide="ignore"):
         stats["late_attack_share"] = np.where(
             total > 0, daily[:, (2 * n_days) // 3:].sum(axis=1) / np.maximum(total, 1), np.nan)
+        stats["early_attack_share"] = np.where(
+            total > 0, daily[:, :n_days // 3].sum(axis=1) / np.maximum(total, 1), np.nan)
+    # attacks that hurt no US personnel (a row's casualties are its attacks')
+    harmless = (attacks["us_wounded"] + attacks["us_killed"]).to_numpy() == 0
+    stats["harmless_attacks"] = np.bincount(pos[a_idx][harmless],
+                                            attacks["count"].to_numpy()[harmless].astype(float),
+                                            len(run_ids))
 
     dates = pd.date_range(start, pd.Timestamp(last), freq="D")
     monthly = _months(run_ids, name, dates, by_country, countries, stats)
     gaps_t = _gaps(run_ids, name, dates, daily, stats)
     around, r_pos, r_day = _around(inside, run_ids, name, pos, day, daily, around_days, stats)
     responses, casualties = _responses(inside, run_ids, name, pos, day, r_pos, r_day,
-                                       n_days, response_days, stats)
+                                       n_days, response_days, around_days, stats)
+    stats["harmless_days_answered_share"] = _harmless_days_answered(
+        daily, responses, run_ids, start, r_pos, r_day, around_days)
     table = pd.concat([pd.DataFrame({"run": run_ids, "window": name, "statistic": k,
                                      "value": np.asarray(v, dtype=float)})
                        for k, v in stats.items()], ignore_index=True)
@@ -304,7 +319,7 @@ def _around(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.ndarra
 
 def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.ndarray,
                day: np.ndarray, r_pos: np.ndarray, r_day: np.ndarray, n_days: int,
-               response_days: int, stats: dict[str, np.ndarray]
+               response_days: int, around_days: int, stats: dict[str, np.ndarray]
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """US rounds after events that hurt US personnel (and their delay); casualties per attack."""
     # responses to harmful events
@@ -342,6 +357,8 @@ def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.nda
         "censored": censored})
     n_harm = np.bincount(hp, minlength=len(run_ids))
     answered = np.bincount(hp, ~np.isnan(delay), len(run_ids))
+    soon = np.bincount(hp, delay <= around_days, len(run_ids))  # NaN compares False
+    unprovoked = np.bincount(r_pos, ~provoked, len(run_ids))
     med = np.full(len(run_ids), np.nan)
     if len(responses):
         got = responses.dropna(subset=["delay_days"]).groupby("run")["delay_days"].median()
@@ -354,10 +371,11 @@ def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.nda
         stats.update(
             harmful_events=n_harm.astype(float),
             answered_share=np.where(n_harm > 0, answered / np.maximum(n_harm, 1), np.nan),
+            answered_soon_share=np.where(n_harm > 0, soon / np.maximum(n_harm, 1), np.nan),
+            unprovoked_rounds=unprovoked,
             response_delay_median=med, us_wounded=wounded, us_killed=killed,
             unprovoked_round_share=np.where(
-                n_rounds > 0, np.bincount(r_pos, ~provoked, len(run_ids))
-                / np.maximum(n_rounds, 1), np.nan),
+                n_rounds > 0, unprovoked / np.maximum(n_rounds, 1), np.nan),
             casualties_per_attack=np.where(h_attacks > 0, (wounded + killed) / h_attacks,
                                            np.nan),
             attacks_with_casualties_share=np.where(
@@ -366,3 +384,24 @@ def _responses(inside: pd.DataFrame, run_ids: np.ndarray, name: str, pos: np.nda
                 / np.maximum(np.bincount(h_pos, minlength=len(run_ids)), 1), np.nan))
 
     return responses, casualties
+
+
+def _harmless_days_answered(daily: np.ndarray, responses: pd.DataFrame, run_ids: np.ndarray,
+                            start: pd.Timestamp, r_pos: np.ndarray, r_day: np.ndarray,
+                            around_days: int) -> np.ndarray:
+    """Per run: the share of days with attacks and no harmful event that a round follows
+    within ``around_days`` (on a later day); NaN for a run without such days."""
+    runs, n_days = daily.shape
+    harmed = np.zeros((runs, n_days), dtype=bool)
+    harmed[np.searchsorted(run_ids, responses["run"].to_numpy()),
+           (responses["date"] - start).dt.days.to_numpy()] = True
+    quiet = (daily > 0) & ~harmed
+    rounds = np.zeros((runs, n_days + 1), dtype=np.int64)
+    np.add.at(rounds, (r_pos, r_day + 1), 1)
+    rounds = rounds.cumsum(axis=1)  # rounds[:, d]: rounds before day d
+    days = np.arange(n_days)
+    soon = (rounds[:, np.minimum(days + around_days + 1, n_days)] - rounds[:, days + 1]) > 0
+    n_quiet = quiet.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n_quiet > 0, (quiet & soon).sum(axis=1) / np.maximum(n_quiet, 1),
+                        np.nan)

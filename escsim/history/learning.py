@@ -10,12 +10,14 @@ record's summaries (``escsim calibrate --record``).
   window (attacks, their monthly dispersion and empty months, days with attacks and the gaps
   between them, US rounds, the attacks before and after each round, the share of harmful
   attacks answered and the delay, the share of rounds with no harm in the 30 days up to them,
-  the days from the latest attack to each round, the share of attacks in the window's last
-  third, US wounded and killed, casualties per attack; and the share of attacks in Syria),
-  computed by the same function from the record and from every simulated run: both are
-  first reduced to the same day-by-day series (attacks on US forces, US rounds, US wounded
-  and killed per day; :func:`day_events`), so a day of several attacks counts the same in
-  both.
+  the share of days with attacks that hurt nobody answered within a week, the share of harmful
+  attacks answered within a week, the attacks that hurt nobody, the days from the latest attack
+  to each round, the shares of attacks in the window's first and last thirds, US wounded and
+  killed, casualties per attack; and the share of attacks in Syria), computed by the same
+  function from the record and from every simulated run: both are first reduced to the same
+  day-by-day series (attacks on US forces and those among them that killed or wounded US
+  personnel, US rounds, US wounded and killed per day; :func:`day_events`), so a day of
+  several attacks counts the same in both.
 * **How**: ABC with a reference table of prior simulations, summaries fitted by regression and a
   local-linear regression adjustment (:mod:`escsim.history.regression_abc`, which says why).
   The reference table also serves the recovery check of ``benchmarks/bench_calibration.py``:
@@ -50,6 +52,7 @@ from escsim.history.regression_abc import (
     regression_posterior,
     to_probit,
 )
+from escsim.records import HARMFUL_ATTACKS
 from escsim.scenario.priors import PriorSet
 from escsim.scenario.schema import Scenario
 from escsim.sweep.work import Chunk, Task, run_chunk
@@ -79,6 +82,10 @@ STATISTICS: tuple[tuple[str, str, float], ...] = (
     ("round_lag_median", "log1p", math.nan),  # no round, or none after an attack: the window
     ("unprovoked_round_share", "", 0.0),
     ("late_attack_share", "", 1 / 3),
+    ("early_attack_share", "", 1 / 3),
+    ("harmless_attacks", "log1p", 0.0),
+    ("harmless_days_answered_share", "", 0.0),
+    ("answered_soon_share", "", 0.0),
     ("harmful_events", "log1p", 0.0),
     ("answered_share", "", 0.0),
     ("response_delay_median", "", 31.0),
@@ -101,21 +108,29 @@ Progress = Callable[[str, int, int], None]
 
 # ------------------------------------------------------------------------- the summaries ---
 def day_events(attacks: np.ndarray, rounds: np.ndarray, wounded: np.ndarray,
-               killed: np.ndarray, start: dt.date) -> pd.DataFrame:
-    """Histories given day by day (``runs x days`` arrays) as the tidy event table: one attack
-    row per day with attacks (its count, and the US wounded and killed that day), one US round
-    per day with rounds; ``run`` is the row of the arrays."""
+               killed: np.ndarray, start: dt.date, harmful: np.ndarray | None = None
+               ) -> pd.DataFrame:
+    """Histories given day by day (``runs x days`` arrays) as the tidy event table: one US
+    round row per day with rounds, and attack rows: with ``harmful`` (the attacks that killed
+    or wounded US personnel per day), one row of the day's harmful attacks with the day's US
+    wounded and killed and one of its harmless attacks; without it, one row per day with
+    attacks carrying the day's casualties. ``run`` is the row of the arrays."""
+    if harmful is None:
+        harmful = np.where((wounded + killed) > 0, attacks, 0)
+    harmful = np.minimum(harmful, attacks)
     rows = []
-    for kind, subkind, counts in (("militia_attack", "base", attacks),
-                                  ("us_strike", "facilities", rounds)):
+    for kind, counts, hurt in (("militia_attack", harmful, True),
+                               ("militia_attack", attacks - harmful, False),
+                               ("us_strike", rounds, False)):
         run, day = np.nonzero(counts)
-        frame = pd.DataFrame({"run": run, "day": day, "kind": kind, "subkind": subkind,
+        frame = pd.DataFrame({"run": run, "day": day, "kind": kind,
+                              "subkind": "base" if kind == "militia_attack" else "facilities",
                               "country": "iraq", "count": counts[run, day]})
-        if kind == "militia_attack":
+        if hurt:
             frame["us_wounded"], frame["us_killed"] = wounded[run, day], killed[run, day]
         rows.append(frame)
-    # harm on a day without an attack (an Iranian salvo): its own row, no attack counted
-    run, day = np.nonzero(((wounded + killed) > 0) & (attacks == 0))
+    # harm on a day without a harmful attack (an Iranian salvo): its own row, no attack counted
+    run, day = np.nonzero(((wounded + killed) > 0) & (harmful == 0))
     rows.append(pd.DataFrame({"run": run, "day": day, "kind": "iran_attack", "subkind": "on_us",
                               "country": "iraq", "count": 1, "us_wounded": wounded[run, day],
                               "us_killed": killed[run, day]}))
@@ -125,14 +140,16 @@ def day_events(attacks: np.ndarray, rounds: np.ndarray, wounded: np.ndarray,
 
 
 def era_statistics(attacks: np.ndarray, rounds: np.ndarray, wounded: np.ndarray,
-                   killed: np.ndarray, syria_share: np.ndarray, start: dt.date) -> np.ndarray:
+                   killed: np.ndarray, syria_share: np.ndarray, start: dt.date,
+                   harmful: np.ndarray | None = None) -> np.ndarray:
     """The statistics of :data:`STATISTICS` of histories in one era's window (``runs x
-    days`` arrays from ``start``): shape (runs, statistics), transformed and filled."""
+    days`` arrays from ``start``; ``harmful``: see :func:`day_events`): shape (runs,
+    statistics), transformed and filled."""
     from escsim.forecast.summaries import summarise
 
     runs, days = attacks.shape
     last = start + dt.timedelta(days=days - 1)
-    events = day_events(attacks, rounds, wounded, killed, start)
+    events = day_events(attacks, rounds, wounded, killed, start, harmful)
     wide = summarise(events, {"era": (start, last)}, runs=range(runs)).wide()
     # a statistic no run has (no US round in any run: no delay) is dropped by the pivot
     wide = wide.set_index("run").reindex(index=range(runs),
@@ -171,8 +188,20 @@ def record_statistics(scenarios: Sequence[Scenario], record: Record | None = Non
         syria = series.attacks[:, series.countries.index("syria")].sum()
         share = np.array([syria / total.sum() if total.sum() else math.nan])
         parts.append(era_statistics(total[None, :], series.rounds[None, :], hurt - killed,
-                                    killed, share, start))
+                                    killed, share, start,
+                                    harmful_per_day(events, start, days)[None, :]))
     return np.concatenate(parts, axis=1)[0]
+
+
+def harmful_per_day(events: pd.DataFrame, start: dt.date, days: int) -> np.ndarray:
+    """The record's attacks on US forces that killed or wounded US personnel, per day from
+    ``start``: one per such row (a row of several attacks says that at least one hurt)."""
+    from escsim.forecast.events import attack_rows
+
+    rows = attack_rows(events)
+    rows = rows[(rows["us_wounded"] + rows["us_killed"]) > 0]
+    day = (rows["date"] - pd.Timestamp(start)).dt.days.to_numpy()
+    return np.bincount(day[(day >= 0) & (day < days)], minlength=days).astype(np.int64)
 
 
 # ------------------------------------------------------------------------ the simulations ---
@@ -199,7 +228,8 @@ def _statistics_chunk(chunk: Chunk) -> tuple[list[int], np.ndarray]:
     n = len(chunk.tasks) // len(bases)
     days = [math.ceil(b.scenario.horizon_days) for b in bases]
     arrays = {name: [np.zeros((n, d), dtype=np.int64) for d in days]
-              for name in ("attacks", "us_strikes", "us_wounded", "us_killed")}
+              for name in ("attacks", "us_strikes", "us_wounded", "us_killed",
+                           HARMFUL_ATTACKS)}
     share = np.full((len(bases), n), math.nan)
     assert isinstance(res.daily, list)  # daily="series": one dict of series per row
     for (k, i, attacks, syria), daily in zip(res.rows, res.daily, strict=True):
@@ -208,7 +238,8 @@ def _statistics_chunk(chunk: Chunk) -> tuple[list[int], np.ndarray]:
         share[k, i - first] = syria / attacks if attacks else math.nan
     out = np.concatenate([era_statistics(arrays["attacks"][k], arrays["us_strikes"][k],
                                          arrays["us_wounded"][k], arrays["us_killed"][k],
-                                         share[k], base.scenario.start_date)
+                                         share[k], base.scenario.start_date,
+                                         arrays[HARMFUL_ATTACKS][k])
                           for k, base in enumerate(bases)], axis=1)
     return list(range(first, first + n)), out
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from escsim.model.ladder import Tally
-from escsim.records import DAILY_SERIES
+from escsim.records import DAILY_SERIES, HARMFUL_ATTACKS
 from escsim.scenario.schema import Rung
 
 
@@ -28,6 +28,9 @@ class Recorder:
         self._amounts: dict[str, list[int]] = {k: [] for k in DAILY_SERIES}
         #: The days of the attacks so far (attacks come one at a time: no amounts).
         self.attack_days = self._stamps["attacks"]
+        #: The days of the militia attacks that killed or wounded US personnel (an outcome
+        #: count only: it draws nothing and changes no other series).
+        self.harmful_days: list[float] = []
         self.log: list[tuple[float, str, str, str, str]] | None = [] if trace else None
         #: Whether the event log is kept; callers skip formatting log text when it is not.
         self.tracing = trace
@@ -54,22 +57,27 @@ class Recorder:
             tally.check("attacks", 1, now)
         self.attack_days.append(now)
 
+    def harmful(self, now: float) -> None:
+        """The attack just counted killed or wounded US personnel."""
+        self.harmful_days.append(now)
+
     def note(self, now: float, actor: str, action: str, target: str, outcome: str) -> None:
         """One line of the event log (kept only when tracing)."""
         if self.log is not None:
             self.log.append((now, actor, action, target, outcome))
 
     def daily(self, horizon_days: int) -> dict[str, np.ndarray]:
-        """Cumulative count at the end of each day 0..horizon_days-1, per daily series."""
+        """Cumulative count at the end of each day 0..horizon_days-1, per daily series (and
+        :data:`~escsim.records.HARMFUL_ATTACKS`, which no output writes)."""
         last = horizon_days - 1
         out = {}
-        for name in DAILY_SERIES:
-            stamps = self._stamps[name]
+        for name in (*DAILY_SERIES, HARMFUL_ATTACKS):
+            stamps = self.harmful_days if name == HARMFUL_ATTACKS else self._stamps[name]
             if not stamps:
                 out[name] = np.zeros(horizon_days, dtype=np.int64)
                 continue
             days = np.minimum(np.asarray(stamps, dtype=float).astype(np.int64), last)
-            if name == "attacks":
+            if name in ("attacks", HARMFUL_ATTACKS):
                 per_day = np.bincount(days, minlength=horizon_days)
             else:
                 per_day = np.bincount(days, weights=np.asarray(self._amounts[name], dtype=float),

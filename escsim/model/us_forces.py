@@ -186,6 +186,7 @@ class USForces:
                                                     group.attack_draws, fatal)
         rec.count("us_wounded", wounded, now)
         rec.count("us_killed", killed, now)
+        rec.harmful(now)
         if rec.tracing:
             self.note_attack(group.name, weapon, site, outcome, wounded, killed, now)
         if killed:

@@ -29,6 +29,7 @@ record of a replayed history is the plain replication's.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ from escsim.model.draws import Streams
 from escsim.model.ladder import Tally, _CompiledRung
 from escsim.model.world import World
 from escsim.scenario.schema import Rung, Scenario
-from escsim.tail.levels import LevelPlan
+from escsim.tail.levels import LevelPlan, split_deadline
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,14 @@ class _LevelTally(Tally):
                  watch: _LevelWatch):
         super().__init__(ladder, on_end)
         self.watch = watch
+        #: condition level's position -> its deadline (a day), for levels that carry one
+        self.deadlines: dict[int, float] = {}
         for text in plan.conditions:
+            condition, deadline = split_deadline(text)
             # a negative level marks a condition level (rung levels are 0 or more)
-            mark = _CompiledRung(text, Rung(level=-plan.position(text), condition=text))
+            mark = _CompiledRung(text, Rung(level=-plan.position(text), condition=condition))
+            if deadline is not None:
+                self.deadlines[plan.position(text)] = deadline
             if mark.at_start:  # every threshold 0: holds before anything happens
                 watch.reach(plan.position(text))
                 continue
@@ -125,7 +131,9 @@ class _LevelTally(Tally):
             super()._reach(rung, now)
             return
         self._forget(rung)
-        self.watch.reach(-rung.level)
+        # first passage at or after its deadline: the level is never crossed
+        if now < self.deadlines.get(-rung.level, math.inf):
+            self.watch.reach(-rung.level)
 
 
 @dataclass(frozen=True)

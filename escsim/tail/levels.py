@@ -26,10 +26,22 @@ thresholds on counters that are incremented and never decremented; a windowed te
 still monotone. :func:`check_monotone` refuses anything else the language may grow (a ``<`` or
 ``==`` comparison, ``or``/``not``, a counter that can fall), because a level defined by such a
 condition is not a stopping event of the history and the splitting product would be biased.
+
+A condition level may carry a deadline, ``COND before day T`` (:func:`split_deadline`): it is
+crossed at the first moment COND holds if that moment is before day T, and never otherwise.
+Whether it has been crossed by time t depends only on the history up to t, so its crossing is a
+stopping time like any other level's, and it enters phi the same way (phi jumps to its position
+then, and never falls). Nesting and the crossing order follow from phi alone: {phi reaches the
+position of L_{j+1}} is inside {phi reaches the position of L_j}, and the first time phi
+reaches the higher position is at or after the first time it reaches the lower one. A history
+past a level's deadline can still cross that level by reaching a higher one (the target never
+has a deadline), so it must not be stopped there: stopping it would drop histories that still
+reach the target and bias the product low.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +61,33 @@ _NON_MONOTONE = re.compile(r"<|!=|==|(?<![<>])=(?!=)|\bor\b|\bnot\b")
 
 #: A level: a rung's level (int) or a condition's text (str).
 Level = int | str
+
+#: The deadline suffix of a condition level: ``COND before day T``.
+_DEADLINE = re.compile(r"^(?P<cond>.*?)\s+before\s+day\s+(?P<day>\S+)\s*$")
+
+
+def split_deadline(text: str) -> tuple[str, float | None]:
+    """A condition level's condition and its deadline: ``'us_strikes_on_iran >= 2 before day
+    250'`` is ``('us_strikes_on_iran >= 2', 250.0)``; without ``before day`` the deadline is
+    ``None`` (the horizon). A level with a deadline is crossed at the first moment its
+    condition holds, if that moment is before the deadline, and never otherwise: still a
+    first-passage event of the history (a stopping time), so it nests like any other level."""
+    m = _DEADLINE.match(text)
+    if m is None:
+        return text, None
+    try:
+        day = float(m.group("day"))
+    except ValueError:
+        day = math.nan
+    if not (0.0 < day <= MAX_DEADLINE_DAYS):
+        raise InputError("a level's deadline must be a day after the start", key="--level",
+                         value=text, expected=f"'COND before day T', T a number of days "
+                                              f"above 0 and at most {MAX_DEADLINE_DAYS:g}")
+    return m.group("cond").strip(), day
+
+
+#: The latest deadline a level may carry: the longest horizon.
+MAX_DEADLINE_DAYS = 3650.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +239,9 @@ def plan_levels(scenario: Scenario, rung: int, levels: Sequence[Level] | None = 
     tail: list[Level] = []  # the conditions, each as the rung it equals if there is one
     for asked in wanted:
         if isinstance(asked, str):
-            level = passages.get(_first_passage(_monotone_terms(asked, "--level")), asked)
+            condition, deadline = split_deadline(asked)
+            passage = _first_passage(_monotone_terms(condition, "--level"))
+            level = passages.get(passage, asked) if deadline is None else asked
             if level != rung and level not in tail:
                 tail.append(level)
     order: tuple[Level, ...] = (*[lv for lv in below if lv not in tail], *tail, rung)
@@ -219,4 +260,5 @@ def _as_level(level: Level, below: list[int]) -> Level:
                              expected="one of " + ", ".join(map(str, below))
                              + ", or a condition such as 'us_killed >= 2'")
         return int(text)
-    return " ".join(text.split())
+    condition, deadline = split_deadline(" ".join(text.split()))
+    return condition if deadline is None else f"{condition} before day {deadline:g}"

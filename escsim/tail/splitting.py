@@ -84,12 +84,16 @@ class RepetitionResult:
         crossed: per level, how many of the stage's histories crossed it (stages after one
             with no crossing are not run and have no entry).
         cost_days: per stage run, simulated days of every history, replays included.
+        ancestors: per level, the distinct stage-0 histories its crossing states descend
+            from (few ancestors: clones that are alike, see docs/explanation/tail-splitting.md).
     """
 
     repetition: int
     estimate: float
     crossed: tuple[int, ...]
     cost_days: tuple[float, ...]
+    #: per level, how many distinct stage-0 histories the crossing states descend from
+    ancestors: tuple[int, ...] = ()
 
 
 def base_seed(root_seed: int, point: int, repetition: int, history: int) -> int:
@@ -124,6 +128,7 @@ def run_repetition(task: RepetitionTask) -> RepetitionResult:
             entrances.append(recipe)
     costs.append(cost)
     crossed_counts.append(len(entrances))
+    ancestors = [len(entrances)]
     estimate = len(entrances) / effort[0]
     for j in range(1, len(plan.levels)):
         if not entrances:
@@ -145,9 +150,11 @@ def run_repetition(task: RepetitionTask) -> RepetitionResult:
                     nxt.append(recipe)
         costs.append(cost)
         crossed_counts.append(len(nxt))
+        ancestors.append(len({r.seed for r in nxt}))
         estimate *= len(nxt) / effort[j]
         entrances = nxt
-    return RepetitionResult(task.repetition, estimate, tuple(crossed_counts), tuple(costs))
+    return RepetitionResult(task.repetition, estimate, tuple(crossed_counts), tuple(costs),
+                            tuple(ancestors))
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,9 @@ class TailEstimate:
     #: Per level, the mean cost of one history of that stage, in replication equivalents
     #: (input to :func:`allocate_effort`).
     cost_per_history: tuple[float, ...] = ()
+    #: Per level, the mean over repetitions of the distinct stage-0 histories its crossing
+    #: states descend from (0 for a repetition that did not reach the level).
+    ancestors: tuple[float, ...] = ()
 
     @property
     def relative_half_width(self) -> float:
@@ -491,7 +501,10 @@ def summarise(scenario: Scenario, plan: LevelPlan, results: list[RepetitionResul
         cost_replications=sum(sum(r.cost_days) for r in results) / horizon + pilot_cost,
         conditional_probabilities=tuple(conditional),
         repetition_estimates=tuple(float(v) for v in values), repetitions=reps,
-        effort=effort, root_seed=root_seed, cost_per_history=tuple(unit_cost))
+        effort=effort, root_seed=root_seed, cost_per_history=tuple(unit_cost),
+        ancestors=tuple(float(np.mean([r.ancestors[j] if len(r.ancestors) > j else 0
+                                       for r in results])) if results else math.nan
+                        for j in range(len(plan.levels))))
 
 
 def allocate_effort(conditional_probabilities: tuple[float, ...],
