@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from escsim.cli import main
+from tests.test_study import small_study
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_TABLES = ("runs.csv", "daily.csv")
@@ -234,24 +235,7 @@ def test_an_interrupted_in_memory_command_writes_nothing_and_reruns_the_same(
 
 
 # ----------------------------------------------------------------------------------- study ---
-STUDY = """\
-[study]
-name = "faults"
-runs = 40
-seed = 11
-[doctrines.restraint]
-"us_policy.preset" = "restraint"
-[doctrines.proportional]
-"us_policy.preset" = "proportional"
-[uncertainties]
-scenarios = ["surge-2023"]
-[uncertainties.categories]
-"iran.initial_posture" = ["permissive", "restraining"]
-[outcomes.us_killed]
-measure = "rung:4"
-direction = "min"
-threshold = 0.5
-"""
+STUDY = small_study("faults", runs=40, seed=11, outcome="us_killed")
 STUDY_TABLES = ("runs.csv", "outcomes.csv", "regret.csv", "ranking.csv", "satisficing.csv")
 
 

@@ -21,26 +21,9 @@ from click.testing import CliRunner
 
 from escsim.cli import main
 from escsim.errors import InputError
+from tests.test_study import small_study
 
-SMALL_STUDY = """\
-[study]
-name = "small"
-runs = 2
-seed = 1
-
-[doctrines.restraint]
-"us_policy.preset" = "restraint"
-[doctrines.proportional]
-"us_policy.preset" = "proportional"
-
-[uncertainties]
-scenarios = ["surge-2023"]
-
-[outcomes.war]
-measure = "rung:4"
-direction = "min"
-threshold = 0.3
-"""
+SMALL_STUDY = small_study("small", runs=2, seed=1, threshold=0.3, categories=False)
 
 RUN = ["run", "surge-2023", "-n", "2", "--horizon", "20", "--executor", "serial",
        "--no-plots", "--no-report"]

@@ -22,25 +22,9 @@ from escsim.errors import InputError
 from escsim.results.read import read_run
 from escsim.results.tables import SHAPES, read_shaped
 from escsim.study import read_study
+from tests.test_study import small_study
 
-STUDY = """\
-[study]
-name = "shapes"
-runs = 2
-seed = 1
-[doctrines.restraint]
-"us_policy.preset" = "restraint"
-[doctrines.proportional]
-"us_policy.preset" = "proportional"
-[uncertainties]
-scenarios = ["surge-2023"]
-[uncertainties.categories]
-"iran.initial_posture" = ["permissive", "restraining"]
-[outcomes.war]
-measure = "rung:4"
-direction = "min"
-threshold = 0.5
-"""
+STUDY = small_study("shapes", runs=2, seed=1)
 QUIET = ["--no-plots", "--no-report", "-q"]
 
 

@@ -20,6 +20,21 @@ from escsim.sweep.executors import ProcessExecutor, SerialExecutor
 from escsim.sweep.executors.dask import DaskExecutor
 from tests.conftest import check_cli_input_error
 
+
+def small_study(name: str, runs: int, seed: int, outcome: str = "war",
+                threshold: float = 0.5, categories: bool = True) -> str:
+    """A small valid study file: two doctrines on surge-2023, one rung outcome, and (with
+    ``categories``) Iran's initial posture as the one category; for tests that break it."""
+    posture = ('[uncertainties.categories]\n'
+               '"iran.initial_posture" = ["permissive", "restraining"]\n' if categories else "")
+    return (f'[study]\nname = "{name}"\nruns = {runs}\nseed = {seed}\n'
+            '[doctrines.restraint]\n"us_policy.preset" = "restraint"\n'
+            '[doctrines.proportional]\n"us_policy.preset" = "proportional"\n'
+            '[uncertainties]\nscenarios = ["surge-2023"]\n' + posture
+            + f'[outcomes.{outcome}]\nmeasure = "rung:4"\ndirection = "min"\n'
+              f'threshold = {threshold}\n')
+
+
 STUDY = """
 [study]
 name = "three-by-four"
